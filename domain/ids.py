@@ -1,0 +1,32 @@
+"""Aggregate ids: ``uuid5(tenant namespace, natural key)``, so an id belongs to one tenant."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+KETNAP_NAMESPACE = UUID("6f1c9a52-3f0e-5d6b-9a57-4b0c1e1c2a11")
+
+
+def tenant_namespace(tenant: str) -> UUID:
+    """The namespace every id of ``tenant`` is derived in."""
+    return uuid5(KETNAP_NAMESPACE, f"tenant:{tenant}")
+
+
+def unit_id(tenant: str, code: str) -> UUID:
+    """Id of the org unit with ``code`` in ``tenant``."""
+    return uuid5(tenant_namespace(tenant), f"unit:{code}")
+
+
+def candidate_id(tenant: str, case_code: str) -> UUID:
+    """Id of the candidate case ``case_code`` in ``tenant``."""
+    return uuid5(tenant_namespace(tenant), f"candidate:{case_code}")
+
+
+def quota_plan_id(tenant: str, unit_code: str, period_key: str) -> UUID:
+    """Id of the quota plan of ``unit_code`` for ``period_key`` (e.g. "year:2024")."""
+    return uuid5(tenant_namespace(tenant), f"quota:{unit_code}:{period_key}")
+
+
+def tenant_policy_id(tenant: str) -> UUID:
+    """Id of the tenant's policy aggregate (calendar days off/on, counting basis, ratios)."""
+    return uuid5(tenant_namespace(tenant), "policy")

@@ -1,0 +1,195 @@
+"""Value objects shared by the aggregates: who acted, on which document, about whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from domain.errors import InvalidInput
+
+
+class Role(Enum):
+    """Roles a user may hold in a tenant (see ARCHITECTURE.md, Security)."""
+
+    ORGANIZER = "organizer"
+    BRANCH_SECRETARY = "branch_secretary"
+    LEADER = "leader"
+    AUDITOR = "auditor"
+    PLATFORM_OPERATOR = "platform_operator"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who recorded an action: the user id from the token and the role they acted in."""
+
+    user_id: str
+    role: Role
+
+    def __post_init__(self) -> None:
+        if not self.user_id.strip():
+            raise InvalidInput(
+                "ACTOR_REQUIRED",
+                "Thiếu người thực hiện thao tác.",
+                "The acting user is missing.",
+                field="actor",
+            )
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """A document backing a step: form (e.g. "6-KNĐ"), number, date and issuing body."""
+
+    kind: str
+    number: str
+    issued_on: date
+    issuer: str
+
+    def __post_init__(self) -> None:
+        for name in ("kind", "number", "issuer"):
+            if not str(getattr(self, name)).strip():
+                raise InvalidInput(
+                    "DOCUMENT_INCOMPLETE",
+                    f"Văn bản thiếu thông tin bắt buộc: {name}.",
+                    f"The document reference is missing its {name}.",
+                    field=f"document.{name}",
+                )
+
+    def label(self) -> str:
+        """Short human form: "6-KNĐ số 12/NQ-CB ngày 05/03/2024 (Chi bộ X)"."""
+        return f"{self.kind} số {self.number} ngày {self.issued_on:%d/%m/%Y} ({self.issuer})"
+
+
+class Gender(Enum):
+    """Giới tính."""
+
+    MALE = "male"
+    FEMALE = "female"
+
+
+class EducationLevel(Enum):
+    """Trình độ giáo dục phổ thông (general education)."""
+
+    NONE = "none"
+    PRIMARY = "primary"  # tiểu học
+    LOWER_SECONDARY = "lower_secondary"  # trung học cơ sở
+    UPPER_SECONDARY = "upper_secondary"  # trung học phổ thông
+
+    @property
+    def rank(self) -> int:
+        """Order of the levels, lowest first."""
+        return list(EducationLevel).index(self)
+
+
+class ProfessionalLevel(Enum):
+    """Trình độ chuyên môn."""
+
+    NONE = "none"
+    VOCATIONAL = "vocational"  # sơ cấp, trung cấp nghề
+    COLLEGE = "college"  # cao đẳng
+    UNIVERSITY = "university"  # đại học
+    POSTGRADUATE = "postgraduate"  # thạc sĩ, tiến sĩ
+
+
+class PoliticalTheoryLevel(Enum):
+    """Trình độ lý luận chính trị."""
+
+    NONE = "none"
+    ELEMENTARY = "elementary"  # sơ cấp
+    INTERMEDIATE = "intermediate"  # trung cấp
+    ADVANCED = "advanced"  # cao cấp
+
+
+class Occupation(Enum):
+    """Occupation categories the seeds ask to report on (cơ cấu đảng viên mới)."""
+
+    WORKER = "worker"  # công nhân
+    FARMER = "farmer"  # nông dân
+    INTELLECTUAL = "intellectual"  # trí thức
+    STUDENT = "student"  # học sinh, sinh viên
+    PRIVATE_ENTERPRISE_EMPLOYEE = "private_enterprise_employee"  # người lao động DN tư nhân
+    CIVIL_SERVANT = "civil_servant"  # cán bộ, công chức, viên chức
+    ARMED_FORCES = "armed_forces"  # lực lượng vũ trang
+    OTHER = "other"
+
+
+class WorkplaceType(Enum):
+    """Loại hình nơi làm việc."""
+
+    STATE_ENTERPRISE = "state_enterprise"
+    PRIVATE_ENTERPRISE = "private_enterprise"
+    FOREIGN_INVESTED_ENTERPRISE = "foreign_invested_enterprise"
+    PUBLIC_SERVICE_UNIT = "public_service_unit"
+    STATE_AGENCY = "state_agency"
+    SCHOOL = "school"
+    RESIDENTIAL_AREA = "residential_area"
+    OTHER = "other"
+
+
+class MassOrganization(Enum):
+    """Mass organizations that introduce candidates (tổ chức chính trị - xã hội)."""
+
+    YOUTH_UNION = "youth_union"  # Đoàn Thanh niên
+    TRADE_UNION = "trade_union"  # Công đoàn
+    VETERANS_ASSOCIATION = "veterans_association"  # Hội Cựu chiến binh
+    WOMENS_UNION = "womens_union"  # Hội Liên hiệp Phụ nữ
+    BRANCH = "branch"  # found by the branch itself
+
+
+class SpecialArea(Enum):
+    """Areas where the education requirement may be lowered to primary (QĐ 24-QĐ/TW, 3.2)."""
+
+    MOUNTAIN = "mountain"
+    BORDER = "border"
+    ISLAND = "island"
+    ETHNIC_MINORITY = "ethnic_minority"
+    VERY_POOR = "very_poor"
+    OFFSHORE_FISHERMAN = "offshore_fisherman"
+    VILLAGE_ELDER = "village_elder"  # già làng, trưởng bản: needs provincial approval
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    """The candidate's personal data (lý lịch tóm tắt) used by the rules and the reports."""
+
+    full_name: str
+    birth_date: date
+    gender: Gender
+    ethnicity: str = "Kinh"
+    religion: str = "Không"
+    education: EducationLevel = EducationLevel.UPPER_SECONDARY
+    professional_level: ProfessionalLevel = ProfessionalLevel.NONE
+    political_theory: PoliticalTheoryLevel = PoliticalTheoryLevel.NONE
+    occupation: Occupation = Occupation.WORKER
+    workplace_type: WorkplaceType = WorkplaceType.OTHER
+    identity_number: str = ""
+    is_youth_union_member: bool = False
+    is_trade_union_member: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.full_name.strip():
+            raise InvalidInput(
+                "NAME_REQUIRED",
+                "Họ và tên quần chúng không được để trống.",
+                "The candidate's full name is required.",
+                field="person.full_name",
+            )
+        if self.birth_date.year < 1900:
+            raise InvalidInput(
+                "BIRTH_DATE_INVALID",
+                "Ngày sinh không hợp lệ.",
+                "The birth date is not valid.",
+                field="person.birth_date",
+            )
+
+
+def require_not_before(later: date, earlier: date, *, what_vi: str, what_en: str, field: str) -> None:
+    """Refuse a business date that lies before the date it must follow."""
+    if later < earlier:
+        raise InvalidInput(
+            "DATE_BEFORE_PREVIOUS_STEP",
+            f"{what_vi} ({later:%d/%m/%Y}) không được trước ngày {earlier:%d/%m/%Y}.",
+            f"{what_en} ({later:%d/%m/%Y}) cannot be before {earlier:%d/%m/%Y}.",
+            field=field,
+        )

@@ -1,0 +1,1 @@
+"""Ketnap service layer."""
