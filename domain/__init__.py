@@ -6,7 +6,7 @@ attributes; the store registers a JSON transcoding for each of them.
 
 from __future__ import annotations
 
-from domain import values
+from domain import candidates, org_units, quotas, rules, tenant_policy, values
 
 VALUE_TYPES: tuple[type, ...] = (
     values.Role,
@@ -21,4 +21,23 @@ VALUE_TYPES: tuple[type, ...] = (
     values.MassOrganization,
     values.SpecialArea,
     values.PersonProfile,
+    rules.AdmissionAuthority,
+    rules.LeavingReason,
+    rules.PriorMembership,
+    rules.Sponsor,
+    org_units.UnitKind,
+    candidates.Stage,
+    candidates.ExitReason,
+    quotas.PeriodKind,
+    quotas.Period,
+    quotas.TargetKind,
+    quotas.QuotaTarget,
+    tenant_policy.CountingBasis,
+)
+
+AGGREGATES: tuple[type, ...] = (
+    org_units.OrgUnit,
+    candidates.Candidate,
+    quotas.QuotaPlan,
+    tenant_policy.TenantPolicy,
 )

@@ -1,0 +1,278 @@
+"""Quotas (chỉ tiêu kết nạp): per unit and period, as a number, a range or a share of headcount.
+
+Set by a congress resolution for a term and broken into years, quarters and months; later
+supplementary assignments (giao bổ sung) and adjustments (điều chỉnh) are recorded with reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidInput
+from domain.values import Actor, DocumentRef
+
+
+class PeriodKind(Enum):
+    """Nhiệm kỳ, năm, quý, tháng."""
+
+    TERM = "term"
+    YEAR = "year"
+    QUARTER = "quarter"
+    MONTH = "month"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period with inclusive start and end dates."""
+
+    kind: PeriodKind
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise InvalidInput("PERIOD_INVALID", "Kỳ báo cáo có ngày kết thúc trước ngày bắt đầu.",
+                               "The period ends before it starts.", field="period")
+
+    @classmethod
+    def term(cls, first_year: int, last_year: int) -> Period:
+        """A congress term, e.g. 2020–2025 (nhiệm kỳ), from 1 January to 31 December."""
+        if not 1930 <= first_year < last_year <= first_year + 10:
+            raise InvalidInput("PERIOD_INVALID", "Nhiệm kỳ không hợp lệ.",
+                               "The term is invalid.", field="period")
+        return cls(PeriodKind.TERM, date(first_year, 1, 1), date(last_year, 12, 31))
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        """A calendar year."""
+        _check_year(year)
+        return cls(PeriodKind.YEAR, date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        """A quarter (1–4) of a year."""
+        _check_year(year)
+        if not 1 <= quarter <= 4:
+            raise InvalidInput("PERIOD_INVALID", f"Quý {quarter} không hợp lệ (1–4).",
+                               f"Quarter {quarter} is invalid (1–4).", field="period")
+        start = date(year, 3 * quarter - 2, 1)
+        end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+        return cls(PeriodKind.QUARTER, start, end - timedelta(days=1))
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        """A calendar month."""
+        _check_year(year)
+        if not 1 <= month <= 12:
+            raise InvalidInput("PERIOD_INVALID", f"Tháng {month} không hợp lệ (1–12).",
+                               f"Month {month} is invalid (1–12).", field="period")
+        end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        return cls(PeriodKind.MONTH, date(year, month, 1), end - timedelta(days=1))
+
+    @property
+    def key(self) -> str:
+        """Stable key: "term:2020-2025", "year:2024", "quarter:2024-Q1", "month:2024-03"."""
+        if self.kind is PeriodKind.TERM:
+            return f"term:{self.start.year}-{self.end.year}"
+        if self.kind is PeriodKind.YEAR:
+            return f"year:{self.start.year}"
+        if self.kind is PeriodKind.QUARTER:
+            return f"quarter:{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        return f"month:{self.start.year}-{self.start.month:02d}"
+
+    def contains(self, day: date) -> bool:
+        """Whether ``day`` falls inside the period."""
+        return self.start <= day <= self.end
+
+
+def _check_year(year: int) -> None:
+    if not 1930 <= year <= 2200:
+        raise InvalidInput("PERIOD_INVALID", f"Năm {year} không hợp lệ.", f"Year {year} is invalid.",
+                           field="period")
+
+
+class TargetKind(Enum):
+    """How the target is expressed."""
+
+    NUMBER = "number"
+    RANGE = "range"
+    PERCENT_OF_HEADCOUNT = "percent_of_headcount"
+
+
+@dataclass(frozen=True)
+class QuotaTarget:
+    """A target: a number, a range (min–max), or a share (min–max %) of the member headcount."""
+
+    kind: TargetKind
+    minimum: Decimal
+    maximum: Decimal
+
+    def __post_init__(self) -> None:
+        if self.minimum < 0 or self.maximum < self.minimum:
+            raise InvalidInput(
+                "QUOTA_TARGET_INVALID",
+                f"Chỉ tiêu không hợp lệ: tối thiểu {self.minimum}, tối đa {self.maximum}.",
+                f"Invalid target: minimum {self.minimum}, maximum {self.maximum}.",
+                field="target",
+            )
+        if self.kind is TargetKind.PERCENT_OF_HEADCOUNT and self.maximum > 100:
+            raise InvalidInput("QUOTA_TARGET_INVALID", "Tỷ lệ chỉ tiêu không được vượt 100%.",
+                               "A percentage target cannot exceed 100 %.", field="target")
+        if self.kind is not TargetKind.PERCENT_OF_HEADCOUNT and (
+            self.minimum != self.minimum.to_integral_value()
+            or self.maximum != self.maximum.to_integral_value()
+        ):
+            raise InvalidInput("QUOTA_TARGET_INVALID", "Chỉ tiêu số lượng phải là số nguyên.",
+                               "A number or range target must be whole numbers.", field="target")
+
+    @classmethod
+    def number(cls, value: int) -> QuotaTarget:
+        """A fixed number of admissions."""
+        return cls(TargetKind.NUMBER, Decimal(value), Decimal(value))
+
+    @classmethod
+    def range(cls, minimum: int, maximum: int) -> QuotaTarget:
+        """A range of admissions, e.g. 500–700."""
+        return cls(TargetKind.RANGE, Decimal(minimum), Decimal(maximum))
+
+    @classmethod
+    def percent(cls, minimum: Decimal | str, maximum: Decimal | str | None = None) -> QuotaTarget:
+        """A share of the member headcount at the period's start, e.g. ≥ 7 % or 4–7 %."""
+        low = Decimal(minimum)
+        return cls(TargetKind.PERCENT_OF_HEADCOUNT, low,
+                   Decimal(maximum) if maximum is not None else low)
+
+    def resolve(self, headcount: int | None) -> tuple[int, int]:
+        """The target in admissions (min, max); a percentage is taken of ``headcount``, rounded up."""
+        if self.kind is not TargetKind.PERCENT_OF_HEADCOUNT:
+            return int(self.minimum), int(self.maximum)
+        if headcount is None:
+            raise InvalidInput(
+                "HEADCOUNT_MISSING",
+                "Chưa có số đảng viên để tính chỉ tiêu theo tỷ lệ.",
+                "No member headcount has been reported to resolve a percentage target.",
+                field="headcount",
+            )
+        return (
+            int((self.minimum * headcount / 100).to_integral_value(ROUND_CEILING)),
+            int((self.maximum * headcount / 100).to_integral_value(ROUND_CEILING)),
+        )
+
+
+@dataclass(frozen=True)
+class Attainment:
+    """Admitted against the quota: percent with two decimals and the surplus (negative: short)."""
+
+    admitted: int
+    quota: int
+    percent: Decimal | None
+    surplus: int
+
+
+def attainment(admitted: int, quota: int) -> Attainment:
+    """Attainment = admitted / quota in %, rounded half-up to two decimals; surplus = admitted − quota.
+
+    9,701 admitted of 9,352 → 103.73 %, 349 over; 6 of 7 → 85.71 %, 1 short.
+    """
+    percent = (
+        (Decimal(admitted) * 100 / Decimal(quota)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        if quota > 0
+        else None
+    )
+    return Attainment(admitted=admitted, quota=quota, percent=percent, surplus=admitted - quota)
+
+
+class QuotaPlan(Aggregate):
+    """The quota of one unit for one period, with its supplementary assignments and adjustments."""
+
+    @event("Set")
+    def __init__(  # noqa: PLR0913
+        self,
+        *,
+        id: UUID,  # noqa: A002
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        unit_id: UUID,
+        period: Period,
+        target: QuotaTarget,
+    ) -> None:
+        self.tenant = tenant
+        self.unit_id = unit_id
+        self.period = period
+        self.target = target
+        self.supplementary: list[tuple[date, int, str]] = []
+        self.adjustments: list[tuple[date, QuotaTarget, str]] = []
+
+    @classmethod
+    def set(  # noqa: PLR0913
+        cls,
+        *,
+        id: UUID,  # noqa: A002
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        unit_id: UUID,
+        period: Period,
+        target: QuotaTarget,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> QuotaPlan:
+        """Set the quota of a unit for a period (giao chỉ tiêu), usually by a congress resolution."""
+        return cls(id=id, tenant=tenant, actor=actor, occurred_on=occurred_on, document=document,
+                   notes=notes, unit_id=unit_id, period=period, target=target)
+
+    def target_on(self, on: date) -> QuotaTarget:
+        """The target as adjusted up to business date ``on``."""
+        current = self.target
+        for when, target, _ in self.adjustments:
+            if when <= on:
+                current = target
+        return current
+
+    def supplementary_on(self, on: date) -> int:
+        """Admissions assigned on top of the target up to ``on``."""
+        return sum(amount for when, amount, _ in self.supplementary if when <= on)
+
+    def assign_supplementary(self, *, actor: Actor, occurred_on: date, amount: int, reason: str,
+                             document: DocumentRef, notes: str = "") -> None:
+        """Assign more admissions later in the period (giao bổ sung), e.g. +15 in 2021."""
+        _require_reason(reason)
+        if amount == 0:
+            raise InvalidInput("SUPPLEMENTARY_ZERO", "Số giao bổ sung phải khác 0.",
+                               "A supplementary assignment must not be zero.", field="amount")
+        self._supplementary_assigned(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
+                                     document=document, notes=notes, amount=amount, reason=reason)
+
+    @event("SupplementaryAssigned")
+    def _supplementary_assigned(self, *, tenant: str, actor: Actor, occurred_on: date,
+                                document: DocumentRef | None, notes: str, amount: int,
+                                reason: str) -> None:
+        self.supplementary.append((occurred_on, amount, reason))
+
+    def adjust(self, *, actor: Actor, occurred_on: date, target: QuotaTarget, reason: str,
+               document: DocumentRef, notes: str = "") -> None:
+        """Replace the target from ``occurred_on`` (điều chỉnh chỉ tiêu), with the reason."""
+        _require_reason(reason)
+        self._adjusted(tenant=self.tenant, actor=actor, occurred_on=occurred_on, document=document,
+                       notes=notes, target=target, reason=reason)
+
+    @event("Adjusted")
+    def _adjusted(self, *, tenant: str, actor: Actor, occurred_on: date,
+                  document: DocumentRef | None, notes: str, target: QuotaTarget,
+                  reason: str) -> None:
+        self.adjustments.append((occurred_on, target, reason))
+
+
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise InvalidInput("REASON_REQUIRED", "Phải nêu lý do.", "A reason is required.",
+                           field="reason")

@@ -1,0 +1,584 @@
+"""The rules of the admission procedure, each named once, with its source and dates in force.
+
+Every check takes the business date of the action and cites the regulation in force on that date
+(Charter 2011; implementing regulations 45-QĐ/TW → 29-QĐ/TW → 24-QĐ/TW → 232-QĐ/TW → 294-QĐ/TW;
+guidance 01-HD/TW → 06-HD/TW). A violation raises ``RuleViolation`` with a stable code, a
+Vietnamese and an English message and the citation. Where the procedure allows an exception with
+a consent document, the check accepts that document and reports that the exception was used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from domain.errors import InvalidInput, RuleViolation
+from domain.values import DocumentRef, EducationLevel, SpecialArea
+from domain.working_days import WorkingCalendar, add_months
+
+
+@dataclass(frozen=True)
+class Regulation:
+    """A regulation text with the dates it is in force (``in_force_until`` inclusive)."""
+
+    code: str
+    title_vi: str
+    in_force_from: date
+    in_force_until: date | None = None
+
+    def in_force_on(self, day: date) -> bool:
+        """Whether this text applies to an action on ``day``."""
+        return self.in_force_from <= day and (
+            self.in_force_until is None or day <= self.in_force_until
+        )
+
+
+CHARTER_2011 = Regulation("Điều lệ Đảng (2011)", "Điều lệ Đảng Cộng sản Việt Nam", date(2011, 1, 19))
+
+IMPLEMENTING_REGULATIONS: tuple[Regulation, ...] = (
+    Regulation("45-QĐ/TW", "Quy định thi hành Điều lệ Đảng", date(2011, 11, 1), date(2016, 7, 24)),
+    Regulation("29-QĐ/TW", "Quy định thi hành Điều lệ Đảng", date(2016, 7, 25), date(2021, 7, 29)),
+    Regulation("24-QĐ/TW", "Quy định thi hành Điều lệ Đảng", date(2021, 7, 30), date(2025, 1, 19)),
+    Regulation("232-QĐ/TW", "Quy định thi hành Điều lệ Đảng", date(2025, 1, 20), date(2025, 6, 30)),
+    Regulation("294-QĐ/TW", "Quy định thi hành Điều lệ Đảng", date(2025, 7, 1)),
+)
+
+GUIDANCE: tuple[Regulation, ...] = (
+    Regulation("12-HD/BTCTW", "Hướng dẫn nghiệp vụ công tác đảng viên", date(2012, 1, 1),
+               date(2021, 9, 27)),
+    Regulation("01-HD/TW", "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng",
+               date(2021, 9, 28), date(2025, 6, 30)),
+    Regulation("06-HD/TW", "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng",
+               date(2025, 7, 1)),
+)
+
+
+def _in_force(texts: tuple[Regulation, ...], day: date) -> Regulation:
+    """The text of ``texts`` in force on ``day``; the earliest one for older dates."""
+    for text in texts:
+        if text.in_force_on(day):
+            return text
+    return texts[0]
+
+
+def implementing_regulation_on(day: date) -> Regulation:
+    """The implementing regulation of the Charter in force on ``day``."""
+    return _in_force(IMPLEMENTING_REGULATIONS, day)
+
+
+def guidance_on(day: date) -> Regulation:
+    """The Central Committee's guidance in force on ``day``."""
+    return _in_force(GUIDANCE, day)
+
+
+class Basis(Enum):
+    """Which kind of text a rule rests on."""
+
+    CHARTER = "charter"
+    IMPLEMENTING = "implementing"
+    GUIDANCE = "guidance"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named rule of the procedure and the text it rests on."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    basis: Basis
+    topic_vi: str
+
+    def cite(self, day: date) -> str:
+        """The citation of this rule for an action on ``day``."""
+        if self.basis is Basis.CHARTER:
+            text = CHARTER_2011
+            return f"{text.code}; {implementing_regulation_on(day).code} — {self.topic_vi}"
+        text = (
+            implementing_regulation_on(day)
+            if self.basis is Basis.IMPLEMENTING
+            else guidance_on(day)
+        )
+        return f"{text.code} — {self.topic_vi}"
+
+    def violation(self, day: date, message_vi: str, message_en: str, field: str) -> RuleViolation:
+        """A ``RuleViolation`` of this rule for an action on ``day``."""
+        return RuleViolation(self.code, message_vi, message_en, regulation=self.cite(day), field=field)
+
+
+AGE = Rule("AGE_OUT_OF_RANGE", "Tuổi đời", "Age", Basis.IMPLEMENTING,
+           "tuổi đời người vào Đảng: đủ 18 đến đủ 60 tuổi, tính theo tháng")
+EDUCATION = Rule("EDUCATION_INSUFFICIENT", "Trình độ học vấn", "Education", Basis.IMPLEMENTING,
+                 "trình độ học vấn: tốt nghiệp trung học cơ sở trở lên")
+SPONSOR_FULL_MEMBER = Rule("SPONSOR_NOT_FULL_MEMBER", "Người giới thiệu là đảng viên chính thức",
+                           "Sponsor is a full member", Basis.CHARTER,
+                           "Điều 4: người giới thiệu phải là đảng viên chính thức")
+SPONSOR_TOGETHER = Rule("SPONSOR_TOO_SHORT_TOGETHER", "Thời gian công tác cùng người giới thiệu",
+                        "Time worked with the sponsor", Basis.CHARTER,
+                        "Điều 4: cùng công tác, học tập, sinh sống ít nhất 12 tháng")
+AWARENESS_CERTIFICATE = Rule("AWARENESS_CERTIFICATE_EXPIRED", "Giấy chứng nhận lớp bồi dưỡng",
+                             "Awareness-class certificate", Basis.IMPLEMENTING,
+                             "giấy chứng nhận học lớp bồi dưỡng nhận thức về Đảng có giá trị 60 tháng")
+DOSSIER_FRESH = Rule("DOSSIER_DOCUMENT_STALE", "Thời hạn giá trị của hồ sơ",
+                     "Validity of dossier documents", Basis.GUIDANCE,
+                     "giấy giới thiệu, nghị quyết giới thiệu, tổng hợp ý kiến quá 12 tháng phải làm lại")
+TWO_THIRDS = Rule("VOTE_BELOW_TWO_THIRDS", "Biểu quyết", "Vote", Basis.CHARTER,
+                  "Điều 4, Điều 5: được ít nhất hai phần ba số đảng viên chính thức tán thành")
+ADMISSION_DECISION_DEADLINE = Rule(
+    "ADMISSION_DECISION_LATE", "Thời hạn quyết định kết nạp", "Admission decision deadline",
+    Basis.IMPLEMENTING, "cấp ủy có thẩm quyền quyết định trong 60 ngày làm việc (gia hạn tối đa 30)")
+CEREMONY_DEADLINE = Rule(
+    "CEREMONY_LATE", "Thời hạn tổ chức lễ kết nạp", "Admission ceremony deadline", Basis.IMPLEMENTING,
+    "tổ chức lễ kết nạp trong 30 ngày làm việc kể từ khi nhận quyết định")
+PROBATION = Rule("PROBATION_NOT_ENDED", "Thời kỳ dự bị", "Probation", Basis.CHARTER,
+                 "Điều 5: thời kỳ dự bị 12 tháng kể từ ngày kết nạp")
+RECOGNITION_VOTE_DEADLINE = Rule(
+    "RECOGNITION_VOTE_LATE", "Thời hạn xét công nhận chính thức", "Recognition vote deadline",
+    Basis.CHARTER, "Điều 5: chi bộ xét công nhận trong 30 ngày làm việc khi hết thời kỳ dự bị")
+RECOGNITION_DECISION_DEADLINE = Rule(
+    "RECOGNITION_DECISION_LATE", "Thời hạn quyết định công nhận", "Recognition decision deadline",
+    Basis.IMPLEMENTING, "cấp ủy có thẩm quyền quyết định trong 30 ngày làm việc (gia hạn tối đa 30)")
+NEW_MEMBER_CLASS = Rule("NEW_MEMBER_CLASS_MISSING", "Lớp bồi dưỡng đảng viên mới",
+                        "New-member class", Basis.IMPLEMENTING,
+                        "đảng viên dự bị phải có giấy chứng nhận học lớp bồi dưỡng đảng viên mới")
+RECOGNITION_VOTES_EXHAUSTED = Rule(
+    "RECOGNITION_VOTES_EXHAUSTED", "Số lần xét công nhận", "Recognition vote attempts",
+    Basis.GUIDANCE, "sau ba lần chi bộ không đủ hai phần ba tán thành, báo cáo cấp ủy cấp trên")
+READMISSION = Rule("READMISSION_NOT_ALLOWED", "Kết nạp lại", "Re-admission", Basis.IMPLEMENTING,
+                   "kết nạp lại: ít nhất 36 tháng, chỉ một lần, có ý kiến của ban thường vụ tỉnh ủy")
+ADMISSION_AUTHORITY = Rule(
+    "ADMISSION_AUTHORITY_MISMATCH", "Thẩm quyền quyết định kết nạp", "Admission authority",
+    Basis.IMPLEMENTING, "quyết định kết nạp do cấp ủy có thẩm quyền ban hành")
+
+ALL_RULES: tuple[Rule, ...] = (
+    AGE, EDUCATION, SPONSOR_FULL_MEMBER, SPONSOR_TOGETHER, AWARENESS_CERTIFICATE, DOSSIER_FRESH,
+    TWO_THIRDS, ADMISSION_DECISION_DEADLINE, CEREMONY_DEADLINE, PROBATION,
+    RECOGNITION_VOTE_DEADLINE, RECOGNITION_DECISION_DEADLINE, NEW_MEMBER_CLASS,
+    RECOGNITION_VOTES_EXHAUSTED, READMISSION, ADMISSION_AUTHORITY,
+)
+
+MIN_AGE_MONTHS = 18 * 12
+MAX_AGE_MONTHS = 60 * 12
+SPONSOR_TOGETHER_MONTHS = 12
+AWARENESS_CERTIFICATE_MONTHS = 60
+DOSSIER_VALID_MONTHS = 12
+DECISION_WORKING_DAYS = 60
+DECISION_EXTENSION_WORKING_DAYS = 30
+CEREMONY_WORKING_DAYS = 30
+PROBATION_MONTHS = 12
+RECOGNITION_VOTE_WORKING_DAYS = 30
+RECOGNITION_DECISION_WORKING_DAYS = 30
+RECOGNITION_DECISION_EXTENSION_WORKING_DAYS = 30
+MAX_RECOGNITION_VOTES = 3
+READMISSION_MIN_MONTHS = 36
+
+
+def _d(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def age_in_months(birth_date: date, on: date) -> int:
+    """Age counted in calendar months, as the regulation counts it (the day is not considered)."""
+    return (on.year - birth_date.year) * 12 + (on.month - birth_date.month)
+
+
+def check_age(birth_date: date, on: date, *, over_60_consent: DocumentRef | None) -> bool:
+    """Age 18–60 inclusive in months on the branch meeting date; over 60 needs written consent.
+
+    Returns True when the over-60 consent was used.
+    """
+    months = age_in_months(birth_date, on)
+    if months < MIN_AGE_MONTHS:
+        raise AGE.violation(
+            on,
+            f"Quần chúng chưa đủ 18 tuổi vào ngày {_d(on)} ({months // 12} tuổi {months % 12} tháng).",
+            f"The candidate is under 18 on {_d(on)} ({months // 12} years {months % 12} months).",
+            "person.birth_date",
+        )
+    if months > MAX_AGE_MONTHS:
+        if over_60_consent is None:
+            raise AGE.violation(
+                on,
+                f"Quần chúng đã quá 60 tuổi vào ngày {_d(on)}; cần văn bản đồng ý của ban thường vụ "
+                "tỉnh ủy hoặc tương đương.",
+                f"The candidate is over 60 on {_d(on)}; the written consent of the provincial-level "
+                "standing committee is required.",
+                "over_60_consent",
+            )
+        return True
+    return False
+
+
+def check_education(
+    level: EducationLevel,
+    on: date,
+    *,
+    special_area: SpecialArea | None,
+    exception_document: DocumentRef | None,
+) -> bool:
+    """Lower-secondary diploma; primary in special areas; village elders with provincial approval.
+
+    Returns True when an exception was used (it must then be backed by ``exception_document``).
+    """
+    if level.rank >= EducationLevel.LOWER_SECONDARY.rank:
+        return False
+    allowed = special_area is SpecialArea.VILLAGE_ELDER or (
+        special_area is not None and level.rank >= EducationLevel.PRIMARY.rank
+    )
+    if not allowed:
+        raise EDUCATION.violation(
+            on,
+            "Quần chúng chưa tốt nghiệp trung học cơ sở"
+            + ("" if special_area is None else ", cũng chưa đạt tiểu học theo diện ngoại lệ")
+            + ".",
+            "The candidate has no lower-secondary diploma"
+            + ("" if special_area is None else ", nor primary education for the exception")
+            + ".",
+            "person.education",
+        )
+    if exception_document is None:
+        raise EDUCATION.violation(
+            on,
+            "Áp dụng ngoại lệ về trình độ học vấn phải có văn bản của cấp có thẩm quyền.",
+            "An education exception must be backed by a document of the competent body.",
+            "education_exception_document",
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class Sponsor:
+    """An official member who sponsors the candidate (người giới thiệu, 3-KNĐ)."""
+
+    member_id: str
+    full_name: str
+    full_member_since: date | None
+    together_since: date
+    replacement: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.member_id.strip() or not self.full_name.strip():
+            raise InvalidInput(
+                "SPONSOR_INCOMPLETE",
+                "Người giới thiệu phải có mã đảng viên và họ tên.",
+                "A sponsor needs a member id and a full name.",
+                field="sponsor",
+            )
+
+
+def check_sponsor(sponsor: Sponsor, on: date) -> None:
+    """A sponsor is a full member who worked/studied/lived with the candidate ≥ 12 months.
+
+    A replacement sponsor (giới thiệu thay thế) is exempt from the 12 months.
+    """
+    if sponsor.full_member_since is None or sponsor.full_member_since > on:
+        raise SPONSOR_FULL_MEMBER.violation(
+            on,
+            f"Người giới thiệu {sponsor.full_name} chưa là đảng viên chính thức vào ngày {_d(on)}.",
+            f"Sponsor {sponsor.full_name} is not a full member on {_d(on)}.",
+            "sponsor.full_member_since",
+        )
+    if not sponsor.replacement and add_months(sponsor.together_since, SPONSOR_TOGETHER_MONTHS) > on:
+        raise SPONSOR_TOGETHER.violation(
+            on,
+            f"Người giới thiệu {sponsor.full_name} mới cùng công tác với quần chúng từ "
+            f"{_d(sponsor.together_since)}, chưa đủ 12 tháng.",
+            f"Sponsor {sponsor.full_name} has worked with the candidate only since "
+            f"{_d(sponsor.together_since)}, less than 12 months.",
+            "sponsor.together_since",
+        )
+
+
+def check_awareness_certificate(issued_on: date, on: date) -> None:
+    """The awareness-class certificate is valid 60 months on the branch meeting date."""
+    expires = add_months(issued_on, AWARENESS_CERTIFICATE_MONTHS)
+    if on > expires:
+        raise AWARENESS_CERTIFICATE.violation(
+            on,
+            f"Giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng cấp ngày {_d(issued_on)} đã hết hạn "
+            f"ngày {_d(expires)}; quần chúng phải học lại.",
+            f"The awareness-class certificate of {_d(issued_on)} expired on {_d(expires)}; "
+            "the candidate must attend the class again.",
+            "awareness_certificate",
+        )
+
+
+def check_dossier_document_fresh(what_vi: str, what_en: str, dated: date, on: date) -> None:
+    """Sponsor letters, union resolutions and comment summaries older than 12 months are redone."""
+    expires = add_months(dated, DOSSIER_VALID_MONTHS)
+    if on > expires:
+        raise DOSSIER_FRESH.violation(
+            on,
+            f"{what_vi} ngày {_d(dated)} đã quá 12 tháng vào ngày chi bộ xét ({_d(on)}); phải làm lại.",
+            f"The {what_en} of {_d(dated)} is older than 12 months when the branch considers the "
+            f"dossier ({_d(on)}); it must be redone.",
+            "dossier",
+        )
+
+
+def is_two_thirds(votes_for: int, eligible: int) -> bool:
+    """At least two thirds of the eligible members agree."""
+    return votes_for * 3 >= eligible * 2
+
+
+def check_vote_counts(votes_for: int, eligible: int, on: date, field: str = "votes") -> None:
+    """Vote counts are consistent: at least one eligible member, agreeing votes within 0..eligible."""
+    if eligible <= 0 or votes_for < 0 or votes_for > eligible:
+        raise InvalidInput(
+            "VOTE_COUNTS_INVALID",
+            f"Số phiếu không hợp lệ: {votes_for} tán thành trên {eligible} người có quyền biểu quyết.",
+            f"Invalid vote counts: {votes_for} in favour of {eligible} entitled to vote.",
+            field=field,
+        )
+
+
+def check_two_thirds(votes_for: int, eligible: int, on: date, *, body_vi: str, body_en: str) -> None:
+    """A resolution passes only when ≥ 2/3 of the official members (or committee members) agree."""
+    check_vote_counts(votes_for, eligible, on)
+    if not is_two_thirds(votes_for, eligible):
+        share = 100 * votes_for / eligible
+        raise TWO_THIRDS.violation(
+            on,
+            f"{body_vi}: chỉ {votes_for}/{eligible} ({share:.2f}%) tán thành, chưa đạt hai phần ba.",
+            f"{body_en}: only {votes_for}/{eligible} ({share:.2f}%) in favour, below two thirds.",
+            "votes_for",
+        )
+
+
+def check_admission_decision_deadline(
+    calendar: WorkingCalendar,
+    branch_resolution_on: date,
+    decision_on: date,
+    *,
+    extension: DocumentRef | None,
+) -> bool:
+    """Decision within 60 working days of the branch resolution, +30 at most with an extension.
+
+    Returns True when the extension was needed.
+    """
+    due = calendar.add_working_days(branch_resolution_on, DECISION_WORKING_DAYS)
+    if decision_on <= due:
+        return False
+    latest = calendar.add_working_days(due, DECISION_EXTENSION_WORKING_DAYS)
+    if decision_on > latest:
+        raise ADMISSION_DECISION_DEADLINE.violation(
+            decision_on,
+            f"Quyết định kết nạp ngày {_d(decision_on)} quá cả thời hạn gia hạn ({_d(latest)}: "
+            f"60 + 30 ngày làm việc từ nghị quyết chi bộ ngày {_d(branch_resolution_on)}).",
+            f"The admission decision of {_d(decision_on)} is past even the extended deadline "
+            f"({_d(latest)}: 60 + 30 working days from the branch resolution of "
+            f"{_d(branch_resolution_on)}).",
+            "decision_date",
+        )
+    if extension is None:
+        raise ADMISSION_DECISION_DEADLINE.violation(
+            decision_on,
+            f"Quyết định kết nạp ngày {_d(decision_on)} quá 60 ngày làm việc (hạn {_d(due)}); "
+            "cần văn bản gia hạn (tối đa 30 ngày làm việc).",
+            f"The admission decision of {_d(decision_on)} is past 60 working days (due "
+            f"{_d(due)}); an extension document is required (30 working days at most).",
+            "extension_document",
+        )
+    return True
+
+
+def check_ceremony_deadline(
+    calendar: WorkingCalendar,
+    decision_received_on: date,
+    ceremony_on: date,
+    *,
+    superior_consent: DocumentRef | None,
+) -> bool:
+    """Ceremony within 30 working days of receiving the decision; later only with consent.
+
+    Returns True when the superior's consent was needed.
+    """
+    due = calendar.add_working_days(decision_received_on, CEREMONY_WORKING_DAYS)
+    if ceremony_on <= due:
+        return False
+    if superior_consent is None:
+        raise CEREMONY_DEADLINE.violation(
+            ceremony_on,
+            f"Lễ kết nạp ngày {_d(ceremony_on)} quá 30 ngày làm việc kể từ khi nhận quyết định "
+            f"(hạn {_d(due)}); cần văn bản đồng ý của cấp ủy cấp trên.",
+            f"The ceremony on {_d(ceremony_on)} is more than 30 working days after the decision "
+            f"was received (due {_d(due)}); the superior committee's consent is required.",
+            "superior_consent",
+        )
+    return True
+
+
+def probation_end(ceremony_on: date) -> date:
+    """Probation lasts 12 months from the ceremony date; full membership dates from its end."""
+    return add_months(ceremony_on, PROBATION_MONTHS)
+
+
+def check_probation_ended(ceremony_on: date, on: date) -> None:
+    """The branch may consider recognition only once the 12 months of probation are over."""
+    ends = probation_end(ceremony_on)
+    if on < ends:
+        raise PROBATION.violation(
+            on,
+            f"Thời kỳ dự bị chưa kết thúc (kết thúc ngày {_d(ends)}).",
+            f"Probation has not ended yet (it ends on {_d(ends)}).",
+            "meeting_date",
+        )
+
+
+def recognition_vote_is_late(calendar: WorkingCalendar, ceremony_on: date, vote_on: date) -> bool:
+    """The branch considers recognition within 30 working days after probation ends.
+
+    A late vote is not refused (membership still dates from the end of probation) but is flagged.
+    """
+    due = calendar.add_working_days(probation_end(ceremony_on), RECOGNITION_VOTE_WORKING_DAYS)
+    return vote_on > due
+
+
+def check_recognition_decision_deadline(
+    calendar: WorkingCalendar,
+    branch_vote_on: date,
+    decision_on: date,
+    *,
+    extension: DocumentRef | None,
+) -> bool:
+    """Recognition decided within 30 working days of the branch vote, +30 with an extension."""
+    due = calendar.add_working_days(branch_vote_on, RECOGNITION_DECISION_WORKING_DAYS)
+    if decision_on <= due:
+        return False
+    latest = calendar.add_working_days(due, RECOGNITION_DECISION_EXTENSION_WORKING_DAYS)
+    if decision_on > latest:
+        raise RECOGNITION_DECISION_DEADLINE.violation(
+            decision_on,
+            f"Quyết định công nhận ngày {_d(decision_on)} quá cả thời hạn gia hạn ({_d(latest)}).",
+            f"The recognition decision of {_d(decision_on)} is past even the extended deadline "
+            f"({_d(latest)}).",
+            "decision_date",
+        )
+    if extension is None:
+        raise RECOGNITION_DECISION_DEADLINE.violation(
+            decision_on,
+            f"Quyết định công nhận ngày {_d(decision_on)} quá 30 ngày làm việc (hạn {_d(due)}); "
+            "cần văn bản gia hạn.",
+            f"The recognition decision of {_d(decision_on)} is past 30 working days (due "
+            f"{_d(due)}); an extension document is required.",
+            "extension_document",
+        )
+    return True
+
+
+def check_new_member_class(certificate: DocumentRef | None, on: date) -> None:
+    """Recognition requires the new-member class certificate (lớp bồi dưỡng đảng viên mới)."""
+    if certificate is None:
+        raise NEW_MEMBER_CLASS.violation(
+            on,
+            "Đảng viên dự bị chưa có giấy chứng nhận học lớp bồi dưỡng đảng viên mới.",
+            "The probationary member has no new-member class certificate.",
+            "new_member_class",
+        )
+
+
+def check_recognition_attempts(failed_votes: int, on: date) -> None:
+    """After three failed branch votes the case goes to the superior committee."""
+    if failed_votes >= MAX_RECOGNITION_VOTES:
+        raise RECOGNITION_VOTES_EXHAUSTED.violation(
+            on,
+            "Chi bộ đã xét ba lần không đạt; hồ sơ phải chuyển cấp ủy cấp trên quyết định.",
+            "The branch has voted three times without two thirds; the superior committee decides.",
+            "votes_for",
+        )
+
+
+class LeavingReason(Enum):
+    """Why a former member left the Party; some reasons bar re-admission."""
+
+    REMOVED_FROM_LIST = "removed_from_list"  # xóa tên
+    RESIGNED_FAMILY_HARDSHIP = "resigned_family_hardship"  # xin ra vì hoàn cảnh gia đình
+    EXPELLED = "expelled"  # khai trừ, đã sửa chữa
+    RESIGNED = "resigned"  # xin ra Đảng (không vì hoàn cảnh đặc biệt)
+    ABANDONED_ACTIVITIES = "abandoned_activities"  # tự bỏ sinh hoạt Đảng
+    SERIOUS_DISUNITY = "serious_disunity"  # gây mất đoàn kết nghiêm trọng
+    SERIOUS_CRIME = "serious_crime"  # phạm tội nghiêm trọng
+    CORRUPTION = "corruption"  # tham nhũng, vi phạm lối sống nghiêm trọng
+
+
+BARRED_LEAVING_REASONS = frozenset(
+    {
+        LeavingReason.RESIGNED,
+        LeavingReason.ABANDONED_ACTIVITIES,
+        LeavingReason.SERIOUS_DISUNITY,
+        LeavingReason.SERIOUS_CRIME,
+        LeavingReason.CORRUPTION,
+    }
+)
+
+
+@dataclass(frozen=True)
+class PriorMembership:
+    """The earlier membership of a person asking to be re-admitted (kết nạp lại)."""
+
+    left_on: date
+    reason: LeavingReason
+    readmitted_before: bool
+
+
+def check_readmission_eligible(prior: PriorMembership, on: date) -> None:
+    """Re-admission is barred for some reasons of leaving and allowed only once."""
+    if prior.reason in BARRED_LEAVING_REASONS:
+        raise READMISSION.violation(
+            on,
+            "Không xem xét kết nạp lại người ra khỏi Đảng vì lý do này.",
+            "A person who left the Party for this reason cannot be re-admitted.",
+            "prior_membership.reason",
+        )
+    if prior.readmitted_before:
+        raise READMISSION.violation(
+            on,
+            "Chỉ được kết nạp lại một lần.",
+            "Re-admission is allowed only once.",
+            "prior_membership.readmitted_before",
+        )
+
+
+def check_readmission(prior: PriorMembership, on: date, *, consent: DocumentRef | None) -> None:
+    """Re-admission: ≥ 36 months after leaving, only once, with the provincial standing
+    committee's written consent, never for the barred reasons of leaving."""
+    check_readmission_eligible(prior, on)
+    earliest = add_months(prior.left_on, READMISSION_MIN_MONTHS)
+    if on < earliest:
+        raise READMISSION.violation(
+            on,
+            f"Chưa đủ 36 tháng kể từ khi ra khỏi Đảng ({_d(prior.left_on)}); sớm nhất {_d(earliest)}.",
+            f"Less than 36 months since leaving the Party ({_d(prior.left_on)}); earliest "
+            f"{_d(earliest)}.",
+            "prior_membership.left_on",
+        )
+    if consent is None:
+        raise READMISSION.violation(
+            on,
+            "Kết nạp lại phải có văn bản đồng ý của ban thường vụ tỉnh ủy, thành ủy hoặc tương đương.",
+            "Re-admission needs the written consent of the provincial standing committee.",
+            "readmission_consent",
+        )
+
+
+class AdmissionAuthority(Enum):
+    """Who decides admissions for a unit (thẩm quyền quyết định kết nạp)."""
+
+    GRASSROOTS_COMMITTEE = "grassroots_committee"  # đảng ủy cơ sở được ủy quyền
+    SUPERIOR_STANDING_COMMITTEE = "superior_standing_committee"  # ban thường vụ cấp ủy cấp trên
+
+
+def check_admission_authority(
+    expected: AdmissionAuthority, decided_by: AdmissionAuthority, on: date
+) -> None:
+    """The admission decision is issued by the committee that holds authority over the unit."""
+    if expected is not decided_by:
+        raise ADMISSION_AUTHORITY.violation(
+            on,
+            "Quyết định kết nạp không do cấp ủy có thẩm quyền của đơn vị ban hành "
+            f"(đơn vị thuộc thẩm quyền: {expected.value}).",
+            "The admission decision was not issued by the committee with authority over the unit "
+            f"(authority: {expected.value}).",
+            "decided_by",
+        )
