@@ -85,16 +85,34 @@ _STAGE_VI = {
     Stage.MEMBERSHIP_ENDED: "ra khỏi Đảng",
 }
 EXIT_STAGES = frozenset(
-    {Stage.REJECTED, Stage.WITHDRAWN, Stage.REMOVED_FROM_LIST, Stage.TRANSFERRED_OUT,
-     Stage.MEMBERSHIP_ENDED}
+    {
+        Stage.REJECTED,
+        Stage.WITHDRAWN,
+        Stage.REMOVED_FROM_LIST,
+        Stage.TRANSFERRED_OUT,
+        Stage.MEMBERSHIP_ENDED,
+    }
 )
 PRE_ADMISSION_STAGES = frozenset(
-    {Stage.DISCOVERED, Stage.SYMPATHIZER, Stage.AWARENESS_TRAINED, Stage.APPLIED, Stage.SPONSORED,
-     Stage.VERIFIED, Stage.BRANCH_RESOLVED, Stage.COMMITTEE_RESOLVED}
+    {
+        Stage.DISCOVERED,
+        Stage.SYMPATHIZER,
+        Stage.AWARENESS_TRAINED,
+        Stage.APPLIED,
+        Stage.SPONSORED,
+        Stage.VERIFIED,
+        Stage.BRANCH_RESOLVED,
+        Stage.COMMITTEE_RESOLVED,
+    }
 )
 TRANSFERABLE_STAGES = frozenset(
-    {Stage.DISCOVERED, Stage.SYMPATHIZER, Stage.AWARENESS_TRAINED, Stage.PROBATIONARY,
-     Stage.FULL_MEMBER}
+    {
+        Stage.DISCOVERED,
+        Stage.SYMPATHIZER,
+        Stage.AWARENESS_TRAINED,
+        Stage.PROBATIONARY,
+        Stage.FULL_MEMBER,
+    }
 )
 
 
@@ -143,10 +161,10 @@ class Candidate(Aggregate):
 
     # --- 1. discovered / introduced -----------------------------------------------------------
     @event("Discovered")
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         tenant: str,
         actor: Actor,
         occurred_on: date,
@@ -190,10 +208,10 @@ class Candidate(Aggregate):
         self.transferred_to: str | None = None
 
     @classmethod
-    def discover(  # noqa: PLR0913
+    def discover(
         cls,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         tenant: str,
         actor: Actor,
         occurred_on: date,
@@ -211,8 +229,12 @@ class Candidate(Aggregate):
         ``prior_membership`` makes the case a re-admission (kết nạp lại).
         """
         if not case_code.strip() or len(case_code) > 64:
-            raise InvalidInput("CASE_CODE_INVALID", "Mã hồ sơ không hợp lệ (1–64 ký tự).",
-                               "The case code is invalid (1–64 characters).", field="case_code")
+            raise InvalidInput(
+                "CASE_CODE_INVALID",
+                "Mã hồ sơ không hợp lệ (1–64 ký tự).",
+                "The case code is invalid (1–64 characters).",
+                field="case_code",
+            )
         if not unit_admits_candidates:
             raise InvalidInput(
                 "UNIT_DOES_NOT_ADMIT",
@@ -220,20 +242,40 @@ class Candidate(Aggregate):
                 "A candidate must be followed by a branch (branch or grassroots branch).",
                 field="unit",
             )
-        require_not_before(occurred_on, person.birth_date, what_vi="Ngày phát hiện",
-                           what_en="The discovery date", field="occurred_on")
+        require_not_before(
+            occurred_on,
+            person.birth_date,
+            what_vi="Ngày phát hiện",
+            what_en="The discovery date",
+            field="occurred_on",
+        )
         if prior_membership is not None:
             rules.check_readmission_eligible(prior_membership, occurred_on)
-            require_not_before(occurred_on, prior_membership.left_on,
-                               what_vi="Ngày mở hồ sơ kết nạp lại",
-                               what_en="The re-admission case date", field="occurred_on")
-        return cls(id=id, tenant=tenant, actor=actor, occurred_on=occurred_on, document=document,
-                   notes=notes, case_code=case_code.strip(), unit_id=unit_id, person=person,
-                   introduced_by=introduced_by, prior_membership=prior_membership)
+            require_not_before(
+                occurred_on,
+                prior_membership.left_on,
+                what_vi="Ngày mở hồ sơ kết nạp lại",
+                what_en="The re-admission case date",
+                field="occurred_on",
+            )
+        return cls(
+            id=id,
+            tenant=tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            case_code=case_code.strip(),
+            unit_id=unit_id,
+            person=person,
+            introduced_by=introduced_by,
+            prior_membership=prior_membership,
+        )
 
     # --- guards -------------------------------------------------------------------------------
-    def _require_stage(self, allowed: set[Stage] | frozenset[Stage], step_vi: str,
-                       step_en: str) -> None:
+    def _require_stage(
+        self, allowed: set[Stage] | frozenset[Stage], step_vi: str, step_en: str
+    ) -> None:
         if self.stage not in allowed:
             expected_vi = ", ".join(s.label_vi for s in Stage if s in allowed)
             expected_en = ", ".join(s.value for s in Stage if s in allowed)
@@ -247,11 +289,17 @@ class Candidate(Aggregate):
             )
 
     def _require_date(self, occurred_on: date) -> None:
-        require_not_before(occurred_on, self.last_step_on, what_vi="Ngày của bước này",
-                           what_en="The date of this step", field="occurred_on")
+        require_not_before(
+            occurred_on,
+            self.last_step_on,
+            what_vi="Ngày của bước này",
+            what_en="The date of this step",
+            field="occurred_on",
+        )
 
-    def _step(self, allowed: set[Stage] | frozenset[Stage], occurred_on: date, step_vi: str,
-              step_en: str) -> None:
+    def _step(
+        self, allowed: set[Stage] | frozenset[Stage], occurred_on: date, step_vi: str, step_en: str
+    ) -> None:
         self._require_stage(allowed, step_vi, step_en)
         self._require_date(occurred_on)
 
@@ -264,129 +312,283 @@ class Candidate(Aggregate):
         self.last_step_on = max(self.last_step_on, occurred_on)
 
     # --- 2. sympathizer list, helper, test tasks ----------------------------------------------
-    def add_to_sympathizer_list(self, *, actor: Actor, occurred_on: date,
-                                document: DocumentRef | None = None, notes: str = "") -> None:
+    def add_to_sympathizer_list(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
         """The branch puts the person on its sympathizer list (danh sách cảm tình Đảng)."""
-        self._step({Stage.DISCOVERED}, occurred_on, "đưa vào danh sách cảm tình Đảng",
-                   "add to the sympathizer list")
-        self._added_to_sympathizer_list(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                        document=document, notes=notes)
+        self._step(
+            {Stage.DISCOVERED},
+            occurred_on,
+            "đưa vào danh sách cảm tình Đảng",
+            "add to the sympathizer list",
+        )
+        self._added_to_sympathizer_list(
+            tenant=self.tenant, actor=actor, occurred_on=occurred_on, document=document, notes=notes
+        )
 
     @event("AddedToSympathizerList")
-    def _added_to_sympathizer_list(self, *, tenant: str, actor: Actor, occurred_on: date,
-                                   document: DocumentRef | None, notes: str) -> None:
+    def _added_to_sympathizer_list(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+    ) -> None:
         self._advance(Stage.SYMPATHIZER, "sympathizer", occurred_on)
 
-    def assign_helper(self, *, actor: Actor, occurred_on: date, member_name: str,
-                      document: DocumentRef | None = None, notes: str = "") -> None:
+    def assign_helper(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        member_name: str,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
         """The branch assigns an official member to help the candidate (or probationary member)."""
-        self._step({Stage.SYMPATHIZER, Stage.AWARENESS_TRAINED, Stage.APPLIED, Stage.SPONSORED,
-                    Stage.VERIFIED, Stage.PROBATIONARY}, occurred_on,
-                   "phân công đảng viên giúp đỡ", "assign a helper")
+        self._step(
+            {
+                Stage.SYMPATHIZER,
+                Stage.AWARENESS_TRAINED,
+                Stage.APPLIED,
+                Stage.SPONSORED,
+                Stage.VERIFIED,
+                Stage.PROBATIONARY,
+            },
+            occurred_on,
+            "phân công đảng viên giúp đỡ",
+            "assign a helper",
+        )
         if not member_name.strip():
-            raise InvalidInput("HELPER_REQUIRED", "Phải nêu tên đảng viên được phân công giúp đỡ.",
-                               "The helper's name is required.", field="member_name")
-        self._helper_assigned(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                              document=document, notes=notes, member_name=member_name.strip())
+            raise InvalidInput(
+                "HELPER_REQUIRED",
+                "Phải nêu tên đảng viên được phân công giúp đỡ.",
+                "The helper's name is required.",
+                field="member_name",
+            )
+        self._helper_assigned(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            member_name=member_name.strip(),
+        )
 
     @event("HelperAssigned")
-    def _helper_assigned(self, *, tenant: str, actor: Actor, occurred_on: date,
-                         document: DocumentRef | None, notes: str, member_name: str) -> None:
+    def _helper_assigned(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        member_name: str,
+    ) -> None:
         self.helpers.append(member_name)
         self.last_step_on = max(self.last_step_on, occurred_on)
 
-    def assign_test_task(self, *, actor: Actor, occurred_on: date, task: str,
-                         document: DocumentRef | None = None, notes: str = "") -> None:
+    def assign_test_task(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        task: str,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
         """The branch gives the sympathizer a task to test them (giao nhiệm vụ thử thách)."""
-        self._step({Stage.SYMPATHIZER, Stage.AWARENESS_TRAINED}, occurred_on,
-                   "giao nhiệm vụ thử thách", "assign a test task")
+        self._step(
+            {Stage.SYMPATHIZER, Stage.AWARENESS_TRAINED},
+            occurred_on,
+            "giao nhiệm vụ thử thách",
+            "assign a test task",
+        )
         if not task.strip():
-            raise InvalidInput("TASK_REQUIRED", "Phải mô tả nhiệm vụ.", "The task is required.",
-                               field="task")
-        self._test_task_assigned(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                 document=document, notes=notes, task=task.strip())
+            raise InvalidInput(
+                "TASK_REQUIRED", "Phải mô tả nhiệm vụ.", "The task is required.", field="task"
+            )
+        self._test_task_assigned(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            task=task.strip(),
+        )
 
     @event("TestTaskAssigned")
-    def _test_task_assigned(self, *, tenant: str, actor: Actor, occurred_on: date,
-                            document: DocumentRef | None, notes: str, task: str) -> None:
+    def _test_task_assigned(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        task: str,
+    ) -> None:
         self.test_tasks.append(task)
         self.last_step_on = max(self.last_step_on, occurred_on)
 
     # --- 3. awareness class -------------------------------------------------------------------
-    def record_awareness_certificate(self, *, actor: Actor, occurred_on: date,
-                                     document: DocumentRef | None, notes: str = "") -> None:
+    def record_awareness_certificate(
+        self, *, actor: Actor, occurred_on: date, document: DocumentRef | None, notes: str = ""
+    ) -> None:
         """The candidate completed the awareness class (lớp bồi dưỡng nhận thức về Đảng).
 
         ``occurred_on`` is the certificate's date; it is valid for 60 months.
         """
-        certificate = _require_document(document, "giấy chứng nhận lớp bồi dưỡng",
-                                        "the class certificate")
-        self._step({Stage.SYMPATHIZER}, occurred_on, "ghi nhận lớp bồi dưỡng nhận thức",
-                   "record the awareness class")
-        self._awareness_certificate_recorded(tenant=self.tenant, actor=actor,
-                                             occurred_on=occurred_on, document=certificate,
-                                             notes=notes)
+        certificate = _require_document(
+            document, "giấy chứng nhận lớp bồi dưỡng", "the class certificate"
+        )
+        self._step(
+            {Stage.SYMPATHIZER},
+            occurred_on,
+            "ghi nhận lớp bồi dưỡng nhận thức",
+            "record the awareness class",
+        )
+        self._awareness_certificate_recorded(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=certificate,
+            notes=notes,
+        )
 
     @event("AwarenessCertificateRecorded")
-    def _awareness_certificate_recorded(self, *, tenant: str, actor: Actor, occurred_on: date,
-                                        document: DocumentRef, notes: str) -> None:
+    def _awareness_certificate_recorded(
+        self, *, tenant: str, actor: Actor, occurred_on: date, document: DocumentRef, notes: str
+    ) -> None:
         self.awareness_certificate = document
         self._advance(Stage.AWARENESS_TRAINED, "awareness_certificate", occurred_on)
 
     # --- 4. application and personal history --------------------------------------------------
-    def submit_application(self, *, actor: Actor, occurred_on: date, document: DocumentRef | None,
-                           personal_history: DocumentRef | None, notes: str = "") -> None:
+    def submit_application(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        personal_history: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
         """The candidate files the application (1-KNĐ) and personal history (2-KNĐ)."""
-        application = _require_document(document, "đơn xin vào Đảng (1-KNĐ)",
-                                        "the application (1-KNĐ)")
-        history = _require_document(personal_history, "lý lịch người xin vào Đảng (2-KNĐ)",
-                                    "the personal history (2-KNĐ)")
-        self._step({Stage.AWARENESS_TRAINED}, occurred_on, "nộp đơn xin vào Đảng",
-                   "file the application")
-        self._application_submitted(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                    document=application, notes=notes, personal_history=history)
+        application = _require_document(
+            document, "đơn xin vào Đảng (1-KNĐ)", "the application (1-KNĐ)"
+        )
+        history = _require_document(
+            personal_history, "lý lịch người xin vào Đảng (2-KNĐ)", "the personal history (2-KNĐ)"
+        )
+        self._step(
+            {Stage.AWARENESS_TRAINED}, occurred_on, "nộp đơn xin vào Đảng", "file the application"
+        )
+        self._application_submitted(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=application,
+            notes=notes,
+            personal_history=history,
+        )
 
     @event("ApplicationSubmitted")
-    def _application_submitted(self, *, tenant: str, actor: Actor, occurred_on: date,
-                               document: DocumentRef, notes: str,
-                               personal_history: DocumentRef) -> None:
+    def _application_submitted(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        personal_history: DocumentRef,
+    ) -> None:
         self._advance(Stage.APPLIED, "application", occurred_on)
 
     # --- 5. sponsors --------------------------------------------------------------------------
-    def add_sponsor(self, *, actor: Actor, occurred_on: date, sponsor: Sponsor,
-                    document: DocumentRef | None, notes: str = "") -> None:
+    def add_sponsor(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        sponsor: Sponsor,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
         """An official member sponsors the candidate (giấy giới thiệu, 3-KNĐ).
 
         The sponsor must be a full member who worked with the candidate ≥ 12 months.
         """
-        letter = _require_document(document, "giấy giới thiệu (3-KNĐ)", "the sponsor letter (3-KNĐ)")
+        letter = _require_document(
+            document, "giấy giới thiệu (3-KNĐ)", "the sponsor letter (3-KNĐ)"
+        )
         self._step({Stage.APPLIED}, occurred_on, "thêm người giới thiệu", "add a sponsor")
         if any(r.sponsor.member_id == sponsor.member_id for r in self.sponsors):
-            raise InvalidInput("SPONSOR_DUPLICATE",
-                               f"{sponsor.full_name} đã là người giới thiệu của hồ sơ này.",
-                               f"{sponsor.full_name} already sponsors this case.", field="sponsor")
+            raise InvalidInput(
+                "SPONSOR_DUPLICATE",
+                f"{sponsor.full_name} đã là người giới thiệu của hồ sơ này.",
+                f"{sponsor.full_name} already sponsors this case.",
+                field="sponsor",
+            )
         if len(self.sponsors) >= 2:
-            raise InvalidInput("SPONSORS_COMPLETE", "Hồ sơ đã đủ hai người giới thiệu.",
-                               "The case already has two sponsors.", field="sponsor")
+            raise InvalidInput(
+                "SPONSORS_COMPLETE",
+                "Hồ sơ đã đủ hai người giới thiệu.",
+                "The case already has two sponsors.",
+                field="sponsor",
+            )
         rules.check_sponsor(sponsor, occurred_on)
-        self._sponsor_added(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                            document=letter, notes=notes, sponsor=sponsor)
+        self._sponsor_added(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=letter,
+            notes=notes,
+            sponsor=sponsor,
+        )
 
     @event("SponsorAdded")
-    def _sponsor_added(self, *, tenant: str, actor: Actor, occurred_on: date,
-                       document: DocumentRef, notes: str, sponsor: Sponsor) -> None:
+    def _sponsor_added(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        sponsor: Sponsor,
+    ) -> None:
         self.sponsors.append(SponsorRecord(sponsor, document))
         self._advance(self._sponsorship_stage(), "sponsor", occurred_on)
 
-    def record_union_introduction(self, *, actor: Actor, occurred_on: date,
-                                  organization: MassOrganization, document: DocumentRef | None,
-                                  notes: str = "") -> None:
+    def record_union_introduction(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        organization: MassOrganization,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
         """A grassroots Youth Union (4-KNĐ) or Trade Union committee resolution introduces the
         candidate; with one sponsoring member it replaces the second sponsor."""
-        resolution = _require_document(document, "nghị quyết giới thiệu (4-KNĐ)",
-                                       "the introducing resolution (4-KNĐ)")
-        self._step({Stage.APPLIED}, occurred_on, "ghi nhận nghị quyết giới thiệu của đoàn thể",
-                   "record a union's introduction")
+        resolution = _require_document(
+            document, "nghị quyết giới thiệu (4-KNĐ)", "the introducing resolution (4-KNĐ)"
+        )
+        self._step(
+            {Stage.APPLIED},
+            occurred_on,
+            "ghi nhận nghị quyết giới thiệu của đoàn thể",
+            "record a union's introduction",
+        )
         if organization is MassOrganization.YOUTH_UNION and not self.person.is_youth_union_member:
             raise InvalidInput(
                 "NOT_A_YOUTH_UNION_MEMBER",
@@ -409,17 +611,32 @@ class Candidate(Aggregate):
                 field="organization",
             )
         if self.union_introduction is not None:
-            raise InvalidInput("UNION_INTRODUCTION_DUPLICATE",
-                               "Hồ sơ đã có nghị quyết giới thiệu của đoàn thể.",
-                               "The case already has a union introduction.", field="organization")
-        self._union_introduction_recorded(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                          document=resolution, notes=notes,
-                                          organization=organization)
+            raise InvalidInput(
+                "UNION_INTRODUCTION_DUPLICATE",
+                "Hồ sơ đã có nghị quyết giới thiệu của đoàn thể.",
+                "The case already has a union introduction.",
+                field="organization",
+            )
+        self._union_introduction_recorded(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=resolution,
+            notes=notes,
+            organization=organization,
+        )
 
     @event("UnionIntroductionRecorded")
-    def _union_introduction_recorded(self, *, tenant: str, actor: Actor, occurred_on: date,
-                                     document: DocumentRef, notes: str,
-                                     organization: MassOrganization) -> None:
+    def _union_introduction_recorded(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        organization: MassOrganization,
+    ) -> None:
         self.union_introduction = document
         self.union_introducer = organization
         self._advance(self._sponsorship_stage(), "union_introduction", occurred_on)
@@ -435,48 +652,104 @@ class Candidate(Aggregate):
         return Stage.SPONSORED if self.sponsorship_complete else Stage.APPLIED
 
     # --- 6. background verification and comments ---------------------------------------------
-    def record_background_verification(self, *, actor: Actor, occurred_on: date, passed: bool,
-                                       conclusion: str, document: DocumentRef | None,
-                                       notes: str = "") -> None:
+    def record_background_verification(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        passed: bool,
+        conclusion: str,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
         """The grassroots committee concludes the verification of the candidate and relatives
         (thẩm tra, xác minh lý lịch). A failed conclusion stops the case until it is rejected."""
-        report = _require_document(document, "kết luận thẩm tra lý lịch",
-                                   "the verification conclusion")
-        self._step({Stage.SPONSORED}, occurred_on, "ghi nhận kết luận thẩm tra",
-                   "record the verification")
+        report = _require_document(
+            document, "kết luận thẩm tra lý lịch", "the verification conclusion"
+        )
+        self._step(
+            {Stage.SPONSORED}, occurred_on, "ghi nhận kết luận thẩm tra", "record the verification"
+        )
         if not conclusion.strip():
-            raise InvalidInput("CONCLUSION_REQUIRED", "Phải ghi nội dung kết luận thẩm tra.",
-                               "The verification conclusion is required.", field="conclusion")
+            raise InvalidInput(
+                "CONCLUSION_REQUIRED",
+                "Phải ghi nội dung kết luận thẩm tra.",
+                "The verification conclusion is required.",
+                field="conclusion",
+            )
         if self.verification_passed is not None:
-            raise InvalidInput("VERIFICATION_DUPLICATE", "Hồ sơ đã có kết luận thẩm tra.",
-                               "The case already has a verification conclusion.",
-                               field="conclusion")
-        self._background_verified(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                  document=report, notes=notes, passed=passed,
-                                  conclusion=conclusion.strip())
+            raise InvalidInput(
+                "VERIFICATION_DUPLICATE",
+                "Hồ sơ đã có kết luận thẩm tra.",
+                "The case already has a verification conclusion.",
+                field="conclusion",
+            )
+        self._background_verified(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=report,
+            notes=notes,
+            passed=passed,
+            conclusion=conclusion.strip(),
+        )
 
     @event("BackgroundVerified")
-    def _background_verified(self, *, tenant: str, actor: Actor, occurred_on: date,
-                             document: DocumentRef, notes: str, passed: bool,
-                             conclusion: str) -> None:
+    def _background_verified(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        passed: bool,
+        conclusion: str,
+    ) -> None:
         self.verification_passed = passed
         self._advance(self._verification_stage(), "verification", occurred_on)
 
-    def record_comments(self, *, actor: Actor, occurred_on: date, source: str,
-                        document: DocumentRef | None, notes: str = "") -> None:
+    def record_comments(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        source: str,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
         """Comments of mass organisations or of the place of residence (5-KNĐ)."""
-        summary = _require_document(document, "tổng hợp ý kiến nhận xét (5-KNĐ)",
-                                    "the comment summary (5-KNĐ)")
+        summary = _require_document(
+            document, "tổng hợp ý kiến nhận xét (5-KNĐ)", "the comment summary (5-KNĐ)"
+        )
         self._step({Stage.SPONSORED}, occurred_on, "ghi nhận ý kiến nhận xét", "record comments")
         if not source.strip():
-            raise InvalidInput("COMMENT_SOURCE_REQUIRED", "Phải nêu nơi cho ý kiến nhận xét.",
-                               "The source of the comments is required.", field="source")
-        self._comments_recorded(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                document=summary, notes=notes, source=source.strip())
+            raise InvalidInput(
+                "COMMENT_SOURCE_REQUIRED",
+                "Phải nêu nơi cho ý kiến nhận xét.",
+                "The source of the comments is required.",
+                field="source",
+            )
+        self._comments_recorded(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=summary,
+            notes=notes,
+            source=source.strip(),
+        )
 
     @event("CommentsRecorded")
-    def _comments_recorded(self, *, tenant: str, actor: Actor, occurred_on: date,
-                           document: DocumentRef, notes: str, source: str) -> None:
+    def _comments_recorded(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        source: str,
+    ) -> None:
         self.comments.append(CommentSummary(source, document))
         self._advance(self._verification_stage(), "comments", occurred_on)
 
@@ -488,7 +761,7 @@ class Candidate(Aggregate):
         )
 
     # --- 7. branch resolution -----------------------------------------------------------------
-    def record_branch_resolution(  # noqa: PLR0913
+    def record_branch_resolution(
         self,
         *,
         actor: Actor,
@@ -511,65 +784,110 @@ class Candidate(Aggregate):
         the official members in favour. ``committee_resolution_required`` is False for a
         grassroots branch, whose resolution goes straight to the deciding committee.
         """
-        resolution = _require_document(document, "nghị quyết chi bộ (6-KNĐ)",
-                                       "the branch resolution (6-KNĐ)")
-        self._step({Stage.VERIFIED}, occurred_on, "ghi nhận nghị quyết chi bộ",
-                   "record the branch resolution")
+        resolution = _require_document(
+            document, "nghị quyết chi bộ (6-KNĐ)", "the branch resolution (6-KNĐ)"
+        )
+        self._step(
+            {Stage.VERIFIED},
+            occurred_on,
+            "ghi nhận nghị quyết chi bộ",
+            "record the branch resolution",
+        )
         on = occurred_on
         exceptions: list[DocumentRef] = []
         if rules.check_age(self.person.birth_date, on, over_60_consent=over_60_consent):
             assert over_60_consent is not None
             exceptions.append(over_60_consent)
-        if rules.check_education(self.person.education, on, special_area=special_area,
-                                 exception_document=education_exception):
+        if rules.check_education(
+            self.person.education,
+            on,
+            special_area=special_area,
+            exception_document=education_exception,
+        ):
             assert education_exception is not None
             exceptions.append(education_exception)
         assert self.awareness_certificate is not None
         rules.check_awareness_certificate(self.awareness_certificate.issued_on, on)
         for record in self.sponsors:
-            rules.check_dossier_document_fresh("Giấy giới thiệu của " + record.sponsor.full_name,
-                                               "sponsor letter of " + record.sponsor.full_name,
-                                               record.letter.issued_on, on)
+            rules.check_dossier_document_fresh(
+                "Giấy giới thiệu của " + record.sponsor.full_name,
+                "sponsor letter of " + record.sponsor.full_name,
+                record.letter.issued_on,
+                on,
+            )
         if self.union_introduction is not None:
-            rules.check_dossier_document_fresh("Nghị quyết giới thiệu của đoàn thể",
-                                               "union introducing resolution",
-                                               self.union_introduction.issued_on, on)
+            rules.check_dossier_document_fresh(
+                "Nghị quyết giới thiệu của đoàn thể",
+                "union introducing resolution",
+                self.union_introduction.issued_on,
+                on,
+            )
         for comment in self.comments:
-            rules.check_dossier_document_fresh("Tổng hợp ý kiến của " + comment.source,
-                                               "comment summary of " + comment.source,
-                                               comment.document.issued_on, on)
+            rules.check_dossier_document_fresh(
+                "Tổng hợp ý kiến của " + comment.source,
+                "comment summary of " + comment.source,
+                comment.document.issued_on,
+                on,
+            )
         if self.prior_membership is not None:
             rules.check_readmission(self.prior_membership, on, consent=readmission_consent)
             assert readmission_consent is not None
             exceptions.append(readmission_consent)
-        rules.check_two_thirds(votes_for, official_members, on, body_vi="Chi bộ",
-                               body_en="Branch")
+        rules.check_two_thirds(votes_for, official_members, on, body_vi="Chi bộ", body_en="Branch")
         self._branch_resolution_recorded(
-            tenant=self.tenant, actor=actor, occurred_on=on, document=resolution, notes=notes,
-            official_members=official_members, votes_for=votes_for,
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=on,
+            document=resolution,
+            notes=notes,
+            official_members=official_members,
+            votes_for=votes_for,
             committee_resolution_required=committee_resolution_required,
             exception_documents=exceptions,
         )
 
     @event("BranchResolutionRecorded")
-    def _branch_resolution_recorded(self, *, tenant: str, actor: Actor, occurred_on: date,
-                                    document: DocumentRef, notes: str, official_members: int,
-                                    votes_for: int, committee_resolution_required: bool,
-                                    exception_documents: list[DocumentRef]) -> None:
+    def _branch_resolution_recorded(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        official_members: int,
+        votes_for: int,
+        committee_resolution_required: bool,
+        exception_documents: list[DocumentRef],
+    ) -> None:
         self.branch_resolution_on = occurred_on
         self.committee_resolution_required = committee_resolution_required
         self.exceptions.extend(exception_documents)
         self._advance(Stage.BRANCH_RESOLVED, "branch_resolution", occurred_on)
 
     # --- 8. grassroots committee resolution ---------------------------------------------------
-    def record_committee_resolution(self, *, actor: Actor, occurred_on: date,
-                                    committee_members: int, votes_for: int,
-                                    document: DocumentRef | None, notes: str = "") -> None:
+    def record_committee_resolution(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        committee_members: int,
+        votes_for: int,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
         """The grassroots party committee resolves to propose admission (8-KNĐ), ≥ 2/3 in favour."""
-        resolution = _require_document(document, "nghị quyết đảng ủy cơ sở (8-KNĐ)",
-                                       "the grassroots committee resolution (8-KNĐ)")
-        self._step({Stage.BRANCH_RESOLVED}, occurred_on, "ghi nhận nghị quyết đảng ủy cơ sở",
-                   "record the grassroots committee resolution")
+        resolution = _require_document(
+            document,
+            "nghị quyết đảng ủy cơ sở (8-KNĐ)",
+            "the grassroots committee resolution (8-KNĐ)",
+        )
+        self._step(
+            {Stage.BRANCH_RESOLVED},
+            occurred_on,
+            "ghi nhận nghị quyết đảng ủy cơ sở",
+            "record the grassroots committee resolution",
+        )
         if not self.committee_resolution_required:
             raise StageOrderError(
                 "COMMITTEE_RESOLUTION_NOT_APPLICABLE",
@@ -577,21 +895,39 @@ class Candidate(Aggregate):
                 "A grassroots branch has no grassroots committee resolution; record the decision.",
                 field="stage",
             )
-        rules.check_two_thirds(votes_for, committee_members, occurred_on,
-                               body_vi="Đảng ủy cơ sở", body_en="Grassroots committee")
-        self._committee_resolution_recorded(tenant=self.tenant, actor=actor,
-                                            occurred_on=occurred_on, document=resolution,
-                                            notes=notes, committee_members=committee_members,
-                                            votes_for=votes_for)
+        rules.check_two_thirds(
+            votes_for,
+            committee_members,
+            occurred_on,
+            body_vi="Đảng ủy cơ sở",
+            body_en="Grassroots committee",
+        )
+        self._committee_resolution_recorded(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=resolution,
+            notes=notes,
+            committee_members=committee_members,
+            votes_for=votes_for,
+        )
 
     @event("CommitteeResolutionRecorded")
-    def _committee_resolution_recorded(self, *, tenant: str, actor: Actor, occurred_on: date,
-                                       document: DocumentRef, notes: str, committee_members: int,
-                                       votes_for: int) -> None:
+    def _committee_resolution_recorded(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        committee_members: int,
+        votes_for: int,
+    ) -> None:
         self._advance(Stage.COMMITTEE_RESOLVED, "committee_resolution", occurred_on)
 
     # --- 9. admission decision ----------------------------------------------------------------
-    def record_admission_decision(  # noqa: PLR0913
+    def record_admission_decision(
         self,
         *,
         actor: Actor,
@@ -605,32 +941,49 @@ class Candidate(Aggregate):
     ) -> None:
         """The committee with authority decides to admit (quyết định kết nạp, 9-KNĐ), within 60
         working days of the branch resolution (+30 with an extension document)."""
-        decision = _require_document(document, "quyết định kết nạp (9-KNĐ)",
-                                     "the admission decision (9-KNĐ)")
+        decision = _require_document(
+            document, "quyết định kết nạp (9-KNĐ)", "the admission decision (9-KNĐ)"
+        )
         allowed = {Stage.COMMITTEE_RESOLVED}
         if not self.committee_resolution_required:
             allowed.add(Stage.BRANCH_RESOLVED)
-        self._step(allowed, occurred_on, "ghi nhận quyết định kết nạp",
-                   "record the admission decision")
+        self._step(
+            allowed, occurred_on, "ghi nhận quyết định kết nạp", "record the admission decision"
+        )
         rules.check_admission_authority(unit_authority, decided_by, occurred_on)
         assert self.branch_resolution_on is not None
         extended = rules.check_admission_decision_deadline(
-            calendar, self.branch_resolution_on, occurred_on, extension=extension)
-        self._admission_decided(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                document=decision, notes=notes, decided_by=decided_by,
-                                extension=extension if extended else None)
+            calendar, self.branch_resolution_on, occurred_on, extension=extension
+        )
+        self._admission_decided(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=decision,
+            notes=notes,
+            decided_by=decided_by,
+            extension=extension if extended else None,
+        )
 
     @event("AdmissionDecided")
-    def _admission_decided(self, *, tenant: str, actor: Actor, occurred_on: date,
-                           document: DocumentRef, notes: str, decided_by: AdmissionAuthority,
-                           extension: DocumentRef | None) -> None:
+    def _admission_decided(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        decided_by: AdmissionAuthority,
+        extension: DocumentRef | None,
+    ) -> None:
         self.decision_on = occurred_on
         if extension is not None:
             self.exceptions.append(extension)
         self._advance(Stage.DECIDED, "admission_decision", occurred_on)
 
     # --- 10. admission ceremony ---------------------------------------------------------------
-    def hold_admission_ceremony(  # noqa: PLR0913
+    def hold_admission_ceremony(
         self,
         *,
         actor: Actor,
@@ -645,24 +998,47 @@ class Candidate(Aggregate):
         receiving the decision (later only with the superior's consent); probation starts."""
         self._step({Stage.DECIDED}, occurred_on, "tổ chức lễ kết nạp", "hold the ceremony")
         assert self.decision_on is not None
-        require_not_before(decision_received_on, self.decision_on,
-                           what_vi="Ngày nhận quyết định", what_en="The date the decision was "
-                           "received", field="decision_received_on")
-        require_not_before(occurred_on, decision_received_on, what_vi="Ngày lễ kết nạp",
-                           what_en="The ceremony date", field="occurred_on")
-        late = rules.check_ceremony_deadline(calendar, decision_received_on, occurred_on,
-                                             superior_consent=superior_consent)
-        self._admitted_at_ceremony(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                   document=document, notes=notes,
-                                   decision_received_on=decision_received_on,
-                                   superior_consent=superior_consent if late else None,
-                                   probation_ends_on=rules.probation_end(occurred_on))
+        require_not_before(
+            decision_received_on,
+            self.decision_on,
+            what_vi="Ngày nhận quyết định",
+            what_en="The date the decision was received",
+            field="decision_received_on",
+        )
+        require_not_before(
+            occurred_on,
+            decision_received_on,
+            what_vi="Ngày lễ kết nạp",
+            what_en="The ceremony date",
+            field="occurred_on",
+        )
+        late = rules.check_ceremony_deadline(
+            calendar, decision_received_on, occurred_on, superior_consent=superior_consent
+        )
+        self._admitted_at_ceremony(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            decision_received_on=decision_received_on,
+            superior_consent=superior_consent if late else None,
+            probation_ends_on=rules.probation_end(occurred_on),
+        )
 
     @event("AdmittedAtCeremony")
-    def _admitted_at_ceremony(self, *, tenant: str, actor: Actor, occurred_on: date,
-                              document: DocumentRef | None, notes: str,
-                              decision_received_on: date, superior_consent: DocumentRef | None,
-                              probation_ends_on: date) -> None:
+    def _admitted_at_ceremony(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        decision_received_on: date,
+        superior_consent: DocumentRef | None,
+        probation_ends_on: date,
+    ) -> None:
         self.ceremony_on = occurred_on
         if superior_consent is not None:
             self.exceptions.append(superior_consent)
@@ -674,25 +1050,37 @@ class Candidate(Aggregate):
         return rules.probation_end(self.ceremony_on) if self.ceremony_on else None
 
     # --- 11. probation ------------------------------------------------------------------------
-    def record_new_member_class(self, *, actor: Actor, occurred_on: date,
-                                document: DocumentRef | None, notes: str = "") -> None:
+    def record_new_member_class(
+        self, *, actor: Actor, occurred_on: date, document: DocumentRef | None, notes: str = ""
+    ) -> None:
         """The probationary member completed the new-member class (lớp bồi dưỡng đảng viên mới)."""
-        certificate = _require_document(document, "giấy chứng nhận lớp đảng viên mới",
-                                        "the new-member class certificate")
-        self._step({Stage.PROBATIONARY}, occurred_on, "ghi nhận lớp bồi dưỡng đảng viên mới",
-                   "record the new-member class")
-        self._new_member_class_recorded(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                        document=certificate, notes=notes)
+        certificate = _require_document(
+            document, "giấy chứng nhận lớp đảng viên mới", "the new-member class certificate"
+        )
+        self._step(
+            {Stage.PROBATIONARY},
+            occurred_on,
+            "ghi nhận lớp bồi dưỡng đảng viên mới",
+            "record the new-member class",
+        )
+        self._new_member_class_recorded(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=certificate,
+            notes=notes,
+        )
 
     @event("NewMemberClassRecorded")
-    def _new_member_class_recorded(self, *, tenant: str, actor: Actor, occurred_on: date,
-                                   document: DocumentRef, notes: str) -> None:
+    def _new_member_class_recorded(
+        self, *, tenant: str, actor: Actor, occurred_on: date, document: DocumentRef, notes: str
+    ) -> None:
         self.new_member_class = document
         self.step_dates["new_member_class"] = occurred_on
         self.last_step_on = max(self.last_step_on, occurred_on)
 
     # --- 12. recognition as full member -------------------------------------------------------
-    def record_recognition_vote(  # noqa: PLR0913
+    def record_recognition_vote(
         self,
         *,
         actor: Actor,
@@ -709,10 +1097,15 @@ class Candidate(Aggregate):
         the case to the superior committee); a vote later than 30 working days after probation
         is recorded and flagged late.
         """
-        resolution = _require_document(document, "nghị quyết chi bộ đề nghị công nhận",
-                                       "the branch's recognition resolution")
-        self._step({Stage.PROBATIONARY}, occurred_on, "xét công nhận đảng viên chính thức",
-                   "vote on recognition")
+        resolution = _require_document(
+            document, "nghị quyết chi bộ đề nghị công nhận", "the branch's recognition resolution"
+        )
+        self._step(
+            {Stage.PROBATIONARY},
+            occurred_on,
+            "xét công nhận đảng viên chính thức",
+            "vote on recognition",
+        )
         assert self.ceremony_on is not None
         rules.check_probation_ended(self.ceremony_on, occurred_on)
         rules.check_new_member_class(self.new_member_class, occurred_on)
@@ -720,33 +1113,65 @@ class Candidate(Aggregate):
         rules.check_vote_counts(votes_for, official_members, occurred_on)
         late = rules.recognition_vote_is_late(calendar, self.ceremony_on, occurred_on)
         if rules.is_two_thirds(votes_for, official_members):
-            self._recognition_voted(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                    document=resolution, notes=notes,
-                                    official_members=official_members, votes_for=votes_for,
-                                    late=late)
+            self._recognition_voted(
+                tenant=self.tenant,
+                actor=actor,
+                occurred_on=occurred_on,
+                document=resolution,
+                notes=notes,
+                official_members=official_members,
+                votes_for=votes_for,
+                late=late,
+            )
         else:
             self._recognition_vote_failed(
-                tenant=self.tenant, actor=actor, occurred_on=occurred_on, document=resolution,
-                notes=notes, official_members=official_members, votes_for=votes_for, late=late,
-                attempt=self.failed_recognition_votes + 1)
+                tenant=self.tenant,
+                actor=actor,
+                occurred_on=occurred_on,
+                document=resolution,
+                notes=notes,
+                official_members=official_members,
+                votes_for=votes_for,
+                late=late,
+                attempt=self.failed_recognition_votes + 1,
+            )
 
     @event("RecognitionVoted")
-    def _recognition_voted(self, *, tenant: str, actor: Actor, occurred_on: date,
-                           document: DocumentRef, notes: str, official_members: int,
-                           votes_for: int, late: bool) -> None:
+    def _recognition_voted(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        official_members: int,
+        votes_for: int,
+        late: bool,
+    ) -> None:
         self.recognition_vote_on = occurred_on
         self._advance(Stage.RECOGNITION_VOTED, "recognition_vote", occurred_on)
 
     @event("RecognitionVoteFailed")
-    def _recognition_vote_failed(self, *, tenant: str, actor: Actor, occurred_on: date,
-                                 document: DocumentRef, notes: str, official_members: int,
-                                 votes_for: int, late: bool, attempt: int) -> None:
+    def _recognition_vote_failed(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        official_members: int,
+        votes_for: int,
+        late: bool,
+        attempt: int,
+    ) -> None:
         self.failed_recognition_votes = attempt
         self.escalated_to_superior = attempt >= rules.MAX_RECOGNITION_VOTES
         self.step_dates[f"recognition_vote_failed_{attempt}"] = occurred_on
         self.last_step_on = max(self.last_step_on, occurred_on)
 
-    def record_recognition_decision(  # noqa: PLR0913
+    def record_recognition_decision(
         self,
         *,
         actor: Actor,
@@ -761,157 +1186,329 @@ class Candidate(Aggregate):
 
         After three failed branch votes the superior committee decides here too.
         """
-        decision = _require_document(document, "quyết định công nhận đảng viên chính thức",
-                                     "the recognition decision")
+        decision = _require_document(
+            document, "quyết định công nhận đảng viên chính thức", "the recognition decision"
+        )
         allowed = {Stage.RECOGNITION_VOTED}
         if self.escalated_to_superior:
             allowed.add(Stage.PROBATIONARY)
-        self._step(allowed, occurred_on, "ghi nhận quyết định công nhận chính thức",
-                   "record the recognition decision")
+        self._step(
+            allowed,
+            occurred_on,
+            "ghi nhận quyết định công nhận chính thức",
+            "record the recognition decision",
+        )
         extended = False
         if self.recognition_vote_on is not None:
             extended = rules.check_recognition_decision_deadline(
-                calendar, self.recognition_vote_on, occurred_on, extension=extension)
+                calendar, self.recognition_vote_on, occurred_on, extension=extension
+            )
         else:
             assert self.ceremony_on is not None
             rules.check_probation_ended(self.ceremony_on, occurred_on)
         probation_end = self.probation_ends_on
         assert probation_end is not None
-        self._recognized_as_full_member(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                        document=decision, notes=notes,
-                                        extension=extension if extended else None,
-                                        full_member_since=probation_end)
+        self._recognized_as_full_member(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=decision,
+            notes=notes,
+            extension=extension if extended else None,
+            full_member_since=probation_end,
+        )
 
     @event("RecognizedAsFullMember")
-    def _recognized_as_full_member(self, *, tenant: str, actor: Actor, occurred_on: date,
-                                   document: DocumentRef, notes: str,
-                                   extension: DocumentRef | None, full_member_since: date) -> None:
+    def _recognized_as_full_member(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        extension: DocumentRef | None,
+        full_member_since: date,
+    ) -> None:
         self.full_member_since = full_member_since
         if extension is not None:
             self.exceptions.append(extension)
         self._advance(Stage.FULL_MEMBER, "recognition_decision", occurred_on)
 
     # --- exits --------------------------------------------------------------------------------
-    def reject(self, *, actor: Actor, occurred_on: date, reason: ExitReason, explanation: str,
-               document: DocumentRef | None = None, notes: str = "") -> None:
+    def reject(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        reason: ExitReason,
+        explanation: str,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
         """The branch or a committee decides not to admit (không kết nạp)."""
-        self._step(PRE_ADMISSION_STAGES | {Stage.DECIDED}, occurred_on, "từ chối kết nạp",
-                   "reject the candidate")
+        self._step(
+            PRE_ADMISSION_STAGES | {Stage.DECIDED},
+            occurred_on,
+            "từ chối kết nạp",
+            "reject the candidate",
+        )
         _require_explanation(explanation)
-        self._rejected(tenant=self.tenant, actor=actor, occurred_on=occurred_on, document=document,
-                       notes=notes, reason=reason, explanation=explanation.strip())
+        self._rejected(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            reason=reason,
+            explanation=explanation.strip(),
+        )
 
     @event("Rejected")
-    def _rejected(self, *, tenant: str, actor: Actor, occurred_on: date,
-                  document: DocumentRef | None, notes: str, reason: ExitReason,
-                  explanation: str) -> None:
+    def _rejected(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        reason: ExitReason,
+        explanation: str,
+    ) -> None:
         self.exit_reason = reason
         self._advance(Stage.REJECTED, "exit", occurred_on)
 
-    def withdraw(self, *, actor: Actor, occurred_on: date, explanation: str,
-                 document: DocumentRef | None = None, notes: str = "") -> None:
+    def withdraw(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        explanation: str,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
         """The candidate withdraws before admission (tự rút)."""
-        self._step(PRE_ADMISSION_STAGES | {Stage.DECIDED}, occurred_on, "ghi nhận quần chúng rút",
-                   "record a withdrawal")
+        self._step(
+            PRE_ADMISSION_STAGES | {Stage.DECIDED},
+            occurred_on,
+            "ghi nhận quần chúng rút",
+            "record a withdrawal",
+        )
         _require_explanation(explanation)
-        self._withdrawn(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                        document=document, notes=notes, explanation=explanation.strip())
+        self._withdrawn(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            explanation=explanation.strip(),
+        )
 
     @event("Withdrawn")
-    def _withdrawn(self, *, tenant: str, actor: Actor, occurred_on: date,
-                   document: DocumentRef | None, notes: str, explanation: str) -> None:
+    def _withdrawn(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        explanation: str,
+    ) -> None:
         self.exit_reason = ExitReason.CANDIDATE_REQUEST
         self._advance(Stage.WITHDRAWN, "exit", occurred_on)
 
-    def remove_from_list(self, *, actor: Actor, occurred_on: date, reason: ExitReason,
-                         explanation: str, document: DocumentRef | None,
-                         notes: str = "") -> None:
+    def remove_from_list(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        reason: ExitReason,
+        explanation: str,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
         """A probationary member who does not qualify is removed from the list (xóa tên)."""
         decision = _require_document(document, "quyết định xóa tên", "the removal decision")
-        self._step({Stage.PROBATIONARY, Stage.RECOGNITION_VOTED}, occurred_on,
-                   "xóa tên đảng viên dự bị", "remove from the list")
+        self._step(
+            {Stage.PROBATIONARY, Stage.RECOGNITION_VOTED},
+            occurred_on,
+            "xóa tên đảng viên dự bị",
+            "remove from the list",
+        )
         _require_explanation(explanation)
-        self._removed_from_list(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                document=decision, notes=notes, reason=reason,
-                                explanation=explanation.strip())
+        self._removed_from_list(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=decision,
+            notes=notes,
+            reason=reason,
+            explanation=explanation.strip(),
+        )
 
     @event("RemovedFromList")
-    def _removed_from_list(self, *, tenant: str, actor: Actor, occurred_on: date,
-                           document: DocumentRef, notes: str, reason: ExitReason,
-                           explanation: str) -> None:
+    def _removed_from_list(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        reason: ExitReason,
+        explanation: str,
+    ) -> None:
         self.exit_reason = reason
         self._advance(Stage.REMOVED_FROM_LIST, "exit", occurred_on)
 
-    def end_membership(self, *, actor: Actor, occurred_on: date, reason: ExitReason,
-                       explanation: str, document: DocumentRef | None, notes: str = "") -> None:
+    def end_membership(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        reason: ExitReason,
+        explanation: str,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
         """A full member is screened out (sàng lọc, đưa ra khỏi Đảng); headcounts go down."""
-        decision = _require_document(document, "quyết định đưa ra khỏi Đảng",
-                                     "the decision ending membership")
+        decision = _require_document(
+            document, "quyết định đưa ra khỏi Đảng", "the decision ending membership"
+        )
         self._step({Stage.FULL_MEMBER}, occurred_on, "đưa ra khỏi Đảng", "end the membership")
         _require_explanation(explanation)
-        self._membership_ended(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                               document=decision, notes=notes, reason=reason,
-                               explanation=explanation.strip())
+        self._membership_ended(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=decision,
+            notes=notes,
+            reason=reason,
+            explanation=explanation.strip(),
+        )
 
     @event("MembershipEnded")
-    def _membership_ended(self, *, tenant: str, actor: Actor, occurred_on: date,
-                          document: DocumentRef, notes: str, reason: ExitReason,
-                          explanation: str) -> None:
+    def _membership_ended(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        reason: ExitReason,
+        explanation: str,
+    ) -> None:
         self.exit_reason = reason
         self._advance(Stage.MEMBERSHIP_ENDED, "exit", occurred_on)
 
     # --- transfers ----------------------------------------------------------------------------
-    def move_to_unit(self, *, actor: Actor, occurred_on: date, unit_id: UUID,
-                     unit_admits_candidates: bool, document: DocumentRef | None,
-                     notes: str = "") -> None:
+    def move_to_unit(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        unit_id: UUID,
+        unit_admits_candidates: bool,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
         """The case moves to another branch of the same tenant (chuyển sinh hoạt); it goes on."""
         transfer = _require_document(document, "văn bản chuyển", "the transfer document")
         if self.stage.is_exit:
             self._require_stage(set(), "chuyển đơn vị", "move to another unit")
         self._require_date(occurred_on)
         if not unit_admits_candidates:
-            raise InvalidInput("UNIT_DOES_NOT_ADMIT",
-                               "Quần chúng phải được theo dõi tại một chi bộ.",
-                               "A candidate must be followed by a branch.", field="unit")
+            raise InvalidInput(
+                "UNIT_DOES_NOT_ADMIT",
+                "Quần chúng phải được theo dõi tại một chi bộ.",
+                "A candidate must be followed by a branch.",
+                field="unit",
+            )
         if unit_id == self.unit_id:
-            raise InvalidInput("SAME_UNIT", "Hồ sơ đã thuộc đơn vị này.",
-                               "The case already belongs to that unit.", field="unit")
-        self._moved_to_unit(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                            document=transfer, notes=notes, from_unit_id=self.unit_id,
-                            to_unit_id=unit_id)
+            raise InvalidInput(
+                "SAME_UNIT",
+                "Hồ sơ đã thuộc đơn vị này.",
+                "The case already belongs to that unit.",
+                field="unit",
+            )
+        self._moved_to_unit(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=transfer,
+            notes=notes,
+            from_unit_id=self.unit_id,
+            to_unit_id=unit_id,
+        )
 
     @event("MovedToUnit")
-    def _moved_to_unit(self, *, tenant: str, actor: Actor, occurred_on: date,
-                       document: DocumentRef, notes: str, from_unit_id: UUID,
-                       to_unit_id: UUID) -> None:
+    def _moved_to_unit(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        from_unit_id: UUID,
+        to_unit_id: UUID,
+    ) -> None:
         self.unit_id = to_unit_id
         self.last_step_on = max(self.last_step_on, occurred_on)
 
-    def transfer_out(self, *, actor: Actor, occurred_on: date, destination: str,
-                     document: DocumentRef | None, notes: str = "") -> None:
+    def transfer_out(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        destination: str,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
         """The case leaves this tenant for another committee (chuyển đi). Only cases before the
         dossier, or admitted members, can move: a dossier in progress is redone at the new place."""
         transfer = _require_document(document, "văn bản chuyển", "the transfer document")
         self._step(TRANSFERABLE_STAGES, occurred_on, "chuyển hồ sơ đi", "transfer the case out")
         if not destination.strip():
-            raise InvalidInput("DESTINATION_REQUIRED", "Phải nêu nơi chuyển đến.",
-                               "The destination is required.", field="destination")
-        self._transferred_out(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                              document=transfer, notes=notes, destination=destination.strip(),
-                              stage_at_transfer=self.stage)
+            raise InvalidInput(
+                "DESTINATION_REQUIRED",
+                "Phải nêu nơi chuyển đến.",
+                "The destination is required.",
+                field="destination",
+            )
+        self._transferred_out(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=transfer,
+            notes=notes,
+            destination=destination.strip(),
+            stage_at_transfer=self.stage,
+        )
 
     @event("TransferredOut")
-    def _transferred_out(self, *, tenant: str, actor: Actor, occurred_on: date,
-                         document: DocumentRef, notes: str, destination: str,
-                         stage_at_transfer: Stage) -> None:
+    def _transferred_out(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        destination: str,
+        stage_at_transfer: Stage,
+    ) -> None:
         self.transferred_to = destination
         self._advance(Stage.TRANSFERRED_OUT, "exit", occurred_on)
 
     @classmethod
-    def receive_transfer(  # noqa: PLR0913
+    def receive_transfer(
         cls,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         tenant: str,
         actor: Actor,
         occurred_on: date,
@@ -939,33 +1536,70 @@ class Candidate(Aggregate):
                 field="stage",
             )
         if stage is Stage.AWARENESS_TRAINED and awareness_certificate is None:
-            raise InvalidInput("DOCUMENT_REQUIRED", "Thiếu giấy chứng nhận lớp nhận thức về Đảng.",
-                               "The awareness-class certificate is missing.",
-                               field="awareness_certificate")
+            raise InvalidInput(
+                "DOCUMENT_REQUIRED",
+                "Thiếu giấy chứng nhận lớp nhận thức về Đảng.",
+                "The awareness-class certificate is missing.",
+                field="awareness_certificate",
+            )
         if stage in (Stage.PROBATIONARY, Stage.FULL_MEMBER) and ceremony_on is None:
-            raise InvalidInput("CEREMONY_DATE_REQUIRED", "Thiếu ngày kết nạp của đảng viên.",
-                               "The member's admission (ceremony) date is missing.",
-                               field="ceremony_on")
+            raise InvalidInput(
+                "CEREMONY_DATE_REQUIRED",
+                "Thiếu ngày kết nạp của đảng viên.",
+                "The member's admission (ceremony) date is missing.",
+                field="ceremony_on",
+            )
         if stage is Stage.FULL_MEMBER and full_member_since is None:
-            raise InvalidInput("FULL_MEMBER_DATE_REQUIRED", "Thiếu ngày công nhận chính thức.",
-                               "The full-membership date is missing.", field="full_member_since")
-        candidate = cls.discover(id=id, tenant=tenant, actor=actor, occurred_on=occurred_on,
-                                 case_code=case_code, unit_id=unit_id,
-                                 unit_admits_candidates=unit_admits_candidates, person=person,
-                                 introduced_by=introduced_by, document=transfer, notes=notes)
+            raise InvalidInput(
+                "FULL_MEMBER_DATE_REQUIRED",
+                "Thiếu ngày công nhận chính thức.",
+                "The full-membership date is missing.",
+                field="full_member_since",
+            )
+        candidate = cls.discover(
+            id=id,
+            tenant=tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            case_code=case_code,
+            unit_id=unit_id,
+            unit_admits_candidates=unit_admits_candidates,
+            person=person,
+            introduced_by=introduced_by,
+            document=transfer,
+            notes=notes,
+        )
         candidate._transferred_in(
-            tenant=tenant, actor=actor, occurred_on=occurred_on, document=transfer, notes=notes,
-            origin=origin.strip(), stage=stage, awareness_certificate=awareness_certificate,
-            ceremony_on=ceremony_on, new_member_class=new_member_class,
-            full_member_since=full_member_since)
+            tenant=tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=transfer,
+            notes=notes,
+            origin=origin.strip(),
+            stage=stage,
+            awareness_certificate=awareness_certificate,
+            ceremony_on=ceremony_on,
+            new_member_class=new_member_class,
+            full_member_since=full_member_since,
+        )
         return candidate
 
     @event("TransferredIn")
-    def _transferred_in(self, *, tenant: str, actor: Actor, occurred_on: date,
-                        document: DocumentRef, notes: str, origin: str, stage: Stage,
-                        awareness_certificate: DocumentRef | None, ceremony_on: date | None,
-                        new_member_class: DocumentRef | None,
-                        full_member_since: date | None) -> None:
+    def _transferred_in(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        origin: str,
+        stage: Stage,
+        awareness_certificate: DocumentRef | None,
+        ceremony_on: date | None,
+        new_member_class: DocumentRef | None,
+        full_member_since: date | None,
+    ) -> None:
         self.awareness_certificate = awareness_certificate
         self.ceremony_on = ceremony_on
         self.new_member_class = new_member_class
@@ -973,24 +1607,52 @@ class Candidate(Aggregate):
         self._advance(stage, "transferred_in", occurred_on)
 
     # --- corrections --------------------------------------------------------------------------
-    def correct_step_date(self, *, actor: Actor, occurred_on: date, step: str, corrected_date: date,
-                          reason: str, document: DocumentRef | None = None,
-                          notes: str = "") -> None:
+    def correct_step_date(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        step: str,
+        corrected_date: date,
+        reason: str,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
         """Correct the business date recorded for a step; the original stays in the history."""
         if step not in self.step_dates:
-            raise InvalidInput("STEP_NOT_RECORDED",
-                               f"Bước «{step}» chưa được ghi nhận trong hồ sơ.",
-                               f"Step '{step}' has not been recorded for this case.", field="step")
+            raise InvalidInput(
+                "STEP_NOT_RECORDED",
+                f"Bước «{step}» chưa được ghi nhận trong hồ sơ.",
+                f"Step '{step}' has not been recorded for this case.",
+                field="step",
+            )
         _require_explanation(reason)
-        self._step_date_corrected(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                  document=document, notes=notes, step=step,
-                                  previous_date=self.step_dates[step],
-                                  corrected_date=corrected_date, reason=reason.strip())
+        self._step_date_corrected(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            step=step,
+            previous_date=self.step_dates[step],
+            corrected_date=corrected_date,
+            reason=reason.strip(),
+        )
 
     @event("StepDateCorrected")
-    def _step_date_corrected(self, *, tenant: str, actor: Actor, occurred_on: date,
-                             document: DocumentRef | None, notes: str, step: str,
-                             previous_date: date, corrected_date: date, reason: str) -> None:
+    def _step_date_corrected(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        step: str,
+        previous_date: date,
+        corrected_date: date,
+        reason: str,
+    ) -> None:
         self.step_dates[step] = corrected_date
         if step == "ceremony":
             self.ceremony_on = corrected_date
@@ -999,26 +1661,52 @@ class Candidate(Aggregate):
         elif step == "admission_decision":
             self.decision_on = corrected_date
 
-    def correct_profile(self, *, actor: Actor, occurred_on: date, person: PersonProfile,
-                        reason: str, document: DocumentRef | None = None,
-                        notes: str = "") -> None:
+    def correct_profile(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        person: PersonProfile,
+        reason: str,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
         """Correct the candidate's personal data (e.g. a misspelt name, a wrong birth date)."""
         _require_explanation(reason)
         if person == self.person:
-            raise InvalidInput("NOTHING_TO_CORRECT", "Thông tin mới trùng thông tin hiện có.",
-                               "The corrected data equals the current data.", field="person")
-        self._profile_corrected(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                document=document, notes=notes, person=person,
-                                reason=reason.strip())
+            raise InvalidInput(
+                "NOTHING_TO_CORRECT",
+                "Thông tin mới trùng thông tin hiện có.",
+                "The corrected data equals the current data.",
+                field="person",
+            )
+        self._profile_corrected(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            person=person,
+            reason=reason.strip(),
+        )
 
     @event("ProfileCorrected")
-    def _profile_corrected(self, *, tenant: str, actor: Actor, occurred_on: date,
-                           document: DocumentRef | None, notes: str, person: PersonProfile,
-                           reason: str) -> None:
+    def _profile_corrected(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        person: PersonProfile,
+        reason: str,
+    ) -> None:
         self.person = person
 
 
 def _require_explanation(text: str) -> None:
     if not text.strip():
-        raise InvalidInput("REASON_REQUIRED", "Phải nêu lý do.", "A reason is required.",
-                           field="reason")
+        raise InvalidInput(
+            "REASON_REQUIRED", "Phải nêu lý do.", "A reason is required.", field="reason"
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -87,10 +87,10 @@ class OrgUnit(Aggregate):
     """A party organisation of the tenant's tree (đơn vị), followed over time."""
 
     @event("Created")
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         tenant: str,
         actor: Actor,
         occurred_on: date,
@@ -117,10 +117,10 @@ class OrgUnit(Aggregate):
         self.parents: list[tuple[date, UUID | None]] = [(occurred_on, parent_id)]
 
     @classmethod
-    def establish(  # noqa: PLR0913
+    def establish(
         cls,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         tenant: str,
         actor: Actor,
         occurred_on: date,
@@ -149,9 +149,17 @@ class OrgUnit(Aggregate):
                 field="admission_authority",
             )
         return cls(
-            id=id, tenant=tenant, actor=actor, occurred_on=occurred_on, document=document,
-            notes=notes, code=code.strip(), name=name.strip(), kind=kind,
-            parent_id=parent.id if parent else None, admission_authority=admission_authority,
+            id=id,
+            tenant=tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            code=code.strip(),
+            name=name.strip(),
+            kind=kind,
+            parent_id=parent.id if parent else None,
+            admission_authority=admission_authority,
         )
 
     @property
@@ -192,42 +200,97 @@ class OrgUnit(Aggregate):
         return self.headcounts[max(dates)] if dates else None
 
     # --- rename -------------------------------------------------------------------------------
-    def rename(self, *, actor: Actor, occurred_on: date, name: str,
-               document: DocumentRef | None = None, notes: str = "") -> None:
+    def rename(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        name: str,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
         """Rename the unit from ``occurred_on`` (đổi tên)."""
         self.require_open(occurred_on)
         _check_code_and_name(self.code, name)
-        self._renamed(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                      document=document, notes=notes, name=name.strip())
+        self._renamed(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            name=name.strip(),
+        )
 
     @event("Renamed")
-    def _renamed(self, *, tenant: str, actor: Actor, occurred_on: date,
-                 document: DocumentRef | None, notes: str, name: str) -> None:
+    def _renamed(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        name: str,
+    ) -> None:
         self.name = name
         self.names.append((occurred_on, name))
 
     # --- move ---------------------------------------------------------------------------------
-    def move(self, *, actor: Actor, occurred_on: date, new_parent: OrgUnit,
-             document: DocumentRef | None = None, notes: str = "") -> None:
+    def move(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        new_parent: OrgUnit,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
         """Move the unit under another parent from ``occurred_on`` (điều chuyển)."""
         self.require_open(occurred_on)
         new_parent.require_open(occurred_on)
         if new_parent.id == self.id:
-            raise InvalidInput("UNIT_MOVE_INTO_ITSELF", "Không thể chuyển đơn vị vào chính nó.",
-                               "A unit cannot be moved under itself.", field="new_parent")
+            raise InvalidInput(
+                "UNIT_MOVE_INTO_ITSELF",
+                "Không thể chuyển đơn vị vào chính nó.",
+                "A unit cannot be moved under itself.",
+                field="new_parent",
+            )
         check_parent_kind(self.kind, new_parent.kind)
-        self._moved(tenant=self.tenant, actor=actor, occurred_on=occurred_on, document=document,
-                    notes=notes, old_parent_id=self.parent_id, new_parent_id=new_parent.id)
+        self._moved(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            old_parent_id=self.parent_id,
+            new_parent_id=new_parent.id,
+        )
 
     @event("Moved")
-    def _moved(self, *, tenant: str, actor: Actor, occurred_on: date, document: DocumentRef | None,
-               notes: str, old_parent_id: UUID | None, new_parent_id: UUID) -> None:
+    def _moved(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        old_parent_id: UUID | None,
+        new_parent_id: UUID,
+    ) -> None:
         self.parent_id = new_parent_id
         self.parents.append((occurred_on, new_parent_id))
 
     # --- merge --------------------------------------------------------------------------------
-    def merge_into(self, *, actor: Actor, occurred_on: date, target: OrgUnit,
-                   document: DocumentRef, notes: str = "") -> None:
+    def merge_into(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        target: OrgUnit,
+        document: DocumentRef,
+        notes: str = "",
+    ) -> None:
         """Merge this unit into ``target`` (hợp nhất, sáp nhập); its candidates and quotas follow.
 
         The caller saves both aggregates together: this one records ``MergedInto``, the target
@@ -236,8 +299,12 @@ class OrgUnit(Aggregate):
         self.require_open(occurred_on)
         target.require_open(occurred_on)
         if target.id == self.id:
-            raise InvalidInput("UNIT_MERGE_INTO_ITSELF", "Không thể hợp nhất đơn vị vào chính nó.",
-                               "A unit cannot be merged into itself.", field="target")
+            raise InvalidInput(
+                "UNIT_MERGE_INTO_ITSELF",
+                "Không thể hợp nhất đơn vị vào chính nó.",
+                "A unit cannot be merged into itself.",
+                field="target",
+            )
         if target.kind.admits_candidates != self.kind.admits_candidates:
             raise InvalidInput(
                 "UNIT_MERGE_KIND_MISMATCH",
@@ -245,55 +312,123 @@ class OrgUnit(Aggregate):
                 f"A {self.kind.value} cannot be merged into a {target.kind.value}.",
                 field="target",
             )
-        self._merged_into(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                          document=document, notes=notes, target_id=target.id)
-        target._absorbed(tenant=target.tenant, actor=actor, occurred_on=occurred_on,
-                         document=document, notes=notes, source_id=self.id)
+        self._merged_into(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            target_id=target.id,
+        )
+        target._absorbed(
+            tenant=target.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            source_id=self.id,
+        )
 
     @event("MergedInto")
-    def _merged_into(self, *, tenant: str, actor: Actor, occurred_on: date,
-                     document: DocumentRef | None, notes: str, target_id: UUID) -> None:
+    def _merged_into(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        target_id: UUID,
+    ) -> None:
         self.merged_into = target_id
         self.closed_on = occurred_on
 
     @event("Absorbed")
-    def _absorbed(self, *, tenant: str, actor: Actor, occurred_on: date,
-                  document: DocumentRef | None, notes: str, source_id: UUID) -> None:
+    def _absorbed(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        source_id: UUID,
+    ) -> None:
         self.absorbed.append(source_id)
 
     # --- dissolve -----------------------------------------------------------------------------
-    def dissolve(self, *, actor: Actor, occurred_on: date, document: DocumentRef,
-                 notes: str = "") -> None:
+    def dissolve(
+        self, *, actor: Actor, occurred_on: date, document: DocumentRef, notes: str = ""
+    ) -> None:
         """Dissolve the unit (giải thể); its history stays."""
         self.require_open(occurred_on)
-        self._dissolved(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                        document=document, notes=notes)
+        self._dissolved(
+            tenant=self.tenant, actor=actor, occurred_on=occurred_on, document=document, notes=notes
+        )
 
     @event("Dissolved")
-    def _dissolved(self, *, tenant: str, actor: Actor, occurred_on: date,
-                   document: DocumentRef | None, notes: str) -> None:
+    def _dissolved(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+    ) -> None:
         self.closed_on = occurred_on
 
     # --- headcount ----------------------------------------------------------------------------
-    def report_headcount(self, *, actor: Actor, occurred_on: date, members: int,
-                         document: DocumentRef | None = None, notes: str = "") -> None:
+    def report_headcount(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        members: int,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
         """Report the number of party members of the unit on ``occurred_on`` (số đảng viên)."""
         self.require_open(occurred_on)
         if members < 0:
-            raise InvalidInput("HEADCOUNT_NEGATIVE", "Số đảng viên không được âm.",
-                               "The member headcount cannot be negative.", field="members")
-        self._headcount_reported(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                 document=document, notes=notes, members=members)
+            raise InvalidInput(
+                "HEADCOUNT_NEGATIVE",
+                "Số đảng viên không được âm.",
+                "The member headcount cannot be negative.",
+                field="members",
+            )
+        self._headcount_reported(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            members=members,
+        )
 
     @event("HeadcountReported")
-    def _headcount_reported(self, *, tenant: str, actor: Actor, occurred_on: date,
-                            document: DocumentRef | None, notes: str, members: int) -> None:
+    def _headcount_reported(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        members: int,
+    ) -> None:
         self.headcounts[occurred_on] = members
 
     # --- admission authority ------------------------------------------------------------------
-    def set_admission_authority(self, *, actor: Actor, occurred_on: date,
-                                authority: AdmissionAuthority, document: DocumentRef,
-                                notes: str = "") -> None:
+    def set_admission_authority(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        authority: AdmissionAuthority,
+        document: DocumentRef,
+        notes: str = "",
+    ) -> None:
         """Record which committee decides admissions for this grassroots organisation."""
         self.require_open(occurred_on)
         if not self.kind.is_grassroots:
@@ -312,28 +447,52 @@ class OrgUnit(Aggregate):
                 "A grassroots branch cannot hold admission authority itself.",
                 field="authority",
             )
-        self._admission_authority_set(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                      document=document, notes=notes, authority=authority)
+        self._admission_authority_set(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            authority=authority,
+        )
 
     @event("AdmissionAuthoritySet")
-    def _admission_authority_set(self, *, tenant: str, actor: Actor, occurred_on: date,
-                                 document: DocumentRef | None, notes: str,
-                                 authority: AdmissionAuthority) -> None:
+    def _admission_authority_set(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        authority: AdmissionAuthority,
+    ) -> None:
         self.admission_authority = authority
 
 
-def _value_on(history: list[tuple[date, Any]], on: date, default: Any) -> Any:
+V = TypeVar("V")
+
+
+def _value_on(history: list[tuple[date, V]], on: date, default: V) -> V:
     values = [value for since, value in sorted(history, key=lambda item: item[0]) if since <= on]
     return values[-1] if values else default
 
 
 def _check_code_and_name(code: str, name: str) -> None:
     if not code.strip() or len(code) > 64:
-        raise InvalidInput("UNIT_CODE_INVALID", "Mã đơn vị không hợp lệ (1–64 ký tự).",
-                           "The unit code is invalid (1–64 characters).", field="code")
+        raise InvalidInput(
+            "UNIT_CODE_INVALID",
+            "Mã đơn vị không hợp lệ (1–64 ký tự).",
+            "The unit code is invalid (1–64 characters).",
+            field="code",
+        )
     if not name.strip() or len(name) > 300:
-        raise InvalidInput("UNIT_NAME_INVALID", "Tên đơn vị không hợp lệ (1–300 ký tự).",
-                           "The unit name is invalid (1–300 characters).", field="name")
+        raise InvalidInput(
+            "UNIT_NAME_INVALID",
+            "Tên đơn vị không hợp lệ (1–300 ký tự).",
+            "The unit name is invalid (1–300 characters).",
+            field="name",
+        )
 
 
 def grassroots_of(unit: OrgUnit, ancestors: list[OrgUnit]) -> OrgUnit:

@@ -37,15 +37,20 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise InvalidInput("PERIOD_INVALID", "Kỳ báo cáo có ngày kết thúc trước ngày bắt đầu.",
-                               "The period ends before it starts.", field="period")
+            raise InvalidInput(
+                "PERIOD_INVALID",
+                "Kỳ báo cáo có ngày kết thúc trước ngày bắt đầu.",
+                "The period ends before it starts.",
+                field="period",
+            )
 
     @classmethod
     def term(cls, first_year: int, last_year: int) -> Period:
         """A congress term, e.g. 2020–2025 (nhiệm kỳ), from 1 January to 31 December."""
         if not 1930 <= first_year < last_year <= first_year + 10:
-            raise InvalidInput("PERIOD_INVALID", "Nhiệm kỳ không hợp lệ.",
-                               "The term is invalid.", field="period")
+            raise InvalidInput(
+                "PERIOD_INVALID", "Nhiệm kỳ không hợp lệ.", "The term is invalid.", field="period"
+            )
         return cls(PeriodKind.TERM, date(first_year, 1, 1), date(last_year, 12, 31))
 
     @classmethod
@@ -59,8 +64,12 @@ class Period:
         """A quarter (1–4) of a year."""
         _check_year(year)
         if not 1 <= quarter <= 4:
-            raise InvalidInput("PERIOD_INVALID", f"Quý {quarter} không hợp lệ (1–4).",
-                               f"Quarter {quarter} is invalid (1–4).", field="period")
+            raise InvalidInput(
+                "PERIOD_INVALID",
+                f"Quý {quarter} không hợp lệ (1–4).",
+                f"Quarter {quarter} is invalid (1–4).",
+                field="period",
+            )
         start = date(year, 3 * quarter - 2, 1)
         end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
         return cls(PeriodKind.QUARTER, start, end - timedelta(days=1))
@@ -70,8 +79,12 @@ class Period:
         """A calendar month."""
         _check_year(year)
         if not 1 <= month <= 12:
-            raise InvalidInput("PERIOD_INVALID", f"Tháng {month} không hợp lệ (1–12).",
-                               f"Month {month} is invalid (1–12).", field="period")
+            raise InvalidInput(
+                "PERIOD_INVALID",
+                f"Tháng {month} không hợp lệ (1–12).",
+                f"Month {month} is invalid (1–12).",
+                field="period",
+            )
         end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
         return cls(PeriodKind.MONTH, date(year, month, 1), end - timedelta(days=1))
 
@@ -93,8 +106,12 @@ class Period:
 
 def _check_year(year: int) -> None:
     if not 1930 <= year <= 2200:
-        raise InvalidInput("PERIOD_INVALID", f"Năm {year} không hợp lệ.", f"Year {year} is invalid.",
-                           field="period")
+        raise InvalidInput(
+            "PERIOD_INVALID",
+            f"Năm {year} không hợp lệ.",
+            f"Year {year} is invalid.",
+            field="period",
+        )
 
 
 class TargetKind(Enum):
@@ -122,14 +139,22 @@ class QuotaTarget:
                 field="target",
             )
         if self.kind is TargetKind.PERCENT_OF_HEADCOUNT and self.maximum > 100:
-            raise InvalidInput("QUOTA_TARGET_INVALID", "Tỷ lệ chỉ tiêu không được vượt 100%.",
-                               "A percentage target cannot exceed 100 %.", field="target")
+            raise InvalidInput(
+                "QUOTA_TARGET_INVALID",
+                "Tỷ lệ chỉ tiêu không được vượt 100%.",
+                "A percentage target cannot exceed 100 %.",
+                field="target",
+            )
         if self.kind is not TargetKind.PERCENT_OF_HEADCOUNT and (
             self.minimum != self.minimum.to_integral_value()
             or self.maximum != self.maximum.to_integral_value()
         ):
-            raise InvalidInput("QUOTA_TARGET_INVALID", "Chỉ tiêu số lượng phải là số nguyên.",
-                               "A number or range target must be whole numbers.", field="target")
+            raise InvalidInput(
+                "QUOTA_TARGET_INVALID",
+                "Chỉ tiêu số lượng phải là số nguyên.",
+                "A number or range target must be whole numbers.",
+                field="target",
+            )
 
     @classmethod
     def number(cls, value: int) -> QuotaTarget:
@@ -145,8 +170,9 @@ class QuotaTarget:
     def percent(cls, minimum: Decimal | str, maximum: Decimal | str | None = None) -> QuotaTarget:
         """A share of the member headcount at the period's start, e.g. ≥ 7 % or 4–7 %."""
         low = Decimal(minimum)
-        return cls(TargetKind.PERCENT_OF_HEADCOUNT, low,
-                   Decimal(maximum) if maximum is not None else low)
+        return cls(
+            TargetKind.PERCENT_OF_HEADCOUNT, low, Decimal(maximum) if maximum is not None else low
+        )
 
     def resolve(self, headcount: int | None) -> tuple[int, int]:
         """The target in admissions (min, max); a percentage is taken of ``headcount``, rounded up."""
@@ -192,10 +218,10 @@ class QuotaPlan(Aggregate):
     """The quota of one unit for one period, with its supplementary assignments and adjustments."""
 
     @event("Set")
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         tenant: str,
         actor: Actor,
         occurred_on: date,
@@ -213,10 +239,10 @@ class QuotaPlan(Aggregate):
         self.adjustments: list[tuple[date, QuotaTarget, str]] = []
 
     @classmethod
-    def set(  # noqa: PLR0913
+    def set(
         cls,
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         tenant: str,
         actor: Actor,
         occurred_on: date,
@@ -227,8 +253,17 @@ class QuotaPlan(Aggregate):
         notes: str = "",
     ) -> QuotaPlan:
         """Set the quota of a unit for a period (giao chỉ tiêu), usually by a congress resolution."""
-        return cls(id=id, tenant=tenant, actor=actor, occurred_on=occurred_on, document=document,
-                   notes=notes, unit_id=unit_id, period=period, target=target)
+        return cls(
+            id=id,
+            tenant=tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            unit_id=unit_id,
+            period=period,
+            target=target,
+        )
 
     def target_on(self, on: date) -> QuotaTarget:
         """The target as adjusted up to business date ``on``."""
@@ -242,37 +277,88 @@ class QuotaPlan(Aggregate):
         """Admissions assigned on top of the target up to ``on``."""
         return sum(amount for when, amount, _ in self.supplementary if when <= on)
 
-    def assign_supplementary(self, *, actor: Actor, occurred_on: date, amount: int, reason: str,
-                             document: DocumentRef, notes: str = "") -> None:
+    def assign_supplementary(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        amount: int,
+        reason: str,
+        document: DocumentRef,
+        notes: str = "",
+    ) -> None:
         """Assign more admissions later in the period (giao bổ sung), e.g. +15 in 2021."""
         _require_reason(reason)
         if amount == 0:
-            raise InvalidInput("SUPPLEMENTARY_ZERO", "Số giao bổ sung phải khác 0.",
-                               "A supplementary assignment must not be zero.", field="amount")
-        self._supplementary_assigned(tenant=self.tenant, actor=actor, occurred_on=occurred_on,
-                                     document=document, notes=notes, amount=amount, reason=reason)
+            raise InvalidInput(
+                "SUPPLEMENTARY_ZERO",
+                "Số giao bổ sung phải khác 0.",
+                "A supplementary assignment must not be zero.",
+                field="amount",
+            )
+        self._supplementary_assigned(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            amount=amount,
+            reason=reason,
+        )
 
     @event("SupplementaryAssigned")
-    def _supplementary_assigned(self, *, tenant: str, actor: Actor, occurred_on: date,
-                                document: DocumentRef | None, notes: str, amount: int,
-                                reason: str) -> None:
+    def _supplementary_assigned(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        amount: int,
+        reason: str,
+    ) -> None:
         self.supplementary.append((occurred_on, amount, reason))
 
-    def adjust(self, *, actor: Actor, occurred_on: date, target: QuotaTarget, reason: str,
-               document: DocumentRef, notes: str = "") -> None:
+    def adjust(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        target: QuotaTarget,
+        reason: str,
+        document: DocumentRef,
+        notes: str = "",
+    ) -> None:
         """Replace the target from ``occurred_on`` (điều chỉnh chỉ tiêu), with the reason."""
         _require_reason(reason)
-        self._adjusted(tenant=self.tenant, actor=actor, occurred_on=occurred_on, document=document,
-                       notes=notes, target=target, reason=reason)
+        self._adjusted(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            target=target,
+            reason=reason,
+        )
 
     @event("Adjusted")
-    def _adjusted(self, *, tenant: str, actor: Actor, occurred_on: date,
-                  document: DocumentRef | None, notes: str, target: QuotaTarget,
-                  reason: str) -> None:
+    def _adjusted(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        target: QuotaTarget,
+        reason: str,
+    ) -> None:
         self.adjustments.append((occurred_on, target, reason))
 
 
 def _require_reason(reason: str) -> None:
     if not reason.strip():
-        raise InvalidInput("REASON_REQUIRED", "Phải nêu lý do.", "A reason is required.",
-                           field="reason")
+        raise InvalidInput(
+            "REASON_REQUIRED", "Phải nêu lý do.", "A reason is required.", field="reason"
+        )

@@ -34,7 +34,9 @@ class Regulation:
         )
 
 
-CHARTER_2011 = Regulation("Điều lệ Đảng (2011)", "Điều lệ Đảng Cộng sản Việt Nam", date(2011, 1, 19))
+CHARTER_2011 = Regulation(
+    "Điều lệ Đảng (2011)", "Điều lệ Đảng Cộng sản Việt Nam", date(2011, 1, 19)
+)
 
 IMPLEMENTING_REGULATIONS: tuple[Regulation, ...] = (
     Regulation("45-QĐ/TW", "Quy định thi hành Điều lệ Đảng", date(2011, 11, 1), date(2016, 7, 24)),
@@ -45,12 +47,18 @@ IMPLEMENTING_REGULATIONS: tuple[Regulation, ...] = (
 )
 
 GUIDANCE: tuple[Regulation, ...] = (
-    Regulation("12-HD/BTCTW", "Hướng dẫn nghiệp vụ công tác đảng viên", date(2012, 1, 1),
-               date(2021, 9, 27)),
-    Regulation("01-HD/TW", "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng",
-               date(2021, 9, 28), date(2025, 6, 30)),
-    Regulation("06-HD/TW", "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng",
-               date(2025, 7, 1)),
+    Regulation(
+        "12-HD/BTCTW", "Hướng dẫn nghiệp vụ công tác đảng viên", date(2012, 1, 1), date(2021, 9, 27)
+    ),
+    Regulation(
+        "01-HD/TW",
+        "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng",
+        date(2021, 9, 28),
+        date(2025, 6, 30),
+    ),
+    Regulation(
+        "06-HD/TW", "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng", date(2025, 7, 1)
+    ),
 )
 
 
@@ -104,58 +112,141 @@ class Rule:
 
     def violation(self, day: date, message_vi: str, message_en: str, field: str) -> RuleViolation:
         """A ``RuleViolation`` of this rule for an action on ``day``."""
-        return RuleViolation(self.code, message_vi, message_en, regulation=self.cite(day), field=field)
+        return RuleViolation(
+            self.code, message_vi, message_en, regulation=self.cite(day), field=field
+        )
 
 
-AGE = Rule("AGE_OUT_OF_RANGE", "Tuổi đời", "Age", Basis.IMPLEMENTING,
-           "tuổi đời người vào Đảng: đủ 18 đến đủ 60 tuổi, tính theo tháng")
-EDUCATION = Rule("EDUCATION_INSUFFICIENT", "Trình độ học vấn", "Education", Basis.IMPLEMENTING,
-                 "trình độ học vấn: tốt nghiệp trung học cơ sở trở lên")
-SPONSOR_FULL_MEMBER = Rule("SPONSOR_NOT_FULL_MEMBER", "Người giới thiệu là đảng viên chính thức",
-                           "Sponsor is a full member", Basis.CHARTER,
-                           "Điều 4: người giới thiệu phải là đảng viên chính thức")
-SPONSOR_TOGETHER = Rule("SPONSOR_TOO_SHORT_TOGETHER", "Thời gian công tác cùng người giới thiệu",
-                        "Time worked with the sponsor", Basis.CHARTER,
-                        "Điều 4: cùng công tác, học tập, sinh sống ít nhất 12 tháng")
-AWARENESS_CERTIFICATE = Rule("AWARENESS_CERTIFICATE_EXPIRED", "Giấy chứng nhận lớp bồi dưỡng",
-                             "Awareness-class certificate", Basis.IMPLEMENTING,
-                             "giấy chứng nhận học lớp bồi dưỡng nhận thức về Đảng có giá trị 60 tháng")
-DOSSIER_FRESH = Rule("DOSSIER_DOCUMENT_STALE", "Thời hạn giá trị của hồ sơ",
-                     "Validity of dossier documents", Basis.GUIDANCE,
-                     "giấy giới thiệu, nghị quyết giới thiệu, tổng hợp ý kiến quá 12 tháng phải làm lại")
-TWO_THIRDS = Rule("VOTE_BELOW_TWO_THIRDS", "Biểu quyết", "Vote", Basis.CHARTER,
-                  "Điều 4, Điều 5: được ít nhất hai phần ba số đảng viên chính thức tán thành")
+AGE = Rule(
+    "AGE_OUT_OF_RANGE",
+    "Tuổi đời",
+    "Age",
+    Basis.IMPLEMENTING,
+    "tuổi đời người vào Đảng: đủ 18 đến đủ 60 tuổi, tính theo tháng",
+)
+EDUCATION = Rule(
+    "EDUCATION_INSUFFICIENT",
+    "Trình độ học vấn",
+    "Education",
+    Basis.IMPLEMENTING,
+    "trình độ học vấn: tốt nghiệp trung học cơ sở trở lên",
+)
+SPONSOR_FULL_MEMBER = Rule(
+    "SPONSOR_NOT_FULL_MEMBER",
+    "Người giới thiệu là đảng viên chính thức",
+    "Sponsor is a full member",
+    Basis.CHARTER,
+    "Điều 4: người giới thiệu phải là đảng viên chính thức",
+)
+SPONSOR_TOGETHER = Rule(
+    "SPONSOR_TOO_SHORT_TOGETHER",
+    "Thời gian công tác cùng người giới thiệu",
+    "Time worked with the sponsor",
+    Basis.CHARTER,
+    "Điều 4: cùng công tác, học tập, sinh sống ít nhất 12 tháng",
+)
+AWARENESS_CERTIFICATE = Rule(
+    "AWARENESS_CERTIFICATE_EXPIRED",
+    "Giấy chứng nhận lớp bồi dưỡng",
+    "Awareness-class certificate",
+    Basis.IMPLEMENTING,
+    "giấy chứng nhận học lớp bồi dưỡng nhận thức về Đảng có giá trị 60 tháng",
+)
+DOSSIER_FRESH = Rule(
+    "DOSSIER_DOCUMENT_STALE",
+    "Thời hạn giá trị của hồ sơ",
+    "Validity of dossier documents",
+    Basis.GUIDANCE,
+    "giấy giới thiệu, nghị quyết giới thiệu, tổng hợp ý kiến quá 12 tháng phải làm lại",
+)
+TWO_THIRDS = Rule(
+    "VOTE_BELOW_TWO_THIRDS",
+    "Biểu quyết",
+    "Vote",
+    Basis.CHARTER,
+    "Điều 4, Điều 5: được ít nhất hai phần ba số đảng viên chính thức tán thành",
+)
 ADMISSION_DECISION_DEADLINE = Rule(
-    "ADMISSION_DECISION_LATE", "Thời hạn quyết định kết nạp", "Admission decision deadline",
-    Basis.IMPLEMENTING, "cấp ủy có thẩm quyền quyết định trong 60 ngày làm việc (gia hạn tối đa 30)")
+    "ADMISSION_DECISION_LATE",
+    "Thời hạn quyết định kết nạp",
+    "Admission decision deadline",
+    Basis.IMPLEMENTING,
+    "cấp ủy có thẩm quyền quyết định trong 60 ngày làm việc (gia hạn tối đa 30)",
+)
 CEREMONY_DEADLINE = Rule(
-    "CEREMONY_LATE", "Thời hạn tổ chức lễ kết nạp", "Admission ceremony deadline", Basis.IMPLEMENTING,
-    "tổ chức lễ kết nạp trong 30 ngày làm việc kể từ khi nhận quyết định")
-PROBATION = Rule("PROBATION_NOT_ENDED", "Thời kỳ dự bị", "Probation", Basis.CHARTER,
-                 "Điều 5: thời kỳ dự bị 12 tháng kể từ ngày kết nạp")
+    "CEREMONY_LATE",
+    "Thời hạn tổ chức lễ kết nạp",
+    "Admission ceremony deadline",
+    Basis.IMPLEMENTING,
+    "tổ chức lễ kết nạp trong 30 ngày làm việc kể từ khi nhận quyết định",
+)
+PROBATION = Rule(
+    "PROBATION_NOT_ENDED",
+    "Thời kỳ dự bị",
+    "Probation",
+    Basis.CHARTER,
+    "Điều 5: thời kỳ dự bị 12 tháng kể từ ngày kết nạp",
+)
 RECOGNITION_VOTE_DEADLINE = Rule(
-    "RECOGNITION_VOTE_LATE", "Thời hạn xét công nhận chính thức", "Recognition vote deadline",
-    Basis.CHARTER, "Điều 5: chi bộ xét công nhận trong 30 ngày làm việc khi hết thời kỳ dự bị")
+    "RECOGNITION_VOTE_LATE",
+    "Thời hạn xét công nhận chính thức",
+    "Recognition vote deadline",
+    Basis.CHARTER,
+    "Điều 5: chi bộ xét công nhận trong 30 ngày làm việc khi hết thời kỳ dự bị",
+)
 RECOGNITION_DECISION_DEADLINE = Rule(
-    "RECOGNITION_DECISION_LATE", "Thời hạn quyết định công nhận", "Recognition decision deadline",
-    Basis.IMPLEMENTING, "cấp ủy có thẩm quyền quyết định trong 30 ngày làm việc (gia hạn tối đa 30)")
-NEW_MEMBER_CLASS = Rule("NEW_MEMBER_CLASS_MISSING", "Lớp bồi dưỡng đảng viên mới",
-                        "New-member class", Basis.IMPLEMENTING,
-                        "đảng viên dự bị phải có giấy chứng nhận học lớp bồi dưỡng đảng viên mới")
+    "RECOGNITION_DECISION_LATE",
+    "Thời hạn quyết định công nhận",
+    "Recognition decision deadline",
+    Basis.IMPLEMENTING,
+    "cấp ủy có thẩm quyền quyết định trong 30 ngày làm việc (gia hạn tối đa 30)",
+)
+NEW_MEMBER_CLASS = Rule(
+    "NEW_MEMBER_CLASS_MISSING",
+    "Lớp bồi dưỡng đảng viên mới",
+    "New-member class",
+    Basis.IMPLEMENTING,
+    "đảng viên dự bị phải có giấy chứng nhận học lớp bồi dưỡng đảng viên mới",
+)
 RECOGNITION_VOTES_EXHAUSTED = Rule(
-    "RECOGNITION_VOTES_EXHAUSTED", "Số lần xét công nhận", "Recognition vote attempts",
-    Basis.GUIDANCE, "sau ba lần chi bộ không đủ hai phần ba tán thành, báo cáo cấp ủy cấp trên")
-READMISSION = Rule("READMISSION_NOT_ALLOWED", "Kết nạp lại", "Re-admission", Basis.IMPLEMENTING,
-                   "kết nạp lại: ít nhất 36 tháng, chỉ một lần, có ý kiến của ban thường vụ tỉnh ủy")
+    "RECOGNITION_VOTES_EXHAUSTED",
+    "Số lần xét công nhận",
+    "Recognition vote attempts",
+    Basis.GUIDANCE,
+    "sau ba lần chi bộ không đủ hai phần ba tán thành, báo cáo cấp ủy cấp trên",
+)
+READMISSION = Rule(
+    "READMISSION_NOT_ALLOWED",
+    "Kết nạp lại",
+    "Re-admission",
+    Basis.IMPLEMENTING,
+    "kết nạp lại: ít nhất 36 tháng, chỉ một lần, có ý kiến của ban thường vụ tỉnh ủy",
+)
 ADMISSION_AUTHORITY = Rule(
-    "ADMISSION_AUTHORITY_MISMATCH", "Thẩm quyền quyết định kết nạp", "Admission authority",
-    Basis.IMPLEMENTING, "quyết định kết nạp do cấp ủy có thẩm quyền ban hành")
+    "ADMISSION_AUTHORITY_MISMATCH",
+    "Thẩm quyền quyết định kết nạp",
+    "Admission authority",
+    Basis.IMPLEMENTING,
+    "quyết định kết nạp do cấp ủy có thẩm quyền ban hành",
+)
 
 ALL_RULES: tuple[Rule, ...] = (
-    AGE, EDUCATION, SPONSOR_FULL_MEMBER, SPONSOR_TOGETHER, AWARENESS_CERTIFICATE, DOSSIER_FRESH,
-    TWO_THIRDS, ADMISSION_DECISION_DEADLINE, CEREMONY_DEADLINE, PROBATION,
-    RECOGNITION_VOTE_DEADLINE, RECOGNITION_DECISION_DEADLINE, NEW_MEMBER_CLASS,
-    RECOGNITION_VOTES_EXHAUSTED, READMISSION, ADMISSION_AUTHORITY,
+    AGE,
+    EDUCATION,
+    SPONSOR_FULL_MEMBER,
+    SPONSOR_TOGETHER,
+    AWARENESS_CERTIFICATE,
+    DOSSIER_FRESH,
+    TWO_THIRDS,
+    ADMISSION_DECISION_DEADLINE,
+    CEREMONY_DEADLINE,
+    PROBATION,
+    RECOGNITION_VOTE_DEADLINE,
+    RECOGNITION_DECISION_DEADLINE,
+    NEW_MEMBER_CLASS,
+    RECOGNITION_VOTES_EXHAUSTED,
+    READMISSION,
+    ADMISSION_AUTHORITY,
 )
 
 MIN_AGE_MONTHS = 18 * 12
@@ -333,7 +424,9 @@ def check_vote_counts(votes_for: int, eligible: int, on: date, field: str = "vot
         )
 
 
-def check_two_thirds(votes_for: int, eligible: int, on: date, *, body_vi: str, body_en: str) -> None:
+def check_two_thirds(
+    votes_for: int, eligible: int, on: date, *, body_vi: str, body_en: str
+) -> None:
     """A resolution passes only when ≥ 2/3 of the official members (or committee members) agree."""
     check_vote_counts(votes_for, eligible, on)
     if not is_two_thirds(votes_for, eligible):

@@ -25,7 +25,7 @@ class TenantPolicy(Aggregate):
     """Counting basis, source-pool ratio, stall threshold and the tenant's extra days off/on."""
 
     @event("Created")
-    def __init__(self, *, id: UUID, tenant: str, actor: Actor) -> None:  # noqa: A002
+    def __init__(self, *, id: UUID, tenant: str, actor: Actor) -> None:
         self.tenant = tenant
         self.counting_basis = CountingBasis.DECISION_DATE
         self.source_pool_ratio = (Decimal("1.5"), Decimal("2"))
@@ -49,54 +49,77 @@ class TenantPolicy(Aggregate):
     def set_source_pool_ratio(self, *, actor: Actor, minimum: Decimal, maximum: Decimal) -> None:
         """Candidates in the pipeline should be ``minimum``–``maximum`` × the quota (tenant policy)."""
         if minimum <= 0 or maximum < minimum:
-            raise InvalidInput("SOURCE_POOL_RATIO_INVALID", "Tỷ lệ nguồn không hợp lệ.",
-                               "The source-pool ratio is invalid.", field="ratio")
-        self._source_pool_ratio_set(tenant=self.tenant, actor=actor, minimum=minimum,
-                                    maximum=maximum)
+            raise InvalidInput(
+                "SOURCE_POOL_RATIO_INVALID",
+                "Tỷ lệ nguồn không hợp lệ.",
+                "The source-pool ratio is invalid.",
+                field="ratio",
+            )
+        self._source_pool_ratio_set(
+            tenant=self.tenant, actor=actor, minimum=minimum, maximum=maximum
+        )
 
     @event("SourcePoolRatioSet")
-    def _source_pool_ratio_set(self, *, tenant: str, actor: Actor, minimum: Decimal,
-                               maximum: Decimal) -> None:
+    def _source_pool_ratio_set(
+        self, *, tenant: str, actor: Actor, minimum: Decimal, maximum: Decimal
+    ) -> None:
         self.source_pool_ratio = (minimum, maximum)
 
     def set_stalled_threshold(self, *, actor: Actor, days: int) -> None:
         """A candidate with no step for more than ``days`` calendar days counts as stalled."""
         if not 1 <= days <= 3650:
-            raise InvalidInput("STALLED_THRESHOLD_INVALID", "Ngưỡng tồn đọng phải từ 1 đến 3650 ngày.",
-                               "The stall threshold must be 1–3650 days.", field="days")
+            raise InvalidInput(
+                "STALLED_THRESHOLD_INVALID",
+                "Ngưỡng tồn đọng phải từ 1 đến 3650 ngày.",
+                "The stall threshold must be 1–3650 days.",
+                field="days",
+            )
         self._stalled_threshold_set(tenant=self.tenant, actor=actor, days=days)
 
     @event("StalledThresholdSet")
     def _stalled_threshold_set(self, *, tenant: str, actor: Actor, days: int) -> None:
         self.stalled_after_days = days
 
-    def declare_day_off(self, *, actor: Actor, day: date, document: DocumentRef | None = None,
-                        notes: str = "") -> None:
+    def declare_day_off(
+        self, *, actor: Actor, day: date, document: DocumentRef | None = None, notes: str = ""
+    ) -> None:
         """Declare an extra day off (e.g. a bridge day) that deadlines skip."""
         if day in self.days_off:
-            raise InvalidInput("DAY_ALREADY_DECLARED", f"Ngày {day:%d/%m/%Y} đã được khai báo nghỉ.",
-                               f"{day:%d/%m/%Y} is already declared a day off.", field="day")
-        self._day_off_declared(tenant=self.tenant, actor=actor, day=day, document=document,
-                               notes=notes)
+            raise InvalidInput(
+                "DAY_ALREADY_DECLARED",
+                f"Ngày {day:%d/%m/%Y} đã được khai báo nghỉ.",
+                f"{day:%d/%m/%Y} is already declared a day off.",
+                field="day",
+            )
+        self._day_off_declared(
+            tenant=self.tenant, actor=actor, day=day, document=document, notes=notes
+        )
 
     @event("DayOffDeclared")
-    def _day_off_declared(self, *, tenant: str, actor: Actor, day: date,
-                          document: DocumentRef | None, notes: str) -> None:
+    def _day_off_declared(
+        self, *, tenant: str, actor: Actor, day: date, document: DocumentRef | None, notes: str
+    ) -> None:
         self.days_off.add(day)
         self.working_days.discard(day)
 
-    def declare_working_day(self, *, actor: Actor, day: date, document: DocumentRef | None = None,
-                            notes: str = "") -> None:
+    def declare_working_day(
+        self, *, actor: Actor, day: date, document: DocumentRef | None = None, notes: str = ""
+    ) -> None:
         """Declare an extra working day (e.g. a Saturday worked in exchange for a bridge day)."""
         if day in self.working_days:
-            raise InvalidInput("DAY_ALREADY_DECLARED",
-                               f"Ngày {day:%d/%m/%Y} đã được khai báo làm việc.",
-                               f"{day:%d/%m/%Y} is already declared a working day.", field="day")
-        self._working_day_declared(tenant=self.tenant, actor=actor, day=day, document=document,
-                                   notes=notes)
+            raise InvalidInput(
+                "DAY_ALREADY_DECLARED",
+                f"Ngày {day:%d/%m/%Y} đã được khai báo làm việc.",
+                f"{day:%d/%m/%Y} is already declared a working day.",
+                field="day",
+            )
+        self._working_day_declared(
+            tenant=self.tenant, actor=actor, day=day, document=document, notes=notes
+        )
 
     @event("WorkingDayDeclared")
-    def _working_day_declared(self, *, tenant: str, actor: Actor, day: date,
-                              document: DocumentRef | None, notes: str) -> None:
+    def _working_day_declared(
+        self, *, tenant: str, actor: Actor, day: date, document: DocumentRef | None, notes: str
+    ) -> None:
         self.working_days.add(day)
         self.days_off.discard(day)

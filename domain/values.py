@@ -184,12 +184,25 @@ class PersonProfile:
             )
 
 
-def require_not_before(later: date, earlier: date, *, what_vi: str, what_en: str, field: str) -> None:
+def require_not_before(
+    later: date, earlier: date, *, what_vi: str, what_en: str, field: str
+) -> None:
     """Refuse a business date that lies before the date it must follow."""
     if later < earlier:
         raise InvalidInput(
             "DATE_BEFORE_PREVIOUS_STEP",
             f"{what_vi} ({later:%d/%m/%Y}) không được trước ngày {earlier:%d/%m/%Y}.",
             f"{what_en} ({later:%d/%m/%Y}) cannot be before {earlier:%d/%m/%Y}.",
+            field=field,
+        )
+
+
+def require_not_in_future(day: date, today: date, *, field: str = "occurred_on") -> None:
+    """A business date cannot lie after the day it is recorded on."""
+    if day > today:
+        raise InvalidInput(
+            "DATE_IN_FUTURE",
+            f"Ngày {day:%d/%m/%Y} nằm trong tương lai (hôm nay là {today:%d/%m/%Y}).",
+            f"The date {day:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y}).",
             field=field,
         )
