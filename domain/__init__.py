@@ -41,3 +41,26 @@ AGGREGATES: tuple[type, ...] = (
     quotas.QuotaPlan,
     tenant_policy.TenantPolicy,
 )
+
+
+def event_type_names() -> list[str]:
+    """Every event type the domain records, as ``"Aggregate.Event"`` (``"Candidate.Rejected"``).
+
+    Leaf classes only, and of the "created" classes only the one ``__init__`` triggers: the
+    library's base ``Event`` and its default ``Created`` (unused where ``__init__`` names its own
+    event, e.g. ``Candidate.Discovered``) are left out.
+    """
+    from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
+
+    names: list[str] = []
+    for aggregate in AGGREGATES:
+        classes = [
+            member
+            for member in vars(aggregate).values()
+            if isinstance(member, type) and issubclass(member, CanMutateAggregate)
+        ]
+        leaves = [c for c in classes if not any(o is not c and issubclass(o, c) for o in classes)]
+        inits = [c for c in leaves if issubclass(c, CanInitAggregate)]
+        unused_default = [c for c in inits if c.__name__ == "Created" and len(inits) > 1]
+        names += [f"{aggregate.__name__}.{c.__name__}" for c in leaves if c not in unused_default]
+    return sorted(names)

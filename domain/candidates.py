@@ -722,7 +722,12 @@ class Candidate(Aggregate):
         summary = _require_document(
             document, "tổng hợp ý kiến nhận xét (5-KNĐ)", "the comment summary (5-KNĐ)"
         )
-        self._step({Stage.SPONSORED}, occurred_on, "ghi nhận ý kiến nhận xét", "record comments")
+        self._step(
+            {Stage.SPONSORED, Stage.VERIFIED},
+            occurred_on,
+            "ghi nhận ý kiến nhận xét",
+            "record comments",
+        )
         if not source.strip():
             raise InvalidInput(
                 "COMMENT_SOURCE_REQUIRED",

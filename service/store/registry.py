@@ -1,0 +1,399 @@
+"""The tenant registry: which tenants exist, what they are, whether they are enabled.
+
+SQLite: a table in ``<data_dir>/registry.sqlite``. PostgreSQL: ``platform.tenants``.
+Creating a tenant also creates its storage (SQLite file or ``t_<slug>`` schema with its tables),
+all or nothing.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import re
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+from psycopg import sql
+from psycopg.rows import DictRow
+
+from domain.errors import InvalidInput, NotFound
+from service.store.postgres import SharedPostgresDatastore
+
+SLUG_PATTERN = re.compile(r"[a-z0-9_]{2,40}")
+MAX_NAME_LENGTH = 200
+
+
+class TenantKind(Enum):
+    """What kind of organisation a tenant is."""
+
+    PROVINCIAL_ENTERPRISE_BLOC = "provincial_enterprise_bloc"  # Đảng bộ Khối doanh nghiệp tỉnh
+    CORPORATE_GROUP = "corporate_group"  # Đảng bộ Tập đoàn, Tổng công ty
+    DEPARTMENT_COMMITTEE = "department_committee"  # Đảng ủy cơ quan, ban ngành
+    PROVINCIAL_COMMITTEE = "provincial_committee"  # Tỉnh ủy
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A registered tenant."""
+
+    slug: str
+    name: str
+    kind: TenantKind
+    disabled: bool
+    created_at: datetime
+
+    @property
+    def schema(self) -> str:
+        """Its PostgreSQL schema."""
+        return tenant_schema(self.slug)
+
+
+def validate_slug(slug: object) -> str:
+    """``slug`` if it is a valid tenant slug (lowercase ``[a-z0-9_]``, 2-40 chars)."""
+    if not isinstance(slug, str) or not SLUG_PATTERN.fullmatch(slug):
+        raise InvalidInput(
+            "TENANT_SLUG_INVALID",
+            f"Mã đơn vị {slug!r} không hợp lệ: chỉ gồm chữ thường không dấu, chữ số và dấu "
+            "gạch dưới (a-z, 0-9, _), dài 2-40 ký tự.",
+            f"The tenant slug {slug!r} is not valid: use lowercase a-z, 0-9 and _, "
+            "2-40 characters.",
+            field="slug",
+        )
+    return slug
+
+
+def tenant_schema(slug: str) -> str:
+    """The PostgreSQL schema of tenant ``slug``."""
+    return f"t_{validate_slug(slug)}"
+
+
+def _validate_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            "TENANT_NAME_INVALID",
+            f"Tên đơn vị không được để trống và dài tối đa {MAX_NAME_LENGTH} ký tự.",
+            f"The tenant name must be non-empty and at most {MAX_NAME_LENGTH} characters.",
+            field="name",
+        )
+    return name.strip()
+
+
+def _validate_kind(kind: object) -> TenantKind:
+    try:
+        return TenantKind(kind.value if isinstance(kind, TenantKind) else kind)
+    except ValueError:
+        allowed = ", ".join(k.value for k in TenantKind)
+        raise InvalidInput(
+            "TENANT_KIND_INVALID",
+            f"Loại đơn vị {kind!r} không hợp lệ; chọn một trong: {allowed}.",
+            f"The tenant kind {kind!r} is not valid; use one of: {allowed}.",
+            field="kind",
+        ) from None
+
+
+def _slug_taken(slug: str) -> InvalidInput:
+    return InvalidInput(
+        "TENANT_SLUG_TAKEN",
+        f"Mã đơn vị '{slug}' đã được sử dụng.",
+        f"The tenant slug '{slug}' is already taken.",
+        field="slug",
+    )
+
+
+def _unknown_tenant(slug: str) -> NotFound:
+    return NotFound(
+        "TENANT_NOT_FOUND",
+        f"Không tìm thấy đơn vị '{slug}'.",
+        f"There is no tenant '{slug}'.",
+        field="tenant",
+    )
+
+
+class TenantRegistry(ABC):
+    """Create, list, read and disable tenants. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[Tenant], None]] = []
+
+    def on_change(self, listener: Callable[[Tenant], None]) -> None:
+        """Call ``listener`` with the new state of a tenant after it is disabled or enabled."""
+        self._listeners.append(listener)
+
+    def create(self, slug: str, name: str, kind: TenantKind | str) -> Tenant:
+        """Register a tenant and create its storage, all or nothing.
+
+        Bilingual :class:`~domain.errors.InvalidInput` for a bad slug, name or kind, or a slug
+        that is taken.
+        """
+        tenant = Tenant(
+            slug=validate_slug(slug),
+            name=_validate_name(name),
+            kind=_validate_kind(kind),
+            disabled=False,
+            created_at=datetime.now(UTC),
+        )
+        self._create(tenant)
+        return tenant
+
+    def get(self, slug: str) -> Tenant:
+        """The tenant ``slug``; bilingual :class:`~domain.errors.NotFound` if unknown."""
+        tenant = self._get(validate_slug(slug))
+        if tenant is None:
+            raise _unknown_tenant(slug)
+        return tenant
+
+    def disable(self, slug: str) -> Tenant:
+        """Stop all writes to the tenant (its history stays readable)."""
+        return self._set_disabled(slug, disabled=True)
+
+    def enable(self, slug: str) -> Tenant:
+        """Allow writes again."""
+        return self._set_disabled(slug, disabled=False)
+
+    @abstractmethod
+    def list(self) -> builtins.list[Tenant]:
+        """All tenants, by slug."""
+
+    def _set_disabled(self, slug: str, *, disabled: bool) -> Tenant:
+        if not self._update_disabled(validate_slug(slug), disabled=disabled):
+            raise _unknown_tenant(slug)
+        tenant = self.get(slug)
+        for listener in self._listeners:
+            listener(tenant)
+        return tenant
+
+    @abstractmethod
+    def _create(self, tenant: Tenant) -> None: ...
+
+    @abstractmethod
+    def _get(self, slug: str) -> Tenant | None: ...
+
+    @abstractmethod
+    def _update_disabled(self, slug: str, *, disabled: bool) -> bool: ...
+
+
+def _tenant_from_row(row: Sequence[Any] | dict[str, Any]) -> Tenant:
+    if isinstance(row, dict):
+        values = (row["slug"], row["name"], row["kind"], row["disabled"], row["created_at"])
+    else:
+        values = tuple(row)
+    slug, name, kind, disabled, created_at = values
+    if isinstance(created_at, str):
+        created_at = datetime.fromisoformat(created_at)
+    return Tenant(
+        slug=str(slug),
+        name=str(name),
+        kind=TenantKind(kind),
+        disabled=bool(disabled),
+        created_at=created_at,
+    )
+
+
+class SQLiteTenantRegistry(TenantRegistry):
+    """Registry in a SQLite file; tenants' storage is one SQLite file each."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        tenant_path: Callable[[str], Path],
+        provision: Callable[[str], None],
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self._tenant_path = tenant_path
+        self._provision = provision
+        self._create_lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS tenants ("
+                " slug TEXT PRIMARY KEY,"
+                " name TEXT NOT NULL,"
+                " kind TEXT NOT NULL,"
+                " disabled INTEGER NOT NULL DEFAULT 0,"
+                " created_at TEXT NOT NULL)"
+            )
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _create(self, tenant: Tenant) -> None:
+        file = self._tenant_path(tenant.slug)
+        with self._create_lock, self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            created_file = False
+            try:
+                if conn.execute("SELECT 1 FROM tenants WHERE slug = ?", (tenant.slug,)).fetchone():
+                    raise _slug_taken(tenant.slug)
+                if file.exists():
+                    _remove_orphan(file, tenant.slug)
+                conn.execute(
+                    "INSERT INTO tenants (slug, name, kind, disabled, created_at)"
+                    " VALUES (?, ?, ?, 0, ?)",
+                    (tenant.slug, tenant.name, tenant.kind.value, tenant.created_at.isoformat()),
+                )
+                created_file = True
+                self._provision(tenant.slug)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                if created_file:
+                    _remove_sqlite_files(file)
+                raise
+
+    def _get(self, slug: str) -> Tenant | None:
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT slug, name, kind, disabled, created_at FROM tenants WHERE slug = ?",
+                (slug,),
+            ).fetchone()
+        return None if row is None else _tenant_from_row(row)
+
+    def list(self) -> builtins.list[Tenant]:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT slug, name, kind, disabled, created_at FROM tenants ORDER BY slug"
+            ).fetchall()
+        return [_tenant_from_row(row) for row in rows]
+
+    def _update_disabled(self, slug: str, *, disabled: bool) -> bool:
+        with self._connect() as conn:
+            cursor = conn.execute(
+                "UPDATE tenants SET disabled = ? WHERE slug = ?", (int(disabled), slug)
+            )
+            return cursor.rowcount > 0
+
+
+def _remove_sqlite_files(file: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{file}{suffix}").unlink()
+
+
+def _remove_orphan(file: Path, slug: str) -> None:
+    """Remove a tenant file left by a creation that crashed, unless it holds events."""
+    try:
+        with contextlib.closing(sqlite3.connect(file)) as conn:
+            holds_events = bool(
+                conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
+                ).fetchone()
+                and conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchone()
+            )
+    except sqlite3.DatabaseError:
+        holds_events = True
+    if holds_events:
+        raise InvalidInput(
+            "TENANT_STORAGE_EXISTS",
+            f"Đã có tệp dữ liệu {file} của đơn vị '{slug}' nhưng đơn vị chưa được đăng ký; "
+            "cần quản trị viên kiểm tra.",
+            f"A data file {file} exists for tenant '{slug}' but the tenant is not registered; "
+            "an operator must check it.",
+            field="slug",
+        )
+    _remove_sqlite_files(file)
+
+
+class PostgresTenantRegistry(TenantRegistry):
+    """Registry in ``platform.tenants``; tenants' storage is schema ``t_<slug>``."""
+
+    def __init__(
+        self,
+        datastore: SharedPostgresDatastore,
+        *,
+        create_statements: Callable[[str], Sequence[sql.Composed]],
+    ) -> None:
+        super().__init__()
+        self.datastore = datastore
+        self._create_statements = create_statements
+        self._table = sql.Identifier(datastore.schema, "tenants")
+        self._ensure_table()
+
+    def _ensure_table(self) -> None:
+        # Only DDL the registry ever runs, and only on a database that lacks it.
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT to_regclass(%s) AS t", (f"{self.datastore.schema}.tenants",))
+            row = curs.fetchone()
+            if row is not None and row["t"] is not None:
+                return
+            curs.execute("SELECT pg_advisory_xact_lock(hashtext('ketnap.platform'))")
+            curs.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                    sql.Identifier(self.datastore.schema)
+                )
+            )
+            curs.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} ("
+                    " slug text PRIMARY KEY,"
+                    " name text NOT NULL,"
+                    " kind text NOT NULL,"
+                    " disabled boolean NOT NULL DEFAULT false,"
+                    " created_at timestamptz NOT NULL)"
+                ).format(self._table)
+            )
+
+    def _create(self, tenant: Tenant) -> None:
+        # Statements are built before the transaction (building them reads the catalog).
+        statements = list(self._create_statements(tenant.slug))
+        types_first = sorted(statements, key=lambda s: "CREATE TYPE" not in s.as_string())
+        try:
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(
+                    sql.SQL(
+                        "INSERT INTO {} (slug, name, kind, disabled, created_at)"
+                        " VALUES (%s, %s, %s, false, %s)"
+                    ).format(self._table),
+                    (tenant.slug, tenant.name, tenant.kind.value, tenant.created_at),
+                )
+                curs.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(tenant.schema)))
+                for statement in types_first:
+                    curs.execute(statement, prepare=False)
+        except IntegrityError:
+            if self._get(tenant.slug) is not None:
+                raise _slug_taken(tenant.slug) from None
+            raise
+
+    def _get(self, slug: str) -> Tenant | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                sql.SQL(
+                    "SELECT slug, name, kind, disabled, created_at FROM {} WHERE slug = %s"
+                ).format(self._table),
+                (slug,),
+            )
+            row: DictRow | None = curs.fetchone()
+        return None if row is None else _tenant_from_row(row)
+
+    def list(self) -> builtins.list[Tenant]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                sql.SQL(
+                    "SELECT slug, name, kind, disabled, created_at FROM {} ORDER BY slug"
+                ).format(self._table)
+            )
+            rows = curs.fetchall()
+        return [_tenant_from_row(row) for row in rows]
+
+    def _update_disabled(self, slug: str, *, disabled: bool) -> bool:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                sql.SQL("UPDATE {} SET disabled = %s WHERE slug = %s").format(self._table),
+                (disabled, slug),
+            )
+            return curs.rowcount > 0

@@ -1,0 +1,221 @@
+"""``Store``: the composition root of persistence (registry + per-tenant applications)."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresRecorder
+from eventsourcing.sqlite import SQLiteFactory
+from eventsourcing.utils import Environment
+from psycopg import sql
+
+from domain.errors import DomainError
+from service.errors import TenantDisabled
+from service.settings import Settings, get_settings
+from service.store.app import TenantApplication
+from service.store.postgres import SharedPostgresDatastore, TenantPostgresFactory
+from service.store.registry import (
+    PostgresTenantRegistry,
+    SQLiteTenantRegistry,
+    Tenant,
+    TenantRegistry,
+    tenant_schema,
+    validate_slug,
+)
+
+
+class _Backend(ABC):
+    registry: TenantRegistry
+
+    @abstractmethod
+    def open_app(self, slug: str, *, writable: bool) -> TenantApplication:
+        """Open the application of an existing tenant (no DDL)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release what the backend holds."""
+
+
+class _SQLiteBackend(_Backend):
+    """One SQLite file per tenant under ``<data_dir>/tenants``, plus ``registry.sqlite``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.tenants_dir = data_dir / "tenants"
+        self.tenants_dir.mkdir(parents=True, exist_ok=True)
+        self.registry = SQLiteTenantRegistry(
+            data_dir / "registry.sqlite", tenant_path=self.tenant_path, provision=self._provision
+        )
+
+    def tenant_path(self, slug: str) -> Path:
+        return self.tenants_dir / f"{validate_slug(slug)}.sqlite"
+
+    def _build(self, slug: str, *, create_table: bool, writable: bool) -> TenantApplication:
+        env = {
+            "SQLITE_DBNAME": str(self.tenant_path(slug)),
+            "CREATE_TABLE": "y" if create_table else "n",
+        }
+        return TenantApplication(slug, factory_builder=SQLiteFactory, env=env, writable=writable)
+
+    def _provision(self, slug: str) -> None:
+        self._build(slug, create_table=True, writable=True).close()
+
+    def open_app(self, slug: str, *, writable: bool) -> TenantApplication:
+        if not self.tenant_path(slug).exists():
+            raise DomainError(
+                "TENANT_STORAGE_MISSING",
+                f"Không tìm thấy tệp dữ liệu của đơn vị '{slug}'; cần quản trị viên kiểm tra.",
+                f"The data file of tenant '{slug}' is missing; an operator must check it.",
+                field="tenant",
+            )
+        return self._build(slug, create_table=False, writable=writable)
+
+    def close(self) -> None:
+        """Nothing shared: each tenant application owns its SQLite connections."""
+
+
+class _PostgresBackend(_Backend):
+    """One pool for the process; schema ``platform`` for the registry, ``t_<slug>`` per tenant."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.datastore = SharedPostgresDatastore(
+            settings.postgres(),
+            pool_size=settings.pg_pool_size,
+            max_overflow=settings.pg_max_overflow,
+        )
+        try:
+            self.registry = PostgresTenantRegistry(
+                self.datastore, create_statements=self.create_statements
+            )
+        except BaseException:
+            self.datastore.close()
+            raise
+
+    def _build(self, slug: str, *, writable: bool) -> TenantApplication:
+        datastore = self.datastore.for_schema(tenant_schema(slug))
+
+        def factory(env: Environment) -> InfrastructureFactory[Any]:
+            return TenantPostgresFactory(env, datastore=datastore)
+
+        # CREATE_TABLE off: tables and types are created once, by the registry, at creation.
+        return TenantApplication(
+            slug, factory_builder=factory, env={"CREATE_TABLE": "n"}, writable=writable
+        )
+
+    def create_statements(self, slug: str) -> Sequence[sql.Composed]:
+        """The DDL creating a tenant's tables and types in its (new) schema."""
+        app = self._build(slug, writable=True)
+        recorder = app.recorder
+        assert isinstance(recorder, PostgresRecorder)
+        return list(recorder.sql_create_statements)
+
+    def open_app(self, slug: str, *, writable: bool) -> TenantApplication:
+        return self._build(slug, writable=writable)
+
+    def close(self) -> None:
+        self.datastore.close()
+
+
+class Store:
+    """Persistence for the process: the tenant registry and the tenants' applications.
+
+    ``app(slug)`` opens a tenant's application lazily and keeps at most
+    ``settings.app_cache_size`` of them open (least recently used first out). With PostgreSQL
+    all of them share one pool, so the process never holds more than
+    ``pg_pool_size + pg_max_overflow`` connections, whatever the number of tenants.
+    """
+
+    def __init__(self, settings: Settings, backend: _Backend) -> None:
+        self.settings = settings
+        self._backend = backend
+        self.registry: TenantRegistry = backend.registry
+        self._apps: OrderedDict[str, TenantApplication] = OrderedDict()
+        self._lock = threading.RLock()
+        self._closed = False
+        self.registry.on_change(self._tenant_changed)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Store:
+        """The store the settings describe (default: read from the environment)."""
+        settings = settings or get_settings()
+        backend: _Backend
+        if settings.backend == "postgres":
+            backend = _PostgresBackend(settings)
+        else:
+            backend = _SQLiteBackend(settings.data_dir)
+        return cls(settings, backend)
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgres"``."""
+        return self.settings.backend
+
+    def app(self, tenant: str, *, write: bool = True) -> TenantApplication:
+        """The application of ``tenant``.
+
+        Bilingual errors: invalid slug (:class:`~domain.errors.InvalidInput`), unknown tenant
+        (:class:`~domain.errors.NotFound`), and, when ``write`` is true, a disabled tenant
+        (:class:`~service.errors.TenantDisabled`). With ``write=False`` a disabled tenant's
+        application is returned for reading; its ``save`` still refuses.
+        """
+        slug = validate_slug(tenant)
+        with self._lock:
+            if self._closed:
+                msg = "the store is closed"
+                raise RuntimeError(msg)
+            app = self._apps.get(slug)
+            if app is not None:
+                self._apps.move_to_end(slug)
+            else:
+                record = self.registry.get(slug)
+                app = self._backend.open_app(slug, writable=not record.disabled)
+                self._apps[slug] = app
+                while len(self._apps) > self.settings.app_cache_size:
+                    # Not closed explicitly: another thread may still be using it. With
+                    # PostgreSQL there is nothing to close (the pool is shared); a SQLite
+                    # application closes its file when the last reference goes.
+                    self._apps.popitem(last=False)
+        if write and not app.writable:
+            raise TenantDisabled(slug)
+        return app
+
+    @property
+    def open_tenants(self) -> list[str]:
+        """Slugs of the applications currently open, least recently used first."""
+        with self._lock:
+            return list(self._apps)
+
+    def _tenant_changed(self, tenant: Tenant) -> None:
+        with self._lock:
+            app = self._apps.get(tenant.slug)
+            if app is not None:
+                app.writable = not tenant.disabled
+
+    def close(self) -> None:
+        """Close every open application and the connection pool."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            apps = list(self._apps.values())
+            self._apps.clear()
+        for app in apps:
+            app.close()
+        self._backend.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        self.close()
