@@ -445,16 +445,22 @@ class Candidate(Aggregate):
     ) -> None:
         """The candidate completed the awareness class (lớp bồi dưỡng nhận thức về Đảng).
 
-        ``occurred_on`` is the certificate's date; it is valid for 60 months.
+        ``occurred_on`` is the certificate's date; it is valid for 60 months. It may precede the
+        earlier steps of this case (a class attended years before, e.g. at university): whether
+        it is still valid is checked at the branch meeting.
         """
         certificate = _require_document(
             document, "giấy chứng nhận lớp bồi dưỡng", "the class certificate"
         )
-        self._step(
-            {Stage.SYMPATHIZER},
+        self._require_stage(
+            {Stage.SYMPATHIZER}, "ghi nhận lớp bồi dưỡng nhận thức", "record the awareness class"
+        )
+        require_not_before(
             occurred_on,
-            "ghi nhận lớp bồi dưỡng nhận thức",
-            "record the awareness class",
+            self.person.birth_date,
+            what_vi="Ngày cấp giấy chứng nhận",
+            what_en="The certificate date",
+            field="occurred_on",
         )
         self._awareness_certificate_recorded(
             tenant=self.tenant,

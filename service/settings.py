@@ -1,23 +1,19 @@
 """Process settings, read once from environment variables.
 
-=========================  ===============  ==================================================
-Variable                   Default          Meaning
-=========================  ===============  ==================================================
-``KETNAP_DATA_DIR``        ``./ketnap-data``  Embedded (SQLite) store: ``<dir>/registry.sqlite``
-                                            and one file per tenant,
-                                            ``<dir>/tenants/<slug>.sqlite``.
-``KETNAP_DATABASE_URL``    empty            Empty: SQLite. ``postgresql://user:pass@host:port/db``
-                                            (or ``postgresql:///db?host=/socket/dir``):
-                                            PostgreSQL, one schema per tenant. Other query
-                                            parameters (``sslmode``, ``options``…) are passed
-                                            to the connections.
-``KETNAP_PG_POOL_SIZE``    ``5``            Connections kept open in the one pool.
-``KETNAP_PG_MAX_OVERFLOW`` ``5``            Extra connections opened under load. The process
-                                            never holds more than pool size + overflow
-                                            PostgreSQL connections, whatever the number of
-                                            tenants.
-``KETNAP_APP_CACHE_SIZE``  ``64``           How many tenant applications stay open (LRU).
-=========================  ===============  ==================================================
+- ``KETNAP_DATA_DIR`` (default ``./ketnap-data``): the embedded (SQLite) store,
+  ``<dir>/registry.sqlite`` plus one file per tenant, ``<dir>/tenants/<slug>.sqlite``.
+- ``KETNAP_DATABASE_URL`` (default empty: SQLite): ``postgresql://user:pass@host:port/dbname``
+  (or ``postgresql:///dbname?host=/socket/dir``) switches to PostgreSQL, one schema per tenant.
+  Other query parameters (``sslmode``, ``options``, ``application_name``…) are passed on to
+  every connection.
+- ``KETNAP_PG_POOL_SIZE`` (default 5): connections kept open in the process's one pool.
+- ``KETNAP_PG_MAX_OVERFLOW`` (default 5): extra connections opened under load. The process never
+  holds more than pool size + overflow PostgreSQL connections, whatever the number of tenants.
+- ``KETNAP_APP_CACHE_SIZE`` (default 64): tenant applications kept open (least recently used
+  out first).
+
+A bad value raises :class:`domain.errors.InvalidInput` (code ``SETTING_INVALID``) naming the
+variable, in Vietnamese and English.
 """
 
 from __future__ import annotations

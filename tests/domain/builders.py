@@ -31,7 +31,7 @@ from domain.values import (
     Role,
     WorkplaceType,
 )
-from domain.working_days import WorkingCalendar
+from domain.working_days import WorkingCalendar, add_months
 
 TENANT = "dang-uy-khoi-doanh-nghiep-tinh"
 BRANCH = "Chi bộ Phòng Kỹ thuật"
@@ -98,6 +98,15 @@ class Story:
     def shifted(self, **dates: date) -> Story:
         """The same story with some steps on other dates."""
         return dataclasses.replace(self, **dates)
+
+    def months_later(self, months: int) -> Story:
+        """The same story told ``months`` later (every step the same day of a later month)."""
+        return Story(
+            **{
+                step.name: add_months(getattr(self, step.name), months)
+                for step in dataclasses.fields(self)
+            }
+        )
 
 
 STORY = Story()
@@ -342,3 +351,9 @@ def replayed(events: Sequence[CanMutateAggregate[UUID]], as_type: type[Aggregate
 def state(aggregate: Aggregate) -> dict[str, Any]:
     """What an aggregate knows, without its list of events waiting to be saved."""
     return {name: value for name, value in vars(aggregate).items() if name != "_pending_events"}
+
+
+def last_event(aggregate: Aggregate) -> tuple[str, dict[str, Any]]:
+    """The name and the attributes of the newest event waiting to be saved."""
+    newest = aggregate.pending_events[-1]
+    return type(newest).__name__, vars(newest)
