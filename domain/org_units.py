@@ -83,6 +83,27 @@ def check_parent_kind(kind: UnitKind, parent_kind: UnitKind | None) -> None:
         )
 
 
+def check_admission_authority_fits(
+    kind: UnitKind, authority: AdmissionAuthority, field: str
+) -> None:
+    """Only a grassroots organisation carries an admission authority, and a grassroots branch
+    cannot be authorised to decide admissions itself."""
+    if not kind.is_grassroots:
+        raise InvalidInput(
+            "ADMISSION_AUTHORITY_ON_NON_GRASSROOTS",
+            "Chỉ tổ chức cơ sở đảng mới có thẩm quyền kết nạp riêng.",
+            "Only a grassroots organisation carries an admission authority.",
+            field=field,
+        )
+    if kind is UnitKind.GRASSROOTS_BRANCH and authority is AdmissionAuthority.GRASSROOTS_COMMITTEE:
+        raise InvalidInput(
+            "ADMISSION_AUTHORITY_INVALID",
+            "Chi bộ cơ sở không được ủy quyền quyết định kết nạp.",
+            "A grassroots branch cannot hold admission authority itself.",
+            field=field,
+        )
+
+
 class OrgUnit(Aggregate):
     """A party organisation of the tenant's tree (đơn vị), followed over time."""
 
@@ -141,13 +162,8 @@ class OrgUnit(Aggregate):
             admission_authority = (
                 AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE if kind.is_grassroots else None
             )
-        elif not kind.is_grassroots:
-            raise InvalidInput(
-                "ADMISSION_AUTHORITY_ON_NON_GRASSROOTS",
-                "Chỉ tổ chức cơ sở đảng mới có thẩm quyền kết nạp riêng.",
-                "Only a grassroots organisation carries an admission authority.",
-                field="admission_authority",
-            )
+        else:
+            check_admission_authority_fits(kind, admission_authority, "admission_authority")
         return cls(
             id=id,
             tenant=tenant,
@@ -431,22 +447,7 @@ class OrgUnit(Aggregate):
     ) -> None:
         """Record which committee decides admissions for this grassroots organisation."""
         self.require_open(occurred_on)
-        if not self.kind.is_grassroots:
-            raise InvalidInput(
-                "ADMISSION_AUTHORITY_ON_NON_GRASSROOTS",
-                "Chỉ tổ chức cơ sở đảng mới có thẩm quyền kết nạp riêng.",
-                "Only a grassroots organisation carries an admission authority.",
-                field="authority",
-            )
-        if self.kind is UnitKind.GRASSROOTS_BRANCH and (
-            authority is AdmissionAuthority.GRASSROOTS_COMMITTEE
-        ):
-            raise InvalidInput(
-                "ADMISSION_AUTHORITY_INVALID",
-                "Chi bộ cơ sở không được ủy quyền quyết định kết nạp.",
-                "A grassroots branch cannot hold admission authority itself.",
-                field="authority",
-            )
+        check_admission_authority_fits(self.kind, authority, "authority")
         self._admission_authority_set(
             tenant=self.tenant,
             actor=actor,

@@ -353,6 +353,11 @@ def state(aggregate: Aggregate) -> dict[str, Any]:
     return {name: value for name, value in vars(aggregate).items() if name != "_pending_events"}
 
 
+def stage_of(candidate: Candidate) -> Stage:
+    """Where the case stands now, read afresh each time (so a test can follow it step by step)."""
+    return candidate.stage
+
+
 def last_event(aggregate: Aggregate) -> tuple[str, dict[str, Any]]:
     """The name and the attributes of the newest event waiting to be saved."""
     newest = aggregate.pending_events[-1]

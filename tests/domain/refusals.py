@@ -4,7 +4,9 @@ message (and the regulation, for a rule), and no trace left on the aggregate."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 import pytest
 from eventsourcing.domain import Aggregate
@@ -45,3 +47,15 @@ def assert_refused(
     assert aggregate.pending_events == events_before
     assert state(aggregate) == state_before
     return error
+
+
+ErrorT = TypeVar("ErrorT", bound=DomainError)
+
+
+@contextmanager
+def refused(kind: type[ErrorT]) -> Iterator[pytest.ExceptionInfo[ErrorT]]:
+    """Like ``pytest.raises(kind)``, for a refusal that has no aggregate to leave a trace on
+    (a case never opened, a value never built); the refusal must explain itself all the same."""
+    with pytest.raises(kind) as refusal:
+        yield refusal
+    assert_well_formed(refusal.value)

@@ -21,6 +21,7 @@ from tests.domain.builders import (
     candidate_at,
     document,
     last_event,
+    stage_of,
 )
 from tests.domain.refusals import assert_refused
 
@@ -59,7 +60,7 @@ def _decide(
 def test_a_decision_on_the_60th_working_day_after_the_branch_resolution_is_on_time() -> None:
     an = candidate_at(Stage.COMMITTEE_RESOLVED)
     _decide(an, DUE)
-    assert an.stage is Stage.DECIDED
+    assert stage_of(an) is Stage.DECIDED
     assert an.exceptions == []
     assert last_event(an)[1]["extension"] is None
 
@@ -79,7 +80,7 @@ def test_a_decision_on_the_61st_working_day_with_an_extension_records_the_extens
     an = candidate_at(Stage.COMMITTEE_RESOLVED)
     extension = _extension(date(2024, 1, 25))
     _decide(an, date(2024, 1, 31), extension=extension)
-    assert an.stage is Stage.DECIDED
+    assert stage_of(an) is Stage.DECIDED
     assert an.exceptions == [extension]
     assert last_event(an)[1]["extension"] == extension
 
@@ -120,7 +121,7 @@ RESOLVED_BEFORE_TET = STORY.months_later(14).shifted(
 def test_a_decision_due_after_tet_2025_is_on_time_on_17_april() -> None:
     an = candidate_at(Stage.COMMITTEE_RESOLVED, story=RESOLVED_BEFORE_TET)
     _decide(an, date(2025, 4, 17))
-    assert an.stage is Stage.DECIDED
+    assert stage_of(an) is Stage.DECIDED
 
 
 def test_a_decision_due_after_tet_2025_is_late_on_18_april() -> None:
@@ -190,7 +191,7 @@ def _hold(
 def test_a_ceremony_on_the_30th_working_day_after_the_decision_arrived_is_on_time() -> None:
     an = candidate_at(Stage.DECIDED)
     _hold(an, CEREMONY_DUE)
-    assert an.stage is Stage.PROBATIONARY
+    assert stage_of(an) is Stage.PROBATIONARY
     assert an.exceptions == []
     name, recorded = last_event(an)
     assert name == "AdmittedAtCeremony"
@@ -209,7 +210,7 @@ def test_a_ceremony_35_working_days_after_the_decision_with_the_superiors_consen
     an = candidate_at(Stage.DECIDED)
     superior_consent = document("Văn bản đồng ý", date(2024, 1, 29), issuer=SUPERIOR_COMMITTEE)
     _hold(an, date(2024, 2, 6), superior_consent=superior_consent)
-    assert an.stage is Stage.PROBATIONARY
+    assert stage_of(an) is Stage.PROBATIONARY
     assert an.exceptions == [superior_consent]
     assert last_event(an)[1]["superior_consent"] == superior_consent
 

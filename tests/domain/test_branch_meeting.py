@@ -22,13 +22,14 @@ from tests.domain.builders import (
     consent,
     document,
     last_event,
+    stage_of,
 )
 from tests.domain.refusals import assert_refused
 
 MEETING = STORY.branch_resolution  # Monday 6 November 2023
 
 
-def _resolve(  # noqa: PLR0913 - the meeting's own inputs
+def _resolve(
     candidate: Candidate,
     *,
     on: date = MEETING,
@@ -70,18 +71,20 @@ def test_a_candidate_18_in_months_is_accepted_though_his_birthday_is_later_that_
     # Born 30 November 2005: on 6 November 2023 he is 18 years counted in months.
     an = _verified(date(2005, 11, 30))
     _resolve(an)
-    assert an.stage is Stage.BRANCH_RESOLVED
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
     assert an.exceptions == []
 
 
 def test_a_candidate_60_in_months_is_accepted_without_consent() -> None:
     an = _verified(date(1963, 11, 25))
     _resolve(an)
-    assert an.stage is Stage.BRANCH_RESOLVED
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
     assert an.exceptions == []
 
 
-def test_a_candidate_over_60_is_refused_without_the_provincial_standing_committees_consent() -> None:
+def test_a_candidate_over_60_is_refused_without_the_provincial_standing_committees_consent() -> (
+    None
+):
     an = _verified(date(1963, 10, 25))
     error = assert_refused(an, lambda: _resolve(an), "AGE_OUT_OF_RANGE", RuleViolation)
     assert error.field == "over_60_consent"
@@ -91,7 +94,7 @@ def test_a_candidate_over_60_is_accepted_with_consent_and_the_consent_is_recorde
     an = _verified(date(1963, 10, 25))
     provincial_consent = consent(date(2023, 10, 30))
     _resolve(an, over_60_consent=provincial_consent)
-    assert an.stage is Stage.BRANCH_RESOLVED
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
     assert an.exceptions == [provincial_consent]
     name, recorded = last_event(an)
     assert name == "BranchResolutionRecorded"
@@ -104,7 +107,7 @@ def test_a_candidate_over_60_is_accepted_with_consent_and_the_consent_is_recorde
 def test_a_lower_secondary_diploma_is_enough() -> None:
     an = _verified(education=EducationLevel.LOWER_SECONDARY)
     _resolve(an)
-    assert an.stage is Stage.BRANCH_RESOLVED
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
 
 
 def test_primary_education_is_refused() -> None:
@@ -116,7 +119,7 @@ def test_primary_education_in_a_mountain_area_is_accepted_with_the_exception_doc
     an = _verified(education=EducationLevel.PRIMARY)
     approval = document("Văn bản đồng ý", date(2023, 10, 25), issuer="Ban Tổ chức Tỉnh ủy")
     _resolve(an, special_area=SpecialArea.MOUNTAIN, education_exception=approval)
-    assert an.stage is Stage.BRANCH_RESOLVED
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
     assert an.exceptions == [approval]
     assert last_event(an)[1]["exception_documents"] == [approval]
 
@@ -147,7 +150,7 @@ def test_a_village_elder_without_schooling_is_accepted_with_provincial_approval(
     an = _verified(date(1965, 2, 1), education=EducationLevel.NONE)
     approval = consent(date(2023, 10, 25))
     _resolve(an, special_area=SpecialArea.VILLAGE_ELDER, education_exception=approval)
-    assert an.stage is Stage.BRANCH_RESOLVED
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
     assert an.exceptions == [approval]
 
 
@@ -172,9 +175,7 @@ def test_an_awareness_certificate_older_than_60_months_at_the_meeting_is_refused
     an = candidate_at(
         Stage.VERIFIED, story=A_CASE_FROM_2018.shifted(awareness_certificate=date(2018, 11, 5))
     )
-    error = assert_refused(
-        an, lambda: _resolve(an), "AWARENESS_CERTIFICATE_EXPIRED", RuleViolation
-    )
+    error = assert_refused(an, lambda: _resolve(an), "AWARENESS_CERTIFICATE_EXPIRED", RuleViolation)
     assert "05/11/2023" in error.message_en
 
 
@@ -183,7 +184,7 @@ def test_an_awareness_certificate_on_its_last_valid_day_is_accepted() -> None:
         Stage.VERIFIED, story=A_CASE_FROM_2018.shifted(awareness_certificate=date(2018, 11, 6))
     )
     _resolve(an)
-    assert an.stage is Stage.BRANCH_RESOLVED
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
 
 
 # --- papers older than 12 months are redone -------------------------------------------------------
@@ -202,7 +203,7 @@ def test_a_sponsor_letter_older_than_12_months_at_the_meeting_is_refused() -> No
 def test_a_sponsor_letter_exactly_12_months_old_at_the_meeting_is_accepted() -> None:
     an = candidate_at(Stage.VERIFIED)
     _resolve(an, on=date(2024, 9, 11))
-    assert an.stage is Stage.BRANCH_RESOLVED
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
 
 
 def test_a_comment_summary_older_than_12_months_at_the_meeting_is_refused() -> None:
@@ -260,7 +261,7 @@ def _verify(candidate: Candidate) -> None:
 def test_a_branch_resolution_with_exactly_two_thirds_in_favour_is_accepted() -> None:
     an = candidate_at(Stage.VERIFIED)
     _resolve(an, official_members=9, votes_for=6)
-    assert an.stage is Stage.BRANCH_RESOLVED
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
     name, recorded = last_event(an)
     assert (name, recorded["official_members"], recorded["votes_for"]) == (
         "BranchResolutionRecorded",
@@ -324,7 +325,7 @@ def _committee_resolves(candidate: Candidate, members: int, votes_for: int) -> N
 def test_a_committee_resolution_with_exactly_two_thirds_in_favour_is_accepted() -> None:
     an = candidate_at(Stage.BRANCH_RESOLVED)
     _committee_resolves(an, 9, 6)
-    assert an.stage is Stage.COMMITTEE_RESOLVED
+    assert stage_of(an) is Stage.COMMITTEE_RESOLVED
 
 
 def test_a_committee_resolution_with_5_of_9_in_favour_is_refused() -> None:
@@ -358,7 +359,7 @@ def test_a_grassroots_branch_goes_from_its_resolution_straight_to_the_decision()
         calendar=CALENDAR,
         document=document("9-KNĐ", STORY.admission_decision),
     )
-    assert an.stage is Stage.DECIDED
+    assert stage_of(an) is Stage.DECIDED
 
 
 # --- the regulation cited is the one in force on the meeting date ---------------------------------
@@ -397,4 +398,3 @@ def test_an_under_age_candidate_refused_on_1_august_2025_cites_regulation_294() 
     error = assert_refused(an, lambda: _resolve(an, on=date(2025, 8, 1)), "AGE_OUT_OF_RANGE")
     assert error.regulation is not None
     assert error.regulation.startswith("294-QĐ/TW — tuổi đời")
-

@@ -20,6 +20,7 @@ from tests.domain.builders import (
     candidate_at,
     document,
     last_event,
+    stage_of,
 )
 from tests.domain.refusals import assert_refused
 
@@ -88,14 +89,14 @@ def test_probation_from_a_ceremony_on_29_february_ends_on_28_february() -> None:
     )
     assert_refused(an, lambda: _vote(an, date(2025, 2, 27)), "PROBATION_NOT_ENDED")
     _vote(an, date(2025, 2, 28))
-    assert an.stage is Stage.RECOGNITION_VOTED
+    assert stage_of(an) is Stage.RECOGNITION_VOTED
 
 
 def test_a_helper_may_be_assigned_to_a_probationary_member() -> None:
     an = candidate_at(Stage.PROBATIONARY)
     an.assign_helper(actor=SECRETARY, occurred_on=date(2024, 1, 8), member_name="Lê Văn Cường")
     assert an.helpers[-1] == "Lê Văn Cường"
-    assert an.stage is Stage.PROBATIONARY
+    assert stage_of(an) is Stage.PROBATIONARY
 
 
 # --- the branch's recognition vote ----------------------------------------------------------------
@@ -136,14 +137,14 @@ def test_a_recognition_vote_more_than_30_working_days_after_probation_is_recorde
     name, recorded = last_event(an)
     assert name == "RecognitionVoted"
     assert recorded["late"] is True
-    assert an.stage is Stage.RECOGNITION_VOTED
+    assert stage_of(an) is Stage.RECOGNITION_VOTED
 
 
 def test_full_membership_dates_from_the_end_of_probation_even_when_decided_late() -> None:
     an = _probationary_with_class()
     _vote(an, date(2025, 2, 24))
     _recognize(an, date(2025, 3, 10))
-    assert an.stage is Stage.FULL_MEMBER
+    assert stage_of(an) is Stage.FULL_MEMBER
     assert an.full_member_since == PROBATION_ENDS
     assert last_event(an)[1]["full_member_since"] == PROBATION_ENDS
 
@@ -154,7 +155,7 @@ def test_a_failed_recognition_vote_is_recorded_and_probation_goes_on() -> None:
     name, recorded = last_event(an)
     assert name == "RecognitionVoteFailed"
     assert (recorded["votes_for"], recorded["official_members"], recorded["attempt"]) == (5, 9, 1)
-    assert an.stage is Stage.PROBATIONARY
+    assert stage_of(an) is Stage.PROBATIONARY
     assert an.failed_recognition_votes == 1
     assert not an.escalated_to_superior
 
@@ -163,7 +164,7 @@ def test_the_branch_may_vote_again_after_a_failed_vote() -> None:
     an = _probationary_with_class()
     _vote(an, date(2025, 1, 10), votes_for=5)
     _vote(an, date(2025, 2, 10), votes_for=7)
-    assert an.stage is Stage.RECOGNITION_VOTED
+    assert stage_of(an) is Stage.RECOGNITION_VOTED
     assert an.recognition_vote_on == date(2025, 2, 10)
 
 
@@ -173,7 +174,7 @@ def test_three_failed_votes_send_the_case_to_the_superior_committee() -> None:
         _vote(an, on, votes_for=5)
     assert an.failed_recognition_votes == 3
     assert an.escalated_to_superior
-    assert an.stage is Stage.PROBATIONARY
+    assert stage_of(an) is Stage.PROBATIONARY
     assert last_event(an)[1]["attempt"] == 3
 
 
@@ -193,7 +194,7 @@ def test_after_three_failed_votes_the_superior_committee_recognises_the_member()
     for on in (date(2025, 1, 10), date(2025, 2, 10), date(2025, 3, 10)):
         _vote(an, on, votes_for=5)
     _recognize(an, date(2025, 4, 15), issuer=SUPERIOR_COMMITTEE)
-    assert an.stage is Stage.FULL_MEMBER
+    assert stage_of(an) is Stage.FULL_MEMBER
     assert an.full_member_since == PROBATION_ENDS
 
 
@@ -211,7 +212,7 @@ def test_without_a_branch_vote_or_three_failures_the_committee_cannot_recognise(
 def test_a_recognition_decision_on_the_30th_working_day_after_the_vote_is_on_time() -> None:
     an = candidate_at(Stage.RECOGNITION_VOTED)
     _recognize(an, date(2025, 2, 28))
-    assert an.stage is Stage.FULL_MEMBER
+    assert stage_of(an) is Stage.FULL_MEMBER
     assert an.exceptions == []
 
 
@@ -227,7 +228,7 @@ def test_a_recognition_decision_with_an_extension_records_the_extension() -> Non
     an = candidate_at(Stage.RECOGNITION_VOTED)
     extension = document("Văn bản gia hạn", date(2025, 2, 25), issuer=SUPERIOR_COMMITTEE)
     _recognize(an, date(2025, 4, 14), extension=extension)
-    assert an.stage is Stage.FULL_MEMBER
+    assert stage_of(an) is Stage.FULL_MEMBER
     assert an.exceptions == [extension]
     assert last_event(an)[1]["extension"] == extension
     assert an.full_member_since == PROBATION_ENDS

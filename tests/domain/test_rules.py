@@ -3,6 +3,7 @@ cites, and the arithmetic of ages and votes the regulations prescribe."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -23,7 +24,7 @@ from domain.rules import (
     implementing_regulation_on,
 )
 from tests.domain.builders import consent
-from tests.domain.refusals import assert_well_formed
+from tests.domain.refusals import assert_well_formed, refused
 
 
 @pytest.mark.parametrize(
@@ -65,7 +66,7 @@ def test_the_guidance_in_force_depends_on_the_business_date(day: date, guidance:
 def test_each_text_takes_over_the_day_after_the_previous_one_ends(
     texts: tuple[Regulation, ...],
 ) -> None:
-    for previous, following in zip(texts, texts[1:], strict=False):
+    for previous, following in itertools.pairwise(texts):
         assert previous.in_force_until is not None
         assert following.in_force_from == previous.in_force_until + timedelta(days=1)
     assert texts[-1].in_force_until is None
@@ -128,7 +129,7 @@ def test_age_is_counted_in_calendar_months_and_the_day_is_not_considered() -> No
 
 
 def test_a_candidate_aged_17_years_and_11_months_is_under_age() -> None:
-    with pytest.raises(RuleViolation) as refusal:
+    with refused(RuleViolation) as refusal:
         rules.check_age(date(2005, 12, 1), date(2023, 11, 30), over_60_consent=None)
     assert refusal.value.code == "AGE_OUT_OF_RANGE"
     assert "17 tuổi 11 tháng" in refusal.value.message_vi
@@ -164,14 +165,14 @@ def test_two_thirds_is_exact_fraction_arithmetic(eligible: int, data: st.DataObj
 
 @pytest.mark.parametrize(("votes_for", "eligible"), [(10, 9), (0, 0), (-1, 9), (3, -3)])
 def test_impossible_vote_counts_are_refused(votes_for: int, eligible: int) -> None:
-    with pytest.raises(InvalidInput) as refusal:
+    with refused(InvalidInput) as refusal:
         rules.check_vote_counts(votes_for, eligible, date(2024, 3, 1))
     assert refusal.value.code == "VOTE_COUNTS_INVALID"
     assert_well_formed(refusal.value)
 
 
 def test_a_vote_below_two_thirds_states_the_share_in_favour() -> None:
-    with pytest.raises(RuleViolation) as refusal:
+    with refused(RuleViolation) as refusal:
         rules.check_two_thirds(5, 9, date(2024, 3, 1), body_vi="Chi bộ", body_en="Branch")
     assert refusal.value.code == "VOTE_BELOW_TWO_THIRDS"
     assert "5/9 (55.56%)" in refusal.value.message_en
@@ -181,7 +182,7 @@ def test_a_vote_below_two_thirds_states_the_share_in_favour() -> None:
 
 
 def test_a_sponsor_without_a_member_id_or_name_is_incomplete() -> None:
-    with pytest.raises(InvalidInput) as refusal:
+    with refused(InvalidInput) as refusal:
         Sponsor(member_id=" ", full_name="Trần Thị Bình", full_member_since=None,
                 together_since=date(2020, 1, 1))  # fmt: skip
     assert refusal.value.code == "SPONSOR_INCOMPLETE"
@@ -198,7 +199,7 @@ def test_the_admission_authority_must_match_the_units() -> None:
         rules.AdmissionAuthority.GRASSROOTS_COMMITTEE,
         date(2024, 3, 1),
     )
-    with pytest.raises(RuleViolation) as refusal:
+    with refused(RuleViolation) as refusal:
         rules.check_admission_authority(
             rules.AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE,
             rules.AdmissionAuthority.GRASSROOTS_COMMITTEE,

@@ -18,7 +18,7 @@ from domain.working_days import (
     public_holiday_name,
 )
 from tests.domain.builders import CALENDAR
-from tests.domain.refusals import assert_well_formed
+from tests.domain.refusals import assert_well_formed, refused
 
 
 def test_saturday_and_sunday_are_not_working_days() -> None:
@@ -93,7 +93,7 @@ def test_a_declared_working_day_wins_over_a_public_holiday() -> None:
 
 @pytest.mark.parametrize("count", [-1, MAX_DEADLINE_WORKING_DAYS + 1])
 def test_a_deadline_of_a_negative_or_absurd_number_of_working_days_is_refused(count: int) -> None:
-    with pytest.raises(InvalidInput) as refusal:
+    with refused(InvalidInput) as refusal:
         CALENDAR.add_working_days(date(2024, 3, 1), count)
     assert refusal.value.code == "WORKING_DAYS_OUT_OF_RANGE"
     assert_well_formed(refusal.value)

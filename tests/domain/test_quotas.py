@@ -1,0 +1,270 @@
+"""Quotas (chỉ tiêu kết nạp) per unit and period — a number, a range or a share of the member
+headcount — with supplementary assignments and adjustments, and attainment as the seeds report
+it: admitted / quota in % with two decimals, and the surplus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from domain.errors import InvalidInput
+from domain.ids import quota_plan_id, unit_id
+from domain.quotas import Period, PeriodKind, QuotaPlan, QuotaTarget, TargetKind, attainment
+from tests.domain.builders import ORGANIZER, SUPERIOR_COMMITTEE, TENANT, document, replayed, state
+from tests.domain.refusals import assert_refused, refused
+
+DEPARTMENT = unit_id(TENANT, "DU-SO")
+TERM = Period.term(2020, 2025)
+
+
+def _plan(target: QuotaTarget, period: Period = TERM) -> QuotaPlan:
+    return QuotaPlan.set(
+        id=quota_plan_id(TENANT, "DU-SO", period.key),
+        tenant=TENANT,
+        actor=ORGANIZER,
+        occurred_on=date(2020, 10, 15),
+        unit_id=DEPARTMENT,
+        period=period,
+        target=target,
+        document=document("Nghị quyết Đại hội", date(2020, 10, 15), issuer="Đại hội Đảng bộ Sở"),
+    )
+
+
+# --- attainment -----------------------------------------------------------------------------------
+
+
+def test_9701_admitted_against_a_quota_of_9352_is_103_73_percent_and_349_over() -> None:
+    result = attainment(9701, 9352)
+    assert result.percent == Decimal("103.73")
+    assert result.surplus == 349
+
+
+def test_6_admitted_in_nine_months_against_a_plan_of_7_is_85_71_percent_and_1_short() -> None:
+    result = attainment(6, 7)
+    assert result.percent == Decimal("85.71")
+    assert result.surplus == -1
+
+
+def test_32_admitted_in_the_term_against_30_is_106_67_percent() -> None:
+    result = attainment(32, 30)
+    assert result.percent == Decimal("106.67")
+    assert result.surplus == 2
+
+
+def test_attainment_rounds_half_up_to_two_decimals() -> None:
+    assert attainment(1, 8).percent == Decimal("12.50")
+    assert attainment(2, 3).percent == Decimal("66.67")
+    assert attainment(1, 3).percent == Decimal("33.33")
+
+
+def test_attainment_against_no_quota_has_no_percentage() -> None:
+    result = attainment(3, 0)
+    assert result.percent is None
+    assert result.surplus == 3
+
+
+# --- targets --------------------------------------------------------------------------------------
+
+
+def test_a_number_target_of_30_for_the_term() -> None:
+    assert QuotaTarget.number(30).resolve(None) == (30, 30)
+
+
+def test_a_range_target_of_500_to_700_in_2024() -> None:
+    target = QuotaTarget.range(500, 700)
+    assert target.kind is TargetKind.RANGE
+    assert target.resolve(None) == (500, 700)
+
+
+def test_seven_percent_of_3232_members_is_227_admissions_rounded_up() -> None:
+    # 7 % of 3,232 is 226.24: the quota is at least that, so 227.
+    assert QuotaTarget.percent("7").resolve(3232) == (227, 227)
+
+
+def test_four_to_seven_percent_of_3232_members_is_130_to_227_admissions() -> None:
+    assert QuotaTarget.percent("4", "7").resolve(3232) == (130, 227)
+
+
+def test_a_percentage_target_without_a_headcount_cannot_be_resolved() -> None:
+    with refused(InvalidInput) as refusal:
+        QuotaTarget.percent("7").resolve(None)
+    assert refusal.value.code == "HEADCOUNT_MISSING"
+
+
+@pytest.mark.parametrize(
+    ("kind", "minimum", "maximum"),
+    [
+        (TargetKind.RANGE, "700", "500"),
+        (TargetKind.NUMBER, "-1", "-1"),
+        (TargetKind.NUMBER, "2.5", "2.5"),
+        (TargetKind.RANGE, "200", "220.5"),
+        (TargetKind.PERCENT_OF_HEADCOUNT, "4", "101"),
+        (TargetKind.PERCENT_OF_HEADCOUNT, "-1", "7"),
+    ],
+)
+def test_an_impossible_target_is_refused(kind: TargetKind, minimum: str, maximum: str) -> None:
+    with refused(InvalidInput) as refusal:
+        QuotaTarget(kind, Decimal(minimum), Decimal(maximum))
+    assert refusal.value.code == "QUOTA_TARGET_INVALID"
+    assert refusal.value.field == "target"
+
+
+def test_a_percentage_target_may_have_decimals() -> None:
+    assert QuotaTarget.percent("4.5").resolve(1000) == (45, 45)
+
+
+# --- the plan: supplementary assignments and adjustments ------------------------------------------
+
+
+def test_fifteen_more_assigned_in_2021_make_the_terms_quota_45() -> None:
+    plan = _plan(QuotaTarget.number(30))
+    plan.assign_supplementary(
+        actor=ORGANIZER,
+        occurred_on=date(2021, 6, 15),
+        amount=15,
+        reason="Giao bổ sung theo Kết luận của Ban Thường vụ",
+        document=document("Kết luận", date(2021, 6, 15), issuer=SUPERIOR_COMMITTEE),
+    )
+    minimum, _ = plan.target_on(date(2021, 12, 31)).resolve(None)
+    assert minimum + plan.supplementary_on(date(2021, 6, 14)) == 30
+    assert minimum + plan.supplementary_on(date(2021, 6, 15)) == 45
+    assert minimum + plan.supplementary_on(date(2025, 12, 31)) == 45
+
+
+def test_an_adjusted_target_applies_from_the_adjustments_date() -> None:
+    plan = _plan(QuotaTarget.range(200, 220), Period.year(2023))
+    plan.adjust(
+        actor=ORGANIZER,
+        occurred_on=date(2023, 7, 1),
+        target=QuotaTarget.range(180, 200),
+        reason="Hai đảng bộ cơ sở chuyển đi theo quyết định sắp xếp",
+        document=document("Nghị quyết", date(2023, 7, 1), issuer=SUPERIOR_COMMITTEE),
+    )
+    assert plan.target_on(date(2023, 6, 30)) == QuotaTarget.range(200, 220)
+    assert plan.target_on(date(2023, 7, 1)) == QuotaTarget.range(180, 200)
+    assert plan.target == QuotaTarget.range(200, 220)
+
+
+def test_a_supplementary_assignment_of_zero_is_refused() -> None:
+    plan = _plan(QuotaTarget.number(30))
+    assert_refused(
+        plan,
+        lambda: plan.assign_supplementary(
+            actor=ORGANIZER,
+            occurred_on=date(2021, 6, 15),
+            amount=0,
+            reason="Giao bổ sung",
+            document=document("Kết luận", date(2021, 6, 15)),
+        ),
+        "SUPPLEMENTARY_ZERO",
+    )
+
+
+def test_a_supplementary_assignment_without_a_reason_is_refused() -> None:
+    plan = _plan(QuotaTarget.number(30))
+    assert_refused(
+        plan,
+        lambda: plan.assign_supplementary(
+            actor=ORGANIZER,
+            occurred_on=date(2021, 6, 15),
+            amount=15,
+            reason=" ",
+            document=document("Kết luận", date(2021, 6, 15)),
+        ),
+        "REASON_REQUIRED",
+    )
+
+
+def test_an_adjustment_without_a_reason_is_refused() -> None:
+    plan = _plan(QuotaTarget.number(30))
+    assert_refused(
+        plan,
+        lambda: plan.adjust(
+            actor=ORGANIZER,
+            occurred_on=date(2023, 7, 1),
+            target=QuotaTarget.number(25),
+            reason="",
+            document=document("Nghị quyết", date(2023, 7, 1)),
+        ),
+        "REASON_REQUIRED",
+    )
+
+
+def test_a_quota_plan_rebuilt_from_its_events_is_the_plan_that_recorded_them() -> None:
+    plan = _plan(QuotaTarget.percent("4", "7"), Period.year(2024))
+    plan.assign_supplementary(
+        actor=ORGANIZER,
+        occurred_on=date(2024, 3, 1),
+        amount=10,
+        reason="Giao bổ sung",
+        document=document("Kết luận", date(2024, 3, 1)),
+    )
+    plan.adjust(
+        actor=ORGANIZER,
+        occurred_on=date(2024, 7, 1),
+        target=QuotaTarget.percent("5", "7"),
+        reason="Điều chỉnh",
+        document=document("Nghị quyết", date(2024, 7, 1)),
+    )
+    assert plan.id == quota_plan_id(TENANT, "DU-SO", "year:2024")
+    events = plan.collect_events()
+    assert [type(event).__name__ for event in events] == [
+        "Set",
+        "SupplementaryAssigned",
+        "Adjusted",
+    ]
+    assert state(replayed(events, QuotaPlan)) == state(plan)
+
+
+# --- periods --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "key", "start", "end"),
+    [
+        (Period.term(2020, 2025), "term:2020-2025", date(2020, 1, 1), date(2025, 12, 31)),
+        (Period.year(2024), "year:2024", date(2024, 1, 1), date(2024, 12, 31)),
+        (Period.quarter(2024, 1), "quarter:2024-Q1", date(2024, 1, 1), date(2024, 3, 31)),
+        (Period.quarter(2024, 4), "quarter:2024-Q4", date(2024, 10, 1), date(2024, 12, 31)),
+        (Period.month(2024, 2), "month:2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        (Period.month(2024, 12), "month:2024-12", date(2024, 12, 1), date(2024, 12, 31)),
+    ],
+    ids=lambda value: value.key if isinstance(value, Period) else None,
+)
+def test_a_period_has_a_stable_key_and_inclusive_bounds(
+    period: Period, key: str, start: date, end: date
+) -> None:
+    assert period.key == key
+    assert (period.start, period.end) == (start, end)
+    assert period.contains(start)
+    assert period.contains(end)
+    assert not period.contains(date.fromordinal(start.toordinal() - 1))
+    assert not period.contains(date.fromordinal(end.toordinal() + 1))
+
+
+def test_the_nine_months_of_2024_are_three_quarters() -> None:
+    quarters = [Period.quarter(2024, q) for q in (1, 2, 3)]
+    assert all(q.kind is PeriodKind.QUARTER for q in quarters)
+    assert sum(q.contains(date(2024, 9, 30)) for q in quarters) == 1
+    assert not any(q.contains(date(2024, 10, 1)) for q in quarters)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Period.quarter(2024, 5),
+        lambda: Period.month(2024, 13),
+        lambda: Period.year(1900),
+        lambda: Period.term(2025, 2020),
+        lambda: Period.term(2020, 2031),
+        lambda: Period(PeriodKind.YEAR, date(2024, 12, 31), date(2024, 1, 1)),
+    ],
+    ids=["quarter 5", "month 13", "year 1900", "term backwards", "term of 12 years", "end first"],
+)
+def test_an_impossible_period_is_refused(make: Callable[[], Period]) -> None:
+    with refused(InvalidInput) as refusal:
+        make()
+    assert refusal.value.code == "PERIOD_INVALID"
