@@ -10,11 +10,11 @@ command arguments.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -59,11 +59,11 @@ class CommandResult:
 
 
 @dataclass
-class _CaseStep:
-    """One step on a loaded case; ``result`` is set once the step is saved."""
+class _Change(Generic[AggT]):
+    """One change to a loaded aggregate; ``result`` is set once it is saved."""
 
     app: TenantApplication
-    candidate: Candidate
+    aggregate: AggT
     result: CommandResult = field(init=False)
 
 
@@ -152,13 +152,33 @@ class Handlers:
         return self.policy(app).calendar
 
     @contextmanager
-    def _case(self, principal: Principal, case_code: str, occurred_on: date) -> Iterator[_CaseStep]:
-        """Load a case, let the caller apply one step, save it (not when the step raised)."""
+    def _changing(
+        self, p: Principal, occurred_on: date, load: Callable[[TenantApplication], AggT]
+    ) -> Iterator[_Change[AggT]]:
+        """Check the date, load one aggregate, let the caller apply one change, save it.
+
+        Nothing is saved when the change raises.
+        """
         self._check_date(occurred_on)
-        app = self._app(principal)
-        case = _CaseStep(app, self._candidate(app, case_code))
-        yield case
-        case.result = self._save(app, case.candidate.id, case.candidate)
+        app = self._app(p)
+        change = _Change(app, load(app))
+        yield change
+        change.result = self._save(app, change.aggregate.id, change.aggregate)
+
+    def _case(
+        self, p: Principal, case_code: str, occurred_on: date
+    ) -> AbstractContextManager[_Change[Candidate]]:
+        return self._changing(p, occurred_on, lambda app: self._candidate(app, case_code))
+
+    def _unit_change(
+        self, p: Principal, code: str, occurred_on: date
+    ) -> AbstractContextManager[_Change[OrgUnit]]:
+        return self._changing(p, occurred_on, lambda app: self.unit(app, code))
+
+    def _quota_change(
+        self, p: Principal, unit_code: str, period: Period, occurred_on: date
+    ) -> AbstractContextManager[_Change[QuotaPlan]]:
+        return self._changing(p, occurred_on, lambda app: self._quota(app, unit_code, period))
 
     # --- tenants ------------------------------------------------------------------------------
     def create_tenant(self, actor: Actor, slug: str, name: str, kind: TenantKind | str) -> Tenant:
@@ -264,13 +284,11 @@ class Handlers:
         notes: str = "",
     ) -> CommandResult:
         """Rename a unit from a date."""
-        self._check_date(occurred_on)
-        app = self._app(p)
-        unit = self.unit(app, code)
-        unit.rename(
-            actor=p.actor, occurred_on=occurred_on, name=name, document=document, notes=notes
-        )
-        return self._save(app, unit.id, unit)
+        with self._unit_change(p, code, occurred_on) as change:
+            change.aggregate.rename(
+                actor=p.actor, occurred_on=occurred_on, name=name, document=document, notes=notes
+            )
+        return change.result
 
     def move_unit(
         self,
@@ -327,11 +345,11 @@ class Handlers:
         self, p: Principal, code: str, *, occurred_on: date, document: DocumentRef, notes: str = ""
     ) -> CommandResult:
         """Dissolve a unit."""
-        self._check_date(occurred_on)
-        app = self._app(p)
-        unit = self.unit(app, code)
-        unit.dissolve(actor=p.actor, occurred_on=occurred_on, document=document, notes=notes)
-        return self._save(app, unit.id, unit)
+        with self._unit_change(p, code, occurred_on) as change:
+            change.aggregate.dissolve(
+                actor=p.actor, occurred_on=occurred_on, document=document, notes=notes
+            )
+        return change.result
 
     def report_headcount(
         self,
@@ -344,13 +362,15 @@ class Handlers:
         notes: str = "",
     ) -> CommandResult:
         """Report a unit's member headcount on a date."""
-        self._check_date(occurred_on)
-        app = self._app(p)
-        unit = self.unit(app, code)
-        unit.report_headcount(
-            actor=p.actor, occurred_on=occurred_on, members=members, document=document, notes=notes
-        )
-        return self._save(app, unit.id, unit)
+        with self._unit_change(p, code, occurred_on) as change:
+            change.aggregate.report_headcount(
+                actor=p.actor,
+                occurred_on=occurred_on,
+                members=members,
+                document=document,
+                notes=notes,
+            )
+        return change.result
 
     def set_admission_authority(
         self,
@@ -363,17 +383,15 @@ class Handlers:
         notes: str = "",
     ) -> CommandResult:
         """Record which committee decides admissions for a grassroots organisation."""
-        self._check_date(occurred_on)
-        app = self._app(p)
-        unit = self.unit(app, code)
-        unit.set_admission_authority(
-            actor=p.actor,
-            occurred_on=occurred_on,
-            authority=authority,
-            document=document,
-            notes=notes,
-        )
-        return self._save(app, unit.id, unit)
+        with self._unit_change(p, code, occurred_on) as change:
+            change.aggregate.set_admission_authority(
+                actor=p.actor,
+                occurred_on=occurred_on,
+                authority=authority,
+                document=document,
+                notes=notes,
+            )
+        return change.result
 
     # --- quotas -------------------------------------------------------------------------------
     def _quota(self, app: TenantApplication, unit_code: str, period: Period) -> QuotaPlan:
@@ -436,18 +454,16 @@ class Handlers:
         notes: str = "",
     ) -> CommandResult:
         """Assign supplementary admissions to a quota."""
-        self._check_date(occurred_on)
-        app = self._app(p)
-        plan = self._quota(app, unit_code, period)
-        plan.assign_supplementary(
-            actor=p.actor,
-            occurred_on=occurred_on,
-            amount=amount,
-            reason=reason,
-            document=document,
-            notes=notes,
-        )
-        return self._save(app, plan.id, plan)
+        with self._quota_change(p, unit_code, period, occurred_on) as change:
+            change.aggregate.assign_supplementary(
+                actor=p.actor,
+                occurred_on=occurred_on,
+                amount=amount,
+                reason=reason,
+                document=document,
+                notes=notes,
+            )
+        return change.result
 
     def adjust_quota(
         self,
@@ -462,20 +478,36 @@ class Handlers:
         notes: str = "",
     ) -> CommandResult:
         """Adjust a quota's target with a reason."""
-        self._check_date(occurred_on)
-        app = self._app(p)
-        plan = self._quota(app, unit_code, period)
-        plan.adjust(
-            actor=p.actor,
-            occurred_on=occurred_on,
-            target=target,
-            reason=reason,
-            document=document,
-            notes=notes,
-        )
-        return self._save(app, plan.id, plan)
+        with self._quota_change(p, unit_code, period, occurred_on) as change:
+            change.aggregate.adjust(
+                actor=p.actor,
+                occurred_on=occurred_on,
+                target=target,
+                reason=reason,
+                document=document,
+                notes=notes,
+            )
+        return change.result
 
     # --- candidates ---------------------------------------------------------------------------
+    def _new_case(
+        self, p: Principal, case_code: str, unit_code: str, occurred_on: date
+    ) -> tuple[TenantApplication, UUID, OrgUnit]:
+        """For a new case: the date is not in the future, the code is free, the unit is open."""
+        self._check_date(occurred_on)
+        app = self._app(p)
+        case_id = ids.candidate_id(p.tenant, case_code)
+        if case_id in app.repository:
+            raise InvalidInput(
+                "CASE_CODE_TAKEN",
+                f"Mã hồ sơ «{case_code}» đã được dùng.",
+                f"The case code '{case_code}' is already in use.",
+                field="case_code",
+            )
+        unit = self.unit(app, unit_code)
+        unit.require_open(occurred_on)
+        return app, case_id, unit
+
     def discover_candidate(
         self,
         p: Principal,
@@ -490,18 +522,7 @@ class Handlers:
         notes: str = "",
     ) -> CommandResult:
         """Open a candidate's case in a branch."""
-        self._check_date(occurred_on)
-        app = self._app(p)
-        case_id = ids.candidate_id(p.tenant, case_code)
-        if case_id in app.repository:
-            raise InvalidInput(
-                "CASE_CODE_TAKEN",
-                f"Mã hồ sơ «{case_code}» đã được dùng.",
-                f"The case code '{case_code}' is already in use.",
-                field="case_code",
-            )
-        unit = self.unit(app, unit_code)
-        unit.require_open(occurred_on)
+        app, case_id, unit = self._new_case(p, case_code, unit_code, occurred_on)
         candidate = Candidate.discover(
             id=case_id,
             tenant=p.tenant,
@@ -536,18 +557,7 @@ class Handlers:
         notes: str = "",
     ) -> CommandResult:
         """Open a case received from another committee at the stage it had there."""
-        self._check_date(occurred_on)
-        app = self._app(p)
-        case_id = ids.candidate_id(p.tenant, case_code)
-        if case_id in app.repository:
-            raise InvalidInput(
-                "CASE_CODE_TAKEN",
-                f"Mã hồ sơ «{case_code}» đã được dùng.",
-                f"The case code '{case_code}' is already in use.",
-                field="case_code",
-            )
-        unit = self.unit(app, unit_code)
-        unit.require_open(occurred_on)
+        app, case_id, unit = self._new_case(p, case_code, unit_code, occurred_on)
         candidate = Candidate.receive_transfer(
             id=case_id,
             tenant=p.tenant,
@@ -579,7 +589,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 2: sympathizer list."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.add_to_sympathizer_list(
+            case.aggregate.add_to_sympathizer_list(
                 actor=p.actor, occurred_on=occurred_on, document=document, notes=notes
             )
         return case.result
@@ -596,7 +606,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 2/11: assign a helping member."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.assign_helper(
+            case.aggregate.assign_helper(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 member_name=member_name,
@@ -617,7 +627,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 2: a test task."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.assign_test_task(
+            case.aggregate.assign_test_task(
                 actor=p.actor, occurred_on=occurred_on, task=task, document=document, notes=notes
             )
         return case.result
@@ -633,7 +643,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 3: awareness class certificate."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.record_awareness_certificate(
+            case.aggregate.record_awareness_certificate(
                 actor=p.actor, occurred_on=occurred_on, document=document, notes=notes
             )
         return case.result
@@ -650,7 +660,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 4: application and personal history."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.submit_application(
+            case.aggregate.submit_application(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 document=document,
@@ -671,7 +681,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 5: a sponsoring member."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.add_sponsor(
+            case.aggregate.add_sponsor(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 sponsor=sponsor,
@@ -692,7 +702,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 5: a Youth Union / Trade Union introducing resolution."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.record_union_introduction(
+            case.aggregate.record_union_introduction(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 organization=organization,
@@ -714,7 +724,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 6: verification conclusion."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.record_background_verification(
+            case.aggregate.record_background_verification(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 passed=passed,
@@ -736,7 +746,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 6: comments of mass organisations / residence."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.record_comments(
+            case.aggregate.record_comments(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 source=source,
@@ -762,8 +772,8 @@ class Handlers:
     ) -> CommandResult:
         """Step 7: branch resolution (6-KNĐ)."""
         with self._case(p, case_code, occurred_on) as case:
-            grassroots = self._grassroots(case.app, case.candidate)
-            case.candidate.record_branch_resolution(
+            grassroots = self._grassroots(case.app, case.aggregate)
+            case.aggregate.record_branch_resolution(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 official_members=official_members,
@@ -791,7 +801,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 8: grassroots committee resolution (8-KNĐ)."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.record_committee_resolution(
+            case.aggregate.record_committee_resolution(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 committee_members=committee_members,
@@ -814,10 +824,10 @@ class Handlers:
     ) -> CommandResult:
         """Step 9: admission decision (9-KNĐ)."""
         with self._case(p, case_code, occurred_on) as case:
-            grassroots = self._grassroots(case.app, case.candidate)
+            grassroots = self._grassroots(case.app, case.aggregate)
             authority = grassroots.admission_authority
             assert authority is not None
-            case.candidate.record_admission_decision(
+            case.aggregate.record_admission_decision(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 decided_by=decided_by,
@@ -842,7 +852,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 10: admission ceremony."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.hold_admission_ceremony(
+            case.aggregate.hold_admission_ceremony(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 decision_received_on=decision_received_on,
@@ -864,7 +874,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 11: new-member class certificate."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.record_new_member_class(
+            case.aggregate.record_new_member_class(
                 actor=p.actor, occurred_on=occurred_on, document=document, notes=notes
             )
         return case.result
@@ -882,7 +892,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 12: the branch's recognition vote."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.record_recognition_vote(
+            case.aggregate.record_recognition_vote(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 official_members=official_members,
@@ -905,7 +915,7 @@ class Handlers:
     ) -> CommandResult:
         """Step 12: the recognition decision."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.record_recognition_decision(
+            case.aggregate.record_recognition_decision(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 calendar=self.calendar(case.app),
@@ -928,7 +938,7 @@ class Handlers:
     ) -> CommandResult:
         """Exit: rejected."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.reject(
+            case.aggregate.reject(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 reason=reason,
@@ -950,7 +960,7 @@ class Handlers:
     ) -> CommandResult:
         """Exit: withdrawn."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.withdraw(
+            case.aggregate.withdraw(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 explanation=explanation,
@@ -972,7 +982,7 @@ class Handlers:
     ) -> CommandResult:
         """Exit: a probationary member removed from the list."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.remove_from_list(
+            case.aggregate.remove_from_list(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 reason=reason,
@@ -995,7 +1005,7 @@ class Handlers:
     ) -> CommandResult:
         """Exit: a full member screened out."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.end_membership(
+            case.aggregate.end_membership(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 reason=reason,
@@ -1019,7 +1029,7 @@ class Handlers:
         with self._case(p, case_code, occurred_on) as case:
             unit = self.unit(case.app, unit_code)
             unit.require_open(occurred_on)
-            case.candidate.move_to_unit(
+            case.aggregate.move_to_unit(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 unit_id=unit.id,
@@ -1041,7 +1051,7 @@ class Handlers:
     ) -> CommandResult:
         """Exit: transferred to another committee."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.transfer_out(
+            case.aggregate.transfer_out(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 destination=destination,
@@ -1065,7 +1075,7 @@ class Handlers:
         """Correction: the business date of a recorded step."""
         self._check_date(corrected_date)
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.correct_step_date(
+            case.aggregate.correct_step_date(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 step=step,
@@ -1089,7 +1099,7 @@ class Handlers:
     ) -> CommandResult:
         """Correction: the candidate's personal data."""
         with self._case(p, case_code, occurred_on) as case:
-            case.candidate.correct_profile(
+            case.aggregate.correct_profile(
                 actor=p.actor,
                 occurred_on=occurred_on,
                 person=person,
