@@ -187,6 +187,28 @@ def test_an_awareness_certificate_on_its_last_valid_day_is_accepted() -> None:
     assert stage_of(an) is Stage.BRANCH_RESOLVED
 
 
+def test_a_certificate_earned_before_the_case_was_opened_counts_while_still_valid() -> None:
+    # An attended the class at university in May 2021, two years before the branch found him.
+    an = candidate_at(Stage.VERIFIED, story=STORY.shifted(awareness_certificate=date(2021, 5, 20)))
+    assert an.awareness_certificate is not None
+    assert an.awareness_certificate.issued_on < STORY.discovered
+    _resolve(an)
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
+
+
+def test_a_certificate_dated_before_the_candidate_was_born_is_refused() -> None:
+    an = candidate_at(Stage.SYMPATHIZER)
+    assert_refused(
+        an,
+        lambda: an.record_awareness_certificate(
+            actor=ORGANIZER,
+            occurred_on=date(1998, 5, 9),
+            document=document("Giấy chứng nhận", date(1998, 5, 9)),
+        ),
+        "DATE_BEFORE_PREVIOUS_STEP",
+    )
+
+
 # --- papers older than 12 months are redone -------------------------------------------------------
 
 

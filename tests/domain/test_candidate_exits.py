@@ -624,3 +624,26 @@ def test_a_profile_correction_that_changes_nothing_is_refused() -> None:
         lambda: an.correct_profile(actor=ORGANIZER, occurred_on=LATER, person=AN, reason="Sửa"),
         "NOTHING_TO_CORRECT",
     )
+
+
+def test_a_corrected_decision_date_is_checked_against_the_day_the_decision_arrived() -> None:
+    an = candidate_at(Stage.DECIDED)
+    an.correct_step_date(
+        actor=ORGANIZER,
+        occurred_on=date(2023, 12, 20),
+        step="admission_decision",
+        corrected_date=date(2023, 12, 19),
+        reason="Quyết định ký ngày 19/12/2023",
+    )
+    assert an.decision_on == date(2023, 12, 19)
+    error = assert_refused(
+        an,
+        lambda: an.hold_admission_ceremony(
+            actor=SECRETARY,
+            occurred_on=date(2024, 1, 5),
+            decision_received_on=date(2023, 12, 18),
+            calendar=CALENDAR,
+        ),
+        "DATE_BEFORE_PREVIOUS_STEP",
+    )
+    assert error.field == "decision_received_on"

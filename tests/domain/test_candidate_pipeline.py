@@ -272,6 +272,9 @@ Step = Callable[[Candidate], None]
 
 
 STEPS: dict[str, tuple[Step, frozenset[Stage]]] = {
+    # Each step of the procedure and the stages at which it may be taken: the table a reader
+    # checks against Guide 12-HD/BTCTW. (A recognition decision may also follow three failed
+    # votes; see test_probation_and_recognition.)
     "add to the sympathizer list": (
         lambda c: c.add_to_sympathizer_list(actor=SECRETARY, occurred_on=LATER),
         frozenset({Stage.DISCOVERED}),
@@ -945,3 +948,42 @@ def test_a_rejected_command_leaves_no_trace(refusal: str) -> None:
     assert an.version == len(saved)
     assert state(an) == before
     assert state(replayed(saved, Candidate)) == state(an)
+
+
+UNSTATED: dict[str, tuple[Stage, Step, str]] = {
+    "a helper without a name": (
+        Stage.SYMPATHIZER,
+        lambda c: c.assign_helper(actor=SECRETARY, occurred_on=LATER, member_name=" "),
+        "HELPER_REQUIRED",
+    ),
+    "a test task without a description": (
+        Stage.SYMPATHIZER,
+        lambda c: c.assign_test_task(actor=SECRETARY, occurred_on=LATER, task=""),
+        "TASK_REQUIRED",
+    ),
+    "a verification without its conclusion written down": (
+        Stage.SPONSORED,
+        lambda c: c.record_background_verification(
+            actor=ORGANIZER,
+            occurred_on=LATER,
+            passed=True,
+            conclusion="  ",
+            document=document("Kết luận thẩm tra", LATER),
+        ),
+        "CONCLUSION_REQUIRED",
+    ),
+    "comments without saying whose": (
+        Stage.SPONSORED,
+        lambda c: c.record_comments(
+            actor=SECRETARY, occurred_on=LATER, source=" ", document=document("5-KNĐ", LATER)
+        ),
+        "COMMENT_SOURCE_REQUIRED",
+    ),
+}
+
+
+@pytest.mark.parametrize("step", list(UNSTATED))
+def test_a_step_that_does_not_say_what_it_records_is_refused(step: str) -> None:
+    stage, command, code = UNSTATED[step]
+    case = candidate_at(stage)
+    assert_refused(case, lambda: command(case), code, InvalidInput)

@@ -433,3 +433,10 @@ def test_a_unit_rebuilt_from_its_events_is_the_unit_that_recorded_them() -> None
     for unit in (bloc, company, energy, branch, city):
         events = unit.collect_events()
         assert state(replayed(events, OrgUnit)) == state(unit)
+
+
+def test_a_unit_above_the_grassroots_belongs_to_no_grassroots_organisation() -> None:
+    bloc = _bloc()
+    with refused(InvalidInput) as refusal:
+        grassroots_of(bloc, [])
+    assert refusal.value.code == "UNIT_NOT_UNDER_GRASSROOTS"

@@ -188,7 +188,7 @@ def test_a_sponsor_without_a_member_id_or_name_is_incomplete() -> None:
     assert refusal.value.code == "SPONSOR_INCOMPLETE"
 
 
-def test_probation_ends_twelve_months_after_the_ceremony() -> None:
+def test_probation_end_is_the_same_day_twelve_months_on_or_the_months_last_day() -> None:
     assert rules.probation_end(date(2024, 1, 5)) == date(2025, 1, 5)
     assert rules.probation_end(date(2024, 2, 29)) == date(2025, 2, 28)
 
