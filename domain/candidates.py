@@ -307,7 +307,8 @@ class Candidate(Aggregate):
         """Applied by events: move to ``stage`` and remember the step's date."""
         if stage is not self.stage:
             self.stage = stage
-            self.stage_since = occurred_on
+            # a certificate may predate the case: the stage is entered when it is recorded
+            self.stage_since = max(occurred_on, self.last_step_on)
         self.step_dates[step] = occurred_on
         self.last_step_on = max(self.last_step_on, occurred_on)
 
@@ -542,13 +543,6 @@ class Candidate(Aggregate):
                 "SPONSOR_DUPLICATE",
                 f"{sponsor.full_name} đã là người giới thiệu của hồ sơ này.",
                 f"{sponsor.full_name} already sponsors this case.",
-                field="sponsor",
-            )
-        if len(self.sponsors) >= 2:
-            raise InvalidInput(
-                "SPONSORS_COMPLETE",
-                "Hồ sơ đã đủ hai người giới thiệu.",
-                "The case already has two sponsors.",
                 field="sponsor",
             )
         rules.check_sponsor(sponsor, occurred_on)
@@ -1636,6 +1630,20 @@ class Candidate(Aggregate):
                 f"Bước «{step}» chưa được ghi nhận trong hồ sơ.",
                 f"Step '{step}' has not been recorded for this case.",
                 field="step",
+            )
+        steps = list(self.step_dates)
+        position = steps.index(step)
+        earlier = [self.step_dates[s] for s in steps[:position] if s != "awareness_certificate"]
+        later = [self.step_dates[s] for s in steps[position + 1 :] if s != "awareness_certificate"]
+        if step != "awareness_certificate" and (
+            (earlier and corrected_date < max(earlier)) or (later and corrected_date > min(later))
+        ):
+            raise InvalidInput(
+                "CORRECTION_OUT_OF_ORDER",
+                f"Ngày đính chính {corrected_date:%d/%m/%Y} làm sai thứ tự các bước của hồ sơ.",
+                f"The corrected date {corrected_date:%d/%m/%Y} would put the case's steps out of "
+                "order.",
+                field="corrected_date",
             )
         _require_explanation(reason)
         self._step_date_corrected(

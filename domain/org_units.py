@@ -321,7 +321,9 @@ class OrgUnit(Aggregate):
                 "A unit cannot be merged into itself.",
                 field="target",
             )
-        if target.kind.admits_candidates != self.kind.admits_candidates:
+        if target.kind is not self.kind and not (
+            target.kind.admits_candidates and self.kind.admits_candidates
+        ):
             raise InvalidInput(
                 "UNIT_MERGE_KIND_MISMATCH",
                 f"Không thể hợp nhất {self.kind.label_vi} vào {target.kind.label_vi}.",

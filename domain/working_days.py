@@ -19,9 +19,12 @@ MAX_DEADLINE_WORKING_DAYS = 2000
 
 
 @lru_cache(maxsize=256)
-def _public_holidays(year: int) -> frozenset[date]:
-    """Vietnam's public holidays of one year (cached; the holidays package computes them)."""
-    return frozenset(holidays.country_holidays("VN", years=year).keys())
+def _public_calendar(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """Vietnam's public holidays of one year, and the Saturdays worked in exchange for a bridge
+    day (e.g. 26/4/2025 for 2/5/2025); computed by the holidays package, cached."""
+    days = holidays.country_holidays("VN", years=year)
+    worked = frozenset(d for d in getattr(days, "weekend_workdays", ()) if d.year == year)
+    return frozenset(days.keys()), worked
 
 
 def public_holiday_name(day: date) -> str | None:
@@ -54,12 +57,16 @@ class WorkingCalendar:
     extra_working_days: frozenset[date] = field(default_factory=frozenset)
 
     def is_working_day(self, day: date) -> bool:
-        """Mon–Fri, not a public holiday, not a declared day off; or a declared working day."""
+        """Mon–Fri and not a public holiday, or a Saturday worked in exchange for a bridge day;
+        the tenant's declared days off and working days take precedence."""
         if day in self.extra_working_days:
             return True
         if day in self.extra_days_off:
             return False
-        return day.weekday() < 5 and day not in _public_holidays(day.year)
+        public_holidays, weekend_workdays = _public_calendar(day.year)
+        if day in weekend_workdays:
+            return True
+        return day.weekday() < 5 and day not in public_holidays
 
     def add_working_days(self, start: date, count: int) -> date:
         """The ``count``-th working day after ``start`` (``start`` itself is not counted)."""

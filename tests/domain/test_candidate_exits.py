@@ -647,3 +647,31 @@ def test_a_corrected_decision_date_is_checked_against_the_day_the_decision_arriv
         "DATE_BEFORE_PREVIOUS_STEP",
     )
     assert error.field == "decision_received_on"
+
+
+def test_a_correction_that_would_put_the_steps_out_of_order_is_refused() -> None:
+    an = candidate_at(Stage.APPLIED)
+    # the application cannot be corrected to before the sympathizer list (20/3/2023)
+    assert_refused(
+        an,
+        lambda: an.correct_step_date(
+            actor=ORGANIZER,
+            occurred_on=LATER,
+            step="application",
+            corrected_date=date(2023, 3, 1),
+            reason="Nhập nhầm",
+        ),
+        "CORRECTION_OUT_OF_ORDER",
+    )
+
+
+def test_a_certificate_from_an_earlier_class_does_not_backdate_the_stage() -> None:
+    an = candidate_at(Stage.SYMPATHIZER)
+    an.record_awareness_certificate(
+        actor=ORGANIZER,
+        occurred_on=date(2021, 5, 20),  # a class attended at university, before the case
+        document=document("Giấy chứng nhận", date(2021, 5, 20)),
+    )
+    assert an.stage is Stage.AWARENESS_TRAINED
+    assert an.stage_since == STORY.helper  # the last step recorded before the certificate
+    assert an.step_dates["awareness_certificate"] == date(2021, 5, 20)

@@ -440,3 +440,20 @@ def test_a_unit_above_the_grassroots_belongs_to_no_grassroots_organisation() -> 
     with refused(InvalidInput) as refusal:
         grassroots_of(bloc, [])
     assert refusal.value.code == "UNIT_NOT_UNDER_GRASSROOTS"
+
+
+def test_a_grassroots_committee_cannot_be_merged_into_a_branch() -> None:
+    bloc = _bloc()
+    company = _power_company(bloc)
+    branch = _branch(company)
+    assert_refused(
+        company,
+        lambda: company.merge_into(
+            actor=ORGANIZER,
+            occurred_on=REFORM,
+            target=branch,
+            document=document("Quyết định hợp nhất", REFORM, issuer=SUPERIOR_COMMITTEE),
+        ),
+        "UNIT_MERGE_KIND_MISMATCH",
+        InvalidInput,
+    )

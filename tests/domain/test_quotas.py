@@ -268,3 +268,24 @@ def test_an_impossible_period_is_refused(make: Callable[[], Period]) -> None:
     with refused(InvalidInput) as refusal:
         make()
     assert refusal.value.code == "PERIOD_INVALID"
+
+
+def test_a_backdated_adjustment_recorded_later_does_not_override_a_later_one() -> None:
+    plan = _plan(QuotaTarget.range(200, 220), Period.year(2023))
+    resolution = document("Nghị quyết", date(2023, 9, 1), issuer=SUPERIOR_COMMITTEE)
+    plan.adjust(
+        actor=ORGANIZER,
+        occurred_on=date(2023, 9, 1),
+        target=QuotaTarget.range(150, 170),
+        reason="Sắp xếp lại doanh nghiệp",
+        document=resolution,
+    )
+    plan.adjust(
+        actor=ORGANIZER,
+        occurred_on=date(2023, 7, 1),
+        target=QuotaTarget.range(180, 200),
+        reason="Ghi bổ sung điều chỉnh tháng 7 (nhập muộn)",
+        document=resolution,
+    )
+    assert plan.target_on(date(2023, 8, 1)) == QuotaTarget.range(180, 200)
+    assert plan.target_on(date(2023, 12, 31)) == QuotaTarget.range(150, 170)

@@ -73,17 +73,21 @@ def test_a_day_off_declared_by_the_tenant_moves_a_deadline_one_working_day_later
     assert calendar.add_working_days(date(2025, 1, 15), 60) == date(2025, 4, 18)
 
 
-def test_a_saturday_the_tenant_declares_worked_moves_a_deadline_one_day_earlier() -> None:
-    # Decision received Thursday 10 April 2025; 30 working days, nationally:
-    #   11 Apr: 1   14–18 Apr: 2–6   21–25 Apr: 7–11   28–29 Apr: 12–13
-    #   30 Apr, 1 May, 2 May: holidays   5–9 May: 14–18   12–16 May: 19–23
-    #   19–23 May: 24–28   26–27 May: 29–30                          → Tuesday 27 May.
-    # Saturday 26 April 2025 was worked in exchange for the 2 May bridge day: one day earlier.
+def test_the_saturday_worked_for_the_2_may_2025_bridge_day_counts_as_a_working_day() -> None:
+    # Decision received Thursday 10 April 2025; 30 working days:
+    #   11 Apr: 1   14–18 Apr: 2–6   21–25 Apr: 7–11   Sat 26 Apr (worked for 2 May): 12
+    #   28–29 Apr: 13–14   30 Apr, 1 May, 2 May: holidays   5–9 May: 15–19
+    #   12–16 May: 20–24   19–23 May: 25–29   26 May: 30                → Monday 26 May.
     received = date(2025, 4, 10)
-    assert CALENDAR.add_working_days(received, 30) == date(2025, 5, 27)
-    calendar = WorkingCalendar(extra_working_days=frozenset({date(2025, 4, 26)}))
-    assert calendar.is_working_day(date(2025, 4, 26))
-    assert calendar.add_working_days(received, 30) == date(2025, 5, 26)
+    assert CALENDAR.is_working_day(date(2025, 4, 26))
+    assert CALENDAR.add_working_days(received, 30) == date(2025, 5, 26)
+
+
+def test_a_saturday_the_tenant_declares_worked_moves_a_deadline_one_day_earlier() -> None:
+    # Same count as above; the tenant also worked Saturday 19 April: one day earlier, Friday 23 May.
+    calendar = WorkingCalendar(extra_working_days=frozenset({date(2025, 4, 19)}))
+    assert calendar.is_working_day(date(2025, 4, 19))
+    assert calendar.add_working_days(date(2025, 4, 10), 30) == date(2025, 5, 23)
 
 
 def test_a_declared_working_day_wins_over_a_public_holiday() -> None:
