@@ -105,6 +105,8 @@ PRE_ADMISSION_STAGES = frozenset(
         Stage.COMMITTEE_RESOLVED,
     }
 )
+ACTIVE_STAGES = frozenset(Stage) - EXIT_STAGES
+BEFORE_CEREMONY_STAGES = PRE_ADMISSION_STAGES | {Stage.DECIDED}
 TRANSFERABLE_STAGES = frozenset(
     {
         Stage.DISCOVERED,
@@ -1253,7 +1255,7 @@ class Candidate(Aggregate):
     ) -> None:
         """The branch or a committee decides not to admit (không kết nạp)."""
         self._step(
-            PRE_ADMISSION_STAGES | {Stage.DECIDED},
+            BEFORE_CEREMONY_STAGES,
             occurred_on,
             "từ chối kết nạp",
             "reject the candidate",
@@ -1295,7 +1297,7 @@ class Candidate(Aggregate):
     ) -> None:
         """The candidate withdraws before admission (tự rút)."""
         self._step(
-            PRE_ADMISSION_STAGES | {Stage.DECIDED},
+            BEFORE_CEREMONY_STAGES,
             occurred_on,
             "ghi nhận quần chúng rút",
             "record a withdrawal",
@@ -1422,9 +1424,7 @@ class Candidate(Aggregate):
     ) -> None:
         """The case moves to another branch of the same tenant (chuyển sinh hoạt); it goes on."""
         transfer = _require_document(document, "văn bản chuyển", "the transfer document")
-        if self.stage.is_exit:
-            self._require_stage(set(), "chuyển đơn vị", "move to another unit")
-        self._require_date(occurred_on)
+        self._step(ACTIVE_STAGES, occurred_on, "chuyển đơn vị", "move to another unit")
         if not unit_admits_candidates:
             raise InvalidInput(
                 "UNIT_DOES_NOT_ADMIT",

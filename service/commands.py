@@ -82,14 +82,9 @@ class Handlers:
         require_not_in_future(occurred_on, self.today())
 
     @staticmethod
-    def _result(aggregate_id: UUID, recordings: list[object]) -> CommandResult:
-        positions = [r.notification.id for r in recordings]  # type: ignore[attr-defined]
+    def _save(app: TenantApplication, aggregate_id: UUID, *aggregates: Aggregate) -> CommandResult:
+        positions = [recording.notification.id for recording in app.save(*aggregates)]
         return CommandResult(aggregate_id, max(positions) if positions else None)
-
-    def _save(
-        self, app: TenantApplication, aggregate_id: UUID, *aggregates: Aggregate
-    ) -> CommandResult:
-        return self._result(aggregate_id, list(app.save(*aggregates)))
 
     @staticmethod
     def _load(
@@ -115,6 +110,11 @@ class Handlers:
     def unit(self, app: TenantApplication, code: str) -> OrgUnit:
         """The unit ``code`` of the tenant, following merges to the unit it now belongs to."""
         unit = self._load(app, ids.unit_id(app.tenant, code), OrgUnit, "đơn vị", "unit", code)
+        return self._follow_merges(app, unit)
+
+    @staticmethod
+    def _follow_merges(app: TenantApplication, unit: OrgUnit) -> OrgUnit:
+        """The unit ``unit`` now belongs to: itself, or the unit it was (in turn) merged into."""
         for _ in range(MAX_UNIT_DEPTH):
             if unit.merged_into is None:
                 return unit
@@ -136,8 +136,7 @@ class Handlers:
         )
 
     def _candidate_unit(self, app: TenantApplication, candidate: Candidate) -> OrgUnit:
-        unit = app.get(candidate.unit_id, OrgUnit)
-        return self.unit(app, unit.code)
+        return self._follow_merges(app, app.get(candidate.unit_id, OrgUnit))
 
     def _grassroots(self, app: TenantApplication, candidate: Candidate) -> OrgUnit:
         unit = self._candidate_unit(app, candidate)
