@@ -68,6 +68,10 @@ def _store() -> Iterator[Store]:
         store.close()
 
 
+def _has_tenant(store: Store, slug: str) -> bool:
+    return any(t.slug == slug for t in store.registry.list())
+
+
 def iter_notifications(app: TenantApplication) -> Iterator[Any]:
     """Every stored event of a tenant, in order, read in pages."""
     start = 1
@@ -162,11 +166,12 @@ def _print_summary(app: TenantApplication) -> None:
     click.echo(f"Sự kiện / events: {sum(counts.values())}")
     for name, count in sorted(counts.items()):
         click.echo(f"  {name:45} {count:6}")
-    missing = sorted(set(domain.event_type_names()) - set(counts))
+    every_type = domain.event_type_names()
+    missing = sorted(set(every_type) - set(counts))
     if missing:
         click.echo(f"Chưa có loại sự kiện / event types not present: {', '.join(missing)}")
     else:
-        click.echo(f"Đủ {len(domain.event_type_names())} loại sự kiện / all event types present")
+        click.echo(f"Đủ {len(every_type)} loại sự kiện / all event types present")
 
 
 @main.command()
@@ -183,7 +188,7 @@ def _print_summary(app: TenantApplication) -> None:
 def demo(tenant: str, candidates: int, seed: int) -> None:
     """Create a demo tenant modelled on the seed articles: a provincial enterprise bloc."""
     with _store() as store:
-        if any(t.slug == tenant for t in store.registry.list()):
+        if _has_tenant(store, tenant):
             click.echo(f"Đơn vị mẫu «{tenant}» đã có / the demo tenant '{tenant}' already exists.")
             _print_summary(store.app(tenant, write=False))
             return
@@ -245,7 +250,7 @@ def events(tenant: str, last: int) -> None:
 def serve(host: str, port: int, with_demo: bool) -> None:
     """Serve the GraphQL API (arrives with the GraphQL issue; for now: store check and demo)."""
     with _store() as store:
-        if with_demo and not any(t.slug == DEMO_SLUG for t in store.registry.list()):
+        if with_demo and not _has_tenant(store, DEMO_SLUG):
             seed_demo(Handlers(store), progress=lambda message: click.echo(f"… {message}"))
         click.echo(
             f"Kho dữ liệu / store: {store.backend}; đơn vị sử dụng / tenants: "

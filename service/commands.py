@@ -130,16 +130,18 @@ class Handlers:
             parent_id = parent.parent_id
         return ancestors
 
-    def _candidate(self, app: TenantApplication, case_code: str) -> Candidate:
+    def candidate(self, app: TenantApplication, case_code: str) -> Candidate:
+        """The case ``case_code`` of the tenant."""
         return self._load(
             app, ids.candidate_id(app.tenant, case_code), Candidate, "hồ sơ", "case", case_code
         )
 
-    def _candidate_unit(self, app: TenantApplication, candidate: Candidate) -> OrgUnit:
+    def candidate_unit(self, app: TenantApplication, candidate: Candidate) -> OrgUnit:
+        """The unit following the case now (after any merge of the unit it was opened in)."""
         return self._follow_merges(app, app.get(candidate.unit_id, OrgUnit))
 
     def _grassroots(self, app: TenantApplication, candidate: Candidate) -> OrgUnit:
-        unit = self._candidate_unit(app, candidate)
+        unit = self.candidate_unit(app, candidate)
         return grassroots_of(unit, self._ancestors(app, unit))
 
     def policy(self, app: TenantApplication) -> TenantPolicy:
@@ -167,7 +169,7 @@ class Handlers:
     def _case(
         self, p: Principal, case_code: str, occurred_on: date
     ) -> AbstractContextManager[_Change[Candidate]]:
-        return self._changing(p, occurred_on, lambda app: self._candidate(app, case_code))
+        return self._changing(p, occurred_on, lambda app: self.candidate(app, case_code))
 
     def _unit_change(
         self, p: Principal, code: str, occurred_on: date

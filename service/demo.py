@@ -876,7 +876,7 @@ class DemoBuilder:
         self.run_case("MAU-012", "CBCS-MT", date(2024, 10, 1), Stage.APPLIED)
         # corrections: a mistyped ceremony date and a misspelt name
         app = h.store.app(p.tenant)
-        case = h._candidate(app, "MAU-002")
+        case = h.candidate(app, "MAU-002")
         ceremony = case.step_dates.get("ceremony")
         if ceremony is not None:
             h.correct_step_date(
@@ -887,7 +887,7 @@ class DemoBuilder:
                 reason="Nhập nhầm ngày lễ kết nạp",
                 occurred_on=self.today,
             )
-        case = h._candidate(app, "MAU-012")
+        case = h.candidate(app, "MAU-012")
         fixed = PersonProfile(
             **{**case.person.__dict__, "full_name": case.person.full_name + " (sửa)"}
         )
