@@ -73,6 +73,8 @@ class Handlers:
 
     store: Store
     today: Callable[[], date] = field(default=date.today)
+    #: Called with (tenant, position) after every save, e.g. to run projections inline.
+    after_save: Callable[[str, int | None], None] | None = None
 
     # --- plumbing -----------------------------------------------------------------------------
     def _app(self, principal: Principal) -> TenantApplication:
@@ -81,10 +83,14 @@ class Handlers:
     def _check_date(self, occurred_on: date) -> None:
         require_not_in_future(occurred_on, self.today())
 
-    @staticmethod
-    def _save(app: TenantApplication, aggregate_id: UUID, *aggregates: Aggregate) -> CommandResult:
+    def _save(
+        self, app: TenantApplication, aggregate_id: UUID, *aggregates: Aggregate
+    ) -> CommandResult:
         positions = [recording.notification.id for recording in app.save(*aggregates)]
-        return CommandResult(aggregate_id, max(positions) if positions else None)
+        result = CommandResult(aggregate_id, max(positions) if positions else None)
+        if self.after_save is not None:
+            self.after_save(app.tenant, result.position)
+        return result
 
     @staticmethod
     def _load(

@@ -11,6 +11,10 @@
   holds more than pool size + overflow PostgreSQL connections, whatever the number of tenants.
 - ``KETNAP_APP_CACHE_SIZE`` (default 64): tenant applications kept open (least recently used
   out first).
+- ``KETNAP_PROJECTION_BATCH_SIZE`` (default 500): events applied to the read models per
+  transaction.
+- ``KETNAP_READ_YOUR_WRITES_TIMEOUT`` (default 5 seconds): how long a request waits for the read
+  models to pass the position of a write it names before answering "retry".
 
 A bad value raises :class:`domain.errors.InvalidInput` (code ``SETTING_INVALID``) naming the
 variable, in Vietnamese and English.
@@ -33,6 +37,8 @@ DEFAULT_DATA_DIR = "./ketnap-data"
 DEFAULT_PG_POOL_SIZE = 5
 DEFAULT_PG_MAX_OVERFLOW = 5
 DEFAULT_APP_CACHE_SIZE = 64
+DEFAULT_PROJECTION_BATCH_SIZE = 500
+DEFAULT_READ_YOUR_WRITES_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,23 @@ class Settings:
     pg_pool_size: int = DEFAULT_PG_POOL_SIZE
     pg_max_overflow: int = DEFAULT_PG_MAX_OVERFLOW
     app_cache_size: int = DEFAULT_APP_CACHE_SIZE
+    projection_batch_size: int = DEFAULT_PROJECTION_BATCH_SIZE
+    read_your_writes_timeout: float = DEFAULT_READ_YOUR_WRITES_TIMEOUT
 
     def __post_init__(self) -> None:
         _check_int("KETNAP_PG_POOL_SIZE", self.pg_pool_size, minimum=1)
         _check_int("KETNAP_PG_MAX_OVERFLOW", self.pg_max_overflow, minimum=0)
         _check_int("KETNAP_APP_CACHE_SIZE", self.app_cache_size, minimum=1)
+        _check_int("KETNAP_PROJECTION_BATCH_SIZE", self.projection_batch_size, minimum=1)
+        if not 0 <= self.read_your_writes_timeout <= 600:
+            raise InvalidInput(
+                "SETTING_INVALID",
+                "Biến môi trường KETNAP_READ_YOUR_WRITES_TIMEOUT phải từ 0 đến 600 giây, nhận "
+                f"được {self.read_your_writes_timeout!r}.",
+                "The environment variable KETNAP_READ_YOUR_WRITES_TIMEOUT must be 0-600 "
+                f"seconds, got {self.read_your_writes_timeout!r}.",
+                field="KETNAP_READ_YOUR_WRITES_TIMEOUT",
+            )
         if self.database_url:
             self.postgres()  # validates
 
@@ -88,6 +106,12 @@ class Settings:
             pg_pool_size=_read_int(env, "KETNAP_PG_POOL_SIZE", DEFAULT_PG_POOL_SIZE),
             pg_max_overflow=_read_int(env, "KETNAP_PG_MAX_OVERFLOW", DEFAULT_PG_MAX_OVERFLOW),
             app_cache_size=_read_int(env, "KETNAP_APP_CACHE_SIZE", DEFAULT_APP_CACHE_SIZE),
+            projection_batch_size=_read_int(
+                env, "KETNAP_PROJECTION_BATCH_SIZE", DEFAULT_PROJECTION_BATCH_SIZE
+            ),
+            read_your_writes_timeout=_read_float(
+                env, "KETNAP_READ_YOUR_WRITES_TIMEOUT", DEFAULT_READ_YOUR_WRITES_TIMEOUT
+            ),
         )
 
 
@@ -153,6 +177,21 @@ def _read_int(env: Mapping[str, str], name: str, default: int) -> int:
             "SETTING_INVALID",
             f"Biến môi trường {name} phải là số nguyên, nhận được {raw!r}.",
             f"The environment variable {name} must be an integer, got {raw!r}.",
+            field=name,
+        ) from None
+
+
+def _read_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidInput(
+            "SETTING_INVALID",
+            f"Biến môi trường {name} phải là một số, nhận được {raw!r}.",
+            f"The environment variable {name} must be a number, got {raw!r}.",
             field=name,
         ) from None
 

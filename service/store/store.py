@@ -17,6 +17,7 @@ from eventsourcing.utils import Environment
 from psycopg import sql
 
 from domain.errors import DomainError
+from projections.sql import PostgresReadModels, ReadModelDB, SQLiteReadModels
 from service.errors import TenantDisabled
 from service.settings import Settings, get_settings
 from service.store.app import TenantApplication
@@ -37,6 +38,10 @@ class _Backend(ABC):
     @abstractmethod
     def open_app(self, slug: str, *, writable: bool) -> TenantApplication:
         """Open the application of an existing tenant (no DDL)."""
+
+    @abstractmethod
+    def read_models(self, slug: str) -> ReadModelDB:
+        """Where the tenant's read models are (its SQLite file, or its schema)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -75,6 +80,9 @@ class _SQLiteBackend(_Backend):
                 field="tenant",
             )
         return self._build(slug, create_table=False, writable=writable)
+
+    def read_models(self, slug: str) -> ReadModelDB:
+        return SQLiteReadModels(slug, self.tenant_path(slug))
 
     def close(self) -> None:
         """Nothing shared: each tenant application owns its SQLite connections."""
@@ -118,6 +126,9 @@ class _PostgresBackend(_Backend):
     def open_app(self, slug: str, *, writable: bool) -> TenantApplication:
         return self._build(slug, writable=writable)
 
+    def read_models(self, slug: str) -> ReadModelDB:
+        return PostgresReadModels(slug, tenant_schema(slug), self.datastore)
+
     def close(self) -> None:
         self.datastore.close()
 
@@ -136,6 +147,7 @@ class Store:
         self._backend = backend
         self.registry: TenantRegistry = backend.registry
         self._apps: OrderedDict[str, TenantApplication] = OrderedDict()
+        self._read_models: dict[str, ReadModelDB] = {}
         self._lock = threading.RLock()
         self._closed = False
         self.registry.on_change(self._tenant_changed)
@@ -185,6 +197,16 @@ class Store:
             raise TenantDisabled(slug)
         return app
 
+    def read_models(self, tenant: str) -> ReadModelDB:
+        """Where ``tenant``'s read models are (one handle per tenant and process)."""
+        slug = validate_slug(tenant)
+        with self._lock:
+            db = self._read_models.get(slug)
+            if db is None:
+                self.registry.get(slug)  # bilingual NotFound for an unknown tenant
+                db = self._read_models[slug] = self._backend.read_models(slug)
+            return db
+
     @property
     def open_tenants(self) -> list[str]:
         """Slugs of the applications currently open, least recently used first."""
@@ -205,8 +227,12 @@ class Store:
             self._closed = True
             apps = list(self._apps.values())
             self._apps.clear()
+            dbs = list(self._read_models.values())
+            self._read_models.clear()
         for app in apps:
             app.close()
+        for db in dbs:
+            db.close()
         self._backend.close()
 
     def __enter__(self) -> Store:

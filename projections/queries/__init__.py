@@ -1,0 +1,1 @@
+"""Read-model queries: SQL over the projections' tables at a :class:`~projections.cut.Cut`."""

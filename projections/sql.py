@@ -1,0 +1,332 @@
+"""Read-model storage: tables declared once, written and read the same way on both backends.
+
+Read models live beside the tenant's events: in its SQLite file, or in its PostgreSQL schema
+``t_<slug>``. SQL is written once with ``%s`` placeholders and portable types; the SQLite side
+turns ``%s`` into ``?`` and dates into ISO text (ISO dates compare correctly as text).
+
+Every transaction touches one tenant only (on PostgreSQL ``SET LOCAL search_path`` to its
+schema), which keeps the layout compatible with schema-based sharding.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal, Protocol
+from uuid import UUID
+
+ColumnType = Literal["text", "int", "bool", "date", "timestamp", "real"]
+
+_PG_TYPES: dict[ColumnType, str] = {
+    "text": "TEXT",
+    "int": "BIGINT",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMPTZ",
+    "real": "DOUBLE PRECISION",
+}
+_SQLITE_TYPES: dict[ColumnType, str] = {
+    "text": "TEXT",
+    "int": "INTEGER",
+    "bool": "INTEGER",
+    "date": "TEXT",
+    "timestamp": "TEXT",
+    "real": "REAL",
+}
+
+#: Columns every versioned table carries (see :mod:`projections.framework`): name, type,
+#: nullable.
+VERSION_COLUMNS: tuple[tuple[str, ColumnType, bool], ...] = (
+    ("entity_id", "text", False),
+    ("row_hash", "text", False),
+    ("rec_from", "int", False),
+    ("rec_to", "int", True),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a read-model table."""
+
+    name: str
+    type: ColumnType
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    """A read-model table.
+
+    ``versioned`` tables hold, per entity, the rows derived from its current state; a row that
+    stops being derived is not deleted but closed (``rec_to`` = the position that superseded
+    it), so the table answers "as recorded at position P" (``rec_from <= P < rec_to``).
+    Business-time validity, where a table has it, is ordinary columns (``valid_from`` /
+    ``valid_to``). Unversioned tables are append-only (e.g. the audit history).
+    """
+
+    name: str
+    columns: tuple[Column, ...]
+    versioned: bool = True
+    indexes: tuple[tuple[str, ...], ...] = ()
+    primary_key: tuple[str, ...] = ()
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The data columns (without the version columns)."""
+        return tuple(c.name for c in self.columns)
+
+    def all_columns(self) -> list[tuple[str, ColumnType, bool]]:
+        """Data columns, then the version columns of a versioned table."""
+        cols = [(c.name, c.type, c.nullable) for c in self.columns]
+        if self.versioned:
+            cols += list(VERSION_COLUMNS)
+        return cols
+
+    def create_statements(self, dialect: Dialect) -> list[str]:
+        """``CREATE TABLE`` and ``CREATE INDEX`` statements (idempotent)."""
+        types = _PG_TYPES if dialect is Dialect.POSTGRES else _SQLITE_TYPES
+        parts = [
+            f"{name} {types[kind]}{'' if nullable else ' NOT NULL'}"
+            for name, kind, nullable in self.all_columns()
+        ]
+        if self.primary_key:
+            parts.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
+        statements = [f"CREATE TABLE IF NOT EXISTS {self.name} ({', '.join(parts)})"]
+        indexes = list(self.indexes)
+        if self.versioned:
+            indexes = [("entity_id", "rec_to"), ("rec_from",), *indexes]
+        for number, columns in enumerate(indexes):
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {self.name}_i{number} "
+                f"ON {self.name} ({', '.join(columns)})"
+            )
+        return statements
+
+    def drop_statement(self) -> str:
+        """``DROP TABLE`` (idempotent)."""
+        return f"DROP TABLE IF EXISTS {self.name}"
+
+
+class Dialect(Enum):
+    """Which SQL engine a tenant's read models are in."""
+
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor we use."""
+
+    def execute(self, query: Any, params: Any = ..., /) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchone(self) -> Any: ...
+
+
+_PLACEHOLDER = re.compile(r"%s")
+
+
+def _sqlite_param(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # One fixed-width UTC form, so timestamps compare correctly as text.
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _pg_param(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+@dataclass
+class Tx:
+    """One open transaction on one tenant's read models."""
+
+    dialect: Dialect
+    cursor: Cursor
+    tenant: str
+    statements: int = field(default=0)
+
+    def execute(self, query: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement."""
+        self.statements += 1
+        if self.dialect is Dialect.SQLITE:
+            self.cursor.execute(_PLACEHOLDER.sub("?", query), [_sqlite_param(p) for p in params])
+        else:
+            self.cursor.execute(query.encode(), [_pg_param(p) for p in params])
+
+    def executemany(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each of ``rows``."""
+        if not rows:
+            return
+        self.statements += 1
+        cursor: Any = self.cursor
+        if self.dialect is Dialect.SQLITE:
+            cursor.executemany(
+                _PLACEHOLDER.sub("?", query), [[_sqlite_param(p) for p in row] for row in rows]
+            )
+        else:
+            cursor.executemany(query.encode(), [[_pg_param(p) for p in row] for row in rows])
+
+    def fetchall(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one query, as tuples."""
+        self.execute(query, params)
+        return [tuple(row) for row in self.cursor.fetchall()]
+
+    def fetchone(self, query: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """The first row of one query, or None."""
+        self.execute(query, params)
+        row = self.cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    def fetchdicts(self, query: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of one query, as dicts keyed by column name."""
+        self.execute(query, params)
+        cursor: Any = self.cursor
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class ReadModelDB(ABC):
+    """Where one tenant's read models are."""
+
+    dialect: Dialect
+    tenant: str
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        """A transaction: committed when the block ends, rolled back if it raises.
+
+        ``write=False`` is for readers: it takes no write lock (SQLite) and sees one snapshot
+        of the read models for all its statements.
+        """
+
+    @abstractmethod
+    def lock_statement(self) -> str | None:
+        """SQL that serialises projection batches of this tenant across processes, if any."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what this handle holds."""
+
+
+class SQLiteReadModels(ReadModelDB):
+    """A tenant's read models in its SQLite file (beside ``stored_events``)."""
+
+    dialect = Dialect.SQLITE
+
+    def __init__(self, tenant: str, path: Path) -> None:
+        self.tenant = tenant
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn = conn
+        return self._conn
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        # One connection per tenant and process, used by one thread at a time.
+        with self._lock:
+            conn = self._connection()
+            cursor = conn.cursor()
+            # IMMEDIATE: take the write lock now, so writers serialise instead of deadlocking.
+            cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield Tx(Dialect.SQLITE, cursor, self.tenant)
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            else:
+                cursor.execute("COMMIT")
+            finally:
+                cursor.close()
+
+    def lock_statement(self) -> str | None:
+        return None  # BEGIN IMMEDIATE already serialises writers of the file
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class PostgresReadModels(ReadModelDB):
+    """A tenant's read models in its schema, over the process's one pool."""
+
+    dialect = Dialect.POSTGRES
+
+    def __init__(self, tenant: str, schema: str, datastore: Any) -> None:
+        self.tenant = tenant
+        self.schema = schema
+        self._datastore = datastore
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        with self._datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cur:
+            if not write:
+                cur.execute(b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cur.execute(f"SET LOCAL search_path TO {self.schema}".encode())
+            yield Tx(Dialect.POSTGRES, cur, self.tenant)
+
+    def lock_statement(self) -> str | None:
+        # Transaction-scoped: released at commit/rollback, so a crashed process holds nothing.
+        return f"SELECT pg_advisory_xact_lock({BATCH_LOCK_CLASS}, hashtext('{self.schema}'))"
+
+
+#: Advisory-lock class ids (first key of the two-key form) used by Ketnap.
+BATCH_LOCK_CLASS = 72_001
+OWNER_LOCK_CLASS = 72_002
+
+
+def rows_as_dicts(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Pair column names with row values."""
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def as_date(value: Any) -> date | None:
+    """A date read back from either backend (SQLite returns ISO text)."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A timestamp read back from either backend."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def sql_params(mapping: Mapping[str, Any], names: Sequence[str]) -> list[Any]:
+    """The values of ``names`` from ``mapping``, in order (missing names are NULL)."""
+    return [mapping.get(name) for name in names]
