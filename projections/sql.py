@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from uuid import UUID
 
+from psycopg.rows import tuple_row
+
 ColumnType = Literal["text", "int", "bool", "date", "timestamp", "real"]
 
 _PG_TYPES: dict[ColumnType, str] = {
@@ -290,7 +292,11 @@ class PostgresReadModels(ReadModelDB):
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
-        with self._datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cur:
+        with (
+            self._datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor(row_factory=tuple_row) as cur,
+        ):
             if not write:
                 cur.execute(b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cur.execute(f"SET LOCAL search_path TO {self.schema}".encode())
