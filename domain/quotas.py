@@ -267,9 +267,13 @@ class QuotaPlan(Aggregate):
 
     def target_on(self, on: date) -> QuotaTarget:
         """The target as adjusted up to business date ``on``."""
-        in_effect = [(when, target) for when, target, _ in self.adjustments if when <= on]
+        in_effect = [
+            (when, order, target)
+            for order, (when, target, _) in enumerate(self.adjustments)
+            if when <= on
+        ]
         # the latest effective date wins; of two on the same date, the one recorded last
-        return max(in_effect, key=lambda item: item[0])[1] if in_effect else self.target
+        return max(in_effect, key=lambda item: item[:2])[2] if in_effect else self.target
 
     def supplementary_on(self, on: date) -> int:
         """Admissions assigned on top of the target up to ``on``."""

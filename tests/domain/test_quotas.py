@@ -289,3 +289,18 @@ def test_a_backdated_adjustment_recorded_later_does_not_override_a_later_one() -
     )
     assert plan.target_on(date(2023, 8, 1)) == QuotaTarget.range(180, 200)
     assert plan.target_on(date(2023, 12, 31)) == QuotaTarget.range(150, 170)
+
+
+def test_of_two_adjustments_with_the_same_date_the_one_recorded_last_applies() -> None:
+    plan = _plan(QuotaTarget.number(30), Period.year(2024))
+    resolution = document("Nghị quyết", date(2024, 6, 1), issuer=SUPERIOR_COMMITTEE)
+    for target in (QuotaTarget.number(25), QuotaTarget.number(28)):
+        plan.adjust(
+            actor=ORGANIZER,
+            occurred_on=date(2024, 6, 1),
+            target=target,
+            reason="Điều chỉnh theo nghị quyết",
+            document=resolution,
+        )
+    assert plan.target_on(date(2024, 6, 1)) == QuotaTarget.number(28)
+    assert plan.target_on(date(2024, 5, 31)) == QuotaTarget.number(30)
