@@ -29,7 +29,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEvent
 
-from projections.sql import Table, Tx
+from projections.sql import Dialect, Table, Tx, _pg_param
 
 Row = Mapping[str, Any]
 
@@ -44,9 +44,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+_NAMES: dict[int, tuple[Table, tuple[str, ...]]] = {}
+
+
+def _names(table: Table) -> tuple[str, ...]:
+    """``table.column_names``, computed once per table object."""
+    entry = _NAMES.get(id(table))
+    if entry is None or entry[0] is not table:
+        entry = _NAMES[id(table)] = (table, table.column_names)
+    return entry[1]
+
+
 def row_hash(table: Table, row: Row) -> str:
     """A stable digest of a row's data columns (identifies the row within its entity)."""
-    values = [_plain(row.get(name)) for name in table.column_names]
+    values = [v if type(v) in _AS_IS else _plain(v) for v in map(row.get, _names(table))]
     encoded = json.dumps(values, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.blake2b(encoded.encode(), digest_size=12).hexdigest()
 
@@ -86,7 +98,10 @@ class VersionedRows:
             if table.name in self._empty_tables:
                 hashes = set()
             else:
-                rows = tx.fetchall(
+                # No buffered write can concern this entity yet (writes go through this cache
+                # first), so the stored rows are complete: read without flushing the buffer.
+                reader = tx.inner if isinstance(tx, BufferedTx) else tx
+                rows = reader.fetchall(
                     f"SELECT row_hash FROM {table.name} WHERE entity_id = %s AND rec_to IS NULL",
                     (entity_id,),
                 )
@@ -95,9 +110,115 @@ class VersionedRows:
         return hashes
 
 
+class BufferedTx(Tx):
+    """A transaction that holds back :class:`Apply`'s writes and sends them per table.
+
+    The runner hands one to the projections of a batch. ``Apply.replace``/``append`` only
+    record what to write; :meth:`flush` sends it with one ``executemany`` (PostgreSQL:
+    ``COPY`` for inserts) per table and kind, instead of one round trip per call. Any
+    statement run through this transaction directly (a projection's own ``SELECT``, ``UPDATE``
+    or ``DELETE`` on ``change.tx``) flushes first, so it sees, and comes after, every earlier
+    write of the batch.
+
+    Order within a batch is kept by folding, not by replaying: a row inserted and closed in
+    the same batch is inserted already closed; the only ``UPDATE`` sent closes a row that was
+    current before the batch (a row can be closed once), and the updates run before the
+    inserts, so they never touch a row inserted in the same batch.
+    """
+
+    def __init__(self, tx: Tx) -> None:
+        super().__init__(tx.dialect, tx.cursor, tx.tenant, tx.statements)
+        #: The transaction underneath: statements run on it skip the buffer (and do not see it).
+        self.inner = tx
+        # Per versioned table: rows to insert ([*data, entity, hash, rec_from, rec_to]),
+        # where the open ones are, and rows stored before the batch to close.
+        self._inserts: dict[str, tuple[Table, list[list[Any]]]] = {}
+        self._open: dict[tuple[str, str, str], list[Any]] = {}
+        self._closes: dict[str, list[tuple[int, str, str]]] = {}
+        # Per append-only table: rows to insert.
+        self._appends: dict[str, tuple[Table, list[list[Any]]]] = {}
+        self.pending = 0
+
+    @classmethod
+    def over(cls, tx: Tx) -> BufferedTx:
+        """``tx`` itself when it already buffers, else a buffer over it."""
+        return tx if isinstance(tx, BufferedTx) else cls(tx)
+
+    # --- what Apply records -------------------------------------------------------------------
+    def open_row(self, table: Table, entity: str, digest: str, row: Row, position: int) -> None:
+        """Insert a current row of ``entity`` (opened at ``position``)."""
+        values = [*map(row.get, _names(table)), entity, digest, position, None]
+        self._inserts.setdefault(table.name, (table, []))[1].append(values)
+        self._open[(table.name, entity, digest)] = values
+        self.pending += 1
+
+    def close_row(self, table: Table, entity: str, digest: str, position: int) -> None:
+        """Close the current row ``digest`` of ``entity`` at ``position``."""
+        pending = self._open.pop((table.name, entity, digest), None)
+        if pending is not None:
+            pending[-1] = position  # inserted in this batch: insert it closed
+        else:
+            self._closes.setdefault(table.name, []).append((position, entity, digest))
+            self.pending += 1
+
+    def append_rows(self, table: Table, rows: Sequence[Row]) -> None:
+        """Insert ``rows`` into the append-only ``table``."""
+        names = _names(table)
+        target = self._appends.setdefault(table.name, (table, []))[1]
+        target.extend([r.get(n) for n in names] for r in rows)
+        self.pending += len(rows)
+
+    # --- sending ------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Send every held-back write (updates first, then inserts; one statement per table)."""
+        if not self.pending:
+            return
+        closes, inserts, appends = self._closes, self._inserts, self._appends
+        self._closes, self._inserts, self._appends, self._open = {}, {}, {}, {}
+        self.pending = 0
+        for name, keys in closes.items():
+            super().executemany(
+                f"UPDATE {name} SET rec_to = %s "
+                "WHERE entity_id = %s AND row_hash = %s AND rec_to IS NULL",
+                keys,
+            )
+        for name, (table, rows) in inserts.items():
+            self._insert(name, [*table.column_names, *_VERSION_NAMES], rows)
+        for name, (table, rows) in appends.items():
+            self._insert(name, list(table.column_names), rows)
+
+    def _insert(self, name: str, names: list[str], rows: list[list[Any]]) -> None:
+        if self.dialect is Dialect.POSTGRES:
+            self.statements += 1
+            cursor: Any = self.cursor
+            with cursor.copy(f"COPY {name} ({', '.join(names)}) FROM STDIN".encode()) as copy:
+                for row in rows:
+                    copy.write_row([_pg_param(v) for v in row])
+        else:
+            marks = ", ".join(["%s"] * len(names))
+            super().executemany(f"INSERT INTO {name} ({', '.join(names)}) VALUES ({marks})", rows)
+
+    # --- statements run directly see the writes before them ----------------------------------
+    def execute(self, query: str, params: Sequence[Any] = ()) -> None:
+        self.flush()
+        super().execute(query, params)
+
+    def executemany(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.flush()
+        super().executemany(query, rows)
+
+
+_VERSION_NAMES = ("entity_id", "row_hash", "rec_from", "rec_to")
+
+
 @dataclass
 class Apply:
-    """Everything a projection gets for one event."""
+    """Everything a projection gets for one event.
+
+    Inside the runner ``tx`` is a :class:`BufferedTx`: ``replace`` and ``append`` are held
+    back and sent per table at the end of the batch (or before any statement a projection runs
+    on ``tx`` itself). With a plain :class:`Tx` they are written at once.
+    """
 
     tx: Tx
     tenant: str
@@ -117,22 +238,31 @@ class Apply:
         current = self.versions.current(self.tx, table, entity)
         gone = [h for h in current if h not in new]
         added = [(h, r) for h, r in new.items() if h not in current]
-        if gone:
-            self.tx.executemany(
-                f"UPDATE {table.name} SET rec_to = %s "
-                "WHERE entity_id = %s AND row_hash = %s AND rec_to IS NULL",
-                [(self.position, entity, h) for h in gone],
-            )
-        if added:
-            names = [*table.column_names, "entity_id", "row_hash", "rec_from"]
-            marks = ", ".join(["%s"] * len(names))
-            self.tx.executemany(
-                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
-                [
-                    [*(r.get(n) for n in table.column_names), entity, h, self.position]
-                    for h, r in added
-                ],
-            )
+        if not gone and not added:
+            return 0
+        tx = self.tx
+        if isinstance(tx, BufferedTx):
+            for h in gone:
+                tx.close_row(table, entity, h, self.position)
+            for h, r in added:
+                tx.open_row(table, entity, h, r, self.position)
+        else:
+            if gone:
+                tx.executemany(
+                    f"UPDATE {table.name} SET rec_to = %s "
+                    "WHERE entity_id = %s AND row_hash = %s AND rec_to IS NULL",
+                    [(self.position, entity, h) for h in gone],
+                )
+            if added:
+                names = [*table.column_names, "entity_id", "row_hash", "rec_from"]
+                marks = ", ".join(["%s"] * len(names))
+                tx.executemany(
+                    f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
+                    [
+                        [*(r.get(n) for n in table.column_names), entity, h, self.position]
+                        for h, r in added
+                    ],
+                )
         current.difference_update(gone)
         current.update(h for h, _ in added)
         return len(gone) + len(added)
@@ -140,6 +270,9 @@ class Apply:
     def append(self, table: Table, rows: Sequence[Row]) -> None:
         """Insert ``rows`` into the unversioned (append-only) ``table``."""
         if not rows:
+            return
+        if isinstance(self.tx, BufferedTx):
+            self.tx.append_rows(table, rows)
             return
         names = table.column_names
         marks = ", ".join(["%s"] * len(names))

@@ -24,7 +24,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEvent
 
-from projections.framework import Apply, Projection, VersionedRows
+from projections.framework import Apply, BufferedTx, Projection, VersionedRows
 from projections.sql import Column, ReadModelDB, Table, Tx
 
 TRACKING = Table(
@@ -261,6 +261,10 @@ class TenantProjector:
                     self._reset(tx, projection)
                     for table in projection.tables:
                         self._versions.mark_empty(table.name)
+                # Every chosen projection is at 0 now, and the (empty) caches are valid there:
+                # without this the first batch would drop them, and with them the knowledge
+                # that the tables are empty (one SELECT per entity).
+                self._cache_position = 0
                 while True:
                     batch = self._batch(tx, chosen, locked=True)
                     if batch is None:
@@ -302,6 +306,7 @@ class TenantProjector:
             self._cache_position = start
             return None
         mapper = self.app.mapper
+        writes = BufferedTx.over(tx)
         last = start
         for notification in notifications:
             event: DomainEvent = mapper.to_domain_event(notification)
@@ -313,7 +318,7 @@ class TenantProjector:
                     continue
                 if change is None:
                     change = Apply(
-                        tx=tx,
+                        tx=writes,
                         tenant=self.tenant,
                         position=position,
                         recorded_at=event.timestamp,
@@ -324,6 +329,7 @@ class TenantProjector:
                     )
                 projection.apply(change)
             last = position
+        writes.flush()
         now = datetime.now(UTC)
         tx.executemany(
             "UPDATE projection_tracking SET position = %s, updated_at = %s WHERE projection = %s",

@@ -1,0 +1,283 @@
+"""Rebuild benchmark: many tenants, many events, every projection, on PostgreSQL.
+
+Run with ``bash bench/run`` (starts a private PostgreSQL cluster) or
+``KETNAP_BENCH_POSTGRES_URL=postgresql://… python -m bench.rebuild``. See bench/README.md.
+
+How the history is made (the command handlers save ~700 aggregates/s, far too slow for 1M):
+
+1. A *template* tenant (slug ``benchtpl``) is seeded once with the demo (``seed_demo``, all
+   event types, through the command handlers and the domain rules) in a throw-away SQLite
+   store, with enough cases to reach ``--events``; its first ``--events`` stored events are
+   kept (a prefix of a history is a valid history: each aggregate keeps a prefix of its own
+   versions). While it is seeded, every id the handlers derive (``domain.ids``:
+   ``uuid5(tenant namespace, natural key)``) is recorded with its natural key.
+2. Each benchmark tenant ``bench_NNN`` is created through the registry (schema, tables,
+   trigger), and the template's stored rows are copied into ``t_bench_NNN.ketnap_events`` with
+   one ``COPY``, after rewriting, in the ids and the stored state, every template id to the id
+   the same natural key has in the new tenant and the ``tenant`` attribute to the new slug.
+   So each tenant's events are exactly what the handlers would have stored for it (only the
+   recording timestamps are the template's); the first and last tenants' aggregates are all
+   loaded through ``TenantApplication.get`` (which refuses another tenant's aggregate) and
+   their ids checked against ``domain.ids``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from domain import ids
+from service.commands import Handlers
+from service.demo import seed_demo
+from service.read_models import ReadModels
+from service.settings import Settings
+from service.store import Store
+from service.store.registry import tenant_schema
+
+TEMPLATE = "benchtpl"
+TODAY = date(2026, 11, 21)
+EVENTS_PER_CASE = 10.8  # demo average, used to size the template (checked afterwards)
+_TOKEN = re.compile(
+    rb'"benchtpl"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}'
+)
+_ID_FUNCTIONS = ("unit_id", "candidate_id", "quota_plan_id", "tenant_policy_id")
+
+StoredRow = tuple[UUID, int, str, bytes]
+
+
+def say(message: str) -> None:
+    """Progress, on stderr, flushed."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- the template history ---------------------------------------------------------------------
+class Template:
+    """The template tenant's stored events, split for fast per-tenant rewriting."""
+
+    def __init__(self, rows: list[StoredRow], keys: dict[UUID, tuple[str, tuple[Any, ...]]]):
+        self.keys = keys  # template id -> (domain.ids function, natural key arguments)
+        self.rows = rows
+        # Each state split into literal pieces and tokens (ids, the slug), once.
+        self.pieces = [_TOKEN.split(state) for *_, state in rows]
+        self.tokens = [_TOKEN.findall(state) for *_, state in rows]
+
+    def ids_for(self, tenant: str) -> dict[UUID, UUID]:
+        """Template id -> the id of the same natural key in ``tenant``."""
+        return {old: getattr(ids, fn)(tenant, *args) for old, (fn, args) in self.keys.items()}
+
+    def rows_for(self, tenant: str) -> Iterator[StoredRow]:
+        """The template's rows, rewritten for ``tenant``."""
+        mapping = self.ids_for(tenant)
+        replace: dict[bytes, bytes] = {b'"benchtpl"': json.dumps(tenant).encode()}
+        for old, new in mapping.items():
+            replace[old.hex.encode()] = new.hex.encode()
+            replace[str(old).encode()] = str(new).encode()
+        for (originator, version, topic, _), pieces, tokens in zip(
+            self.rows, self.pieces, self.tokens, strict=True
+        ):
+            parts = [pieces[0]]
+            for token, piece in zip(tokens, pieces[1:], strict=True):
+                parts.append(replace.get(token, token))
+                parts.append(piece)
+            yield mapping.get(originator, originator), version, topic, b"".join(parts)
+
+
+@contextmanager
+def _recording_ids() -> Iterator[dict[UUID, tuple[str, tuple[Any, ...]]]]:
+    """Record every id ``domain.ids`` derives for the template tenant, with its natural key."""
+    keys: dict[UUID, tuple[str, tuple[Any, ...]]] = {}
+    originals: dict[str, Callable[..., UUID]] = {n: getattr(ids, n) for n in _ID_FUNCTIONS}
+
+    def recorder(name: str) -> Callable[..., UUID]:
+        original = originals[name]
+
+        def derive(tenant: str, *args: Any) -> UUID:
+            result = original(tenant, *args)
+            if tenant == TEMPLATE:
+                keys[result] = (name, args)
+            return result
+
+        return derive
+
+    for name in _ID_FUNCTIONS:
+        setattr(ids, name, recorder(name))
+    try:
+        yield keys
+    finally:
+        for name, original in originals.items():
+            setattr(ids, name, original)
+
+
+def build_template(events: int, workdir: Path) -> Template:
+    """Seed the demo into a throw-away SQLite store until it has ``events`` events."""
+    cases = max(20, math.ceil(events / EVENTS_PER_CASE))
+    while True:
+        data = Path(tempfile.mkdtemp(dir=workdir, prefix="template-"))
+        say(f"template: seeding the demo with {cases} cases in SQLite ({data})")
+        started = time.perf_counter()
+        with _recording_ids() as keys, Store.from_settings(Settings(data_dir=data)) as store:
+            handlers = Handlers(store, today=lambda: TODAY)
+            seed_demo(handlers, tenant=TEMPLATE, candidates=cases, progress=say)
+        with sqlite3.connect(data / "tenants" / f"{TEMPLATE}.sqlite") as conn:
+            stored = conn.execute(
+                "SELECT originator_id, originator_version, topic, state FROM stored_events "
+                "ORDER BY rowid LIMIT ?",
+                (events,),
+            ).fetchall()
+        say(f"template: {len(stored)} events in {time.perf_counter() - started:.1f} s")
+        if len(stored) >= events:
+            rows = [(UUID(o), int(v), str(t), bytes(s)) for o, v, t, s in stored]
+            unknown = {r[0] for r in rows} - set(keys)
+            if unknown:
+                msg = f"{len(unknown)} aggregate ids not derived through domain.ids"
+                raise RuntimeError(msg)
+            return Template(rows, dict(keys))
+        cases = math.ceil(cases * events / max(1, len(stored)) * 1.05)
+
+
+# --- the benchmark tenants ---------------------------------------------------------------------
+def create_tenants(store: Store, template: Template, slugs: list[str]) -> None:
+    """Create each tenant and COPY the template's rows, rewritten, into its events table."""
+    datastore: Any = store._backend.datastore  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    total = 0
+    for number, slug in enumerate(slugs, 1):
+        store.registry.create(slug, f"Bench tenant {slug}", "other")
+        table = sql.Identifier(tenant_schema(slug), "ketnap_events")
+        statement = sql.SQL(
+            "COPY {} (originator_id, originator_version, topic, state) FROM STDIN"
+        ).format(table)
+        with (
+            datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as cur,
+            cur.copy(statement) as copy,
+        ):
+            for row in template.rows_for(slug):
+                copy.write_row(row)
+        total += len(template.rows)
+        elapsed = time.perf_counter() - started
+        if number % 10 == 0 or number == len(slugs):
+            say(
+                f"tenants: {number}/{len(slugs)} created, {total:,} events copied "
+                f"({total / elapsed:,.0f} events/s)"
+            )
+
+
+def check_tenant(store: Store, template: Template, slug: str) -> None:
+    """Load every aggregate of ``slug`` through its application (refuses other tenants' ids)."""
+    app = store.app(slug, write=False)
+    mapping = template.ids_for(slug)
+    for old, (fn, args) in template.keys.items():
+        assert mapping[old] == getattr(ids, fn)(slug, *args)
+    for originator in {r[0] for r in template.rows}:
+        aggregate = app.get(mapping[originator])
+        assert getattr(aggregate, "tenant", None) == slug
+
+
+# --- measuring ---------------------------------------------------------------------------------
+def raw_read(store: Store, slugs: list[str], page: int) -> tuple[int, float]:
+    """Read every tenant's stored event rows with psycopg, JSON-decoding each state."""
+    datastore: Any = store._backend.datastore  # type: ignore[attr-defined]
+    rows = 0
+    started = time.perf_counter()
+    with datastore.get_connection() as conn:
+        for slug in slugs:
+            query = sql.SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            ).format(sql.Identifier(tenant_schema(slug), "ketnap_events"))
+            last = 0
+            with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+                while True:
+                    batch = cur.execute(query, (last, page)).fetchall()
+                    if not batch:
+                        break
+                    for row in batch:
+                        json.loads(row[4])
+                    rows += len(batch)
+                    last = batch[-1][0]
+            conn.rollback()
+    return rows, time.perf_counter() - started
+
+
+def rebuild_all(store: Store, slugs: list[str], batch_size: int) -> tuple[int, float]:
+    """Rebuild every projection of every tenant; returns events and seconds (wall)."""
+    read_models = ReadModels(store, batch_size=batch_size, inline=False)
+    for slug in slugs:  # tables created before timing
+        read_models.projector(slug)
+    events = 0
+    started = time.perf_counter()
+    for number, slug in enumerate(slugs, 1):
+        report = read_models.rebuild(slug)
+        events += report.events
+        if number % 10 == 0 or number == len(slugs):
+            elapsed = time.perf_counter() - started
+            say(
+                f"rebuild: {number}/{len(slugs)} tenants, {events:,} events ({events / elapsed:,.0f}/s)"
+            )
+    return events, time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--tenants", type=int, default=100)
+    parser.add_argument("--events", type=int, default=10_000, help="events per tenant")
+    parser.add_argument("--batch-size", type=int, default=500, help="projection batch size")
+    parser.add_argument("--read-page", type=int, default=500, help="rows per raw-read query")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("KETNAP_BENCH_POSTGRES_URL", ""),
+        help="a database to fill (default: $KETNAP_BENCH_POSTGRES_URL); must be empty",
+    )
+    args = parser.parse_args(argv)
+    if not args.postgres_url:
+        parser.error("set KETNAP_BENCH_POSTGRES_URL or --postgres-url (or use: bash bench/run)")
+    slugs = [f"bench_{n:03d}" for n in range(args.tenants)]
+    with tempfile.TemporaryDirectory(prefix="ketnap-bench-") as workdir:
+        template = build_template(args.events, Path(workdir))
+        settings = Settings(
+            data_dir=Path(workdir) / "unused", database_url=args.postgres_url, pg_pool_size=2
+        )
+        with Store.from_settings(settings) as store:
+            create_tenants(store, template, slugs)
+            for slug in {slugs[0], slugs[-1]}:
+                check_tenant(store, template, slug)
+            say("checked: every aggregate of the first and last tenant loads in its tenant")
+            raw_read(store, slugs[:1], args.read_page)  # warm-up (connection, plans)
+            read_rows, read_seconds = raw_read(store, slugs, args.read_page)
+            say(f"raw read: {read_rows:,} rows in {read_seconds:.1f} s")
+            events, seconds = rebuild_all(store, slugs, args.batch_size)
+            read_rows2, read_seconds2 = raw_read(store, slugs, args.read_page)
+    read_rate = max(read_rows / read_seconds, read_rows2 / read_seconds2)
+    rate = events / seconds
+    print(f"tenants              {args.tenants}")
+    print(f"events               {events:,}")
+    print(f"rebuild seconds      {seconds:.1f}")
+    print(f"rebuild events/s     {rate:,.0f}")
+    print(
+        f"raw read rows/s      {read_rate:,.0f}  (rows {read_rows:,}; "
+        f"{read_rows / read_seconds:,.0f} before, {read_rows2 / read_seconds2:,.0f} after)"
+    )
+    print(f"rebuild / raw read   {rate / read_rate:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
