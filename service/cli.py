@@ -1,14 +1,20 @@
-"""The ``ketnap`` command line: tenants, the demo tenant, a look at a tenant's history, serve.
+"""The ``ketnap`` command line: tenants, the demo tenant, a look at a tenant's history, serve,
+the projection worker and the read models (``projections status`` / ``projections rebuild``).
 
 Settings come from the environment (see ``service.settings``): the embedded SQLite store in
 ``./ketnap-data`` by default, PostgreSQL when ``KETNAP_DATABASE_URL`` is set. Refusals are
 printed in Vietnamese and English and exit with status 2.
+
+``ketnap worker`` follows every tenant (PostgreSQL; see ``service.worker``). In SQLite mode
+projections run inline after each command, so it only catches every tenant up once, says so,
+and exits 0.
 """
 
 from __future__ import annotations
 
 import getpass
 import json
+import logging
 import sys
 import time
 from collections import Counter
@@ -23,8 +29,11 @@ import click
 import domain
 from domain.errors import DomainError
 from domain.values import Actor, Role
+from projections import all_projections
+from projections.runner import BatchReport, RunReport
 from service.commands import Handlers
 from service.demo import DEMO_SLUG, seed_demo
+from service.read_models import ReadModels
 from service.settings import get_settings
 from service.store import Store, TenantApplication, TenantKind
 
@@ -174,6 +183,36 @@ def _print_summary(app: TenantApplication) -> None:
         click.echo(f"Đủ {len(every_type)} loại sự kiện / all event types present")
 
 
+def _unknown_projection(names: set[str]) -> DomainError:
+    known = ", ".join(p.name for p in all_projections())
+    wanted = ", ".join(sorted(names))
+    return DomainError(
+        "PROJECTION_NOT_FOUND",
+        f"Không có bảng đọc (projection) {wanted}; các projection hiện có: {known}.",
+        f"There is no projection {wanted}; the projections are: {known}.",
+        field="projection",
+    )
+
+
+def _project(store: Store, read_models: ReadModels, tenant: str) -> None:
+    """Bring ``tenant``'s read models up to date (once) and print a few figures."""
+    report = read_models.catch_up(tenant)
+    if report.events:
+        click.echo(
+            f"Bảng đọc / read models: {report.events} sự kiện / events in {report.seconds:.2f} s"
+            f" = {report.events_per_second:,.0f} events/s"
+        )
+    counts = []
+    with read_models.read(tenant) as tx:
+        for projection in all_projections():
+            for table in projection.tables:
+                where = " WHERE rec_to IS NULL" if table.versioned else ""
+                row = tx.fetchone(f"SELECT count(*) FROM {table.name}{where}")
+                counts.append(f"{table.name} {row[0] if row else 0}")
+    position = read_models.reached(tenant)
+    click.echo(f"Bảng đọc / read models at position {position}: {', '.join(counts)}")
+
+
 @main.command()
 @click.option("--tenant", default=DEMO_SLUG, show_default=True, help="Slug of the demo tenant.")
 @click.option(
@@ -193,8 +232,9 @@ def demo(tenant: str, candidates: int, seed: int) -> None:
             _print_summary(store.app(tenant, write=False))
             return
         started = time.perf_counter()
+        read_models = ReadModels(store)
         report = seed_demo(
-            Handlers(store),
+            Handlers(store, after_save=read_models.after_save),
             tenant=tenant,
             candidates=candidates,
             seed=seed,
@@ -208,6 +248,7 @@ def demo(tenant: str, candidates: int, seed: int) -> None:
         for refusal in report.refused:
             click.echo(f"  bị từ chối / refused: {refusal}")
         _print_summary(store.app(tenant, write=False))
+        _project(store, read_models, tenant)
 
 
 @main.command()
@@ -250,19 +291,168 @@ def events(tenant: str, last: int) -> None:
 def serve(host: str, port: int, with_demo: bool) -> None:
     """Serve the GraphQL API (arrives with the GraphQL issue; for now: store check and demo)."""
     with _store() as store:
+        read_models = ReadModels(store)
         if with_demo and not _has_tenant(store, DEMO_SLUG):
-            seed_demo(Handlers(store), progress=lambda message: click.echo(f"… {message}"))
+            seed_demo(
+                Handlers(store, after_save=read_models.after_save),
+                progress=lambda message: click.echo(f"… {message}"),
+            )
         click.echo(
             f"Kho dữ liệu / store: {store.backend}; đơn vị sử dụng / tenants: "
             + ", ".join(t.slug for t in store.registry.list())
         )
         if with_demo:
             _print_summary(store.app(DEMO_SLUG, write=False))
+            _project(store, read_models, DEMO_SLUG)
     click.echo(
         f"GraphQL chưa có trong phiên bản này (sẽ phục vụ tại http://{host}:{port}/graphql).\n"
         "The GraphQL API is not in this version yet; it arrives with the GraphQL issue. "
         "Meanwhile: `ketnap events --tenant demo`."
     )
+
+
+@main.command()
+@click.option(
+    "--poll-interval",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.05, 3600),
+    envvar="KETNAP_WORKER_POLL_INTERVAL",
+    help="Seconds between safety polls (in case a notification was missed).",
+)
+@click.option(
+    "--takeover-interval",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.05, 3600),
+    envvar="KETNAP_WORKER_TAKEOVER_INTERVAL",
+    help="Seconds between rounds of taking over tenants whose worker died, and rebalancing.",
+)
+@click.option(
+    "--name",
+    default="ketnap-worker",
+    show_default=True,
+    envvar="KETNAP_WORKER_NAME",
+    help="application_name of the worker's connection (pg_stat_activity).",
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+@_refusals
+def worker(poll_interval: float, takeover_interval: float, name: str, log_level: str) -> None:
+    """Keep every tenant's read models up to date (PostgreSQL; stop with SIGTERM or Ctrl-C)."""
+    from service.worker import WorkerOptions, run_worker
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    with _store() as store:
+        if store.backend != "postgres":
+            click.echo(
+                "Chế độ SQLite: bảng đọc được cập nhật ngay sau mỗi lệnh, không cần tiến trình "
+                "worker; đã cập nhật bù tất cả đơn vị một lần.\n"
+                "SQLite mode: projections run inline after each command, no worker process is "
+                "needed; every tenant was caught up once."
+            )
+            read_models = ReadModels(store)
+            for tenant in store.registry.list():
+                _echo_report(read_models.catch_up(tenant.slug))
+            return
+        options = WorkerOptions(
+            name=name, poll_interval=poll_interval, takeover_interval=takeover_interval
+        )
+        run_worker(store, options)
+
+
+@main.group()
+def projections() -> None:
+    """Read models (bảng đọc): where they stand, rebuilding them from history."""
+
+
+def _tenants(store: Store, tenant: str | None) -> list[str]:
+    if tenant is not None:
+        return [store.registry.get(tenant).slug]  # bilingual TENANT_NOT_FOUND
+    return [t.slug for t in store.registry.list()]
+
+
+def _echo_report(report: RunReport) -> None:
+    click.echo(
+        f"{report.tenant}: {report.events} events in {report.seconds:.2f} s"
+        f" = {report.events_per_second:,.0f} events/s"
+    )
+
+
+@projections.command("status")
+@click.option("--tenant", default=None, help="Only this tenant (default: all).")
+@_refusals
+def projections_status(tenant: str | None) -> None:
+    """Each projection of each tenant: version, position, head, lag, last update."""
+    with _store() as store:
+        read_models = ReadModels(store)
+        rows = [s for slug in _tenants(store, tenant) for s in read_models.status(slug)]
+    header = ("tenant", "projection", "version", "position", "head", "lag", "updated at")
+    table = [header] + [
+        (
+            s.tenant,
+            s.projection,
+            str(s.version),
+            str(s.position),
+            str(s.head),
+            str(s.lag),
+            s.updated_at.strftime("%Y-%m-%d %H:%M:%S") if s.updated_at else "-",
+        )
+        for s in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    numeric = {2, 3, 4, 5}
+    for row in table:
+        cells = [
+            cell.rjust(w) if i in numeric else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        click.echo("  ".join(cells).rstrip())
+    if not rows:
+        click.echo("Chưa có đơn vị sử dụng nào / no tenants yet")
+
+
+@projections.command("rebuild")
+@click.option("--tenant", default=None, help="Only this tenant (default: all).")
+@click.option(
+    "--projection",
+    "names",
+    multiple=True,
+    help="Only this projection (repeatable; default: all).",
+)
+@_refusals
+def projections_rebuild(tenant: str | None, names: tuple[str, ...]) -> None:
+    """Drop read models and replay the whole history into them (one transaction per tenant)."""
+    unknown = set(names) - {p.name for p in all_projections()}
+    if unknown:
+        raise _unknown_projection(unknown)
+    with _store() as store:
+        read_models = ReadModels(store)
+        total_events = 0
+        total_seconds = 0.0
+        for slug in _tenants(store, tenant):
+            head = read_models.projector(slug).head()
+            with click.progressbar(
+                length=max(head, 1), label=f"{slug} ({head} events)", file=sys.stderr
+            ) as bar:
+
+                def advance(batch: BatchReport, bar: Any = bar) -> None:
+                    bar.update(batch.events)
+
+                report = read_models.rebuild(slug, names or None, progress=advance)
+            _echo_report(report)
+            total_events += report.events
+            total_seconds += report.seconds
+        rate = total_events / total_seconds if total_seconds > 0 else 0.0
+        click.echo(
+            f"Tổng / total: {total_events} events in {total_seconds:.2f} s = {rate:,.0f} events/s"
+        )
 
 
 if __name__ == "__main__":

@@ -3,16 +3,24 @@
 ``ReadModels`` keeps one :class:`~projections.runner.TenantProjector` per tenant in this
 process. In embedded (SQLite) mode the command handlers call :meth:`ReadModels.after_save`, so
 projections run inline right after each command; with PostgreSQL the ``ketnap worker``
-process runs them, and a reader that must see its own write calls :meth:`wait_for`.
+process runs them (see :mod:`service.worker`), and a reader that must see its own write calls
+:meth:`wait_for`, which only reads the tracking positions (no DDL, no projection work).
+
+At most ``settings.app_cache_size`` projectors are kept (least recently used dropped first):
+a projector caches aggregates, so a process following many tenants stays bounded.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+
+import psycopg
 
 from domain.errors import DomainError
 from projections import all_projections
@@ -56,7 +64,9 @@ class ReadModels:
         self._make_projections = projections
         self.batch_size = batch_size or store.settings.projection_batch_size
         self.inline = store.backend == "sqlite" if inline is None else inline
-        self._projectors: dict[str, TenantProjector] = {}
+        self.max_projectors = store.settings.app_cache_size
+        self._projectors: OrderedDict[str, TenantProjector] = OrderedDict()
+        self._names: tuple[str, ...] | None = None
         self._lock = threading.Lock()
 
     def projector(self, tenant: str) -> TenantProjector:
@@ -72,7 +82,18 @@ class ReadModels:
                 )
                 projector.ensure_tables()
                 self._projectors[tenant] = projector
+                while len(self._projectors) > self.max_projectors:
+                    self._projectors.popitem(last=False)
+            else:
+                self._projectors.move_to_end(tenant)
             return projector
+
+    @property
+    def projection_names(self) -> tuple[str, ...]:
+        """Names of the projections this process runs, in application order."""
+        if self._names is None:
+            self._names = tuple(p.name for p in self._make_projections())
+        return self._names
 
     def forget(self, tenant: str) -> None:
         """Drop the projector of ``tenant`` (e.g. when this process no longer owns it)."""
@@ -115,20 +136,42 @@ class ReadModels:
         if position is None:
             return 0
         limit = self.store.settings.read_your_writes_timeout if timeout is None else timeout
-        projector = self.projector(tenant)
         deadline = time.monotonic() + limit
         pause = 0.005
         while True:
-            reached = projector.position()
+            reached = self.reached(tenant)
             if reached >= position:
                 return reached
             if self.inline:
-                projector.catch_up()
-                continue
+                self.catch_up(tenant)
+                if self.reached(tenant) >= position:
+                    continue
+                # Inline catch-up cannot pass a position that does not exist (yet).
             if time.monotonic() >= deadline:
                 raise ProjectionLagging(tenant, position, reached, limit)
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause = min(pause * 2, 0.1)
+
+    def reached(self, tenant: str) -> int:
+        """The position every projection of ``tenant`` has passed (one read of the tracking).
+
+        0 when a projection has no tracking row yet, or the tracking table does not exist
+        (a tenant created before its read-model tables were created with it).
+        """
+        names = self.projection_names
+        marks = ", ".join(["%s"] * len(names))
+        try:
+            with self.read(tenant) as tx:
+                rows = tx.fetchall(
+                    f"SELECT projection, position FROM projection_tracking "
+                    f"WHERE projection IN ({marks})",
+                    names,
+                )
+        except (psycopg.errors.UndefinedTable, sqlite3.OperationalError):
+            return 0
+        if len(rows) < len(names):
+            return 0
+        return min(int(position) for _, position in rows)
 
     @contextmanager
     def read(self, tenant: str) -> Iterator[Tx]:

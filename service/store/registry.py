@@ -2,7 +2,18 @@
 
 SQLite: a table in ``<data_dir>/registry.sqlite``. PostgreSQL: ``platform.tenants``.
 Creating a tenant also creates its storage (SQLite file or ``t_<slug>`` schema with its tables),
-all or nothing.
+all or nothing; then the :meth:`TenantRegistry.on_create` listeners run (the store creates the
+read-model tables there, so normal operation runs no DDL).
+
+PostgreSQL notifications (one channel each, whatever the number of tenants, so one ``LISTEN``
+connection follows them all):
+
+- :data:`EVENTS_CHANNEL` (``ketnap_tenant_events``), payload the tenant slug: sent by a
+  statement-level ``AFTER INSERT`` trigger on ``t_<slug>.ketnap_events`` (created with the
+  tenant; :func:`ensure_notify_trigger` adds it to tenants created before). The library's own
+  ``NOTIFY`` names only the table, the same for every tenant.
+- :data:`TENANTS_CHANNEL` (``ketnap_tenants``), payload the slug: a tenant was created, disabled
+  or enabled (sent in the same transaction, so listeners hear it once it is committed).
 """
 
 from __future__ import annotations
@@ -26,6 +37,15 @@ from psycopg.rows import DictRow
 
 from domain.errors import InvalidInput, NotFound
 from service.store.postgres import SharedPostgresDatastore
+
+#: Channel of "tenant <payload> recorded events" notifications.
+EVENTS_CHANNEL = "ketnap_tenant_events"
+#: Channel of "tenant <payload> was created, disabled or enabled" notifications.
+TENANTS_CHANNEL = "ketnap_tenants"
+#: Name of the trigger (and of its function, in the tenant's schema) sending EVENTS_CHANNEL.
+NOTIFY_TRIGGER = "ketnap_notify_events"
+#: The tenant's events table (``TenantApplication.name`` + ``_events``).
+EVENTS_TABLE = "ketnap_events"
 
 SLUG_PATTERN = re.compile(r"[a-z0-9_]{2,40}")
 MAX_NAME_LENGTH = 200
@@ -118,15 +138,71 @@ def _unknown_tenant(slug: str) -> NotFound:
     )
 
 
+def notify_function_body(slug: str) -> str:
+    """The body of the trigger function that notifies :data:`EVENTS_CHANNEL` for ``slug``."""
+    validate_slug(slug)  # the slug is a literal in the body: [a-z0-9_] only
+    return f"BEGIN PERFORM pg_notify('{EVENTS_CHANNEL}', '{slug}'); RETURN NULL; END;"
+
+
+def notify_trigger_statements(slug: str) -> list[sql.Composed]:
+    """DDL of the tenant's ``AFTER INSERT`` notify trigger (idempotent: ``CREATE OR REPLACE``).
+
+    The function lives in the tenant's own schema (the schema stays self-contained, e.g. for
+    export or schema-based sharding) and names the tenant in the payload.
+    """
+    schema = tenant_schema(slug)
+    function = sql.Identifier(schema, NOTIFY_TRIGGER)
+    return [
+        sql.SQL("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}").format(
+            function, sql.Literal(notify_function_body(slug))
+        ),
+        sql.SQL(
+            "CREATE OR REPLACE TRIGGER {} AFTER INSERT ON {} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION {}()"
+        ).format(sql.Identifier(NOTIFY_TRIGGER), sql.Identifier(schema, EVENTS_TABLE), function),
+    ]
+
+
+def ensure_notify_trigger(curs: Any, slug: str) -> bool:
+    """Create or update ``slug``'s notify trigger unless it is already as it should be.
+
+    ``curs`` is a cursor in an open transaction. Returns whether DDL was run. Serialised with
+    the other platform DDL (transaction advisory lock), so concurrent workers do not collide.
+    """
+    schema = tenant_schema(slug)
+    check = sql.SQL(
+        "SELECT p.prosrc FROM pg_trigger t"
+        " JOIN pg_proc p ON p.oid = t.tgfoid"
+        " WHERE t.tgrelid = to_regclass(%s) AND t.tgname = %s"
+    )
+    curs.execute(check, (f"{schema}.{EVENTS_TABLE}", NOTIFY_TRIGGER))
+    row = curs.fetchone()
+    if row is not None and _first(row) == notify_function_body(slug):
+        return False
+    curs.execute("SELECT pg_advisory_xact_lock(hashtext('ketnap.platform'))")
+    for statement in notify_trigger_statements(slug):
+        curs.execute(statement)
+    return True
+
+
+def _first(row: Any) -> Any:
+    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+
+
 class TenantRegistry(ABC):
     """Create, list, read and disable tenants. Thread-safe."""
 
     def __init__(self) -> None:
         self._listeners: list[Callable[[Tenant], None]] = []
+        self._create_listeners: list[Callable[[Tenant], None]] = []
 
     def on_change(self, listener: Callable[[Tenant], None]) -> None:
         """Call ``listener`` with the new state of a tenant after it is disabled or enabled."""
         self._listeners.append(listener)
+
+    def on_create(self, listener: Callable[[Tenant], None]) -> None:
+        """Call ``listener`` with a new tenant right after its storage is created."""
+        self._create_listeners.append(listener)
 
     def create(self, slug: str, name: str, kind: TenantKind | str) -> Tenant:
         """Register a tenant and create its storage, all or nothing.
@@ -142,6 +218,8 @@ class TenantRegistry(ABC):
             created_at=datetime.now(UTC),
         )
         self._create(tenant)
+        for listener in self._create_listeners:
+            listener(tenant)
         return tenant
 
     def get(self, slug: str) -> Tenant:
@@ -364,6 +442,9 @@ class PostgresTenantRegistry(TenantRegistry):
                 curs.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(tenant.schema)))
                 for statement in types_first:
                     curs.execute(statement, prepare=False)
+                for statement in notify_trigger_statements(tenant.slug):
+                    curs.execute(statement, prepare=False)
+                _notify_tenants(curs, tenant.slug)
         except IntegrityError:
             if self._get(tenant.slug) is not None:
                 raise _slug_taken(tenant.slug) from None
@@ -396,4 +477,12 @@ class PostgresTenantRegistry(TenantRegistry):
                 sql.SQL("UPDATE {} SET disabled = %s WHERE slug = %s").format(self._table),
                 (disabled, slug),
             )
-            return curs.rowcount > 0
+            changed = curs.rowcount > 0
+            if changed:
+                _notify_tenants(curs, slug)
+            return changed
+
+
+def _notify_tenants(curs: Any, slug: str) -> None:
+    """Tell listeners of :data:`TENANTS_CHANNEL` (at commit) that tenant ``slug`` changed."""
+    curs.execute("SELECT pg_notify(%s, %s)", (TENANTS_CHANNEL, slug))

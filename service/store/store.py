@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -17,6 +18,8 @@ from eventsourcing.utils import Environment
 from psycopg import sql
 
 from domain.errors import DomainError
+from projections import all_projections
+from projections.runner import TenantProjector
 from projections.sql import PostgresReadModels, ReadModelDB, SQLiteReadModels
 from service.errors import TenantDisabled
 from service.settings import Settings, get_settings
@@ -30,6 +33,8 @@ from service.store.registry import (
     tenant_schema,
     validate_slug,
 )
+
+log = logging.getLogger(__name__)
 
 
 class _Backend(ABC):
@@ -151,6 +156,7 @@ class Store:
         self._lock = threading.RLock()
         self._closed = False
         self.registry.on_change(self._tenant_changed)
+        self.registry.on_create(self._tenant_created)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Store:
@@ -212,6 +218,23 @@ class Store:
         """Slugs of the applications currently open, least recently used first."""
         with self._lock:
             return list(self._apps)
+
+    def _tenant_created(self, tenant: Tenant) -> None:
+        """Create the new tenant's read-model tables now, so normal operation runs no DDL.
+
+        A failure is logged, not raised: the tenant exists, and whoever first runs its
+        projections (worker, inline mode, rebuild) creates the missing tables then.
+        """
+        # Own handles, closed at once: creating many tenants holds no file or cache slot.
+        app = self._backend.open_app(tenant.slug, writable=False)
+        db = self._backend.read_models(tenant.slug)
+        try:
+            TenantProjector(app, db, all_projections()).ensure_tables()
+        except Exception:
+            log.exception("could not create the read-model tables of tenant %s", tenant.slug)
+        finally:
+            db.close()
+            app.close()
 
     def _tenant_changed(self, tenant: Tenant) -> None:
         with self._lock:

@@ -1,0 +1,126 @@
+"""``ketnap projections status|rebuild`` and ``ketnap worker`` in SQLite mode (CliRunner)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from click.testing import CliRunner, Result
+
+from projections import all_projections
+from service.cli import main
+from service.commands import Handlers, Principal
+from service.demo import ORGANIZER
+from service.read_models import ReadModels
+from service.settings import get_settings
+from service.store import Store
+
+
+@pytest.fixture
+def cli(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """A CLI runner whose settings name the same data as ``store``."""
+    for name in ("KETNAP_DATABASE_URL", "KETNAP_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    if store.backend == "postgres":
+        monkeypatch.setenv("KETNAP_DATABASE_URL", store.settings.database_url)
+    else:
+        monkeypatch.setenv("KETNAP_DATA_DIR", str(store.settings.data_dir))
+    get_settings.cache_clear()
+    try:
+        yield CliRunner()
+    finally:
+        get_settings.cache_clear()
+
+
+def _run(cli: CliRunner, *args: str) -> Result:
+    return cli.invoke(main, list(args), catch_exceptions=False)
+
+
+def _tenant(handlers: Handlers, slug: str, commands: int) -> None:
+    """A tenant with 1 + ``commands`` events (its default policy, then policy changes)."""
+    handlers.create_tenant(ORGANIZER, slug, slug.title(), "other")
+    for days in range(commands):
+        handlers.set_stalled_threshold(Principal(slug, ORGANIZER), 30 + days)
+
+
+def test_status_shows_every_projection_of_every_tenant(store: Store, cli: CliRunner) -> None:
+    handlers = Handlers(store, today=lambda: date(2026, 11, 21))
+    _tenant(handlers, "one", 12)
+    _tenant(handlers, "two", 0)
+    head = ReadModels(store).projector("one").head()
+    ReadModels(store, inline=True).catch_up("two")
+
+    result = _run(cli, "projections", "status")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].split() == [
+        "tenant", "projection", "version", "position", "head", "lag", "updated", "at"
+    ]  # fmt: skip
+    names = [p.name for p in all_projections()]
+    rows = [line.split() for line in lines[1:]]
+    assert [(r[0], r[1]) for r in rows] == [(t, n) for t in ("one", "two") for n in names]
+    for row in rows:
+        if row[0] == "two":
+            assert row[3:6] == ["1", "1", "0"]  # caught up: position = head, lag 0
+        else:
+            assert row[3:6] == ["0", str(head), str(head)]  # recorded, not projected yet
+
+    only = _run(cli, "projections", "status", "--tenant", "two")
+    assert only.exit_code == 0
+    assert len(only.output.strip().splitlines()) == 1 + len(names)
+
+
+def test_rebuild_reports_each_tenant_and_the_total(store: Store, cli: CliRunner) -> None:
+    handlers = Handlers(store, today=lambda: date(2026, 11, 21))
+    _tenant(handlers, "one", 12)
+    _tenant(handlers, "two", 7)
+    heads = {t: ReadModels(store).projector(t).head() for t in ("one", "two")}
+
+    result = _run(cli, "projections", "rebuild")
+    assert result.exit_code == 0, result.output
+    per_tenant = re.findall(
+        r"^(\w+): (\d+) events in [\d.]+ s = [\d,]+ events/s$", result.output, re.M
+    )
+    assert per_tenant == [(t, str(h)) for t, h in heads.items()]
+    total = re.search(r"total: (\d+) events in [\d.]+ s = [\d,]+ events/s", result.output)
+    assert total is not None
+    assert int(total[1]) == sum(heads.values())
+    assert ReadModels(store).reached("one") == heads["one"]
+
+    name = all_projections()[0].name
+    one = _run(cli, "projections", "rebuild", "--tenant", "two", "--projection", name)
+    assert one.exit_code == 0, one.output
+    assert f"two: {heads['two']} events" in one.output
+
+
+def test_unknown_tenant_or_projection_is_refused_bilingually(store: Store, cli: CliRunner) -> None:
+    Handlers(store).create_tenant(ORGANIZER, "one", "One", "other")
+    for args in (
+        ("projections", "status", "--tenant", "khong_co"),
+        ("projections", "rebuild", "--tenant", "khong_co"),
+    ):
+        result = _run(cli, *args)
+        assert result.exit_code == 2
+        assert "TENANT_NOT_FOUND" in result.output
+        assert "Không tìm thấy đơn vị 'khong_co'" in result.output
+        assert "There is no tenant 'khong_co'" in result.output
+    result = _run(cli, "projections", "rebuild", "--projection", "khong_co")
+    assert result.exit_code == 2
+    assert "PROJECTION_NOT_FOUND" in result.output
+    assert "Không có bảng đọc" in result.output
+    assert "There is no projection khong_co" in result.output
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_worker_in_sqlite_mode_catches_up_once_and_explains(
+    store: Store, cli: CliRunner
+) -> None:
+    Handlers(store).create_tenant(ORGANIZER, "one", "One", "other")
+    result = _run(cli, "worker")
+    assert result.exit_code == 0, result.output
+    assert "Chế độ SQLite" in result.output
+    assert "projections run inline" in result.output
+    assert "one: 1 events" in result.output
+    assert ReadModels(store).reached("one") == 1

@@ -1,0 +1,214 @@
+"""The projection worker on PostgreSQL: one LISTEN connection for all tenants, new tenants
+picked up without restart, one owner per tenant, read-your-writes through ``wait_for``.
+
+The workers run in threads of the test process (each with its own store, pool and dedicated
+connection, exactly as in a worker process); ``tests/projections/test_crash.py`` runs the real
+``ketnap worker`` process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import psycopg
+import pytest
+
+from domain.errors import DomainError
+from domain.values import Actor, Role
+from projections.sql import OWNER_LOCK_CLASS
+from service.commands import CommandResult, Handlers, Principal
+from service.read_models import ProjectionLagging, ReadModels
+from service.store import Store
+from service.worker import Worker, WorkerOptions
+from tests.conftest import PostgresDatabase, StoreMaker, with_database
+
+pytestmark = pytest.mark.postgres
+
+OPERATOR = Actor("ops", Role.PLATFORM_OPERATOR)
+ORGANIZER = Actor("to-chuc-1", Role.ORGANIZER)
+TODAY = date(2026, 11, 21)
+
+
+@pytest.fixture
+def backend() -> str:
+    """These tests are about PostgreSQL only."""
+    return "postgres"
+
+
+def _wait_until(check: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what or check}")
+        time.sleep(0.02)
+
+
+def _record(handlers: Handlers, tenant: str, days: int) -> int:
+    """One command (one event) in ``tenant``; the position of its event."""
+    result: CommandResult = handlers.set_stalled_threshold(Principal(tenant, ORGANIZER), days)
+    assert result.position is not None
+    return result.position
+
+
+def _caught_up_check(read_models: ReadModels, tenant: str) -> Callable[[], bool]:
+    def check() -> bool:
+        return read_models.reached(tenant) >= read_models.projector(tenant).head()
+
+    return check
+
+
+@contextmanager
+def _running_worker(
+    store_maker: StoreMaker, database: PostgresDatabase, name: str
+) -> Iterator[Worker]:
+    """A worker in a thread, with its own store (pool) and dedicated connection."""
+    url = with_database(database.admin_url, database.name, application_name=f"{name}-pool")
+    store = store_maker(database_url=url)
+    worker = Worker(
+        store, options=WorkerOptions(name=name, poll_interval=0.5, takeover_interval=0.2)
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), name=name, daemon=True)
+    thread.start()
+    try:
+        assert worker.ready.wait(10), "worker did not start"
+        yield worker
+    finally:
+        stop.set()
+        thread.join(10)
+        assert not thread.is_alive(), "worker did not stop"
+
+
+def _connections(database: PostgresDatabase, application_name: str) -> int:
+    with database.admin_connect() as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
+            (database.name, application_name),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_one_worker_follows_every_tenant_with_one_listen_connection_and_new_tenants(
+    store: Store, store_maker: StoreMaker, postgres_database: PostgresDatabase
+) -> None:
+    handlers = Handlers(store, today=lambda: TODAY)
+    read_models = ReadModels(store, inline=False)
+    for slug in ("alpha", "beta"):
+        handlers.create_tenant(OPERATOR, slug, slug.title(), "other")
+        for days in range(30, 40):
+            _record(handlers, slug, days)
+
+    with _running_worker(store_maker, postgres_database, "ketnap-worker-one") as worker:
+        for slug in ("alpha", "beta"):
+            _wait_until(_caught_up_check(read_models, slug), what=f"{slug} caught up")
+        assert worker.owned == {"alpha", "beta"}
+        # One dedicated connection for every tenant, and a pool bounded by the settings.
+        assert _connections(postgres_database, "ketnap-worker-one") == 1
+        assert _connections(postgres_database, "ketnap-worker-one-pool") <= (
+            store.settings.max_pg_connections
+        )
+
+        # A tenant created while the worker runs is followed without restart, promptly.
+        handlers.create_tenant(OPERATOR, "gamma", "Gamma", "other")
+        position = _record(handlers, "gamma", 45)
+        started = time.monotonic()
+        assert read_models.wait_for("gamma", position, timeout=5) >= position
+        assert time.monotonic() - started < 2  # notified, not found by a slow poll
+        assert worker.owned == {"alpha", "beta", "gamma"}
+        # New events of an existing tenant arrive by notification too.
+        position = _record(handlers, "alpha", 50)
+        assert read_models.wait_for("alpha", position, timeout=5) >= position
+        assert _connections(postgres_database, "ketnap-worker-one") == 1
+    assert worker.stats.events["alpha"] == 1 + 10 + 1
+    assert _connections(postgres_database, "ketnap-worker-one") == 0  # locks gone with it
+
+
+def _owners(database: PostgresDatabase) -> dict[int, int]:
+    """Ownership locks held: tenant lock key → number of sessions holding it."""
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT objid, count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND classid = %s AND granted GROUP BY objid",
+            (OWNER_LOCK_CLASS,),
+        ).fetchall()
+    return {int(key): int(count) for key, count in rows}
+
+
+def test_two_workers_share_the_tenants_and_never_process_the_same_one(
+    store: Store, store_maker: StoreMaker, postgres_database: PostgresDatabase
+) -> None:
+    handlers = Handlers(store, today=lambda: TODAY)
+    read_models = ReadModels(store, inline=False)
+    tenants = ["t1", "t2", "t3", "t4"]
+    for slug in tenants:
+        handlers.create_tenant(OPERATOR, slug, slug, "other")
+
+    with _running_worker(store_maker, postgres_database, "ketnap-worker-a") as first:
+        _wait_until(lambda: first.owned == set(tenants), what="first worker owns all")
+        with _running_worker(store_maker, postgres_database, "ketnap-worker-b") as second:
+            # The newcomer gets its fair share; nobody owns a tenant twice.
+            _wait_until(
+                lambda: len(first.owned) == 2 and len(second.owned) == 2,
+                what="tenants shared between the workers",
+            )
+            owned_first, owned_second = set(first.owned), set(second.owned)
+            assert owned_first.isdisjoint(owned_second)
+            assert owned_first | owned_second == set(tenants)
+            assert all(count == 1 for count in _owners(postgres_database).values())
+            before_first, before_second = first.stats.events.copy(), second.stats.events.copy()
+
+            for days in range(20, 26):
+                for slug in tenants:
+                    _record(handlers, slug, days)
+            for slug in tenants:
+                _wait_until(_caught_up_check(read_models, slug), what=slug)
+            for slug in tenants:
+                by_first = first.stats.events[slug] - before_first[slug]
+                by_second = second.stats.events[slug] - before_second[slug]
+                # Only the owner processed the tenant's new events, each exactly once.
+                if slug in owned_first:
+                    assert (by_first, by_second) == (6, 0)
+                else:
+                    assert (by_first, by_second) == (0, 6)
+
+        # The second worker is gone (its session and locks with it): the first takes over.
+        orphan = sorted(owned_second)[0]
+        position = _record(handlers, orphan, 40)
+        assert read_models.wait_for(orphan, position, timeout=5) >= position
+        assert first.owned == set(tenants)
+        assert first.stats.events[orphan] - before_first[orphan] == 1
+
+
+def test_read_your_writes_waits_for_the_worker_and_refuses_bilingually_without_it(
+    store: Store, store_maker: StoreMaker, postgres_database: PostgresDatabase
+) -> None:
+    handlers = Handlers(store, today=lambda: TODAY)
+    read_models = ReadModels(store, inline=False)
+    handlers.create_tenant(OPERATOR, "rw", "Read-write", "other")
+
+    with _running_worker(store_maker, postgres_database, "ketnap-worker-rw"):
+        for days in range(10, 15):
+            position = _record(handlers, "rw", days)
+            assert read_models.wait_for("rw", position, timeout=5) >= position
+            with read_models.read("rw") as tx:
+                row = tx.fetchone("SELECT min(position) FROM projection_tracking")
+            assert row is not None
+            assert row[0] >= position
+
+    # No worker: the bounded wait gives up with the bilingual refusal.
+    position = _record(handlers, "rw", 99)
+    started = time.monotonic()
+    with pytest.raises(ProjectionLagging) as caught:
+        read_models.wait_for("rw", position, timeout=0.3)
+    assert 0.3 <= time.monotonic() - started < 2
+    error: DomainError = caught.value
+    assert error.code == "PROJECTION_LAGGING"
+    assert "chưa cập nhật kịp" in error.message_vi
+    assert "have not caught up" in error.message_en
+    assert caught.value.position == position
+    assert caught.value.reached == position - 1
