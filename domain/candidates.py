@@ -208,6 +208,15 @@ class Candidate(Aggregate):
         self.exceptions: list[DocumentRef] = []
         self.exit_reason: ExitReason | None = None
         self.transferred_to: str | None = None
+        # The business-time timeline (read models, reports "as of" a date): each change of stage
+        # with the step that caused it and that step's date, each move with its date, each
+        # helper with the date of assignment. Step-date corrections rewrite the matching entry.
+        self.transitions: list[tuple[Stage, str, date]] = [
+            (Stage.DISCOVERED, "discovered", occurred_on)
+        ]
+        self.opened_in_unit_id = unit_id
+        self.unit_moves: list[tuple[date, UUID]] = []
+        self.helper_assignments: list[tuple[date, str]] = []
 
     @classmethod
     def discover(
@@ -311,6 +320,7 @@ class Candidate(Aggregate):
             self.stage = stage
             # a certificate may predate the case: the stage is entered when it is recorded
             self.stage_since = max(occurred_on, self.last_step_on)
+            self.transitions.append((stage, step, occurred_on))
         self.step_dates[step] = occurred_on
         self.last_step_on = max(self.last_step_on, occurred_on)
 
@@ -397,6 +407,7 @@ class Candidate(Aggregate):
         member_name: str,
     ) -> None:
         self.helpers.append(member_name)
+        self.helper_assignments.append((occurred_on, member_name))
         self.last_step_on = max(self.last_step_on, occurred_on)
 
     def assign_test_task(
@@ -1462,6 +1473,7 @@ class Candidate(Aggregate):
         to_unit_id: UUID,
     ) -> None:
         self.unit_id = to_unit_id
+        self.unit_moves.append((occurred_on, to_unit_id))
         self.last_step_on = max(self.last_step_on, occurred_on)
 
     def transfer_out(
@@ -1610,6 +1622,8 @@ class Candidate(Aggregate):
         self.new_member_class = new_member_class
         self.full_member_since = full_member_since
         self._advance(stage, "transferred_in", occurred_on)
+        # The case enters this tenant at the stage it had: it never was "discovered" here.
+        self.transitions = [(stage, "transferred_in", occurred_on)]
 
     # --- corrections --------------------------------------------------------------------------
     def correct_step_date(
@@ -1679,6 +1693,13 @@ class Candidate(Aggregate):
             self.branch_resolution_on = corrected_date
         elif step == "admission_decision":
             self.decision_on = corrected_date
+        elif step == "recognition_vote":
+            self.recognition_vote_on = corrected_date
+        # step_dates keeps the last date of a step, so only the transition on that date moves
+        self.transitions = [
+            (stage, name, corrected_date if name == step and day == previous_date else day)
+            for stage, name, day in self.transitions
+        ]
 
     def correct_profile(
         self,
@@ -1722,6 +1743,50 @@ class Candidate(Aggregate):
         reason: str,
     ) -> None:
         self.person = person
+
+    # --- business-time timeline ---------------------------------------------------------------
+    def stage_timeline(self) -> list[tuple[Stage, date]]:
+        """Each stage the case entered, in order, with the date it was entered.
+
+        A stage is entered on its step's (possibly corrected) date, but never before the previous
+        stage was entered: an awareness certificate issued years before the case opened puts the
+        case in that stage when it is recorded, not earlier. Several stages may share a date.
+        """
+        timeline: list[tuple[Stage, date]] = []
+        since: date | None = None
+        for stage, _, day in self.transitions:
+            since = day if since is None else max(day, since)
+            timeline.append((stage, since))
+        return timeline
+
+    def stage_on(self, day: date) -> Stage | None:
+        """The case's stage at the end of ``day`` (None before the case was opened)."""
+        current: Stage | None = None
+        for stage, since in self.stage_timeline():
+            if since > day:
+                break
+            current = stage
+        return current
+
+    def unit_timeline(self) -> list[tuple[date, UUID]]:
+        """The unit that followed the case from each date on (the opening unit first).
+
+        Units are the raw ids recorded: a unit merged later is not resolved here.
+        """
+        opened = self.stage_timeline()[0][1]
+        return [
+            (opened, self.opened_in_unit_id),
+            *((max(day, opened), unit) for day, unit in self.unit_moves),
+        ]
+
+    def unit_on(self, day: date) -> UUID | None:
+        """The unit following the case at the end of ``day`` (None before it was opened)."""
+        current: UUID | None = None
+        for since, unit in self.unit_timeline():
+            if since > day:
+                break
+            current = unit
+        return current
 
 
 def _require_explanation(text: str) -> None:

@@ -77,13 +77,7 @@ class WorkingCalendar:
                 f"Invalid number of working days: {count}.",
                 field="working_days",
             )
-        day = start
-        remaining = count
-        while remaining:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                remaining -= 1
-        return day
+        return _add_working_days(self, start, count)
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 when ``end`` ≤ ``start``)."""
@@ -94,3 +88,15 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 count += 1
         return count
+
+
+@lru_cache(maxsize=65_536)
+def _add_working_days(calendar: WorkingCalendar, start: date, count: int) -> date:
+    # Cached: read models recompute the same deadlines for every event of a case.
+    day = start
+    remaining = count
+    while remaining:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            remaining -= 1
+    return day

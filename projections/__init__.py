@@ -12,7 +12,18 @@ from projections.framework import Projection
 
 def all_projections() -> list[Projection]:
     """A fresh instance of every projection, in application order."""
+    from projections.audit import AuditProjection
+    from projections.candidates import CandidatesProjection
     from projections.policy import PolicyProjection
     from projections.positions import PositionsProjection
+    from projections.quotas import QuotaProjection
+    from projections.units import UnitsProjection
 
-    return [PositionsProjection(), PolicyProjection()]
+    return [
+        PositionsProjection(),
+        PolicyProjection(),
+        CandidatesProjection(),
+        UnitsProjection(),
+        QuotaProjection(),
+        AuditProjection(),
+    ]

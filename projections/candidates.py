@@ -14,7 +14,20 @@ TABLE CONTRACT (other read models query these; change only together with them):
 
 from __future__ import annotations
 
-from projections.sql import Column, Table
+import json
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.candidates import Candidate, Stage
+from domain.deadlines import deadline_in_stage
+from domain.tenant_policy import TenantPolicy
+from domain.working_days import WorkingCalendar
+from projections.framework import Apply, Projection, Row
+from projections.sql import Column, Table, Tx, as_date
 
 CANDIDATES = Table(
     "rm_candidates",
@@ -48,6 +61,9 @@ CANDIDATES = Table(
         Column("step_dates", "text", nullable=False),  # JSON {step: "YYYY-MM-DD"}
         Column("helpers", "text", nullable=False),  # JSON [name]
         Column("sponsors", "text", nullable=False),  # JSON [{member_id, name, letter…}]
+        # added: helpers with the day each was assigned, JSON [{"name", "on"}] (as-of views)
+        Column("helper_assignments", "text", nullable=False),
+        Column("opened_unit_id", "text", nullable=False),  # unit the case was opened in
     ),
     indexes=(("case_code",), ("unit_id",)),
 )
@@ -63,6 +79,9 @@ CANDIDATE_STAGES = Table(
         Column("deadline_step", "text"),  # the step due next, when the procedure sets a term
         Column("deadline_on", "date"),  # due date (working days, tenant calendar)
         Column("deadline_latest_on", "date"),  # latest date with an extension, where allowed
+        # added: the day the case entered ``stage`` (equal to ``valid_from`` unless the row
+        # starts because the case moved to another unit while in the stage)
+        Column("stage_from", "date", nullable=False),
     ),
     indexes=(("unit_id", "valid_from"), ("stage",)),
 )
@@ -78,3 +97,240 @@ ADMISSIONS = Table(
     ),
     indexes=(("decision_on",), ("ceremony_on",)),
 )
+
+
+@dataclass(frozen=True)
+class StageSpan:
+    """One business-time interval during which a case had one stage in one unit."""
+
+    stage: Stage
+    unit_id: UUID
+    valid_from: date
+    valid_to: date | None
+    stage_from: date
+
+
+def stage_spans(candidate: Candidate) -> list[StageSpan]:
+    """The case's (stage, unit) intervals, in order.
+
+    A stage entered and left on the same day gives an empty interval (``valid_from ==
+    valid_to``): it never covers an as-of date, but it records that the stage was reached.
+    A move and a stage change on the same day are taken together (the day's last unit).
+    """
+    stages = candidate.stage_timeline()
+    units = candidate.unit_timeline()
+    days = sorted({since for _, since in stages} | {since for since, _ in units})
+    spans: list[StageSpan] = []
+    open_: StageSpan | None = None
+    unit: UUID | None = None
+    stage: Stage | None = None
+    stage_from: date | None = None
+
+    def close(at: date) -> None:
+        if open_ is not None:
+            spans.append(
+                StageSpan(open_.stage, open_.unit_id, open_.valid_from, at, open_.stage_from)
+            )
+
+    for day in days:
+        for since, moved_to in units:
+            if since == day:
+                unit = moved_to
+        entered = [s for s, since in stages if since == day]
+        assert unit is not None  # the first unit starts on the first stage's day
+        if entered:
+            close(day)
+            open_ = None
+            for passed in entered[:-1]:
+                spans.append(StageSpan(passed, unit, day, day, day))
+            stage, stage_from = entered[-1], day
+        elif open_ is not None and open_.unit_id == unit:
+            continue
+        else:
+            close(day)
+        assert stage is not None
+        assert stage_from is not None
+        open_ = StageSpan(stage, unit, day, None, stage_from)
+    if open_ is not None:
+        spans.append(open_)
+    return spans
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def candidate_row(candidate: Candidate) -> Row:
+    """The case's card (``rm_candidates``)."""
+    person = candidate.person
+    stages = candidate.stage_timeline()
+    exit_on = candidate.step_dates.get("exit") if candidate.stage.is_exit else None
+    exit_reason: str | None = None
+    if candidate.stage.is_exit:
+        exit_reason = (
+            candidate.exit_reason.value
+            if candidate.exit_reason is not None
+            else candidate.stage.value
+        )
+    return {
+        "candidate_id": str(candidate.id),
+        "case_code": candidate.case_code,
+        "version": candidate.version,
+        "unit_id": str(candidate.unit_id),
+        "stage": candidate.stage.value,
+        "stage_since": stages[-1][1],
+        "discovered_on": stages[0][1],
+        "last_step_on": candidate.last_step_on,
+        "introduced_by": candidate.introduced_by.value,
+        "readmission": candidate.prior_membership is not None,
+        "received_by_transfer": "transferred_in" in candidate.step_dates,
+        "full_name": person.full_name,
+        "birth_date": person.birth_date,
+        "gender": person.gender.value,
+        "ethnicity": person.ethnicity,
+        "religion": person.religion,
+        "education": person.education.value,
+        "professional_level": person.professional_level.value,
+        "political_theory": person.political_theory.value,
+        "occupation": person.occupation.value,
+        "workplace_type": person.workplace_type.value,
+        "decision_on": candidate.decision_on,
+        "ceremony_on": candidate.ceremony_on,
+        "full_member_since": candidate.full_member_since,
+        "exit_on": exit_on,
+        "exit_reason": exit_reason,
+        "step_dates": json.dumps(
+            {step: day.isoformat() for step, day in candidate.step_dates.items()}
+        ),
+        "helpers": json.dumps(candidate.helpers, ensure_ascii=False),
+        "sponsors": json.dumps(
+            [
+                {
+                    "member_id": r.sponsor.member_id,
+                    "name": r.sponsor.full_name,
+                    "letter_number": r.letter.number,
+                    "letter_on": r.letter.issued_on.isoformat(),
+                }
+                for r in candidate.sponsors
+            ],
+            ensure_ascii=False,
+        ),
+        "helper_assignments": json.dumps(
+            [{"name": name, "on": day.isoformat()} for day, name in candidate.helper_assignments],
+            ensure_ascii=False,
+        ),
+        "opened_unit_id": str(candidate.opened_in_unit_id),
+    }
+
+
+def stage_rows(candidate: Candidate, calendar: WorkingCalendar) -> list[Row]:
+    """The case's stage intervals with the deadline each stage set (``rm_candidate_stages``)."""
+    rows: list[Row] = []
+    deadlines: dict[Stage, Any] = {}
+    for span in stage_spans(candidate):
+        if span.stage not in deadlines:
+            deadlines[span.stage] = deadline_in_stage(candidate, span.stage, calendar)
+        deadline = deadlines[span.stage]
+        rows.append(
+            {
+                "candidate_id": str(candidate.id),
+                "stage": span.stage.value,
+                "unit_id": str(span.unit_id),
+                "valid_from": span.valid_from,
+                "valid_to": span.valid_to,
+                "deadline_step": deadline.step if deadline else None,
+                "deadline_on": deadline.due_on if deadline else None,
+                "deadline_latest_on": deadline.latest_on if deadline else None,
+                "stage_from": span.stage_from,
+            }
+        )
+    return rows
+
+
+def admission_rows(candidate: Candidate) -> list[Row]:
+    """The admission (``rm_admissions``): once decided here, not for cases received by
+    transfer (admitted elsewhere). It stays when the member later leaves: the admission
+    happened, and quotas count admissions."""
+    if candidate.decision_on is None or "transferred_in" in candidate.step_dates:
+        return []
+    ceremony = candidate.ceremony_on
+    decision_unit = candidate.unit_on(candidate.decision_on)
+    ceremony_unit = candidate.unit_on(ceremony) if ceremony else None
+    return [
+        {
+            "candidate_id": str(candidate.id),
+            "decision_on": candidate.decision_on,
+            "decision_unit_id": str(decision_unit or candidate.unit_id),
+            "ceremony_on": ceremony,
+            "ceremony_unit_id": str(ceremony_unit) if ceremony_unit else None,
+        }
+    ]
+
+
+class CandidatesProjection(Projection):
+    """``rm_candidates``, ``rm_candidate_stages`` and ``rm_admissions`` from each case.
+
+    Deadlines use the tenant's working-day calendar: read from ``rm_calendar_days`` once per
+    batch (the policy projection runs first), and when the tenant declares a day off or a
+    working day, the deadlines whose term that day falls into are computed again.
+    """
+
+    name: ClassVar[str] = "candidates"
+    version: ClassVar[int] = 1
+    tables = (CANDIDATES, CANDIDATE_STAGES, ADMISSIONS)
+    follows = (Candidate, TenantPolicy)
+
+    def __init__(self) -> None:
+        # One batch = one transaction holding the tenant's batch lock: a calendar read in it
+        # stays right for the whole batch, whoever else projects the tenant between batches.
+        # (held weakly: a finished batch's transaction must not be kept alive by a cache)
+        self._calendar_tx: weakref.ref[Tx] | None = None
+        self._calendar = WorkingCalendar()
+
+    def _calendar_for(self, tx: Tx) -> WorkingCalendar:
+        if self._calendar_tx is None or self._calendar_tx() is not tx:
+            rows = tx.fetchall("SELECT day, kind FROM rm_calendar_days WHERE rec_to IS NULL")
+            off = frozenset(d for d, k in _days(rows) if k == "off")
+            working = frozenset(d for d, k in _days(rows) if k == "working")
+            self._calendar = WorkingCalendar(off, working)
+            self._calendar_tx = weakref.ref(tx)
+        return self._calendar
+
+    def apply(self, change: Apply) -> None:
+        aggregate = change.aggregate
+        if isinstance(aggregate, TenantPolicy):
+            self._calendar = aggregate.calendar
+            self._calendar_tx = weakref.ref(change.tx)
+            day = getattr(change.event, "day", None)
+            if isinstance(day, date):
+                self._recompute_deadlines(change, day)
+            return
+        assert isinstance(aggregate, Candidate)
+        self._write(change, aggregate, self._calendar_for(change.tx))
+
+    def _write(self, change: Apply, candidate: Candidate, calendar: WorkingCalendar) -> None:
+        change.replace(CANDIDATES, candidate.id, [candidate_row(candidate)])
+        change.replace(CANDIDATE_STAGES, candidate.id, stage_rows(candidate, calendar))
+        change.replace(ADMISSIONS, candidate.id, admission_rows(candidate))
+
+    def _recompute_deadlines(self, change: Apply, day: date) -> None:
+        """A day changed kind: terms that run over it (started before it, due on or after it)
+        end on another day now. Only those cases are loaded again."""
+        rows = change.tx.fetchall(
+            "SELECT DISTINCT c.candidate_id, c.version FROM rm_candidate_stages s "
+            "JOIN rm_candidates c ON c.candidate_id = s.candidate_id AND c.rec_to IS NULL "
+            "WHERE s.rec_to IS NULL AND s.deadline_on IS NOT NULL AND s.valid_from < %s "
+            "AND COALESCE(s.deadline_latest_on, s.deadline_on) >= %s",
+            (day, day),
+        )
+        for candidate_id, version in sorted(rows):
+            candidate = change.load(UUID(str(candidate_id)), int(version))
+            assert isinstance(candidate, Candidate)
+            change.replace(CANDIDATE_STAGES, candidate.id, stage_rows(candidate, self._calendar))
+
+
+def _days(rows: list[tuple[Any, ...]]) -> Iterator[tuple[date, str]]:
+    for day, kind in rows:
+        parsed = as_date(day)
+        assert parsed is not None
+        yield parsed, str(kind)

@@ -1,0 +1,444 @@
+"""Pipeline read-model queries: the cases, stage counts, the funnel, time in stage, stalls.
+
+Every function reads at one :class:`~projections.cut.Cut`: rows as recorded at
+``cut.recorded`` (``known``), and the stage a case had on ``cut.as_of`` (business time, from
+``rm_candidate_stages``). Units are raw unit ids (merged units are resolved by the org-tree
+queries, not here).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from domain.candidates import EXIT_STAGES, Stage
+from projections.cut import Cut
+from projections.sql import Tx, as_date
+
+#: The procedure in order (exits are not steps of it).
+PROCEDURE: tuple[Stage, ...] = tuple(s for s in Stage if s not in EXIT_STAGES)
+_RANK = {stage: number for number, stage in enumerate(PROCEDURE, start=1)}
+
+#: Stages whose cases are expected to move on: a stall counts there. Probation is left out
+#: (twelve months with no step is the rule there; its overdue recognition vote shows as a
+#: deadline), and full members and exits have nothing left to do.
+STALL_STAGES: tuple[Stage, ...] = tuple(
+    s for s in PROCEDURE if s not in (Stage.PROBATIONARY, Stage.FULL_MEMBER)
+)
+
+MAX_PAGE = 500
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in % with two decimals (half up); None when ``whole`` is 0."""
+    if whole == 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+# --- the cases --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sponsorship:
+    """A sponsoring member and the date of their letter."""
+
+    member_id: str
+    name: str
+    letter_on: date
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """One case as it stood on the cut's date, as recorded at the cut's position."""
+
+    candidate_id: str
+    case_code: str
+    full_name: str
+    unit_id: str
+    stage: Stage
+    stage_since: date
+    introduced_by: str
+    step_dates: tuple[tuple[str, date], ...]  # steps dated on or before as_of, in order
+    helpers: tuple[str, ...]  # assigned on or before as_of
+    sponsors: tuple[Sponsorship, ...]  # letters dated on or before as_of
+    deadline_step: str | None
+    deadline_on: date | None
+    deadline_latest_on: date | None
+    overdue: bool  # the step is past its due date on as_of
+    last_step_on: date  # the last step (or helper assignment) on or before as_of
+
+
+@dataclass(frozen=True)
+class CandidatePage:
+    """A page of cases ordered by case code; ``end_cursor`` is the ``after`` of the next."""
+
+    rows: tuple[CandidateRow, ...]
+    has_next: bool
+    end_cursor: str | None
+
+
+def candidates(
+    tx: Tx,
+    cut: Cut,
+    *,
+    unit_ids: Sequence[str] | None = None,
+    stages: Sequence[Stage] | None = None,
+    overdue_only: bool = False,
+    first: int = 50,
+    after: str | None = None,
+) -> CandidatePage:
+    """The cases known at ``cut``, with their stage, unit and next deadline on ``cut.as_of``.
+
+    Filters: units (raw ids), stages, and "overdue only" (the step due in the stage is past its
+    due date on ``as_of``). Keyset pagination by case code: ``first`` rows after ``after``.
+    """
+    first = max(1, min(first, MAX_PAGE))
+    known_c, pc = cut.known("c")
+    known_s, ps = cut.known("s")
+    valid_s, vs = cut.valid("s")
+    where = [known_c, known_s, valid_s]
+    params: list[Any] = [*pc, *ps, *vs]
+    if unit_ids is not None:
+        if not unit_ids:
+            return CandidatePage((), False, None)
+        where.append(f"s.unit_id IN ({_marks(unit_ids)})")
+        params += list(unit_ids)
+    if stages is not None:
+        if not stages:
+            return CandidatePage((), False, None)
+        where.append(f"s.stage IN ({_marks(stages)})")
+        params += [s.value for s in stages]
+    if overdue_only:
+        where.append("s.deadline_on < %s")
+        params.append(cut.as_of)
+    if after is not None:
+        where.append("c.case_code > %s")
+        params.append(after)
+    rows = tx.fetchdicts(
+        "SELECT c.candidate_id, c.case_code, c.full_name, c.introduced_by, c.step_dates, "
+        "c.helper_assignments, c.sponsors, s.unit_id, s.stage, s.stage_from, s.deadline_step, "
+        "s.deadline_on, s.deadline_latest_on "
+        "FROM rm_candidates c JOIN rm_candidate_stages s ON s.candidate_id = c.candidate_id "
+        f"WHERE {' AND '.join(where)} ORDER BY c.case_code LIMIT %s",
+        [*params, first + 1],
+    )
+    page = [_candidate_row(r, cut.as_of) for r in rows[:first]]
+    return CandidatePage(tuple(page), len(rows) > first, page[-1].case_code if page else None)
+
+
+def _candidate_row(row: dict[str, Any], as_of: date) -> CandidateRow:
+    steps = [(k, date.fromisoformat(v)) for k, v in json.loads(row["step_dates"]).items()]
+    assigned = [
+        (h["name"], date.fromisoformat(h["on"])) for h in json.loads(row["helper_assignments"])
+    ]
+    assigned = [(name, day) for name, day in assigned if day <= as_of]
+    sponsors = [
+        Sponsorship(s["member_id"], s["name"], date.fromisoformat(s["letter_on"]))
+        for s in json.loads(row["sponsors"])
+    ]
+    deadline_on = as_date(row["deadline_on"])
+    since = as_date(row["stage_from"])
+    assert since is not None
+    dated = [d for _, d in steps if d <= as_of] + [d for _, d in assigned]
+    return CandidateRow(
+        candidate_id=str(row["candidate_id"]),
+        case_code=str(row["case_code"]),
+        full_name=str(row["full_name"]),
+        unit_id=str(row["unit_id"]),
+        stage=Stage(row["stage"]),
+        stage_since=since,
+        introduced_by=str(row["introduced_by"]),
+        step_dates=tuple((k, d) for k, d in steps if d <= as_of),
+        helpers=tuple(name for name, _ in assigned),
+        sponsors=tuple(s for s in sponsors if s.letter_on <= as_of),
+        deadline_step=row["deadline_step"],
+        deadline_on=deadline_on,
+        deadline_latest_on=as_date(row["deadline_latest_on"]),
+        overdue=deadline_on is not None and deadline_on < as_of,
+        last_step_on=max(dated, default=since),
+    )
+
+
+# --- counts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """How many cases of one unit were in (or entered) one stage."""
+
+    unit_id: str
+    stage: Stage
+    count: int
+
+
+def stage_counts(
+    tx: Tx, cut: Cut, *, unit_ids: Sequence[str] | None = None
+) -> tuple[StageCount, ...]:
+    """Cases per unit and stage on ``cut.as_of`` (exits included, as their exit stage)."""
+    known_s, ps = cut.known("s")
+    valid_s, vs = cut.valid("s")
+    where, params = [known_s, valid_s], [*ps, *vs]
+    if unit_ids is not None:
+        if not unit_ids:
+            return ()
+        where.append(f"s.unit_id IN ({_marks(unit_ids)})")
+        params += list(unit_ids)
+    rows = tx.fetchall(
+        "SELECT s.unit_id, s.stage, COUNT(DISTINCT s.candidate_id) FROM rm_candidate_stages s "
+        f"WHERE {' AND '.join(where)} GROUP BY s.unit_id, s.stage",
+        params,
+    )
+    return _sorted_counts(rows)
+
+
+def stage_entries(
+    tx: Tx, cut: Cut, start: date, end: date, *, unit_ids: Sequence[str] | None = None
+) -> tuple[StageCount, ...]:
+    """Cases that entered each stage between ``start`` and ``end`` (inclusive), per unit.
+
+    Only entries on or before ``cut.as_of`` count (later ones had not happened on that date);
+    a move to another unit is not an entry. The unit is the one the case was in on entering.
+    """
+    end = min(end, cut.as_of)
+    known_s, ps = cut.known("s")
+    where = [known_s, "s.valid_from = s.stage_from", "s.valid_from >= %s", "s.valid_from <= %s"]
+    params: list[Any] = [*ps, start, end]
+    if unit_ids is not None:
+        if not unit_ids:
+            return ()
+        where.append(f"s.unit_id IN ({_marks(unit_ids)})")
+        params += list(unit_ids)
+    rows = tx.fetchall(
+        "SELECT s.unit_id, s.stage, COUNT(DISTINCT s.candidate_id) FROM rm_candidate_stages s "
+        f"WHERE {' AND '.join(where)} GROUP BY s.unit_id, s.stage",
+        params,
+    )
+    return _sorted_counts(rows)
+
+
+def _sorted_counts(rows: list[tuple[Any, ...]]) -> tuple[StageCount, ...]:
+    order = {stage: n for n, stage in enumerate(Stage)}
+    counts = [StageCount(str(u), Stage(s), int(n)) for u, s, n in rows]
+    return tuple(sorted(counts, key=lambda c: (c.unit_id, order[c.stage])))
+
+
+# --- funnel -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """How many cases of the cohort reached a stage, and the share of the previous stage's."""
+
+    stage: Stage
+    reached: int
+    conversion: Decimal | None  # % of the previous stage's cases that reached this one
+
+
+@dataclass(frozen=True)
+class SourceYield:
+    """Cases introduced by one organisation and how many of them were admitted."""
+
+    introduced_by: str
+    introduced: int
+    admitted: int
+    percent: Decimal | None
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The pipeline funnel of a cohort of cases (opened in a period)."""
+
+    cases: int
+    steps: tuple[FunnelStep, ...]
+    by_source: tuple[SourceYield, ...]
+
+
+def funnel(
+    tx: Tx,
+    cut: Cut,
+    *,
+    opened_from: date | None = None,
+    opened_to: date | None = None,
+    unit_ids: Sequence[str] | None = None,
+) -> Funnel:
+    """The funnel of the cases opened (discovered/introduced) in [``opened_from``,
+    ``opened_to``], as things stood on ``cut.as_of``.
+
+    A case reached a stage when it got there or further by ``as_of`` (a grassroots branch
+    skips the committee resolution, yet its decided cases passed that point). Cases received
+    by transfer started elsewhere and are left out. "Admitted" follows the tenant's counting
+    basis: decided (default) or ceremony held, by ``as_of``. ``unit_ids`` selects cases by the
+    unit that opened them.
+    """
+    known_c, pc = cut.known("c")
+    known_s, ps = cut.known("s")
+    ranks = " ".join(f"WHEN '{stage.value}' THEN {rank}" for stage, rank in _RANK.items())
+    where = [known_c, "c.received_by_transfer = %s", "c.discovered_on <= %s"]
+    params: list[Any] = [*pc, False, cut.as_of]
+    if opened_from is not None:
+        where.append("c.discovered_on >= %s")
+        params.append(opened_from)
+    if opened_to is not None:
+        where.append("c.discovered_on <= %s")
+        params.append(opened_to)
+    if unit_ids is not None:
+        if not unit_ids:
+            return Funnel(0, tuple(FunnelStep(s, 0, None) for s in PROCEDURE), ())
+        where.append(f"c.opened_unit_id IN ({_marks(unit_ids)})")
+        params += list(unit_ids)
+    basis = counting_basis(tx, cut)
+    admitted_on = "c.ceremony_on" if basis == "ceremony_date" else "c.decision_on"
+    # One row per case: its furthest procedure stage by as_of, whether it was admitted by then.
+    rows = tx.fetchall(
+        "SELECT c.introduced_by, "
+        f"CASE WHEN {admitted_on} IS NOT NULL AND {admitted_on} <= %s THEN 1 ELSE 0 END, "
+        f"MAX(CASE s.stage {ranks} ELSE 0 END) "
+        "FROM rm_candidates c JOIN rm_candidate_stages s ON s.candidate_id = c.candidate_id "
+        f"AND {known_s} AND s.valid_from <= %s "
+        f"WHERE {' AND '.join(where)} "
+        f"GROUP BY c.candidate_id, c.introduced_by, {admitted_on}",
+        [cut.as_of, *ps, cut.as_of, *params],
+    )
+    furthest: dict[int, int] = defaultdict(int)
+    introduced: dict[str, int] = defaultdict(int)
+    admitted: dict[str, int] = defaultdict(int)
+    for source, was_admitted, rank in rows:
+        furthest[int(rank)] += 1
+        introduced[str(source)] += 1
+        admitted[str(source)] += int(was_admitted)
+    steps: list[FunnelStep] = []
+    previous: int | None = None
+    for stage in PROCEDURE:
+        reached = sum(n for rank, n in furthest.items() if rank >= _RANK[stage])
+        conversion = None if previous is None else percent(reached, previous)
+        steps.append(FunnelStep(stage, reached, conversion))
+        previous = reached
+    by_source = tuple(
+        SourceYield(s, introduced[s], admitted[s], percent(admitted[s], introduced[s]))
+        for s in sorted(introduced)
+    )
+    return Funnel(len(rows), tuple(steps), by_source)
+
+
+def counting_basis(tx: Tx, cut: Cut) -> str:
+    """The tenant's counting basis as recorded at the cut ("decision_date" by default)."""
+    known, params = cut.known()
+    row = tx.fetchone(f"SELECT counting_basis FROM rm_policy WHERE {known}", params)
+    return str(row[0]) if row else "decision_date"
+
+
+# --- time in stage ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageDuration:
+    """Days spent in one stage by the cases of one unit: median and 90th percentile."""
+
+    unit_id: str
+    stage: Stage
+    cases: int
+    median_days: Decimal
+    p90_days: int
+
+
+def time_in_stage(
+    tx: Tx, cut: Cut, *, unit_ids: Sequence[str] | None = None
+) -> tuple[StageDuration, ...]:
+    """Calendar days each case spent in each procedure stage, up to ``cut.as_of``.
+
+    A stage counts from the day the case entered it to the day it left it, or to ``as_of``
+    while it is still there (open stays count as they stand). A stay is the unit's where the
+    case left the stage (or is on ``as_of``), even if it moved during the stay. Median (half
+    days when the count is even) and 90th percentile by nearest rank (the smallest value with
+    at least 90 % of the stays at or below it). Full membership and exits, having no end, are
+    not measured.
+    """
+    known_s, ps = cut.known("s")
+    measured = [s.value for s in PROCEDURE if s is not Stage.FULL_MEMBER]
+    rows = tx.fetchall(
+        "SELECT s.candidate_id, s.stage, s.stage_from, s.valid_from, s.valid_to, s.unit_id "
+        f"FROM rm_candidate_stages s WHERE {known_s} AND s.valid_from <= %s "
+        f"AND s.stage IN ({_marks(measured)})",
+        [*ps, cut.as_of, *measured],
+    )
+    # one stay per (case, stage, entry day): its end is the last piece's end, its unit that
+    # piece's unit
+    stays: dict[tuple[str, str, date], tuple[date, date, str]] = {}
+    for candidate_id, stage, stage_from, valid_from, valid_to, unit_id in rows:
+        entered = as_date(stage_from)
+        starts = as_date(valid_from)
+        assert entered is not None
+        assert starts is not None
+        ends = as_date(valid_to)
+        ends = cut.as_of if ends is None or ends > cut.as_of else ends
+        key = (str(candidate_id), str(stage), entered)
+        current = stays.get(key)
+        if current is None or starts >= current[0]:
+            stays[key] = (starts, ends, str(unit_id))
+    days: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for (_, stage, entered), (_, ends, unit_id) in stays.items():
+        days[(unit_id, stage)].append((ends - entered).days)
+    order = {stage: n for n, stage in enumerate(Stage)}
+    result = [
+        StageDuration(
+            unit_id,
+            Stage(stage),
+            len(values),
+            Decimal(str(statistics.median(values))).quantize(Decimal("0.1")),
+            sorted(values)[math.ceil(0.9 * len(values)) - 1],
+        )
+        for (unit_id, stage), values in days.items()
+        if unit_ids is None or unit_id in unit_ids
+    ]
+    return tuple(sorted(result, key=lambda d: (d.unit_id, order[d.stage])))
+
+
+# --- stalled cases ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StalledCase:
+    """A case with no step for longer than the tenant's threshold on ``as_of``."""
+
+    candidate_id: str
+    case_code: str
+    unit_id: str
+    stage: Stage
+    last_step_on: date
+    days_without_step: int
+
+
+def stalled(tx: Tx, cut: Cut, *, unit_ids: Sequence[str] | None = None) -> tuple[StalledCase, ...]:
+    """Cases in a stage that expects a next step (:data:`STALL_STAGES`) whose last step by
+    ``as_of`` (a dated step or a helper's assignment; test tasks keep no date) is more
+    than ``rm_policy.stalled_after_days`` calendar days before ``as_of``; ordered by case code."""
+    known_p, pp = cut.known()
+    policy = tx.fetchone(f"SELECT stalled_after_days FROM rm_policy WHERE {known_p}", pp)
+    threshold = int(policy[0]) if policy else 180
+    page = candidates(tx, cut, unit_ids=unit_ids, stages=STALL_STAGES, first=MAX_PAGE)
+    result: list[StalledCase] = []
+    while True:
+        for row in page.rows:
+            last = row.last_step_on
+            idle = (cut.as_of - last).days
+            if idle > threshold:
+                result.append(
+                    StalledCase(row.candidate_id, row.case_code, row.unit_id, row.stage, last, idle)
+                )
+        if not page.has_next:
+            return tuple(result)
+        page = candidates(
+            tx, cut, unit_ids=unit_ids, stages=STALL_STAGES, first=MAX_PAGE, after=page.end_cursor
+        )
