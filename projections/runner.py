@@ -25,7 +25,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, DomainEvent
 
 from projections.framework import Apply, BufferedTx, Projection, VersionedRows
-from projections.sql import Column, ReadModelDB, Table, Tx
+from projections.sql import Column, Dialect, ReadModelDB, Table, Tx
 
 TRACKING = Table(
     "projection_tracking",
@@ -141,35 +141,17 @@ class TenantProjector:
 
         Returns the names of the projections that were (re)created and must replay history.
         """
-        with self.db.transaction() as tx:
-            self._lock(tx)
-            for statement in TRACKING.create_statements(tx.dialect):
-                tx.execute(statement)
-            stored = dict(tx.fetchall("SELECT projection, version FROM projection_tracking"))
-            reset = [p for p in self.projections if stored.get(p.name) != p.version]
-            for projection in reset:
-                self._reset(tx, projection)
+        reset = ensure_tables(self.db, self.projections)
         if reset:
             self._forget()
         self._ready = True
-        return [p.name for p in reset]
+        return reset
 
     def _reset(self, tx: Tx, projection: Projection) -> None:
-        for table in projection.tables:
-            tx.execute(table.drop_statement())
-            for statement in table.create_statements(tx.dialect):
-                tx.execute(statement)
-        tx.execute("DELETE FROM projection_tracking WHERE projection = %s", (projection.name,))
-        tx.execute(
-            "INSERT INTO projection_tracking (projection, position, version, updated_at) "
-            "VALUES (%s, 0, %s, %s)",
-            (projection.name, projection.version, datetime.now(UTC)),
-        )
+        reset_projection(tx, projection)
 
     def _lock(self, tx: Tx) -> None:
-        statement = self.db.lock_statement()
-        if statement:
-            tx.execute(statement)
+        _lock_tenant(self.db, tx)
 
     def _forget(self) -> None:
         self._aggregates.clear()
@@ -361,3 +343,52 @@ class TenantProjector:
             return aggregate
         loaded: Aggregate = self.app.repository.get(aggregate_id, version=version)
         return loaded
+
+
+def _lock_tenant(db: ReadModelDB, tx: Tx) -> None:
+    statement = db.lock_statement()
+    if statement:
+        tx.execute(statement)
+
+
+def _tracking_exists(tx: Tx) -> bool:
+    if tx.dialect is Dialect.POSTGRES:
+        row = tx.fetchone("SELECT to_regclass('projection_tracking') IS NOT NULL")
+    else:
+        row = tx.fetchone(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = %s",
+            (TRACKING.name,),
+        )
+    return bool(row and row[0])
+
+
+def ensure_tables(db: ReadModelDB, projections: Sequence[Projection]) -> list[str]:
+    """Create the tracking table if missing; (re)create the tables of every projection that is
+    new or whose code version differs from the stored one. Returns those projections' names.
+
+    Runs no DDL when everything is in place (normal operation creates no tables).
+    """
+    with db.transaction() as tx:
+        _lock_tenant(db, tx)
+        if not _tracking_exists(tx):
+            for statement in TRACKING.create_statements(tx.dialect):
+                tx.execute(statement)
+        stored = dict(tx.fetchall("SELECT projection, version FROM projection_tracking"))
+        reset = [p for p in projections if stored.get(p.name) != p.version]
+        for projection in reset:
+            reset_projection(tx, projection)
+    return [p.name for p in reset]
+
+
+def reset_projection(tx: Tx, projection: Projection) -> None:
+    """Drop and recreate ``projection``'s tables; its position goes back to 0."""
+    for table in projection.tables:
+        tx.execute(table.drop_statement())
+        for statement in table.create_statements(tx.dialect):
+            tx.execute(statement)
+    tx.execute("DELETE FROM projection_tracking WHERE projection = %s", (projection.name,))
+    tx.execute(
+        "INSERT INTO projection_tracking (projection, position, version, updated_at) "
+        "VALUES (%s, 0, %s, %s)",
+        (projection.name, projection.version, datetime.now(UTC)),
+    )

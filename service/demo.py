@@ -494,7 +494,8 @@ class DemoBuilder:
     ) -> Stage:
         """Take a case from discovery towards ``target`` (a pipeline stage or an exit)."""
         h, p, r = self.h, self.p, self.rng
-        person = person or self.person()
+        # 18 or older by the branch meeting whatever the seed: born ≥ 19 years before the start
+        person = person or self.person(born_between=(1985, min(2003, start.year - 19)))
         issuer = f"Chi bộ {unit}"
         exit_stage = target if target.is_exit else None
         reach = (
@@ -896,7 +897,9 @@ class DemoBuilder:
         )
         # a rejection after a failed background verification; a withdrawal
         self.run_case("MAU-013", "CB-NH-1", date(2024, 1, 8), Stage.SPONSORED)
-        on = date(2024, 9, 20)
+        # after the last step, whatever gaps the seed drew
+        sponsored = h.candidate(app, "MAU-013").last_step_on
+        on = max(date(2024, 9, 20), sponsored + timedelta(days=7))
         h.record_background_verification(
             p,
             "MAU-013",

@@ -19,7 +19,7 @@ from psycopg import sql
 
 from domain.errors import DomainError
 from projections import all_projections
-from projections.runner import TenantProjector
+from projections.runner import ensure_tables
 from projections.sql import PostgresReadModels, ReadModelDB, SQLiteReadModels
 from service.errors import TenantDisabled
 from service.settings import Settings, get_settings
@@ -225,16 +225,14 @@ class Store:
         A failure is logged, not raised: the tenant exists, and whoever first runs its
         projections (worker, inline mode, rebuild) creates the missing tables then.
         """
-        # Own handles, closed at once: creating many tenants holds no file or cache slot.
-        app = self._backend.open_app(tenant.slug, writable=False)
+        # Own handle, closed at once: creating many tenants holds no file or cache slot.
         db = self._backend.read_models(tenant.slug)
         try:
-            TenantProjector(app, db, all_projections()).ensure_tables()
+            ensure_tables(db, all_projections())
         except Exception:
             log.exception("could not create the read-model tables of tenant %s", tenant.slug)
         finally:
             db.close()
-            app.close()
 
     def _tenant_changed(self, tenant: Tenant) -> None:
         with self._lock:
