@@ -6,6 +6,8 @@ supplementary assignments (giao bổ sung) and adjustments (điều chỉnh) are
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -102,6 +104,35 @@ class Period:
     def contains(self, day: date) -> bool:
         """Whether ``day`` falls inside the period."""
         return self.start <= day <= self.end
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """A period written as "2020-2025" (term), "2024", "2024-Q3" or "2024-07"; the
+        prefixed keys of :attr:`key` ("term:2020-2025", …) are accepted too."""
+        value = text.strip().upper().partition(":")[2] or text.strip().upper()
+        match = _PERIOD_TEXT.fullmatch(value)
+        if match is None:
+            raise InvalidInput(
+                "PERIOD_INVALID",
+                f"Không đọc được kỳ «{text}»: viết 2020-2025 (nhiệm kỳ), 2024 (năm), 2024-Q3 "
+                "(quý) hoặc 2024-07 (tháng).",
+                f"Cannot read the period '{text}': write 2020-2025 (term), 2024 (year), "
+                "2024-Q3 (quarter) or 2024-07 (month).",
+                field="period",
+            )
+        year = int(match["year"])
+        if match["last"]:
+            return cls.term(year, int(match["last"]))
+        if match["quarter"]:
+            return cls.quarter(year, int(match["quarter"]))
+        if match["month"]:
+            return cls.month(year, int(match["month"]))
+        return cls.year(year)
+
+
+_PERIOD_TEXT = re.compile(
+    r"(?P<year>\d{4})(?:-(?P<last>\d{4})|-Q(?P<quarter>\d)|-(?P<month>\d{2}))?"
+)
 
 
 def _check_year(year: int) -> None:

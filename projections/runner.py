@@ -67,6 +67,15 @@ class RunReport:
     seconds: float = 0.0
     head: int = 0
 
+    def add(self, batch: BatchReport, progress: Progress | None) -> None:
+        """Count one batch in, and tell ``progress`` about it."""
+        self.batches += 1
+        self.events += batch.events
+        self.position = batch.position
+        self.head = batch.head
+        if progress is not None:
+            progress(batch)
+
     @property
     def events_per_second(self) -> float:
         """Throughput of the run."""
@@ -207,12 +216,7 @@ class TenantProjector:
                     raise
             if batch is None:
                 break
-            report.batches += 1
-            report.events += batch.events
-            report.position = batch.position
-            report.head = batch.head
-            if progress is not None:
-                progress(batch)
+            report.add(batch, progress)
         report.seconds = time.perf_counter() - started
         if report.batches == 0:
             report.position = self._cache_position or 0
@@ -251,12 +255,7 @@ class TenantProjector:
                     batch = self._batch(tx, chosen, locked=True)
                     if batch is None:
                         break
-                    report.batches += 1
-                    report.events += batch.events
-                    report.position = batch.position
-                    report.head = batch.head
-                    if progress is not None:
-                        progress(batch)
+                    report.add(batch, progress)
         except BaseException:
             self._forget()
             raise

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -28,12 +28,14 @@ import click
 
 import domain
 from domain.errors import DomainError
+from domain.quotas import Period
 from domain.values import Actor, Role
 from projections import all_projections
 from projections.runner import BatchReport, RunReport
 from service.commands import Handlers
 from service.demo import DEMO_SLUG, seed_demo
 from service.read_models import ReadModels
+from service.reports import report_lines
 from service.settings import get_settings
 from service.store import Store, TenantApplication, TenantKind
 
@@ -75,6 +77,10 @@ def _store() -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+#: The demo's figures shown after seeding: the 2020–2025 term, at its year-end.
+DEMO_PERIOD = Period.term(2020, 2025)
 
 
 def _has_tenant(store: Store, slug: str) -> bool:
@@ -202,15 +208,10 @@ def _project(store: Store, read_models: ReadModels, tenant: str) -> None:
             f"Bảng đọc / read models: {report.events} sự kiện / events in {report.seconds:.2f} s"
             f" = {report.events_per_second:,.0f} events/s"
         )
-    counts = []
     with read_models.read(tenant) as tx:
-        for projection in all_projections():
-            for table in projection.tables:
-                where = " WHERE rec_to IS NULL" if table.versioned else ""
-                row = tx.fetchone(f"SELECT count(*) FROM {table.name}{where}")
-                counts.append(f"{table.name} {row[0] if row else 0}")
-    position = read_models.reached(tenant)
-    click.echo(f"Bảng đọc / read models at position {position}: {', '.join(counts)}")
+        for line in report_lines(tx, DEMO_PERIOD, DEMO_PERIOD.end):
+            click.echo(line)
+    click.echo(f"Xem thêm / more: ketnap report --tenant {tenant} --period 2024 --as-of 2024-12-31")
 
 
 @main.command()
@@ -249,6 +250,47 @@ def demo(tenant: str, candidates: int, seed: int) -> None:
             click.echo(f"  bị từ chối / refused: {refusal}")
         _print_summary(store.app(tenant, write=False))
         _project(store, read_models, tenant)
+
+
+@main.command()
+@click.option("--tenant", required=True, help="Tenant slug.")
+@click.option(
+    "--period",
+    default=None,
+    help="2020-2025 (term), 2024 (year), 2024-Q3 (quarter) or 2024-07 (month); default: the "
+    "year of --as-of.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Business date (YYYY-MM-DD) the figures stand at; default: today.",
+)
+@click.option(
+    "--recorded-at",
+    "recorded_at",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]),
+    default=None,
+    help="Show what the system knew at this time (UTC); default: everything recorded.",
+)
+@_refusals
+def report(
+    tenant: str, period: str | None, as_of: datetime | None, recorded_at: datetime | None
+) -> None:
+    """Quota attainment, pipeline, structure and audit figures of a tenant (báo cáo), as of a
+    business date and as recorded at a time."""
+    day = as_of.date() if as_of else date.today()
+    chosen = Period.parse(period) if period else Period.year(day.year)
+    moment = recorded_at.replace(tzinfo=UTC) if recorded_at else None
+    with _store() as store:
+        store.registry.get(tenant)  # bilingual NotFound for an unknown tenant
+        read_models = ReadModels(store)
+        if read_models.inline:
+            read_models.catch_up(tenant)
+        with read_models.read(tenant) as tx:
+            for line in report_lines(tx, chosen, day, moment):
+                click.echo(line)
 
 
 @main.command()

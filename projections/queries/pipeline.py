@@ -189,18 +189,7 @@ def stage_counts(
     """Cases per unit and stage on ``cut.as_of`` (exits included, as their exit stage)."""
     known_s, ps = cut.known("s")
     valid_s, vs = cut.valid("s")
-    where, params = [known_s, valid_s], [*ps, *vs]
-    if unit_ids is not None:
-        if not unit_ids:
-            return ()
-        where.append(f"s.unit_id IN ({_marks(unit_ids)})")
-        params += list(unit_ids)
-    rows = tx.fetchall(
-        "SELECT s.unit_id, s.stage, COUNT(DISTINCT s.candidate_id) FROM rm_candidate_stages s "
-        f"WHERE {' AND '.join(where)} GROUP BY s.unit_id, s.stage",
-        params,
-    )
-    return _sorted_counts(rows)
+    return _count_by_unit_and_stage(tx, [known_s, valid_s], [*ps, *vs], unit_ids)
 
 
 def stage_entries(
@@ -214,12 +203,18 @@ def stage_entries(
     end = min(end, cut.as_of)
     known_s, ps = cut.known("s")
     where = [known_s, "s.valid_from = s.stage_from", "s.valid_from >= %s", "s.valid_from <= %s"]
-    params: list[Any] = [*ps, start, end]
+    return _count_by_unit_and_stage(tx, where, [*ps, start, end], unit_ids)
+
+
+def _count_by_unit_and_stage(
+    tx: Tx, where: list[str], params: list[Any], unit_ids: Sequence[str] | None
+) -> tuple[StageCount, ...]:
+    """Distinct cases per (unit, stage) among the stage rows matching ``where``."""
     if unit_ids is not None:
         if not unit_ids:
             return ()
-        where.append(f"s.unit_id IN ({_marks(unit_ids)})")
-        params += list(unit_ids)
+        where = [*where, f"s.unit_id IN ({_marks(unit_ids)})"]
+        params = [*params, *unit_ids]
     rows = tx.fetchall(
         "SELECT s.unit_id, s.stage, COUNT(DISTINCT s.candidate_id) FROM rm_candidate_stages s "
         f"WHERE {' AND '.join(where)} GROUP BY s.unit_id, s.stage",

@@ -304,3 +304,27 @@ def test_of_two_adjustments_with_the_same_date_the_one_recorded_last_applies() -
         )
     assert plan.target_on(date(2024, 6, 1)) == QuotaTarget.number(28)
     assert plan.target_on(date(2024, 5, 31)) == QuotaTarget.number(30)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2020-2025", Period.term(2020, 2025)),
+        ("term:2020-2025", Period.term(2020, 2025)),
+        ("2024", Period.year(2024)),
+        ("2024-Q3", Period.quarter(2024, 3)),
+        ("quarter:2024-q3", Period.quarter(2024, 3)),
+        ("2024-07", Period.month(2024, 7)),
+    ],
+)
+def test_a_period_is_read_from_its_usual_written_forms(text: str, expected: Period) -> None:
+    assert Period.parse(text) == expected
+    assert Period.parse(expected.key) == expected
+
+
+@pytest.mark.parametrize("text", ["", "24", "2024-13", "2024-Q5", "2025-2020", "năm 2024"])
+def test_an_unreadable_period_is_refused_bilingually(text: str) -> None:
+    with pytest.raises(InvalidInput) as refused_period:
+        Period.parse(text)
+    assert refused_period.value.code == "PERIOD_INVALID"
+    assert refused_period.value.message_vi and refused_period.value.message_en

@@ -124,3 +124,38 @@ def test_the_worker_in_sqlite_mode_catches_up_once_and_explains(
     assert "projections run inline" in result.output
     assert "one: 1 events" in result.output
     assert ReadModels(store).reached("one") == 1
+
+
+def test_report_shows_the_read_model_figures_at_the_cut(store: Store, cli: CliRunner) -> None:
+    from domain.quotas import Period
+    from projections.cut import Cut
+    from projections.queries.attainment import unit_attainment
+    from service.demo import seed_demo
+
+    read_models = ReadModels(store, inline=True)
+    seed_demo(
+        Handlers(store, today=lambda: date(2026, 11, 21), after_save=read_models.after_save),
+        candidates=20,
+    )
+    read_models.catch_up("demo")
+    with read_models.read("demo") as tx:
+        expected = {
+            row.code: row
+            for row in (
+                unit_attainment(tx, Cut(date(2024, 12, 31)), Period.year(2024), unit_id)
+                for (unit_id,) in tx.fetchall(
+                    "SELECT DISTINCT unit_id FROM rm_quota_plans WHERE period_key = 'year:2024'"
+                )
+            )
+        }
+    out = _run(cli, "report", "--tenant", "demo", "--period", "2024", "--as-of", "2024-12-31")
+    assert out.exit_code == 0, out.output
+    assert "period year:2024" in out.output
+    for code, row in expected.items():
+        line = next(line for line in out.output.splitlines() if f" {code} " in f" {line} ")
+        assert f"{row.quota:>9,} {row.admitted:>8,}" in line, line
+    assert "Nhật ký gần nhất / latest audit entries" in out.output
+
+    refused = cli.invoke(main, ["report", "--tenant", "demo", "--period", "2024-13"])
+    assert refused.exit_code == 2
+    assert "PERIOD_INVALID" in refused.output
