@@ -7,7 +7,6 @@ supplementary assignments (giao bổ sung) and adjustments (điều chỉnh) are
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal

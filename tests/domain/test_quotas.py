@@ -327,4 +327,5 @@ def test_an_unreadable_period_is_refused_bilingually(text: str) -> None:
     with pytest.raises(InvalidInput) as refused_period:
         Period.parse(text)
     assert refused_period.value.code == "PERIOD_INVALID"
-    assert refused_period.value.message_vi and refused_period.value.message_en
+    assert refused_period.value.message_vi
+    assert refused_period.value.message_en
