@@ -32,6 +32,8 @@ from domain.quotas import Period
 from domain.values import Actor, Role
 from projections import all_projections
 from projections.runner import BatchReport, RunReport
+from service.audit.cli import audit
+from service.audit.cli import register_commands as register_audit_commands
 from service.commands import Handlers
 from service.demo import DEMO_SLUG, seed_demo
 from service.read_models import ReadModels
@@ -495,6 +497,10 @@ def projections_rebuild(tenant: str | None, names: tuple[str, ...]) -> None:
         click.echo(
             f"Tổng / total: {total_events} events in {total_seconds:.2f} s = {rate:,.0f} events/s"
         )
+
+
+register_audit_commands()
+main.add_command(audit)
 
 
 if __name__ == "__main__":
