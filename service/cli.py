@@ -36,6 +36,7 @@ from service.audit.cli import audit
 from service.audit.cli import register_commands as register_audit_commands
 from service.commands import Handlers
 from service.demo import DEMO_SLUG, seed_demo
+from service.keys_cli import keys
 from service.read_models import ReadModels
 from service.reports import report_lines
 from service.settings import get_settings
@@ -501,6 +502,7 @@ def projections_rebuild(tenant: str | None, names: tuple[str, ...]) -> None:
 
 register_audit_commands()
 main.add_command(audit)
+main.add_command(keys)
 
 
 if __name__ == "__main__":

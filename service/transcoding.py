@@ -11,18 +11,28 @@ One generic :class:`ValueTranscoding` covers every type in ``domain.VALUE_TYPES`
 The transcoding name is the class name (e.g. ``DocumentRef``): it is written into every stored
 event, so renaming a value class needs an alias (register a second transcoding under the old
 name) or an upcaster.
+
+Personal data (see docs/audit.md, "Personal data"): the values of :data:`PERSONAL_VALUE_TYPES`
+and the event attributes of :data:`PERSONAL_TEXT_ATTRIBUTES` (wrapped in :class:`PersonalText`
+by the application's mapper) are stored encrypted by :class:`EncryptedValueTranscoding`:
+``{"_type_": "PersonProfile", "_data_": {"kid": "k1", "n": …, "ct": …}}``. The plaintext is the
+value's ordinary JSON encoding, so decrypting gives back exactly what the clear encoding held;
+events written before encryption (clear ``_data_``) still decode.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from domain import rules, values
 
 
 class DateAsISO(Transcoding):
@@ -85,11 +95,94 @@ class ValueTranscoding(Transcoding):
         return self.type(**kwargs)
 
 
-def register_value_transcodings(transcoder: JSONTranscoder, value_types: Iterable[type]) -> None:
-    """Register ``date`` and a :class:`ValueTranscoding` for each of ``value_types``."""
+@dataclass(frozen=True)
+class PersonalText:
+    """A personal ``str`` event attribute (a person's name), marked for encryption.
+
+    The domain records such names as plain strings; the application's mapper wraps the
+    attributes named in :data:`PERSONAL_TEXT_ATTRIBUTES` in this type before encoding and
+    unwraps them after decoding, so the domain never sees it.
+    """
+
+    value: str
+
+
+#: Value types holding a person's data, stored encrypted: the candidate's profile (name, birth
+#: date, identity number, origin, levels), a sponsor (member id, name, membership dates) and an
+#: earlier Party membership (date and reason of leaving).
+PERSONAL_VALUE_TYPES: tuple[type, ...] = (
+    values.PersonProfile,
+    rules.Sponsor,
+    rules.PriorMembership,
+    PersonalText,
+)
+
+#: Plain-``str`` event attributes holding a person's name, by event topic.
+PERSONAL_TEXT_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
+    "domain.candidates:Candidate.HelperAssigned": ("member_name",),
+}
+
+
+class PersonalDataCipher(Protocol):
+    """Encrypts a value's JSON for one tenant (implemented by ``service.crypto.TenantKeyring``)."""
+
+    def encrypt(self, type_name: str, plaintext: bytes) -> dict[str, str]:
+        """The envelope ``{"kid", "n", "ct"}`` of ``plaintext``."""
+        ...
+
+    def decrypt(self, type_name: str, envelope: Mapping[str, Any]) -> bytes:
+        """The plaintext of ``envelope``; raises a bilingual error without the key."""
+        ...
+
+
+ENVELOPE_KEYS = frozenset({"kid", "n", "ct"})
+
+
+class EncryptedValueTranscoding(Transcoding):
+    """A value type stored as an AES-GCM envelope of its ordinary JSON encoding.
+
+    Same transcoding name as the clear one, so values stored in clear before encryption was
+    introduced still decode (``decode`` accepts the clear dict or the envelope).
+    """
+
+    def __init__(
+        self, inner: Transcoding, transcoder: JSONTranscoder, cipher: PersonalDataCipher
+    ) -> None:
+        self.type = inner.type
+        self.name = inner.name
+        self._inner = inner
+        self._transcoder = transcoder
+        self._cipher = cipher
+
+    def encode(self, obj: Any) -> Any:
+        plaintext = self._transcoder.encode(self._inner.encode(obj))
+        return self._cipher.encrypt(self.name, plaintext)
+
+    def decode(self, data: Any) -> Any:
+        if isinstance(data, dict) and data.keys() == ENVELOPE_KEYS:
+            data = self._transcoder.decode(self._cipher.decrypt(self.name, data))
+        return self._inner.decode(data)
+
+
+def register_value_transcodings(
+    transcoder: JSONTranscoder,
+    value_types: Iterable[type],
+    *,
+    cipher: PersonalDataCipher | None = None,
+    personal: Iterable[type] = PERSONAL_VALUE_TYPES,
+) -> None:
+    """Register ``date`` and a :class:`ValueTranscoding` for each of ``value_types``.
+
+    With a ``cipher``, the ``personal`` types (also registered when not in ``value_types``) are
+    stored encrypted (:class:`EncryptedValueTranscoding`); without, in clear.
+    """
     transcoder.register(DateAsISO())
-    for value_type in value_types:
-        transcoding = ValueTranscoding(value_type)
+    value_types = tuple(value_types)
+    personal = tuple(personal)
+    for value_type in (*value_types, *(t for t in personal if t not in value_types)):
+        transcoding: Transcoding = ValueTranscoding(value_type)
+        if cipher is not None and value_type in personal:
+            transcoding = EncryptedValueTranscoding(transcoding, transcoder, cipher)
         existing = transcoder.names.get(transcoding.name)
         if existing is not None and existing.type is not value_type:
             msg = (

@@ -49,6 +49,13 @@ def with_database(url: str, dbname: str, **query: str) -> str:
     return urlunsplit(parts._replace(path=f"/{dbname}", query=new_query))
 
 
+@pytest.fixture(autouse=True)
+def personal_data_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys for personal data come from outside the database: a key file per test."""
+    monkeypatch.delenv("KETNAP_TENANT_KEYS", raising=False)
+    monkeypatch.setenv("KETNAP_KEY_FILE", str(tmp_path / "personal-data-keys.json"))
+
+
 @dataclass
 class PostgresDatabase:
     """A throw-away database in the test cluster."""

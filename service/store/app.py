@@ -1,4 +1,9 @@
-"""``TenantApplication``: one eventsourcing application per tenant, on that tenant's storage."""
+"""``TenantApplication``: one eventsourcing application per tenant, on that tenant's storage.
+
+Personal data in events is encrypted with the tenant's keys (``service.crypto``): the
+transcoder encrypts the personal value types, and :class:`PersonalDataMapper` marks the personal
+``str`` attributes (:data:`service.transcoding.PERSONAL_TEXT_ATTRIBUTES`) for encryption.
+"""
 
 from __future__ import annotations
 
@@ -17,18 +22,63 @@ from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
     JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
     Recording,
+    StoredEvent,
 )
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.utils import Environment, EnvType, get_topic
 
 import domain
-from domain.errors import NotFound
+from domain.errors import DomainError, NotFound
+from service.crypto import TenantKeyring, keyring_for_postgres, keyring_for_sqlite
 from service.errors import ConcurrentChange, TenantDisabled, TenantMismatch
-from service.transcoding import register_value_transcodings
+from service.transcoding import (
+    PERSONAL_TEXT_ATTRIBUTES,
+    PersonalText,
+    register_value_transcodings,
+)
 
 A = TypeVar("A", bound=BaseAggregate[UUID])
 
 FactoryBuilder = Callable[[Environment], InfrastructureFactory[Any]]
+
+
+class PersonalDataMapper(Mapper[UUID]):
+    """The library's mapper, plus: personal ``str`` attributes are stored encrypted.
+
+    Before encoding, the attributes :data:`~service.transcoding.PERSONAL_TEXT_ATTRIBUTES` names
+    for the event's topic are wrapped in :class:`~service.transcoding.PersonalText` (which the
+    transcoder encrypts); after decoding, every ``PersonalText`` is unwrapped again. A
+    bilingual :class:`~domain.errors.DomainError` raised while decoding (missing key, value
+    that does not authenticate) is raised as such, not buried in the library's
+    ``MapperDeserialisationError``.
+    """
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        names = PERSONAL_TEXT_ATTRIBUTES.get(get_topic(type(domain_event)))
+        if not names:
+            return super().to_stored_event(domain_event)
+        state = dict(vars(domain_event))
+        for name in names:
+            if isinstance(state.get(name), str):
+                state[name] = PersonalText(state[name])
+        proxy = object.__new__(type(domain_event))
+        object.__setattr__(proxy, "__dict__", state)
+        return super().to_stored_event(proxy)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        try:
+            event = super().to_domain_event(stored_event)
+        except MapperDeserialisationError as e:
+            if isinstance(e.__cause__, DomainError):
+                raise e.__cause__ from None
+            raise
+        state = vars(event)
+        for name, value in state.items():
+            if isinstance(value, PersonalText):
+                state[name] = value.value
+        return event
 
 
 class TenantApplication(Application[UUID]):
@@ -50,10 +100,17 @@ class TenantApplication(Application[UUID]):
         factory_builder: FactoryBuilder,
         env: EnvType | None = None,
         writable: bool = True,
+        keyring: TenantKeyring | None = None,
     ) -> None:
         self.tenant = tenant
         self.writable = writable
         self._factory_builder = factory_builder
+        if keyring is None:
+            dbname = dict(env or {}).get("SQLITE_DBNAME")
+            keyring = (
+                keyring_for_sqlite(tenant, str(dbname)) if dbname else keyring_for_postgres(tenant)
+            )
+        self.keyring = keyring
         super().__init__(env)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -64,9 +121,14 @@ class TenantApplication(Application[UUID]):
     def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
         return self._factory_builder(env)
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=PersonalDataMapper
+        )
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        register_value_transcodings(transcoder, domain.VALUE_TYPES)
+        register_value_transcodings(transcoder, domain.VALUE_TYPES, cipher=self.keyring)
 
     @overload
     def get(self, aggregate_id: UUID, *, version: int | None = None) -> Aggregate: ...

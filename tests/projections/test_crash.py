@@ -42,7 +42,10 @@ def backend() -> str:
 
 
 def _start_worker(database: PostgresDatabase, *, delay: float) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
+    # The worker needs the same personal-data keys as the test's store (never in the database).
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("KETNAP_") or k == "KETNAP_KEY_FILE"
+    }
     env.update(
         KETNAP_DATABASE_URL=with_database(
             database.admin_url, database.name, application_name="ketnap-crash-worker-pool"

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import json
 from datetime import date, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import pytest
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder
+from eventsourcing.utils import resolve_topic
 from hypothesis import given
 from hypothesis import strategies as st
 
 import domain
+from domain.errors import DomainError
+from domain.rules import Sponsor
 from domain.values import Actor, DocumentRef, Gender, PersonProfile, Role
-from service.transcoding import ValueTranscoding, register_value_transcodings
+from service.crypto import INLINE_KEYS_ENV, KEY_FILE_ENV, KeySource, TenantKeyring
+from service.transcoding import (
+    PERSONAL_TEXT_ATTRIBUTES,
+    PersonalText,
+    ValueTranscoding,
+    register_value_transcodings,
+)
 
 
 def transcoder() -> JSONTranscoder:
@@ -81,3 +93,94 @@ def test_refuses_mutable_dataclasses_and_name_clashes() -> None:
     clash = Enum("Role", {"A": "a"})  # type: ignore[misc]  # named like domain.values.Role
     with pytest.raises(TypeError):
         register_value_transcodings(JSONTranscoder(), [*domain.VALUE_TYPES, clash])
+
+
+# --- personal data: encrypted values -------------------------------------------------------
+
+
+def encrypting_transcoder(keyring: TenantKeyring) -> JSONTranscoder:
+    t = JSONTranscoder()
+    t.register(DatetimeAsISO())
+    register_value_transcodings(t, domain.VALUE_TYPES, cipher=keyring)
+    return t
+
+
+def test_personal_values_are_stored_as_envelopes_and_come_back() -> None:
+    keyring = TenantKeyring("bloc_a", KeySource.ephemeral())
+    t = encrypting_transcoder(keyring)
+    profile = PersonProfile("Trần Thị B", date(2000, 2, 29), Gender.FEMALE, identity_number="0791")
+    sponsor = Sponsor("DV-1", "Lê Văn C", date(2010, 1, 1), date(2019, 1, 1))
+    value = {"p": profile, "s": sponsor, "h": PersonalText("Ngô D"), "a": Actor("u", Role.LEADER)}
+    stored = t.encode(value)
+    for secret in ("Trần Thị B", "0791", "Lê Văn C", "DV-1", "Ngô D", "2000-02-29"):
+        assert secret.encode() not in stored
+    assert b'"user_id":"u"' in stored  # non-personal values stay readable
+    raw = json.loads(stored)
+    assert raw["p"]["_type_"] == "PersonProfile"
+    assert set(raw["p"]["_data_"]) == {"kid", "n", "ct"}
+    assert t.decode(stored) == value
+    assert t.encode(value) != stored  # a random nonce per value
+
+
+def test_clear_values_stored_before_encryption_still_decode() -> None:
+    profile = PersonProfile("Trần Thị B", date(2000, 2, 29), Gender.FEMALE)
+    clear = transcoder().encode({"p": profile})
+    assert "Trần Thị B".encode() in clear
+    t = encrypting_transcoder(TenantKeyring("bloc_a", KeySource.ephemeral()))
+    assert t.decode(clear) == {"p": profile}
+
+
+def test_ciphertext_is_bound_to_tenant_and_type() -> None:
+    same = KeySource.ephemeral().generate("x").as_json()  # the same key for both tenants
+    source = KeySource(inline=json.dumps({"bloc_a": [same], "bloc_b": [same]}))
+    a = encrypting_transcoder(TenantKeyring("bloc_a", source))
+    b = encrypting_transcoder(TenantKeyring("bloc_b", source))
+    stored = a.encode({"p": PersonProfile("Trần Thị B", date(2000, 2, 29), Gender.FEMALE)})
+    with pytest.raises(DomainError) as other_tenant:
+        b.decode(stored)
+    assert other_tenant.value.code == "PERSONAL_DATA_UNREADABLE"
+    relabelled = stored.replace(b'"_type_":"PersonProfile"', b'"_type_":"PersonalText"')
+    with pytest.raises(DomainError) as other_type:
+        a.decode(relabelled)
+    assert other_type.value.code == "PERSONAL_DATA_UNREADABLE"
+
+
+def test_key_file_and_inline_keys(tmp_path: Path) -> None:
+    path = tmp_path / "keys.json"
+    source = KeySource(key_file=path, auto_create=True)
+    first = TenantKeyring("bloc_a", source).current()
+    assert first.kid.startswith("k1-")
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    second = source.generate("bloc_a")
+    assert second.kid.startswith("k2-")
+    inline = KeySource.from_env({INLINE_KEYS_ENV: path.read_text()})
+    keyring = TenantKeyring("bloc_a", inline)
+    assert keyring.current() == second
+    assert keyring.key(first.kid).key == first.key
+    with pytest.raises(DomainError) as missing:
+        TenantKeyring("bloc_b", inline).current()
+    assert missing.value.code == "PERSONAL_DATA_KEY_REQUIRED"
+    with pytest.raises(DomainError) as both:
+        KeySource.from_env({INLINE_KEYS_ENV: "{}", KEY_FILE_ENV: str(path)})
+    assert both.value.code == "PERSONAL_DATA_KEYS_INVALID"
+    for bad in ("not json", "[]", '{"t": [{"kid": "k1", "key": "c2hvcnQ="}]}'):
+        with pytest.raises(DomainError) as invalid:
+            KeySource.from_env({INLINE_KEYS_ENV: bad}).load()
+        assert invalid.value.code == "PERSONAL_DATA_KEYS_INVALID"
+
+
+def test_postgres_without_key_setting_refuses_bilingually() -> None:
+    keyring = TenantKeyring("bloc_a", KeySource.from_env({}))
+    with pytest.raises(DomainError) as refused:
+        encrypting_transcoder(keyring).encode(PersonalText("Ngô D"))
+    assert refused.value.code == "PERSONAL_DATA_KEY_REQUIRED"
+    assert "Không có khóa" in refused.value.message_vi
+    assert "No personal-data encryption key" in refused.value.message_en
+
+
+def test_personal_text_attributes_name_real_event_attributes() -> None:
+    for topic, names in PERSONAL_TEXT_ATTRIBUTES.items():
+        cls = resolve_topic(topic)
+        params = inspect.signature(cls.__init__).parameters
+        for name in names:
+            assert name in params, f"{topic} has no attribute {name}"
