@@ -5,7 +5,14 @@
 - ``KETNAP_DATABASE_URL`` (default empty: SQLite): ``postgresql://user:pass@host:port/dbname``
   (or ``postgresql:///dbname?host=/socket/dir``) switches to PostgreSQL, one schema per tenant.
   Other query parameters (``sslmode``, ``options``, ``application_name``…) are passed on to
-  every connection.
+  every connection. This is the *application's* role.
+- ``KETNAP_DATABASE_OWNER_URL`` (default empty: one role does everything): a URL of the same
+  database for the role that owns the schemas and tables and runs their DDL (creating the
+  ``platform`` schema and tenants, their triggers and grants). When set, the application's role
+  (``KETNAP_DATABASE_URL``) may only ``SELECT`` and ``INSERT`` event rows, never ``UPDATE``,
+  ``DELETE`` or ``TRUNCATE`` them (see :mod:`service.store.roles`). Requires
+  ``KETNAP_DATABASE_URL``; the owner's connections (at most 2, opened on demand) come on top of
+  the pool.
 - ``KETNAP_PG_POOL_SIZE`` (default 5): connections kept open in the process's one pool.
 - ``KETNAP_PG_MAX_OVERFLOW`` (default 5): extra connections opened under load. The process never
   holds more than pool size + overflow PostgreSQL connections, whatever the number of tenants.
@@ -33,6 +40,8 @@ from psycopg.conninfo import conninfo_to_dict
 
 from domain.errors import InvalidInput
 
+URL_VARIABLE = "KETNAP_DATABASE_URL"
+OWNER_URL_VARIABLE = "KETNAP_DATABASE_OWNER_URL"
 DEFAULT_DATA_DIR = "./ketnap-data"
 DEFAULT_PG_POOL_SIZE = 5
 DEFAULT_PG_MAX_OVERFLOW = 5
@@ -59,6 +68,7 @@ class Settings:
 
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database_url: str = ""
+    database_owner_url: str = ""
     pg_pool_size: int = DEFAULT_PG_POOL_SIZE
     pg_max_overflow: int = DEFAULT_PG_MAX_OVERFLOW
     app_cache_size: int = DEFAULT_APP_CACHE_SIZE
@@ -81,6 +91,8 @@ class Settings:
             )
         if self.database_url:
             self.postgres()  # validates
+        if self.database_owner_url:
+            self.owner_postgres()  # validates
 
     @property
     def backend(self) -> str:
@@ -92,9 +104,45 @@ class Settings:
         """Upper bound of the PostgreSQL connections this process opens."""
         return self.pg_pool_size + self.pg_max_overflow
 
+    @property
+    def separate_owner(self) -> bool:
+        """Whether DDL runs as a separate owner role (``KETNAP_DATABASE_OWNER_URL`` is set)."""
+        return bool(self.database_owner_url)
+
     def postgres(self) -> PostgresParams:
         """The parsed ``KETNAP_DATABASE_URL``; a bilingual error if it is not a PostgreSQL URL."""
         return parse_database_url(self.database_url)
+
+    def owner_postgres(self) -> PostgresParams | None:
+        """The parsed ``KETNAP_DATABASE_OWNER_URL`` (None when unset: one role does everything).
+
+        Bilingual errors when it is not a PostgreSQL URL, when ``KETNAP_DATABASE_URL`` is not
+        set, or when it names another database than ``KETNAP_DATABASE_URL``.
+        """
+        if not self.database_owner_url:
+            return None
+        owner = parse_database_url(self.database_owner_url, name=OWNER_URL_VARIABLE)
+        if not self.database_url:
+            raise InvalidInput(
+                "SETTING_INVALID",
+                f"Biến môi trường {OWNER_URL_VARIABLE} chỉ dùng cùng với KETNAP_DATABASE_URL "
+                "(vai trò của ứng dụng trên cùng cơ sở dữ liệu PostgreSQL).",
+                f"The environment variable {OWNER_URL_VARIABLE} is only used together with "
+                "KETNAP_DATABASE_URL (the application's role on the same PostgreSQL database).",
+                field=OWNER_URL_VARIABLE,
+            )
+        app = self.postgres()
+        if (owner.dbname, owner.host, owner.port) != (app.dbname, app.host, app.port):
+            shown = _redact(self.database_owner_url)
+            raise InvalidInput(
+                "SETTING_INVALID",
+                f"Biến môi trường {OWNER_URL_VARIABLE} ({shown}) phải trỏ tới cùng cơ sở dữ "
+                f"liệu (máy chủ, cổng, tên) với KETNAP_DATABASE_URL; chỉ vai trò là khác.",
+                f"The environment variable {OWNER_URL_VARIABLE} ({shown}) must name the same "
+                "database (host, port, name) as KETNAP_DATABASE_URL; only the role differs.",
+                field=OWNER_URL_VARIABLE,
+            )
+        return owner
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -103,6 +151,7 @@ class Settings:
         return cls(
             data_dir=Path(env.get("KETNAP_DATA_DIR", "").strip() or DEFAULT_DATA_DIR),
             database_url=env.get("KETNAP_DATABASE_URL", "").strip(),
+            database_owner_url=env.get(OWNER_URL_VARIABLE, "").strip(),
             pg_pool_size=_read_int(env, "KETNAP_PG_POOL_SIZE", DEFAULT_PG_POOL_SIZE),
             pg_max_overflow=_read_int(env, "KETNAP_PG_MAX_OVERFLOW", DEFAULT_PG_MAX_OVERFLOW),
             app_cache_size=_read_int(env, "KETNAP_APP_CACHE_SIZE", DEFAULT_APP_CACHE_SIZE),
@@ -121,21 +170,26 @@ def get_settings() -> Settings:
     return Settings.from_env()
 
 
-def parse_database_url(url: str) -> PostgresParams:
-    """Split a ``postgresql://`` URL into connection parameters."""
+def parse_database_url(url: str, *, name: str = URL_VARIABLE) -> PostgresParams:
+    """Split a ``postgresql://`` URL into connection parameters (errors name variable ``name``)."""
     if not url.startswith(("postgresql://", "postgres://")):
-        raise _bad_url(url, "phải bắt đầu bằng postgresql://", "must start with postgresql://")
+        raise _bad_url(
+            name, url, "phải bắt đầu bằng postgresql://", "must start with postgresql://"
+        )
     try:
         params: dict[str, Any] = conninfo_to_dict(url)
     except Exception as e:
-        raise _bad_url(url, "không đọc được", f"cannot be parsed ({e})") from None
+        raise _bad_url(name, url, "không đọc được", f"cannot be parsed ({e})") from None
     dbname = str(params.pop("dbname", "") or "")
     if not dbname:
-        raise _bad_url(url, "thiếu tên cơ sở dữ liệu", "names no database")
+        raise _bad_url(name, url, "thiếu tên cơ sở dữ liệu", "names no database")
     host = str(params.pop("host", "") or "")
     if not host:
         raise _bad_url(
-            url, "thiếu máy chủ (host hoặc ?host=/thư/mục/socket)", "names no host or socket dir"
+            name,
+            url,
+            "thiếu máy chủ (host hoặc ?host=/thư/mục/socket)",
+            "names no host or socket dir",
         )
     return PostgresParams(
         dbname=dbname,
@@ -156,13 +210,13 @@ def _redact(url: str) -> str:
     return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{tail}"
 
 
-def _bad_url(url: str, why_vi: str, why_en: str) -> InvalidInput:
+def _bad_url(name: str, url: str, why_vi: str, why_en: str) -> InvalidInput:
     shown = _redact(url)
     return InvalidInput(
         "SETTING_INVALID",
-        f"Biến môi trường KETNAP_DATABASE_URL không hợp lệ ({shown}): {why_vi}.",
-        f"The environment variable KETNAP_DATABASE_URL is not valid ({shown}): {why_en}.",
-        field="KETNAP_DATABASE_URL",
+        f"Biến môi trường {name} không hợp lệ ({shown}): {why_vi}.",
+        f"The environment variable {name} is not valid ({shown}): {why_en}.",
+        field=name,
     )
 
 

@@ -17,23 +17,38 @@ does not expect are handled here:
   factory.
 - ``PostgresDatastore.close``/``__del__``/``__exit__`` close the pool; the tenant copies
   override them so that dropping or closing a tenant application never closes the pool.
+
+Tenant applications record events with :class:`ChainedPostgresApplicationRecorder`, which
+also writes each event's hash-chain link (``service.audit.chain``) into ``t_<slug>.ketnap_links``
+in the same transaction, after the library's ``LOCK TABLE``.
 """
 
 from __future__ import annotations
 
 import collections
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import BaseInfrastructureFactory
-from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+import psycopg.errors
+from eventsourcing.persistence import BaseInfrastructureFactory, StoredEvent
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
 from eventsourcing.utils import Environment, EnvType
-from psycopg import Connection, sql
+from psycopg import Connection, Cursor, sql
 from psycopg.rows import DictRow
 from psycopg.types.composite import CompositeInfo, register_composite
 
+from service.audit.chain import (
+    GENESIS,
+    LINKS_TABLE,
+    chain_missing,
+    postgres_chain_statements,
+)
 from service.settings import PostgresParams
 
 _make_namedtuple: Any = collections.namedtuple
@@ -142,8 +157,108 @@ def _register(info: CompositeInfo, conn: Connection[DictRow]) -> None:
         register_composite(info, conn, factory=info.python_type)
 
 
+class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    """The library's application recorder, plus the tenant's hash-chain links.
+
+    The library's ``INSERT`` of the events is replaced by one statement that also inserts
+    their links (``service.audit.chain``), computed by PostgreSQL from the rows just inserted
+    (a data-modifying CTE, ``sha256()`` and a recursive CTE over them in position order),
+    chained onto the last link. It runs where the library's ``INSERT`` ran: inside the insert
+    transaction, after ``LOCK TABLE … IN EXCLUSIVE MODE``, so links commit or roll back with
+    their events, no other writer can interleave, and a save costs no extra statement or round
+    trip. It returns the new events' notification ids, as the library's statement did. The
+    links and checkpoints tables are part of ``sql_create_statements`` (created with the
+    tenant). The encoding is checked against the Python one by the tests.
+    """
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:
+            msg = "the hash chain needs ENABLE_DB_FUNCTIONS off (inserts go through Python)"
+            raise ValueError(msg)
+        schema = datastore.schema
+        self.tenant = schema.removeprefix("t_")
+        self.sql_create_statements.extend(postgres_chain_statements(schema))
+        self.insert_events_statement = chained_insert_statement(
+            schema, self.events_table_name, self.stored_event_type_name
+        )
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        try:
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        except Exception as error:
+            cause = error if isinstance(error, psycopg.Error) else error.__cause__
+            if isinstance(cause, psycopg.errors.UndefinedTable) and LINKS_TABLE in str(cause):
+                raise chain_missing(self.tenant) from error
+            raise
+        return ids
+
+    def _fetch_ids_after_insert_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        # Ids are issued in the order of the events; the statement returns them by position.
+        return None if ids is None else sorted(ids)
+
+
+def chained_insert_statement(schema: str, events_table: str, event_type: str) -> sql.Composed:
+    """``INSERT`` of the events (one array parameter) and of their links; returns the ids.
+
+    The hash input is built exactly as ``service.audit.chain.link_hash`` builds it:
+    prev ‖ int8 position ‖ uuid bytes ‖ int8 version ‖ int4 len ‖ topic UTF-8 ‖ int8 len ‖
+    state (``int8send``/``int4send`` are big-endian).
+    """
+    hashed = (
+        "sha256({prev} || int8send(e.notification_id) || uuid_send(e.originator_id)"
+        " || int8send(e.originator_version)"
+        " || int4send(octet_length(convert_to(e.topic, 'UTF8')))"
+        " || convert_to(e.topic, 'UTF8')"
+        " || int8send(octet_length(e.state)::bigint) || e.state)"
+    )
+    return sql.SQL(
+        "WITH RECURSIVE ins AS ("
+        "  INSERT INTO {events} AS t (originator_id, originator_version, topic, state)"
+        "  SELECT originator_id, originator_version, topic, state"
+        "  FROM unnest(%s::{schema}.{event_type}[])"
+        "  RETURNING notification_id, originator_id, originator_version, topic, state"
+        "), e AS ("
+        "  SELECT row_number() OVER (ORDER BY notification_id) AS n, * FROM ins"
+        "), head AS ("
+        "  SELECT coalesce("
+        "    (SELECT hash FROM {links} ORDER BY position DESC LIMIT 1),"
+        "    '\\x{genesis}'::bytea) AS hash"
+        "), chain AS ("
+        "  SELECT e.n, e.notification_id AS position,"
+        f"   {hashed.format(prev='head.hash')} AS hash, head.hash AS prev_hash"
+        "  FROM e, head WHERE e.n = 1"
+        "  UNION ALL"
+        "  SELECT e.n, e.notification_id,"
+        f"   {hashed.format(prev='c.hash')}, c.hash"
+        "  FROM chain c JOIN e ON e.n = c.n + 1"
+        ")"
+        " INSERT INTO {links} (position, hash, prev_hash)"
+        " SELECT position, hash, prev_hash FROM chain ORDER BY n"
+        " RETURNING position AS notification_id"
+    ).format(
+        events=sql.Identifier(schema, events_table),
+        links=sql.Identifier(schema, LINKS_TABLE),
+        schema=sql.Identifier(schema),
+        event_type=sql.Identifier(event_type),
+        genesis=sql.SQL(GENESIS.hex()),
+    )
+
+
 class TenantPostgresFactory(PostgresFactory):
     """Infrastructure factory over a given tenant datastore (builds no datastore of its own)."""
+
+    application_recorder_class = ChainedPostgresApplicationRecorder
 
     def __init__(
         self, env: Environment | EnvType | None, *, datastore: TenantPostgresDatastore

@@ -14,12 +14,18 @@ connection follows them all):
   ``NOTIFY`` names only the table, the same for every tenant.
 - :data:`TENANTS_CHANNEL` (``ketnap_tenants``), payload the slug: a tenant was created, disabled
   or enabled (sent in the same transaction, so listeners hear it once it is committed).
+
+With a separate owner role (``KETNAP_DATABASE_OWNER_URL``), everything that changes the schema
+or the registry (the ``platform`` schema, creating, disabling and enabling tenants) runs as the
+owner; the application's role only reads the registry, and gets append-only rights on each new
+tenant's event tables (:mod:`service.store.roles`).
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
+import logging
 import re
 import sqlite3
 import threading
@@ -36,7 +42,10 @@ from psycopg import sql
 from psycopg.rows import DictRow
 
 from domain.errors import InvalidInput, NotFound
+from service.store import roles
 from service.store.postgres import SharedPostgresDatastore
+
+log = logging.getLogger(__name__)
 
 #: Channel of "tenant <payload> recorded events" notifications.
 EVENTS_CHANNEL = "ketnap_tenant_events"
@@ -388,33 +397,61 @@ def _remove_orphan(file: Path, slug: str) -> None:
 
 
 class PostgresTenantRegistry(TenantRegistry):
-    """Registry in ``platform.tenants``; tenants' storage is schema ``t_<slug>``."""
+    """Registry in ``platform.tenants``; tenants' storage is schema ``t_<slug>``.
+
+    ``datastore`` is the application's role. ``owner``, when given, is a separate role that
+    owns the schemas and runs all DDL and registry writes; the application's role then gets
+    only the rights :mod:`service.store.roles` describes. Without it one role does everything.
+    """
 
     def __init__(
         self,
         datastore: SharedPostgresDatastore,
         *,
         create_statements: Callable[[str], Sequence[sql.Composed]],
+        owner: SharedPostgresDatastore | None = None,
     ) -> None:
         super().__init__()
         self.datastore = datastore
+        self.owner = owner or datastore
         self._create_statements = create_statements
         self._table = sql.Identifier(datastore.schema, "tenants")
+        #: The application's role when it is not the owner (None: one role does everything).
+        self.app_role: str | None = None if owner is None else self._app_role(owner)
         self._ensure_table()
+        if self.app_role is not None:
+            self._ensure_tenant_grants(self.app_role)
+
+    def _app_role(self, owner: SharedPostgresDatastore) -> str:
+        """The application's role, checked to differ from the owner's."""
+        with self.datastore.transaction(commit=False) as curs:
+            app_role = roles.current_role(curs)
+        with owner.transaction(commit=False) as curs:
+            owner_role = roles.current_role(curs)
+        if app_role == owner_role:
+            raise InvalidInput(
+                "SETTING_INVALID",
+                "KETNAP_DATABASE_OWNER_URL và KETNAP_DATABASE_URL phải dùng hai vai trò "
+                f"PostgreSQL khác nhau (cả hai đều là '{app_role}'); nếu chỉ có một vai trò, "
+                "hãy bỏ trống KETNAP_DATABASE_OWNER_URL.",
+                "KETNAP_DATABASE_OWNER_URL and KETNAP_DATABASE_URL must use two different "
+                f"PostgreSQL roles (both are '{app_role}'); with a single role, leave "
+                "KETNAP_DATABASE_OWNER_URL empty.",
+                field="KETNAP_DATABASE_OWNER_URL",
+            )
+        return app_role
 
     def _ensure_table(self) -> None:
-        # Only DDL the registry ever runs, and only on a database that lacks it.
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute("SELECT to_regclass(%s) AS t", (f"{self.datastore.schema}.tenants",))
+        # The registry's DDL, run (as the owner) only on a database that lacks it.
+        schema = self.datastore.schema
+        with self.owner.transaction(commit=True) as curs:
+            curs.execute("SELECT to_regclass(%s) AS t", (f"{schema}.tenants",))
             row = curs.fetchone()
-            if row is not None and row["t"] is not None:
+            exists = row is not None and row["t"] is not None
+            if exists and (self.app_role is None or self._app_can_read(curs, self.app_role)):
                 return
             curs.execute("SELECT pg_advisory_xact_lock(hashtext('ketnap.platform'))")
-            curs.execute(
-                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                    sql.Identifier(self.datastore.schema)
-                )
-            )
+            curs.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             curs.execute(
                 sql.SQL(
                     "CREATE TABLE IF NOT EXISTS {} ("
@@ -425,13 +462,61 @@ class PostgresTenantRegistry(TenantRegistry):
                     " created_at timestamptz NOT NULL)"
                 ).format(self._table)
             )
+            if self.app_role is not None:
+                for statement in roles.platform_grant_statements(schema, self.app_role):
+                    curs.execute(statement)
+
+    def _app_can_read(self, curs: Any, app_role: str) -> bool:
+        curs.execute(
+            "SELECT has_schema_privilege(%s, %s, 'USAGE')"
+            " AND has_table_privilege(%s, %s, 'SELECT') AS ok",
+            (app_role, self.datastore.schema, app_role, f"{self.datastore.schema}.tenants"),
+        )
+        row = curs.fetchone()
+        return bool(row is not None and row["ok"])
+
+    def _ensure_tenant_grants(self, app_role: str) -> None:
+        """Give ``app_role`` its rights on tenants created before it was separate from the owner.
+
+        One catalog query when every tenant is in order. A tenant that cannot be brought up to
+        date (e.g. its tables belong to a third role) is logged; the others go on.
+        """
+        with self.owner.transaction(commit=False) as curs:
+            curs.execute(
+                sql.SQL(
+                    "SELECT t.slug FROM {} t JOIN pg_namespace n ON n.nspname = 't_' || t.slug"
+                    " WHERE NOT has_schema_privilege(%s, n.oid, 'USAGE') ORDER BY t.slug"
+                ).format(self._table),
+                (app_role,),
+            )
+            slugs = [str(row["slug"]) for row in curs.fetchall()]
+        for slug in slugs:
+            try:
+                self.grant_tenant_rights(slug, app_role)
+                log.info("tenant %s: rights of role %s granted", slug, app_role)
+            except Exception:
+                log.exception("tenant %s: could not grant the rights of role %s", slug, app_role)
+
+    def grant_tenant_rights(self, slug: str, app_role: str | None = None) -> None:
+        """(Re)grant the application role its rights on every table of tenant ``slug`` (e.g.
+        after ``ketnap audit chain --init`` created tables as the owner). No-op with one role."""
+        role = app_role or self.app_role
+        if role is None:
+            return
+        with self.owner.transaction(commit=True) as curs:
+            curs.execute("SELECT pg_advisory_xact_lock(hashtext('ketnap.platform'))")
+            ensure_notify_trigger(curs, slug)
+            for statement in roles.tenant_grant_statements(
+                curs, tenant_schema(slug), EVENTS_TABLE, role
+            ):
+                curs.execute(statement, prepare=False)
 
     def _create(self, tenant: Tenant) -> None:
         # Statements are built before the transaction (building them reads the catalog).
         statements = list(self._create_statements(tenant.slug))
         types_first = sorted(statements, key=lambda s: "CREATE TYPE" not in s.as_string())
         try:
-            with self.datastore.transaction(commit=True) as curs:
+            with self.owner.transaction(commit=True) as curs:
                 curs.execute(
                     sql.SQL(
                         "INSERT INTO {} (slug, name, kind, disabled, created_at)"
@@ -444,6 +529,12 @@ class PostgresTenantRegistry(TenantRegistry):
                     curs.execute(statement, prepare=False)
                 for statement in notify_trigger_statements(tenant.slug):
                     curs.execute(statement, prepare=False)
+                if self.app_role is not None:
+                    grants = roles.tenant_grant_statements(
+                        curs, tenant.schema, EVENTS_TABLE, self.app_role
+                    )
+                    for statement in grants:
+                        curs.execute(statement, prepare=False)
                 _notify_tenants(curs, tenant.slug)
         except IntegrityError:
             if self._get(tenant.slug) is not None:
@@ -472,7 +563,7 @@ class PostgresTenantRegistry(TenantRegistry):
         return [_tenant_from_row(row) for row in rows]
 
     def _update_disabled(self, slug: str, *, disabled: bool) -> bool:
-        with self.datastore.transaction(commit=True) as curs:
+        with self.owner.transaction(commit=True) as curs:
             curs.execute(
                 sql.SQL("UPDATE {} SET disabled = %s WHERE slug = %s").format(self._table),
                 (disabled, slug),

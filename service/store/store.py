@@ -13,7 +13,6 @@ from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.postgres import PostgresRecorder
-from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment
 from psycopg import sql
 
@@ -33,6 +32,8 @@ from service.store.registry import (
     tenant_schema,
     validate_slug,
 )
+from service.store.roles import OWNER_MAX_OVERFLOW, OWNER_POOL_SIZE, use_lock_function
+from service.store.sqlite import ChainedSQLiteFactory
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,9 @@ class _SQLiteBackend(_Backend):
             "SQLITE_DBNAME": str(self.tenant_path(slug)),
             "CREATE_TABLE": "y" if create_table else "n",
         }
-        return TenantApplication(slug, factory_builder=SQLiteFactory, env=env, writable=writable)
+        return TenantApplication(
+            slug, factory_builder=ChainedSQLiteFactory, env=env, writable=writable
+        )
 
     def _provision(self, slug: str) -> None:
         self._build(slug, create_table=True, writable=True).close()
@@ -102,12 +105,19 @@ class _PostgresBackend(_Backend):
             pool_size=settings.pg_pool_size,
             max_overflow=settings.pg_max_overflow,
         )
+        # KETNAP_DATABASE_OWNER_URL: DDL and registry writes as the owner (service.store.roles).
+        owner_params = settings.owner_postgres()
+        self.owner: SharedPostgresDatastore | None = None
+        if owner_params is not None:
+            self.owner = SharedPostgresDatastore(
+                owner_params, pool_size=OWNER_POOL_SIZE, max_overflow=OWNER_MAX_OVERFLOW
+            )
         try:
             self.registry = PostgresTenantRegistry(
-                self.datastore, create_statements=self.create_statements
+                self.datastore, create_statements=self.create_statements, owner=self.owner
             )
         except BaseException:
-            self.datastore.close()
+            self.close()
             raise
 
     def _build(self, slug: str, *, writable: bool) -> TenantApplication:
@@ -117,9 +127,13 @@ class _PostgresBackend(_Backend):
             return TenantPostgresFactory(env, datastore=datastore)
 
         # CREATE_TABLE off: tables and types are created once, by the registry, at creation.
-        return TenantApplication(
+        app = TenantApplication(
             slug, factory_builder=factory, env={"CREATE_TABLE": "n"}, writable=writable
         )
+        if self.owner is not None:
+            # The application's role may not LOCK the events table itself (roles module).
+            use_lock_function(app.recorder, datastore.schema)
+        return app
 
     def create_statements(self, slug: str) -> Sequence[sql.Composed]:
         """The DDL creating a tenant's tables and types in its (new) schema."""
@@ -136,6 +150,8 @@ class _PostgresBackend(_Backend):
 
     def close(self) -> None:
         self.datastore.close()
+        if self.owner is not None:
+            self.owner.close()
 
 
 class Store:
@@ -202,6 +218,12 @@ class Store:
         if write and not app.writable:
             raise TenantDisabled(slug)
         return app
+
+    @property
+    def owner_datastore(self) -> SharedPostgresDatastore | None:
+        """PostgreSQL with ``KETNAP_DATABASE_OWNER_URL``: the owner role's datastore (DDL and
+        other owner-only work); None otherwise (one role does everything)."""
+        return getattr(self._backend, "owner", None)
 
     def read_models(self, tenant: str) -> ReadModelDB:
         """Where ``tenant``'s read models are (one handle per tenant and process)."""

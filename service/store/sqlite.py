@@ -1,0 +1,76 @@
+"""SQLite wiring: the library's SQLite factory, with the hash chain (``service.audit.chain``).
+
+:class:`ChainedSQLiteApplicationRecorder` writes each event's link into the tenant file's
+``ketnap_links`` table inside the insert transaction: the events are inserted first (which
+takes SQLite's write lock), then the last link is read and the new links appended, so two
+writers can never chain onto the same link. The links and checkpoints tables are created with
+the events table (``CREATE_TABLE`` at provisioning) or by ``ketnap audit chain --init``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import OperationalError, StoredEvent
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteFactory,
+)
+
+from service.audit.chain import (
+    GENESIS,
+    LINKS_TABLE,
+    SQLITE_CHAIN_STATEMENTS,
+    chain_links,
+    chain_missing,
+)
+
+
+class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    """The library's SQLite application recorder, plus the hash-chain links."""
+
+    def __init__(
+        self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name)
+        self.tenant = Path(str(datastore.pool.db_name)).stem
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *SQLITE_CHAIN_STATEMENTS]
+
+    def _insert_events(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        if not stored_events:
+            return ids
+        assert ids is not None
+        pairs = sorted(zip(ids, stored_events, strict=True), key=lambda pair: pair[0])
+        try:
+            c.execute(f"SELECT hash FROM {LINKS_TABLE} ORDER BY position DESC LIMIT 1")
+        except (sqlite3.OperationalError, OperationalError) as error:
+            if "no such table" in str(error):
+                raise chain_missing(self.tenant) from error
+            raise
+        row = c.fetchone()
+        prev = GENESIS if row is None else bytes(row[0])
+        links = chain_links(prev, [p for p, _ in pairs], [e for _, e in pairs])
+        c.executemany(
+            f"INSERT INTO {LINKS_TABLE} (position, hash, prev_hash) VALUES (?, ?, ?)",
+            [(link.position, link.hash, link.prev_hash) for link in links],
+        )
+        return ids
+
+
+class ChainedSQLiteFactory(SQLiteFactory):
+    """``SQLiteFactory`` whose application recorder writes the hash chain."""
+
+    application_recorder_class = ChainedSQLiteApplicationRecorder
