@@ -3,8 +3,8 @@
 One worker process follows **all** tenants with **one** dedicated PostgreSQL connection (no
 thread or connection per tenant). That connection, in autocommit mode:
 
-- ``LISTEN``\\s to :data:`~service.store.registry.EVENTS_CHANNEL` (payload: the slug of a tenant
-  that recorded events; sent by a trigger on every tenant's events table) and
+- ``LISTEN``\\s to :data:`~service.store.postgres.EVENTS_CHANNEL` (payload: the slug of a tenant
+  that recorded events; sent by each tenant's recorder in the inserting transaction) and
   :data:`~service.store.registry.TENANTS_CHANNEL` (a tenant was created, disabled or enabled);
 - holds the worker's **ownership locks**: session-level advisory locks
   ``(OWNER_LOCK_CLASS, hashtext('t_<slug>'))``. A worker only processes the tenants it owns, so
@@ -52,7 +52,8 @@ from projections.runner import TenantProjector
 from projections.sql import OWNER_LOCK_CLASS, ReadModelDB, Tx
 from service.read_models import ReadModels
 from service.store import Store, tenant_schema
-from service.store.registry import EVENTS_CHANNEL, TENANTS_CHANNEL, ensure_notify_trigger
+from service.store.postgres import EVENTS_CHANNEL
+from service.store.registry import TENANTS_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,7 @@ class Worker:
         conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(TENANTS_CHANNEL)))
         self._slot = self._take_slot(conn)
         self._refresh_tenants = True
-        self._take_over(conn, ensure_triggers=True)
+        self._take_over(conn)
         self.ready.set()
         now = time.monotonic()
         next_poll = now + self.options.poll_interval
@@ -249,16 +250,10 @@ class Worker:
         ).fetchone()
         return max(1, int(row[0]) if row else 1)
 
-    def _take_over(self, conn: psycopg.Connection[Any], *, ensure_triggers: bool = False) -> None:
+    def _take_over(self, conn: psycopg.Connection[Any]) -> None:
         """Refresh the tenant list, take unowned tenants up to the fair share, release extras."""
-        known = set(self._tenants)
         self._tenants = [t.slug for t in self.store.registry.list()]
         self._refresh_tenants = False
-        for slug in self._tenants:
-            if ensure_triggers or slug not in known:
-                with conn.transaction(), conn.cursor() as curs:
-                    if ensure_notify_trigger(curs, slug):
-                        log.info("tenant %s: notify trigger created", slug)
         for slug in self.owned - set(self._tenants):  # tenant gone
             self._release(conn, slug)
         share = math.ceil(len(self._tenants) / self._workers(conn)) if self._tenants else 0

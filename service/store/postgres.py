@@ -157,6 +157,11 @@ def _register(info: CompositeInfo, conn: Connection[DictRow]) -> None:
         register_composite(info, conn, factory=info.python_type)
 
 
+#: The one channel every tenant's writes notify, with the tenant's slug as payload, so one
+#: ``LISTEN`` connection (``ketnap worker``) follows all tenants and knows which one changed.
+EVENTS_CHANNEL = "ketnap_tenant_events"
+
+
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
     """The library's application recorder, plus the tenant's hash-chain links.
 
@@ -196,6 +201,13 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 raise chain_missing(self.tenant) from error
             raise
         return ids
+
+    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
+        # Instead of the library's ``NOTIFY <table>`` (the same name in every tenant schema):
+        # the tenant's slug on one shared channel, sent from the writer's own transaction (so
+        # it is delivered at commit, by the server the writer talks to — with schema-based
+        # sharding, the coordinator, where the worker listens; no trigger on the table).
+        curs.execute("SELECT pg_notify(%s, %s)", (EVENTS_CHANNEL, self.tenant), prepare=True)
 
     def _fetch_ids_after_insert_events(
         self,

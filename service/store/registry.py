@@ -8,10 +8,10 @@ read-model tables there, so normal operation runs no DDL).
 PostgreSQL notifications (one channel each, whatever the number of tenants, so one ``LISTEN``
 connection follows them all):
 
-- :data:`EVENTS_CHANNEL` (``ketnap_tenant_events``), payload the tenant slug: sent by a
-  statement-level ``AFTER INSERT`` trigger on ``t_<slug>.ketnap_events`` (created with the
-  tenant; :func:`ensure_notify_trigger` adds it to tenants created before). The library's own
-  ``NOTIFY`` names only the table, the same for every tenant.
+- :data:`EVENTS_CHANNEL` (``ketnap_tenant_events``), payload the tenant slug: sent by the
+  tenant's recorder in the transaction that inserts events
+  (:class:`service.store.postgres.ChainedPostgresApplicationRecorder`); the library's own
+  ``NOTIFY`` would name only the table, the same for every tenant.
 - :data:`TENANTS_CHANNEL` (``ketnap_tenants``), payload the slug: a tenant was created, disabled
   or enabled (sent in the same transaction, so listeners hear it once it is committed).
 
@@ -48,11 +48,8 @@ from service.store.postgres import SharedPostgresDatastore
 log = logging.getLogger(__name__)
 
 #: Channel of "tenant <payload> recorded events" notifications.
-EVENTS_CHANNEL = "ketnap_tenant_events"
 #: Channel of "tenant <payload> was created, disabled or enabled" notifications.
 TENANTS_CHANNEL = "ketnap_tenants"
-#: Name of the trigger (and of its function, in the tenant's schema) sending EVENTS_CHANNEL.
-NOTIFY_TRIGGER = "ketnap_notify_events"
 #: The tenant's events table (``TenantApplication.name`` + ``_events``).
 EVENTS_TABLE = "ketnap_events"
 
@@ -145,53 +142,6 @@ def _unknown_tenant(slug: str) -> NotFound:
         f"There is no tenant '{slug}'.",
         field="tenant",
     )
-
-
-def notify_function_body(slug: str) -> str:
-    """The body of the trigger function that notifies :data:`EVENTS_CHANNEL` for ``slug``."""
-    validate_slug(slug)  # the slug is a literal in the body: [a-z0-9_] only
-    return f"BEGIN PERFORM pg_notify('{EVENTS_CHANNEL}', '{slug}'); RETURN NULL; END;"
-
-
-def notify_trigger_statements(slug: str) -> list[sql.Composed]:
-    """DDL of the tenant's ``AFTER INSERT`` notify trigger (idempotent: ``CREATE OR REPLACE``).
-
-    The function lives in the tenant's own schema (the schema stays self-contained, e.g. for
-    export or schema-based sharding) and names the tenant in the payload.
-    """
-    schema = tenant_schema(slug)
-    function = sql.Identifier(schema, NOTIFY_TRIGGER)
-    return [
-        sql.SQL("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}").format(
-            function, sql.Literal(notify_function_body(slug))
-        ),
-        sql.SQL(
-            "CREATE OR REPLACE TRIGGER {} AFTER INSERT ON {} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION {}()"
-        ).format(sql.Identifier(NOTIFY_TRIGGER), sql.Identifier(schema, EVENTS_TABLE), function),
-    ]
-
-
-def ensure_notify_trigger(curs: Any, slug: str) -> bool:
-    """Create or update ``slug``'s notify trigger unless it is already as it should be.
-
-    ``curs`` is a cursor in an open transaction. Returns whether DDL was run. Serialised with
-    the other platform DDL (transaction advisory lock), so concurrent workers do not collide.
-    """
-    schema = tenant_schema(slug)
-    check = sql.SQL(
-        "SELECT p.prosrc FROM pg_trigger t"
-        " JOIN pg_proc p ON p.oid = t.tgfoid"
-        " WHERE t.tgrelid = to_regclass(%s) AND t.tgname = %s"
-    )
-    curs.execute(check, (f"{schema}.{EVENTS_TABLE}", NOTIFY_TRIGGER))
-    row = curs.fetchone()
-    if row is not None and _first(row) == notify_function_body(slug):
-        return False
-    curs.execute("SELECT pg_advisory_xact_lock(hashtext('ketnap.platform'))")
-    for statement in notify_trigger_statements(slug):
-        curs.execute(statement)
-    return True
 
 
 def _first(row: Any) -> Any:
@@ -505,7 +455,6 @@ class PostgresTenantRegistry(TenantRegistry):
             return
         with self.owner.transaction(commit=True) as curs:
             curs.execute("SELECT pg_advisory_xact_lock(hashtext('ketnap.platform'))")
-            ensure_notify_trigger(curs, slug)
             for statement in roles.tenant_grant_statements(
                 curs, tenant_schema(slug), EVENTS_TABLE, role
             ):
@@ -526,8 +475,6 @@ class PostgresTenantRegistry(TenantRegistry):
                 )
                 curs.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(tenant.schema)))
                 for statement in types_first:
-                    curs.execute(statement, prepare=False)
-                for statement in notify_trigger_statements(tenant.slug):
                     curs.execute(statement, prepare=False)
                 if self.app_role is not None:
                     grants = roles.tenant_grant_statements(

@@ -324,7 +324,7 @@ def test_the_worker_listens_and_catches_up_as_the_app_role(two_roles: TwoRoles) 
     try:
         assert worker.ready.wait(10), "worker did not start"
         _wait_until(lambda: worker.owned == {"acme"}, "the worker owns acme")
-        # Poll interval 30 s: only the notify trigger (LISTEN) can wake it up this fast.
+        # Poll interval 30 s: only the notification (LISTEN) can wake it up this fast.
         handlers.set_stalled_threshold(Principal("acme", ORGANIZER), 40)
         head = read_models.projector("acme").head()
         _wait_until(lambda: read_models.reached("acme") >= head, "caught up")
