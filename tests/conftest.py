@@ -18,9 +18,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from psycopg import sql
 
-from service.settings import Settings
+from service.settings import Settings, get_settings
 from service.store import Store
 
 POSTGRES_URL_ENV = "KETNAP_TEST_POSTGRES_URL"
@@ -143,3 +144,19 @@ def store_maker(
 def store(store_maker: StoreMaker) -> Store:
     """A store on each backend (SQLite in ``tmp_path``; PostgreSQL in a fresh database)."""
     return store_maker()
+
+
+@pytest.fixture
+def cli(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """A CLI runner whose settings name the same data as ``store`` (and no signing key)."""
+    for name in ("KETNAP_DATABASE_URL", "KETNAP_DATA_DIR", "KETNAP_SIGNING_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    if store.backend == "postgres":
+        monkeypatch.setenv("KETNAP_DATABASE_URL", store.settings.database_url)
+    else:
+        monkeypatch.setenv("KETNAP_DATA_DIR", str(store.settings.data_dir))
+    get_settings.cache_clear()
+    try:
+        yield CliRunner()
+    finally:
+        get_settings.cache_clear()

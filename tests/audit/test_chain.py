@@ -15,7 +15,6 @@ from service.audit.chain import GENESIS, chain_links, init_tenant, link_hash
 from service.audit.verify import verify_tenant
 from service.cli import main
 from service.errors import ConcurrentChange
-from service.settings import get_settings
 from service.store import Store, TenantKind
 from tests.audit.test_verify_tamper import SLUG, Note, Raw, save_notes
 
@@ -201,27 +200,16 @@ def test_init_refuses_a_hole_before_the_last_link(store: Store) -> None:
     assert refused.value.code == "AUDIT_CHAIN_BROKEN"
 
 
-def test_cli_chain_init(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_chain_init(store: Store, cli: CliRunner) -> None:
     store.registry.create(SLUG, "Acme", TenantKind.OTHER)
     save_notes(store, SLUG, 2)
     _drop_links(Raw(store, SLUG))
-    for name in ("KETNAP_DATABASE_URL", "KETNAP_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    if store.backend == "postgres":
-        monkeypatch.setenv("KETNAP_DATABASE_URL", store.settings.database_url)
-    else:
-        monkeypatch.setenv("KETNAP_DATA_DIR", str(store.settings.data_dir))
-    get_settings.cache_clear()
-    try:
-        runner = CliRunner()
-        result = runner.invoke(main, ["audit", "chain", "--init"])
-        assert result.exit_code == 0, result.output
-        assert "acme: đã liên kết 4 sự kiện mới" in result.output
-        assert "linked 4 new events" in result.output
-        result = runner.invoke(main, ["audit", "verify", "--tenant", SLUG])
-        assert result.exit_code == 0, result.output
-        assert "acme: intact, 4 events" in result.output
-        result = runner.invoke(main, ["audit", "chain", "--init", "--tenant", "nope"])
-        assert result.exit_code == 2
-    finally:
-        get_settings.cache_clear()
+    result = cli.invoke(main, ["audit", "chain", "--init"])
+    assert result.exit_code == 0, result.output
+    assert "acme: đã liên kết 4 sự kiện mới" in result.output
+    assert "linked 4 new events" in result.output
+    result = cli.invoke(main, ["audit", "verify", "--tenant", SLUG])
+    assert result.exit_code == 0, result.output
+    assert "acme: intact, 4 events" in result.output
+    result = cli.invoke(main, ["audit", "chain", "--init", "--tenant", "nope"])
+    assert result.exit_code == 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,6 @@ from service.audit.checkpoints import (
 )
 from service.audit.verify import verify_tenant
 from service.cli import main
-from service.settings import get_settings
 from service.store import Store, TenantKind
 from tests.audit.test_verify_tamper import SLUG, Raw, save_notes
 
@@ -209,22 +207,6 @@ def test_forged_or_foreign_checkpoints_do_not_pass(tenant: Raw, key: Ed25519Priv
     assert result.checkpoints[0].key_trusted is False
     # Checkpoints of other tenants are ignored.
     assert verify_tenant(tenant.store, SLUG, [replace(checkpoint, tenant="other")]).intact
-
-
-@pytest.fixture
-def cli(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    """A CLI runner whose settings name the same data as ``store``."""
-    for name in ("KETNAP_DATABASE_URL", "KETNAP_DATA_DIR", SIGNING_KEY_ENV):
-        monkeypatch.delenv(name, raising=False)
-    if store.backend == "postgres":
-        monkeypatch.setenv("KETNAP_DATABASE_URL", store.settings.database_url)
-    else:
-        monkeypatch.setenv("KETNAP_DATA_DIR", str(store.settings.data_dir))
-    get_settings.cache_clear()
-    try:
-        yield CliRunner()
-    finally:
-        get_settings.cache_clear()
 
 
 def test_cli_keygen_checkpoint_verify(

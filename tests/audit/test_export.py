@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -16,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.errors import DomainError
 from service.audit.chain import GENESIS
-from service.audit.checkpoints import SIGNING_KEY_ENV, public_key_b64, record_checkpoint
+from service.audit.checkpoints import public_key_b64, record_checkpoint
 from service.audit.export import export_tenant, read_export, verify_file
 from service.audit.verify import verify_tenant
 from service.cli import main
@@ -157,22 +156,6 @@ def test_read_export_rejects_descending_positions() -> None:
     with pytest.raises(DomainError) as refused:
         read_export(iter(json.dumps(line) for line in lines))
     assert "ascending" in refused.value.message_en
-
-
-@pytest.fixture
-def cli(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    """A CLI runner whose settings name the same data as ``store``."""
-    for name in ("KETNAP_DATABASE_URL", "KETNAP_DATA_DIR", SIGNING_KEY_ENV):
-        monkeypatch.delenv(name, raising=False)
-    if store.backend == "postgres":
-        monkeypatch.setenv("KETNAP_DATABASE_URL", store.settings.database_url)
-    else:
-        monkeypatch.setenv("KETNAP_DATA_DIR", str(store.settings.data_dir))
-    get_settings.cache_clear()
-    try:
-        yield CliRunner()
-    finally:
-        get_settings.cache_clear()
 
 
 def test_cli_export_and_verify_file(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from service.cli import main
 from service.commands import Handlers, Principal
 from service.demo import ORGANIZER, seed_demo
 from service.read_models import ReadModels
-from service.settings import get_settings
 from service.store import Store
 
 TENANT = "replayed"
@@ -46,22 +44,6 @@ def seeded(store: Store) -> ReadModels:
     assert report.refused == []
     read_models.catch_up(TENANT)
     return read_models
-
-
-@pytest.fixture
-def cli(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    """A CLI runner whose settings name the same data as ``store``."""
-    for name in ("KETNAP_DATABASE_URL", "KETNAP_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    if store.backend == "postgres":
-        monkeypatch.setenv("KETNAP_DATABASE_URL", store.settings.database_url)
-    else:
-        monkeypatch.setenv("KETNAP_DATA_DIR", str(store.settings.data_dir))
-    get_settings.cache_clear()
-    try:
-        yield CliRunner()
-    finally:
-        get_settings.cache_clear()
 
 
 def _admission(read_models: ReadModels) -> tuple[str, date]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -14,24 +13,7 @@ from service.cli import main
 from service.commands import Handlers, Principal
 from service.demo import ORGANIZER
 from service.read_models import ReadModels
-from service.settings import get_settings
 from service.store import Store
-
-
-@pytest.fixture
-def cli(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    """A CLI runner whose settings name the same data as ``store``."""
-    for name in ("KETNAP_DATABASE_URL", "KETNAP_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    if store.backend == "postgres":
-        monkeypatch.setenv("KETNAP_DATABASE_URL", store.settings.database_url)
-    else:
-        monkeypatch.setenv("KETNAP_DATA_DIR", str(store.settings.data_dir))
-    get_settings.cache_clear()
-    try:
-        yield CliRunner()
-    finally:
-        get_settings.cache_clear()
 
 
 def _run(cli: CliRunner, *args: str) -> Result:
