@@ -15,10 +15,14 @@ How the history is made (the command handlers save ~700 aggregates/s, far too sl
    trigger), and the template's stored rows are copied into ``t_bench_NNN.ketnap_events`` with
    one ``COPY``, after rewriting, in the ids and the stored state, every template id to the id
    the same natural key has in the new tenant and the ``tenant`` attribute to the new slug.
+   Personal data is stored encrypted and bound to its tenant (``service.crypto``), so each
+   encrypted value is decrypted with the template's key and encrypted again with the new
+   tenant's (one key file for the run, ``KETNAP_KEY_FILE`` in the work directory); then the
+   tenant's hash chain is written over the copied events (``ketnap audit chain --init``).
    So each tenant's events are exactly what the handlers would have stored for it (only the
    recording timestamps are the template's); the first and last tenants' aggregates are all
    loaded through ``TenantApplication.get`` (which refuses another tenant's aggregate) and
-   their ids checked against ``domain.ids``.
+   their ids checked against ``domain.ids``, and their chains verified.
 """
 
 from __future__ import annotations
@@ -43,7 +47,10 @@ import psycopg
 from psycopg import sql
 
 from domain import ids
+from service.audit.chain import init_tenant
+from service.audit.verify import verify_tenant
 from service.commands import Handlers
+from service.crypto import KeySource, TenantKeyring, is_envelope
 from service.demo import seed_demo
 from service.read_models import ReadModels
 from service.settings import Settings
@@ -82,7 +89,20 @@ class Template:
         return {old: getattr(ids, fn)(tenant, *args) for old, (fn, args) in self.keys.items()}
 
     def rows_for(self, tenant: str) -> Iterator[StoredRow]:
-        """The template's rows, rewritten for ``tenant``."""
+        """The template's rows, rewritten for ``tenant`` (personal data re-encrypted for it)."""
+        source = TenantKeyring(TEMPLATE, KeySource.from_env())
+        target = TenantKeyring(tenant, KeySource.from_env())
+        for originator, version, topic, state in self._rewritten(tenant):
+            if b'"ct"' in state:
+                state = json.dumps(
+                    _reencrypt(json.loads(state), source, target),
+                    separators=(",", ":"),
+                    ensure_ascii=False,
+                ).encode()
+            yield originator, version, topic, state
+
+    def _rewritten(self, tenant: str) -> Iterator[StoredRow]:
+        """The template's rows with ids and slug rewritten for ``tenant``."""
         mapping = self.ids_for(tenant)
         replace: dict[bytes, bytes] = {b'"benchtpl"': json.dumps(tenant).encode()}
         for old, new in mapping.items():
@@ -151,6 +171,20 @@ def build_template(events: int, workdir: Path) -> Template:
         cases = math.ceil(cases * events / max(1, len(stored)) * 1.05)
 
 
+def _reencrypt(value: Any, source: TenantKeyring, target: TenantKeyring) -> Any:
+    """``value`` (decoded stored state) with every encrypted envelope moved to ``target``."""
+    if isinstance(value, dict):
+        data = value.get("_data_")
+        if "_type_" in value and isinstance(data, dict) and is_envelope(data):
+            kind = str(value["_type_"])
+            plaintext = source.decrypt(kind, data)
+            return {**value, "_data_": target.encrypt(kind, plaintext)}
+        return {k: _reencrypt(v, source, target) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reencrypt(v, source, target) for v in value]
+    return value
+
+
 # --- the benchmark tenants ---------------------------------------------------------------------
 def create_tenants(store: Store, template: Template, slugs: list[str]) -> None:
     """Create each tenant and COPY the template's rows, rewritten, into its events table."""
@@ -171,6 +205,7 @@ def create_tenants(store: Store, template: Template, slugs: list[str]) -> None:
         ):
             for row in template.rows_for(slug):
                 copy.write_row(row)
+        init_tenant(store, slug)  # the hash chain over the copied events
         total += len(template.rows)
         elapsed = time.perf_counter() - started
         if number % 10 == 0 or number == len(slugs):
@@ -189,6 +224,7 @@ def check_tenant(store: Store, template: Template, slug: str) -> None:
     for originator in {r[0] for r in template.rows}:
         aggregate = app.get(mapping[originator])
         assert getattr(aggregate, "tenant", None) == slug
+    assert verify_tenant(store, slug).intact
 
 
 # --- measuring ---------------------------------------------------------------------------------
@@ -251,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("set KETNAP_BENCH_POSTGRES_URL or --postgres-url (or use: bash bench/run)")
     slugs = [f"bench_{n:03d}" for n in range(args.tenants)]
     with tempfile.TemporaryDirectory(prefix="ketnap-bench-") as workdir:
+        # One key file for the template and every tenant (keys never live in the database).
+        os.environ["KETNAP_KEY_FILE"] = str(Path(workdir) / "keys.json")
+        os.environ.pop("KETNAP_TENANT_KEYS", None)
         template = build_template(args.events, Path(workdir))
         settings = Settings(
             data_dir=Path(workdir) / "unused", database_url=args.postgres_url, pg_pool_size=2
