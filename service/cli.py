@@ -35,6 +35,7 @@ from projections.runner import BatchReport, RunReport
 from service.audit.cli import audit
 from service.audit.cli import register_commands as register_audit_commands
 from service.commands import Handlers
+from service.crypto import KeySource
 from service.demo import DEMO_SLUG, seed_demo
 from service.keys_cli import keys
 from service.read_models import ReadModels
@@ -406,6 +407,18 @@ def worker(poll_interval: float, takeover_interval: float, name: str, log_level:
             for tenant in store.registry.list():
                 _echo_report(read_models.catch_up(tenant.slug))
             return
+        # Projections decode personal data: without the keys every tenant with candidates
+        # would fail batch after batch. Refuse at once, bilingually, instead.
+        source = KeySource.from_env()
+        if source.key_file is None and source.inline is None:
+            raise DomainError(
+                "PERSONAL_DATA_KEYS_NOT_CONFIGURED",
+                "Tiến trình worker cần khóa dữ liệu cá nhân của các đơn vị để cập nhật bảng đọc: "
+                "hãy đặt KETNAP_KEY_FILE hoặc KETNAP_TENANT_KEYS (như cho dịch vụ).",
+                "The worker needs the tenants' personal-data keys to update the read models: "
+                "set KETNAP_KEY_FILE or KETNAP_TENANT_KEYS (as for the service).",
+                field="KETNAP_KEY_FILE",
+            )
         options = WorkerOptions(
             name=name, poll_interval=poll_interval, takeover_interval=takeover_interval
         )

@@ -141,3 +141,15 @@ def test_report_shows_the_read_model_figures_at_the_cut(store: Store, cli: CliRu
     refused = cli.invoke(main, ["report", "--tenant", "demo", "--period", "2024-13"])
     assert refused.exit_code == 2
     assert "PERIOD_INVALID" in refused.output
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_worker_refuses_to_start_without_the_personal_data_keys(
+    store: Store, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KETNAP_KEY_FILE", raising=False)
+    monkeypatch.delenv("KETNAP_TENANT_KEYS", raising=False)
+    result = cli.invoke(main, ["worker"])
+    assert result.exit_code == 2
+    assert "PERSONAL_DATA_KEYS_NOT_CONFIGURED" in result.output
+    assert "KETNAP_KEY_FILE" in result.output
