@@ -56,11 +56,25 @@ def _names(table: Table) -> tuple[str, ...]:
     return entry[1]
 
 
+#: Recently hashed rows per table (values → digest): an entity re-derives mostly the same rows
+#: after each of its events, so most digests are found here instead of being recomputed.
+_DIGESTS: dict[str, dict[tuple[Any, ...], str]] = {}
+_DIGESTS_PER_TABLE = 20_000
+
+
 def row_hash(table: Table, row: Row) -> str:
     """A stable digest of a row's data columns (identifies the row within its entity)."""
-    values = [v if type(v) in _AS_IS else _plain(v) for v in map(row.get, _names(table))]
-    encoded = json.dumps(values, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.blake2b(encoded.encode(), digest_size=12).hexdigest()
+    key = tuple(map(row.get, _names(table)))
+    digests = _DIGESTS.setdefault(table.name, {})
+    digest = digests.get(key)
+    if digest is None:
+        values = [v if type(v) in _AS_IS else _plain(v) for v in key]
+        encoded = json.dumps(values, separators=(",", ":"), ensure_ascii=False, default=str)
+        digest = hashlib.blake2b(encoded.encode(), digest_size=12).hexdigest()
+        if len(digests) >= _DIGESTS_PER_TABLE:
+            digests.clear()
+        digests[key] = digest
+    return digest
 
 
 class VersionedRows:

@@ -152,7 +152,12 @@ def _sqlite_param(value: Any) -> Any:
     return value
 
 
+_PG_AS_IS = frozenset({str, int, float, bool, type(None), date, datetime})
+
+
 def _pg_param(value: Any) -> Any:
+    if type(value) in _PG_AS_IS:  # the common case, decided by one set lookup
+        return value
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, Enum):
