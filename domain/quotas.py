@@ -236,12 +236,16 @@ def attainment(admitted: int, quota: int) -> Attainment:
 
     9,701 admitted of 9,352 → 103.73 %, 349 over; 6 of 7 → 85.71 %, 1 short.
     """
-    percent = (
-        (Decimal(admitted) * 100 / Decimal(quota)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        if quota > 0
-        else None
-    )
+    percent = percent_of(admitted, quota) if quota > 0 else None
     return Attainment(admitted=admitted, quota=quota, percent=percent, surplus=admitted - quota)
+
+
+def percent_of(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in %, rounded half-up to two decimals; None when ``whole`` is 0
+    (how every share is reported: attainment, coverage, funnel conversion)."""
+    if whole == 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 class QuotaPlan(Aggregate):

@@ -29,7 +29,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEvent
 
-from projections.sql import Dialect, Table, Tx, _pg_param
+from projections.sql import Dialect, Table, Tx, _pg_param, placeholders
 
 Row = Mapping[str, Any]
 
@@ -209,7 +209,7 @@ class BufferedTx(Tx):
                 for row in rows:
                     copy.write_row([_pg_param(v) for v in row])
         else:
-            marks = ", ".join(["%s"] * len(names))
+            marks = placeholders(len(names))
             super().executemany(f"INSERT INTO {name} ({', '.join(names)}) VALUES ({marks})", rows)
 
     # --- statements run directly see the writes before them ----------------------------------
@@ -269,7 +269,7 @@ class Apply:
                 )
             if added:
                 names = [*table.column_names, "entity_id", "row_hash", "rec_from"]
-                marks = ", ".join(["%s"] * len(names))
+                marks = placeholders(len(names))
                 tx.executemany(
                     f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
                     [
@@ -289,7 +289,7 @@ class Apply:
             self.tx.append_rows(table, rows)
             return
         names = table.column_names
-        marks = ", ".join(["%s"] * len(names))
+        marks = placeholders(len(names))
         self.tx.executemany(
             f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
             [[r.get(n) for n in names] for r in rows],

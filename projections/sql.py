@@ -317,6 +317,11 @@ BATCH_LOCK_CLASS = 72_001
 OWNER_LOCK_CLASS = 72_002
 
 
+def placeholders(count: int) -> str:
+    """``%s, %s, …`` for ``count`` parameters (an ``IN (…)`` list or a ``VALUES`` row)."""
+    return ", ".join(["%s"] * count)
+
+
 def rows_as_dicts(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     """Pair column names with row values."""
     return [dict(zip(names, row, strict=True)) for row in rows]

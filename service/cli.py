@@ -18,11 +18,9 @@ import logging
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import click
 
@@ -35,16 +33,14 @@ from projections.runner import BatchReport, RunReport
 from service.audit.cli import audit
 from service.audit.cli import register_commands as register_audit_commands
 from service.commands import Handlers
+from service.console import open_store, refusals
 from service.crypto import KeySource
 from service.demo import DEMO_SLUG, seed_demo
 from service.keys_cli import keys
 from service.read_models import ReadModels
 from service.reports import report_lines
-from service.settings import get_settings
 from service.store import Store, TenantApplication, TenantKind
 
-P = ParamSpec("P")
-R = TypeVar("R")
 PAGE = 1000
 
 
@@ -54,33 +50,6 @@ def _operator() -> Actor:
     except (KeyError, OSError):
         user = "cli"
     return Actor(f"cli:{user}", Role.PLATFORM_OPERATOR)
-
-
-def _refusals(func: Callable[P, R]) -> Callable[P, R]:
-    """Print domain refusals bilingually and exit 2 instead of a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except DomainError as error:
-            click.echo(f"Lỗi / Error [{error.code}]", err=True)
-            click.echo(f"  {error.message_vi}", err=True)
-            click.echo(f"  {error.message_en}", err=True)
-            if error.regulation:
-                click.echo(f"  Căn cứ / Source: {error.regulation}", err=True)
-            sys.exit(2)
-
-    return wrapper
-
-
-@contextmanager
-def _store() -> Iterator[Store]:
-    store = Store.from_settings(get_settings())
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 #: The demo's figures shown after seeding: the 2020–2025 term, at its year-end.
@@ -126,20 +95,20 @@ def tenants() -> None:
     default=TenantKind.PROVINCIAL_ENTERPRISE_BLOC.value,
     show_default=True,
 )
-@_refusals
+@refusals
 def tenants_create(slug: str, name: str, kind: str) -> None:
     """Create a tenant SLUG (lowercase letters, digits, _)."""
-    with _store() as store:
+    with open_store() as store:
         tenant = Handlers(store).create_tenant(_operator(), slug, name, kind)
         click.echo(f"Đã tạo / created: {tenant.slug} — {tenant.name} ({tenant.kind.value})")
 
 
 @tenants.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@_refusals
+@refusals
 def tenants_list(as_json: bool) -> None:
     """List tenants."""
-    with _store() as store:
+    with open_store() as store:
         rows = store.registry.list()
     if as_json:
         click.echo(
@@ -162,20 +131,20 @@ def tenants_list(as_json: bool) -> None:
 
 @tenants.command("disable")
 @click.argument("slug")
-@_refusals
+@refusals
 def tenants_disable(slug: str) -> None:
     """Disable a tenant: its history stays readable, nothing more can be recorded."""
-    with _store() as store:
+    with open_store() as store:
         store.registry.disable(slug)
     click.echo(f"Đã khóa / disabled: {slug}")
 
 
 @tenants.command("enable")
 @click.argument("slug")
-@_refusals
+@refusals
 def tenants_enable(slug: str) -> None:
     """Enable a disabled tenant again."""
-    with _store() as store:
+    with open_store() as store:
         store.registry.enable(slug)
     click.echo(f"Đã mở khóa / enabled: {slug}")
 
@@ -228,10 +197,10 @@ def _project(store: Store, read_models: ReadModels, tenant: str) -> None:
     help="Generated cases on top of the scripted ones.",
 )
 @click.option("--seed", default=2025, show_default=True, help="Random seed (same seed, same data).")
-@_refusals
+@refusals
 def demo(tenant: str, candidates: int, seed: int) -> None:
     """Create a demo tenant modelled on the seed articles: a provincial enterprise bloc."""
-    with _store() as store:
+    with open_store() as store:
         if _has_tenant(store, tenant):
             click.echo(f"Đơn vị mẫu «{tenant}» đã có / the demo tenant '{tenant}' already exists.")
             _print_summary(store.app(tenant, write=False))
@@ -278,7 +247,7 @@ def demo(tenant: str, candidates: int, seed: int) -> None:
     default=None,
     help="Show what the system knew at this time (UTC); default: everything recorded.",
 )
-@_refusals
+@refusals
 def report(
     tenant: str, period: str | None, as_of: datetime | None, recorded_at: datetime | None
 ) -> None:
@@ -287,7 +256,7 @@ def report(
     day = as_of.date() if as_of else date.today()
     chosen = Period.parse(period) if period else Period.year(day.year)
     moment = recorded_at.replace(tzinfo=UTC) if recorded_at else None
-    with _store() as store:
+    with open_store() as store:
         store.registry.get(tenant)  # bilingual NotFound for an unknown tenant
         read_models = ReadModels(store)
         if read_models.inline:
@@ -306,10 +275,10 @@ def report(
     type=click.IntRange(1, 100000),
     help="How many of the latest events.",
 )
-@_refusals
+@refusals
 def events(tenant: str, last: int) -> None:
     """Show the latest events of a tenant's history (position, type, business date, actor)."""
-    with _store() as store:
+    with open_store() as store:
         app = store.app(tenant, write=False)
         maximum = app.recorder.max_notification_id() or 0
         start = max(1, maximum - last + 1)
@@ -333,10 +302,10 @@ def events(tenant: str, last: int) -> None:
     show_default=True,
     help="Seed the demo tenant first if it does not exist.",
 )
-@_refusals
+@refusals
 def serve(host: str, port: int, with_demo: bool) -> None:
     """Serve the GraphQL API (arrives with the GraphQL issue; for now: store check and demo)."""
-    with _store() as store:
+    with open_store() as store:
         read_models = ReadModels(store)
         if with_demo and not _has_tenant(store, DEMO_SLUG):
             seed_demo(
@@ -387,7 +356,7 @@ def serve(host: str, port: int, with_demo: bool) -> None:
     show_default=True,
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
 )
-@_refusals
+@refusals
 def worker(poll_interval: float, takeover_interval: float, name: str, log_level: str) -> None:
     """Keep every tenant's read models up to date (PostgreSQL; stop with SIGTERM or Ctrl-C)."""
     from service.worker import WorkerOptions, run_worker
@@ -395,7 +364,7 @@ def worker(poll_interval: float, takeover_interval: float, name: str, log_level:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    with _store() as store:
+    with open_store() as store:
         if store.backend != "postgres":
             click.echo(
                 "Chế độ SQLite: bảng đọc được cập nhật ngay sau mỗi lệnh, không cần tiến trình "
@@ -445,10 +414,10 @@ def _echo_report(report: RunReport) -> None:
 
 @projections.command("status")
 @click.option("--tenant", default=None, help="Only this tenant (default: all).")
-@_refusals
+@refusals
 def projections_status(tenant: str | None) -> None:
     """Each projection of each tenant: version, position, head, lag, last update."""
-    with _store() as store:
+    with open_store() as store:
         read_models = ReadModels(store)
         rows = [s for slug in _tenants(store, tenant) for s in read_models.status(slug)]
     header = ("tenant", "projection", "version", "position", "head", "lag", "updated at")
@@ -484,13 +453,13 @@ def projections_status(tenant: str | None) -> None:
     multiple=True,
     help="Only this projection (repeatable; default: all).",
 )
-@_refusals
+@refusals
 def projections_rebuild(tenant: str | None, names: tuple[str, ...]) -> None:
     """Drop read models and replay the whole history into them (one transaction per tenant)."""
     unknown = set(names) - {p.name for p in all_projections()}
     if unknown:
         raise _unknown_projection(unknown)
-    with _store() as store:
+    with open_store() as store:
         read_models = ReadModels(store)
         total_events = 0
         total_seconds = 0.0

@@ -16,6 +16,7 @@ import click
 
 from domain.errors import DomainError
 from service.crypto import DEV_KEY_FILE_NAME, INLINE_KEYS_ENV, KEY_FILE_ENV, KeySource
+from service.settings import get_settings
 from service.store.registry import validate_slug
 
 
@@ -30,8 +31,7 @@ def _key_file(option: str | None) -> Path:
             f"Khóa đang lấy từ {INLINE_KEYS_ENV} (chỉ đọc): dùng --file. / "
             f"Keys come from {INLINE_KEYS_ENV} (read-only): use --file."
         )
-    data_dir = os.environ.get("KETNAP_DATA_DIR", "").strip() or "./ketnap-data"
-    return Path(data_dir) / DEV_KEY_FILE_NAME
+    return get_settings().data_dir / DEV_KEY_FILE_NAME
 
 
 def _fail(error: DomainError) -> click.ClickException:

@@ -26,7 +26,7 @@ from domain.errors import DomainError
 from projections import all_projections
 from projections.framework import Projection
 from projections.runner import Progress, ProjectionStatus, RunReport, TenantProjector
-from projections.sql import Tx
+from projections.sql import Tx, placeholders
 from service.store import Store
 
 log = logging.getLogger(__name__)
@@ -159,12 +159,11 @@ class ReadModels:
         (a tenant created before its read-model tables were created with it).
         """
         names = self.projection_names
-        marks = ", ".join(["%s"] * len(names))
         try:
             with self.read(tenant) as tx:
                 rows = tx.fetchall(
                     f"SELECT projection, position FROM projection_tracking "
-                    f"WHERE projection IN ({marks})",
+                    f"WHERE projection IN ({placeholders(len(names))})",
                     names,
                 )
         except (psycopg.errors.UndefinedTable, sqlite3.OperationalError):

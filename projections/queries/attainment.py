@@ -39,7 +39,7 @@ from domain.quotas import Period, QuotaTarget, TargetKind, attainment
 from domain.tenant_policy import CountingBasis
 from projections.cut import Cut
 from projections.queries.org_tree import UnitNode, ancestry_on, headcounts_on, units_on
-from projections.sql import Tx
+from projections.sql import Tx, placeholders
 
 _PRE_ADMISSION = sorted(stage.value for stage in PRE_ADMISSION_STAGES)
 _LEFT_MEMBERSHIP = sorted(s.value for s in (Stage.REMOVED_FROM_LIST, Stage.MEMBERSHIP_ENDED))
@@ -75,10 +75,6 @@ def _end_day(cut: Cut, period: Period) -> date | None:
     if cut.as_of < period.start:
         return None
     return min(cut.as_of, period.end)
-
-
-def _marks(values: list[str]) -> str:
-    return ", ".join(["%s"] * len(values))
 
 
 # --- counts per unit subtree --------------------------------------------------------------------
@@ -126,7 +122,7 @@ def removed_by_unit(tx: Tx, cut: Cut, period: Period) -> dict[str, int]:
         "SELECT c.ancestor_id, COUNT(DISTINCT s.candidate_id) FROM rm_candidate_stages s "
         "JOIN rm_unit_ancestry c ON c.unit_id = s.unit_id "
         "AND c.valid_from <= s.stage_from AND (c.valid_to IS NULL OR c.valid_to > s.stage_from) "
-        f"WHERE {known_s} AND {known_c} AND s.stage IN ({_marks(_LEFT_MEMBERSHIP)}) "
+        f"WHERE {known_s} AND {known_c} AND s.stage IN ({placeholders(len(_LEFT_MEMBERSHIP))}) "
         # the row that starts the stage (later rows of it only mean the case changed unit)
         "AND s.valid_from = s.stage_from "
         "AND s.stage_from >= %s AND s.stage_from <= %s GROUP BY c.ancestor_id",
@@ -144,7 +140,7 @@ def pool_by_unit(tx: Tx, cut: Cut) -> dict[str, int]:
     rows = tx.fetchall(
         "SELECT c.ancestor_id, COUNT(DISTINCT s.candidate_id) FROM rm_candidate_stages s "
         f"JOIN rm_unit_ancestry c ON c.unit_id = s.unit_id AND {valid_c} "
-        f"WHERE {known_s} AND {valid_s} AND {known_c} AND s.stage IN ({_marks(_PRE_ADMISSION)}) "
+        f"WHERE {known_s} AND {valid_s} AND {known_c} AND s.stage IN ({placeholders(len(_PRE_ADMISSION))}) "
         "GROUP BY c.ancestor_id",
         [*vc, *ps, *vs, *pc, *_PRE_ADMISSION],
     )
@@ -168,7 +164,7 @@ def units_with_candidates(tx: Tx, cut: Cut, period: Period) -> frozenset[str]:
         "AND (s.valid_to IS NULL OR c.valid_from < s.valid_to) "
         "AND (c.valid_to IS NULL OR c.valid_to > s.valid_from) "
         "AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to > %s) "
-        f"WHERE {known_s} AND {known_c} AND s.stage IN ({_marks(stages)}) "
+        f"WHERE {known_s} AND {known_c} AND s.stage IN ({placeholders(len(stages))}) "
         "AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)",
         [end, period.start, *ps, *pc, *stages, end, period.start],
     )

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from projections.audit import AUDIT
 from projections.cut import Cut
-from projections.sql import Tx, as_date, as_datetime
+from projections.sql import Tx, as_date, as_datetime, placeholders
 
 #: The most entries one page may hold.
 MAX_PAGE_SIZE = 500
@@ -114,7 +114,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _in(column: str, values: tuple[str, ...]) -> tuple[str, list[Any]]:
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+    return f"{column} IN ({placeholders(len(values))})", list(values)
 
 
 def _where(criteria: AuditFilter) -> tuple[str, list[Any]]:

@@ -15,12 +15,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from domain.candidates import EXIT_STAGES, Stage
+from domain.quotas import percent_of
 from projections.cut import Cut
-from projections.sql import Tx, as_date
+from projections.sql import Tx, as_date, placeholders
 
 #: The procedure in order (exits are not steps of it).
 PROCEDURE: tuple[Stage, ...] = tuple(s for s in Stage if s not in EXIT_STAGES)
@@ -34,17 +35,6 @@ STALL_STAGES: tuple[Stage, ...] = tuple(
 )
 
 MAX_PAGE = 500
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    """``part`` of ``whole`` in % with two decimals (half up); None when ``whole`` is 0."""
-    if whole == 0:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 # --- the cases --------------------------------------------------------------------------------
@@ -113,12 +103,12 @@ def candidates(
     if unit_ids is not None:
         if not unit_ids:
             return CandidatePage((), False, None)
-        where.append(f"s.unit_id IN ({_marks(unit_ids)})")
+        where.append(f"s.unit_id IN ({placeholders(len(unit_ids))})")
         params += list(unit_ids)
     if stages is not None:
         if not stages:
             return CandidatePage((), False, None)
-        where.append(f"s.stage IN ({_marks(stages)})")
+        where.append(f"s.stage IN ({placeholders(len(stages))})")
         params += [s.value for s in stages]
     if overdue_only:
         where.append("s.deadline_on < %s")
@@ -213,7 +203,7 @@ def _count_by_unit_and_stage(
     if unit_ids is not None:
         if not unit_ids:
             return ()
-        where = [*where, f"s.unit_id IN ({_marks(unit_ids)})"]
+        where = [*where, f"s.unit_id IN ({placeholders(len(unit_ids))})"]
         params = [*params, *unit_ids]
     rows = tx.fetchall(
         "SELECT s.unit_id, s.stage, COUNT(DISTINCT s.candidate_id) FROM rm_candidate_stages s "
@@ -291,7 +281,7 @@ def funnel(
     if unit_ids is not None:
         if not unit_ids:
             return Funnel(0, tuple(FunnelStep(s, 0, None) for s in PROCEDURE), ())
-        where.append(f"c.opened_unit_id IN ({_marks(unit_ids)})")
+        where.append(f"c.opened_unit_id IN ({placeholders(len(unit_ids))})")
         params += list(unit_ids)
     basis = counting_basis(tx, cut)
     admitted_on = "c.ceremony_on" if basis == "ceremony_date" else "c.decision_on"
@@ -317,11 +307,11 @@ def funnel(
     previous: int | None = None
     for stage in PROCEDURE:
         reached = sum(n for rank, n in furthest.items() if rank >= _RANK[stage])
-        conversion = None if previous is None else percent(reached, previous)
+        conversion = None if previous is None else percent_of(reached, previous)
         steps.append(FunnelStep(stage, reached, conversion))
         previous = reached
     by_source = tuple(
-        SourceYield(s, introduced[s], admitted[s], percent(admitted[s], introduced[s]))
+        SourceYield(s, introduced[s], admitted[s], percent_of(admitted[s], introduced[s]))
         for s in sorted(introduced)
     )
     return Funnel(len(rows), tuple(steps), by_source)
@@ -365,7 +355,7 @@ def time_in_stage(
     rows = tx.fetchall(
         "SELECT s.candidate_id, s.stage, s.stage_from, s.valid_from, s.valid_to, s.unit_id "
         f"FROM rm_candidate_stages s WHERE {known_s} AND s.valid_from <= %s "
-        f"AND s.stage IN ({_marks(measured)})",
+        f"AND s.stage IN ({placeholders(len(measured))})",
         [*ps, cut.as_of, *measured],
     )
     # one stay per (case, stage, entry day): its end is the last piece's end, its unit that

@@ -32,8 +32,9 @@ import click
 from domain.errors import DomainError, InvalidInput
 from domain.values import Actor, Role
 from projections.sql import Dialect, ReadModelDB, Tx, as_datetime
-from service.audit.cli import audit, open_store, refusals
+from service.audit.cli import audit
 from service.commands import Principal
+from service.console import open_store, refusals
 from service.store import Store
 
 TABLE = "access_log"

@@ -32,7 +32,8 @@ import click
 from psycopg import sql
 
 from domain.errors import DomainError
-from service.audit.cli import audit, open_store, refusals, tenant_slugs
+from service.audit.cli import audit, tenant_slugs
+from service.console import open_store, refusals
 
 if TYPE_CHECKING:
     from service.store import Store

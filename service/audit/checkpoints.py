@@ -45,7 +45,8 @@ from psycopg import sql
 
 from domain.errors import DomainError
 from service.audit.chain import CHECKPOINTS_TABLE
-from service.audit.cli import audit, refusals
+from service.audit.cli import audit, tenant_slugs
+from service.console import open_store, refusals
 
 if TYPE_CHECKING:
     from service.store import Store
@@ -401,8 +402,6 @@ def keygen_command(out: Path) -> None:
 @refusals
 def checkpoint_command(tenant: str | None, key_file: Path | None, out: Path | None) -> None:
     """Ký đầu chuỗi / sign each tenant's chain head; prints one statement (JSON) per line."""
-    from service.audit.cli import open_store, tenant_slugs
-
     key = load_signing_key(key_path_from_env(key_file))
     taken: list[Checkpoint] = []
     with open_store() as store:

@@ -51,7 +51,7 @@ import click
 from domain.errors import DomainError
 from service.audit.chain import GENESIS
 from service.audit.checkpoints import Checkpoint, load_checkpoints, parse_checkpoints
-from service.audit.cli import audit, open_store, refusals, tenant_slugs
+from service.audit.cli import audit, tenant_slugs
 from service.audit.verify import (
     ChainRecord,
     VerifyResult,
@@ -59,6 +59,7 @@ from service.audit.verify import (
     echo_result,
     verify_records,
 )
+from service.console import open_store, refusals
 
 if TYPE_CHECKING:
     from service.store import Store

@@ -42,7 +42,7 @@ from psycopg import sql
 from domain.errors import DomainError
 from projections.runner import BatchReport, Progress, RunReport
 from service.audit.chain import CHECKPOINTS_TABLE, LINKS_TABLE
-from service.audit.cli import audit, open_store, refusals
+from service.audit.cli import audit
 from service.audit.export import ExportFile, read_export, verify_export
 from service.audit.verify import (
     ChainRecord,
@@ -51,6 +51,7 @@ from service.audit.verify import (
     sqlite_tenant_file,
     verify_tenant,
 )
+from service.console import open_store, refusals
 from service.read_models import ReadModels
 from service.store import Store, TenantKind
 

@@ -52,7 +52,8 @@ from projections import all_projections
 from projections.framework import Projection
 from projections.runner import BatchReport, Progress, TenantProjector
 from projections.sql import ColumnType, Dialect, ReadModelDB, SQLiteReadModels, Table, Tx
-from service.audit.cli import audit, open_store, refusals
+from service.audit.cli import audit
+from service.console import open_store, refusals
 from service.store import Store
 
 #: Per table, the business date of a dated fact (``--as-of``: rows dated on or before it).

@@ -45,7 +45,8 @@ from service.audit.chain import (
     link_hash,
 )
 from service.audit.checkpoints import Checkpoint, load_checkpoints
-from service.audit.cli import audit, echo_error, open_store, refusals, tenant_slugs
+from service.audit.cli import audit, tenant_slugs
+from service.console import echo_error, open_store, refusals
 
 if TYPE_CHECKING:
     from service.store import Store
