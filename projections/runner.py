@@ -25,7 +25,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, DomainEvent
 
 from projections.framework import Apply, BufferedTx, Projection, VersionedRows
-from projections.sql import Column, Dialect, ReadModelDB, Table, Tx
+from projections.sql import Column, Dialect, ReadModelDB, Table, Tx, as_datetime
 
 TRACKING = Table(
     "projection_tracking",
@@ -156,12 +156,6 @@ class TenantProjector:
         self._ready = True
         return reset
 
-    def _reset(self, tx: Tx, projection: Projection) -> None:
-        reset_projection(tx, projection)
-
-    def _lock(self, tx: Tx) -> None:
-        _lock_tenant(self.db, tx)
-
     def _forget(self) -> None:
         self._aggregates.clear()
         self._versions.clear()
@@ -185,18 +179,17 @@ class TenantProjector:
         result = []
         for projection in self.projections:
             _, position, version, updated_at = by_name[projection.name]
-            if isinstance(updated_at, str):
-                updated_at = datetime.fromisoformat(updated_at)
             result.append(
                 ProjectionStatus(
-                    self.tenant, projection.name, int(position), head, int(version), updated_at
+                    self.tenant,
+                    projection.name,
+                    int(position),
+                    head,
+                    int(version),
+                    as_datetime(updated_at),
                 )
             )
         return result
-
-    def position(self) -> int:
-        """The position every projection of the tenant has passed."""
-        return min(s.position for s in self.status())
 
     # --- running ------------------------------------------------------------------------------
     def catch_up(
@@ -242,9 +235,9 @@ class TenantProjector:
         self._forget()
         try:
             with self.db.transaction() as tx:
-                self._lock(tx)
+                _lock_tenant(self.db, tx)
                 for projection in chosen:
-                    self._reset(tx, projection)
+                    reset_projection(tx, projection)
                     for table in projection.tables:
                         self._versions.mark_empty(table.name)
                 # Every chosen projection is at 0 now, and the (empty) caches are valid there:
@@ -269,7 +262,7 @@ class TenantProjector:
     ) -> BatchReport | None:
         started = time.perf_counter()
         if not locked:
-            self._lock(tx)
+            _lock_tenant(self.db, tx)
         positions = {
             name: int(position)
             for name, position in tx.fetchall(

@@ -144,10 +144,6 @@ def _unknown_tenant(slug: str) -> NotFound:
     )
 
 
-def _first(row: Any) -> Any:
-    return next(iter(row.values())) if isinstance(row, dict) else row[0]
-
-
 class TenantRegistry(ABC):
     """Create, list, read and disable tenants. Thread-safe."""
 
