@@ -33,7 +33,7 @@ from projections.runner import BatchReport, RunReport
 from service.audit.cli import audit
 from service.audit.cli import register_commands as register_audit_commands
 from service.commands import Handlers
-from service.console import open_store, refusals
+from service.console import open_store, refusals, tenant_slugs
 from service.crypto import KeySource
 from service.demo import DEMO_SLUG, seed_demo
 from service.keys_cli import keys
@@ -399,12 +399,6 @@ def projections() -> None:
     """Read models (bảng đọc): where they stand, rebuilding them from history."""
 
 
-def _tenants(store: Store, tenant: str | None) -> list[str]:
-    if tenant is not None:
-        return [store.registry.get(tenant).slug]  # bilingual TENANT_NOT_FOUND
-    return [t.slug for t in store.registry.list()]
-
-
 def _echo_report(report: RunReport) -> None:
     click.echo(
         f"{report.tenant}: {report.events} events in {report.seconds:.2f} s"
@@ -419,7 +413,7 @@ def projections_status(tenant: str | None) -> None:
     """Each projection of each tenant: version, position, head, lag, last update."""
     with open_store() as store:
         read_models = ReadModels(store)
-        rows = [s for slug in _tenants(store, tenant) for s in read_models.status(slug)]
+        rows = [s for slug in tenant_slugs(store, tenant) for s in read_models.status(slug)]
     header = ("tenant", "projection", "version", "position", "head", "lag", "updated at")
     table = [header] + [
         (
@@ -463,7 +457,7 @@ def projections_rebuild(tenant: str | None, names: tuple[str, ...]) -> None:
         read_models = ReadModels(store)
         total_events = 0
         total_seconds = 0.0
-        for slug in _tenants(store, tenant):
+        for slug in tenant_slugs(store, tenant):
             head = read_models.projector(slug).head()
             with click.progressbar(
                 length=max(head, 1), label=f"{slug} ({head} events)", file=sys.stderr

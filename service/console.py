@@ -55,3 +55,10 @@ def open_store() -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def tenant_slugs(store: Store, tenant: str | None) -> list[str]:
+    """``[tenant]`` (a bilingual ``TENANT_NOT_FOUND`` if unknown), or every tenant's slug."""
+    if tenant is not None:
+        return [store.registry.get(tenant).slug]
+    return [t.slug for t in store.registry.list()]

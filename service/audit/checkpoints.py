@@ -45,8 +45,8 @@ from psycopg import sql
 
 from domain.errors import DomainError
 from service.audit.chain import CHECKPOINTS_TABLE
-from service.audit.cli import audit, tenant_slugs
-from service.console import open_store, refusals
+from service.audit.cli import audit
+from service.console import open_store, refusals, tenant_slugs
 
 if TYPE_CHECKING:
     from service.store import Store

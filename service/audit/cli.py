@@ -6,24 +6,12 @@ this module (``service.cli`` does) brings them all in.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
-
-if TYPE_CHECKING:
-    from service.store import Store
 
 
 @click.group()
 def audit() -> None:
     """Kiểm tra / audit: hash chain, verification, checkpoints, export, replay."""
-
-
-def tenant_slugs(store: Store, tenant: str | None) -> list[str]:
-    """``[tenant]`` (checked to exist), or every tenant's slug."""
-    if tenant is not None:
-        return [store.registry.get(tenant).slug]
-    return [t.slug for t in store.registry.list()]
 
 
 def register_commands() -> None:

@@ -51,15 +51,16 @@ import click
 from domain.errors import DomainError
 from service.audit.chain import GENESIS
 from service.audit.checkpoints import Checkpoint, load_checkpoints, parse_checkpoints
-from service.audit.cli import audit, tenant_slugs
+from service.audit.cli import audit
 from service.audit.verify import (
     ChainRecord,
     VerifyResult,
     chain_snapshot,
+    checkpoint_options,
     echo_result,
     verify_records,
 )
-from service.console import open_store, refusals
+from service.console import open_store, refusals, tenant_slugs
 
 if TYPE_CHECKING:
     from service.store import Store
@@ -325,14 +326,7 @@ def export_command(tenant: str, out: Path | None) -> None:
 
 @audit.command("verify-file")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--checkpoint",
-    "checkpoint_files",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Tệp điểm kiểm tra đã lưu / saved checkpoint file (repeatable).",
-)
-@click.option("--public-key", default=None, help="Khóa công khai tin cậy (base64) / trusted key.")
+@checkpoint_options
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @refusals
 def verify_file_command(

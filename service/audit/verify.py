@@ -26,11 +26,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from uuid import UUID
 
 import click
@@ -45,8 +45,8 @@ from service.audit.chain import (
     link_hash,
 )
 from service.audit.checkpoints import Checkpoint, load_checkpoints
-from service.audit.cli import audit, tenant_slugs
-from service.console import echo_error, open_store, refusals
+from service.audit.cli import audit
+from service.console import echo_error, open_store, refusals, tenant_slugs
 
 if TYPE_CHECKING:
     from service.store import Store
@@ -593,16 +593,28 @@ def result_as_dict(result: VerifyResult) -> dict[str, Any]:
     }
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def checkpoint_options(command: Callable[P, R]) -> Callable[P, R]:
+    """``--checkpoint FILE`` (repeatable) and ``--public-key B64``: what history is checked
+    against, the same for ``verify`` and ``verify-file``."""
+    command = click.option(
+        "--public-key", default=None, help="Khóa công khai tin cậy (base64) / trusted key."
+    )(command)
+    return click.option(
+        "--checkpoint",
+        "checkpoint_files",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Tệp điểm kiểm tra đã lưu / saved checkpoint file (repeatable).",
+    )(command)
+
+
 @audit.command("verify")
 @click.option("--tenant", default=None, help="Đơn vị / tenant slug (default: all).")
-@click.option(
-    "--checkpoint",
-    "checkpoint_files",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Tệp điểm kiểm tra đã lưu / saved checkpoint file (repeatable).",
-)
-@click.option("--public-key", default=None, help="Khóa công khai tin cậy (base64) / trusted key.")
+@checkpoint_options
 @click.option("--json", "as_json", is_flag=True, help="JSON output (one object per tenant).")
 @refusals
 def verify_command(
