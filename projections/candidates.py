@@ -156,10 +156,6 @@ def stage_spans(candidate: Candidate) -> list[StageSpan]:
     return spans
 
 
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
 def candidate_row(candidate: Candidate) -> Row:
     """The case's card (``rm_candidates``)."""
     person = candidate.person

@@ -43,7 +43,8 @@ def report_lines(
     yield ""
     yield "Chỉ tiêu kết nạp / quota attainment"
     yield f"  {'đơn vị / unit':<44} {'chỉ tiêu':>9} {'kết nạp':>8} {'tỷ lệ':>9} {'+/-':>6}"
-    for row in attainment.quota_attainment(tx, cut, period):
+    attainments = attainment.quota_attainment(tx, cut, period)
+    for row in attainments:
         if row.quota is None:
             continue
         name = f"{'  ' * units[row.unit_id].depth if row.unit_id in units else ''}{row.code}"
@@ -53,7 +54,7 @@ def report_lines(
             f"  {label:<44} {_number(row.quota):>9} {row.admitted:>8,} "
             f"{_pct(row.percent):>9} {surplus:>6}"
         )
-    meeting = attainment.units_meeting_quota(tx, cut, period)
+    meeting = attainment.quota_meeting(attainments)
     yield f"  đạt chỉ tiêu / meeting quota: {meeting.met} / {meeting.total}"
     cover = attainment.coverage(tx, cut, period)
     yield (

@@ -28,6 +28,7 @@ Definitions (all as recorded at ``cut.recorded``, see :mod:`projections.cut`):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -362,7 +363,12 @@ class QuotaMeeting:
 
 def units_meeting_quota(tx: Tx, cut: Cut, period: Period) -> QuotaMeeting:
     """Among units with their own plan (and a resolvable quota), how many met it."""
-    rows = [r for r in quota_attainment(tx, cut, period) if r.source == "plan" and r.quota]
+    return quota_meeting(quota_attainment(tx, cut, period))
+
+
+def quota_meeting(attainments: Sequence[UnitAttainment]) -> QuotaMeeting:
+    """:func:`units_meeting_quota` from attainment rows already read."""
+    rows = [r for r in attainments if r.source == "plan" and r.quota]
     met = tuple(r.unit_id for r in rows if r.met)
     short = tuple(r.unit_id for r in rows if not r.met)
     return QuotaMeeting(met=len(met), total=len(rows), units_met=met, units_short=short)
