@@ -153,3 +153,5 @@ def test_the_worker_refuses_to_start_without_the_personal_data_keys(
     assert result.exit_code == 2
     assert "PERSONAL_DATA_KEYS_NOT_CONFIGURED" in result.output
     assert "KETNAP_KEY_FILE" in result.output
+    assert "cần khóa dữ liệu cá nhân" in result.output
+    assert "needs the tenants' personal-data keys" in result.output

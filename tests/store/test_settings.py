@@ -59,6 +59,11 @@ def test_socket_dir_and_extra_parameters() -> None:
         ("KETNAP_DATABASE_URL", "mysql://x@y/z"),
         ("KETNAP_DATABASE_URL", "postgresql://x:pw@y"),
         ("KETNAP_DATABASE_URL", "postgresql://x@y/z?bogus=1"),
+        ("KETNAP_PROJECTION_BATCH_SIZE", "0"),
+        ("KETNAP_PROJECTION_BATCH_SIZE", "lots"),
+        ("KETNAP_READ_YOUR_WRITES_TIMEOUT", "soon"),
+        ("KETNAP_READ_YOUR_WRITES_TIMEOUT", "-1"),
+        ("KETNAP_READ_YOUR_WRITES_TIMEOUT", "601"),
     ],
 )
 def test_bad_values_are_explained_in_both_languages(name: str, value: str) -> None:
