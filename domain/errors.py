@@ -27,6 +27,17 @@ class DomainError(Exception):
         self.regulation = regulation
         self.field = field
 
+    @property
+    def extensions(self) -> dict[str, str | None]:
+        """The error as the ``extensions`` of a GraphQL error (camelCase keys)."""
+        return {
+            "code": self.code,
+            "messageVi": self.message_vi,
+            "messageEn": self.message_en,
+            "regulation": self.regulation,
+            "field": self.field,
+        }
+
     def as_dict(self) -> dict[str, str | None]:
         """The error as plain data, for CLI output and API payloads."""
         return {

@@ -30,6 +30,7 @@ from domain.quotas import Period
 from domain.values import Actor, Role
 from projections import all_projections
 from projections.runner import BatchReport, RunReport
+from service.api.cli import run_server, token
 from service.audit.cli import audit
 from service.audit.cli import register_commands as register_audit_commands
 from service.commands import Handlers
@@ -304,7 +305,7 @@ def events(tenant: str, last: int) -> None:
 )
 @refusals
 def serve(host: str, port: int, with_demo: bool) -> None:
-    """Serve the GraphQL API (arrives with the GraphQL issue; for now: store check and demo)."""
+    """Serve the GraphQL API at http://HOST:PORT/graphql (uvicorn), seeding the demo first."""
     with open_store() as store:
         read_models = ReadModels(store)
         if with_demo and not _has_tenant(store, DEMO_SLUG):
@@ -317,14 +318,8 @@ def serve(host: str, port: int, with_demo: bool) -> None:
             + ", ".join(t.slug for t in store.registry.list())
         )
         if with_demo:
-            _print_summary(store.app(DEMO_SLUG, write=False))
             _project(store, read_models, DEMO_SLUG)
-    click.echo(
-        f"GraphQL chưa có trong phiên bản này (sẽ phục vụ tại http://{host}:{port}/graphql).\n"
-        "The GraphQL API is not in this version yet; it arrives with the GraphQL issue. "
-        "Meanwhile: `ketnap events --tenant demo`."
-    )
-
+        run_server(store, read_models, host=host, port=port, demo=with_demo)
 
 @main.command()
 @click.option(
@@ -479,6 +474,7 @@ def projections_rebuild(tenant: str | None, names: tuple[str, ...]) -> None:
 register_audit_commands()
 main.add_command(audit)
 main.add_command(keys)
+main.add_command(token)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ command arguments.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -149,6 +149,27 @@ class Handlers:
     def _grassroots(self, app: TenantApplication, candidate: Candidate) -> OrgUnit:
         unit = self.candidate_unit(app, candidate)
         return grassroots_of(unit, self._ancestors(app, unit))
+
+    def within_units(
+        self,
+        p: Principal,
+        scope: Sequence[str],
+        *,
+        case_code: str | None = None,
+        unit_code: str | None = None,
+    ) -> bool:
+        """Whether the case's unit now (or the unit ``unit_code``) is one of the units ``scope``
+        names or lies under one of them (a branch secretary's scope). Unknown names raise the
+        usual bilingual NOT_FOUND."""
+        app = self.store.app(p.tenant, write=False)
+        if case_code is not None:
+            unit = self.candidate_unit(app, self.candidate(app, case_code))
+        elif unit_code is not None:
+            unit = self.unit(app, unit_code)
+        else:
+            return False
+        scope_ids = {ids.unit_id(p.tenant, code) for code in scope}
+        return any(u.id in scope_ids for u in [unit, *self._ancestors(app, unit)])
 
     def policy(self, app: TenantApplication) -> TenantPolicy:
         """The tenant's policy (created with the tenant)."""

@@ -22,6 +22,17 @@
   transaction.
 - ``KETNAP_READ_YOUR_WRITES_TIMEOUT`` (default 5 seconds): how long a request waits for the read
   models to pass the position of a write it names before answering "retry".
+- ``KETNAP_ENV`` (default ``development``): ``production`` turns off the GraphQL IDE, field
+  suggestions and introspection, and refuses development tokens (a JWKS URL or a public key
+  file is then required).
+- ``KETNAP_JWKS_URL`` / ``KETNAP_JWT_PUBLIC_KEY_FILE``: where the keys that sign bearer tokens
+  come from (RS256/ES256). In development, tokens issued by ``ketnap token`` (key
+  ``<data dir>/dev-jwt-key.pem``) are accepted as well.
+- ``KETNAP_JWT_ISSUER`` / ``KETNAP_JWT_AUDIENCE`` (default empty: not checked): the ``iss`` and
+  ``aud`` tokens must carry.
+- ``KETNAP_MAX_REQUEST_BYTES`` (default 1,000,000): larger request bodies are refused (413).
+- ``KETNAP_READY_MAX_LAG`` (default 10,000 events): ``/readyz`` fails when a tenant's read
+  models are further behind its history.
 
 A bad value raises :class:`domain.errors.InvalidInput` (code ``SETTING_INVALID``) naming the
 variable, in Vietnamese and English.
@@ -48,6 +59,9 @@ DEFAULT_PG_MAX_OVERFLOW = 5
 DEFAULT_APP_CACHE_SIZE = 64
 DEFAULT_PROJECTION_BATCH_SIZE = 500
 DEFAULT_READ_YOUR_WRITES_TIMEOUT = 5.0
+DEFAULT_MAX_REQUEST_BYTES = 1_000_000
+DEFAULT_READY_MAX_LAG = 10_000
+ENVIRONMENTS = ("development", "production")
 
 
 @dataclass(frozen=True)
@@ -74,8 +88,26 @@ class Settings:
     app_cache_size: int = DEFAULT_APP_CACHE_SIZE
     projection_batch_size: int = DEFAULT_PROJECTION_BATCH_SIZE
     read_your_writes_timeout: float = DEFAULT_READ_YOUR_WRITES_TIMEOUT
+    environment: str = "development"
+    jwks_url: str = ""
+    jwt_public_key_file: str = ""
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    ready_max_lag: int = DEFAULT_READY_MAX_LAG
 
     def __post_init__(self) -> None:
+        if self.environment not in ENVIRONMENTS:
+            raise InvalidInput(
+                "SETTING_INVALID",
+                "Biến môi trường KETNAP_ENV phải là development hoặc production, nhận được "
+                f"{self.environment!r}.",
+                "The environment variable KETNAP_ENV must be development or production, got "
+                f"{self.environment!r}.",
+                field="KETNAP_ENV",
+            )
+        _check_int("KETNAP_MAX_REQUEST_BYTES", self.max_request_bytes, minimum=1024)
+        _check_int("KETNAP_READY_MAX_LAG", self.ready_max_lag, minimum=0)
         _check_int("KETNAP_PG_POOL_SIZE", self.pg_pool_size, minimum=1)
         _check_int("KETNAP_PG_MAX_OVERFLOW", self.pg_max_overflow, minimum=0)
         _check_int("KETNAP_APP_CACHE_SIZE", self.app_cache_size, minimum=1)
@@ -98,6 +130,11 @@ class Settings:
     def backend(self) -> str:
         """``"postgres"`` when a database URL is set, else ``"sqlite"``."""
         return "postgres" if self.database_url else "sqlite"
+
+    @property
+    def production(self) -> bool:
+        """Whether this is a production process (``KETNAP_ENV=production``)."""
+        return self.environment == "production"
 
     @property
     def max_pg_connections(self) -> int:
@@ -161,6 +198,13 @@ class Settings:
             read_your_writes_timeout=_read_float(
                 env, "KETNAP_READ_YOUR_WRITES_TIMEOUT", DEFAULT_READ_YOUR_WRITES_TIMEOUT
             ),
+            environment=env.get("KETNAP_ENV", "").strip().lower() or "development",
+            jwks_url=env.get("KETNAP_JWKS_URL", "").strip(),
+            jwt_public_key_file=env.get("KETNAP_JWT_PUBLIC_KEY_FILE", "").strip(),
+            jwt_issuer=env.get("KETNAP_JWT_ISSUER", "").strip(),
+            jwt_audience=env.get("KETNAP_JWT_AUDIENCE", "").strip(),
+            max_request_bytes=_read_int(env, "KETNAP_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
+            ready_max_lag=_read_int(env, "KETNAP_READY_MAX_LAG", DEFAULT_READY_MAX_LAG),
         )
 
 

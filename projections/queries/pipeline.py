@@ -79,6 +79,42 @@ class CandidatePage:
     end_cursor: str | None
 
 
+def _case_filter(
+    cut: Cut,
+    unit_ids: Sequence[str] | None,
+    stages: Sequence[Stage] | None,
+    overdue_only: bool,
+) -> tuple[list[str], list[Any]] | None:
+    """WHERE clauses (and parameters) of a case list; None when it is empty by definition."""
+    known_c, pc = cut.known("c")
+    known_s, ps = cut.known("s")
+    valid_s, vs = cut.valid("s")
+    where = [known_c, known_s, valid_s]
+    params: list[Any] = [*pc, *ps, *vs]
+    if unit_ids is not None:
+        if not unit_ids:
+            return None
+        where.append(f"s.unit_id IN ({placeholders(len(unit_ids))})")
+        params += list(unit_ids)
+    if stages is not None:
+        if not stages:
+            return None
+        where.append(f"s.stage IN ({placeholders(len(stages))})")
+        params += [s.value for s in stages]
+    if overdue_only:
+        where.append("s.deadline_on < %s")
+        params.append(cut.as_of)
+    return where, params
+
+
+_CASE_COLUMNS = (
+    "c.candidate_id, c.case_code, c.full_name, c.introduced_by, c.step_dates, "
+    "c.helper_assignments, c.sponsors, s.unit_id, s.stage, s.stage_from, s.deadline_step, "
+    "s.deadline_on, s.deadline_latest_on"
+)
+_CASES_FROM = "FROM rm_candidates c JOIN rm_candidate_stages s ON s.candidate_id = c.candidate_id "
+
+
 def candidates(
     tx: Tx,
     cut: Cut,
@@ -95,37 +131,50 @@ def candidates(
     due date on ``as_of``). Keyset pagination by case code: ``first`` rows after ``after``.
     """
     first = max(1, min(first, MAX_PAGE))
-    known_c, pc = cut.known("c")
-    known_s, ps = cut.known("s")
-    valid_s, vs = cut.valid("s")
-    where = [known_c, known_s, valid_s]
-    params: list[Any] = [*pc, *ps, *vs]
-    if unit_ids is not None:
-        if not unit_ids:
-            return CandidatePage((), False, None)
-        where.append(f"s.unit_id IN ({placeholders(len(unit_ids))})")
-        params += list(unit_ids)
-    if stages is not None:
-        if not stages:
-            return CandidatePage((), False, None)
-        where.append(f"s.stage IN ({placeholders(len(stages))})")
-        params += [s.value for s in stages]
-    if overdue_only:
-        where.append("s.deadline_on < %s")
-        params.append(cut.as_of)
+    found = _case_filter(cut, unit_ids, stages, overdue_only)
+    if found is None:
+        return CandidatePage((), False, None)
+    where, params = found
     if after is not None:
         where.append("c.case_code > %s")
         params.append(after)
     rows = tx.fetchdicts(
-        "SELECT c.candidate_id, c.case_code, c.full_name, c.introduced_by, c.step_dates, "
-        "c.helper_assignments, c.sponsors, s.unit_id, s.stage, s.stage_from, s.deadline_step, "
-        "s.deadline_on, s.deadline_latest_on "
-        "FROM rm_candidates c JOIN rm_candidate_stages s ON s.candidate_id = c.candidate_id "
-        f"WHERE {' AND '.join(where)} ORDER BY c.case_code LIMIT %s",
+        f"SELECT {_CASE_COLUMNS} "
+        f"{_CASES_FROM}WHERE {' AND '.join(where)} ORDER BY c.case_code LIMIT %s",
         [*params, first + 1],
     )
     page = [_candidate_row(r, cut.as_of) for r in rows[:first]]
     return CandidatePage(tuple(page), len(rows) > first, page[-1].case_code if page else None)
+
+
+def count_candidates(
+    tx: Tx,
+    cut: Cut,
+    *,
+    unit_ids: Sequence[str] | None = None,
+    stages: Sequence[Stage] | None = None,
+    overdue_only: bool = False,
+) -> int:
+    """How many cases :func:`candidates` lists with the same filters (all pages)."""
+    found = _case_filter(cut, unit_ids, stages, overdue_only)
+    if found is None:
+        return 0
+    where, params = found
+    row = tx.fetchone(f"SELECT COUNT(*) {_CASES_FROM}WHERE {' AND '.join(where)}", params)
+    return int(row[0]) if row else 0
+
+
+def candidate_by_id(tx: Tx, cut: Cut, candidate_id: str) -> CandidateRow | None:
+    """One case at ``cut`` (None when unknown then, or not in this tenant)."""
+    found = _case_filter(cut, None, None, False)
+    assert found is not None
+    where, params = found
+    rows = tx.fetchdicts(
+        f"SELECT {_CASE_COLUMNS} "
+        f"{_CASES_FROM}WHERE {' AND '.join(where)} AND c.candidate_id = %s",
+        [*params, candidate_id],
+    )
+    return _candidate_row(rows[0], cut.as_of) if rows else None
 
 
 def _candidate_row(row: dict[str, Any], as_of: date) -> CandidateRow:

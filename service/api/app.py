@@ -1,0 +1,317 @@
+"""The HTTP service: GraphQL at ``/graphql``, ``/healthz`` and ``/readyz`` (starlette + uvicorn).
+
+``/graphql`` (strawberry's ASGI view, extended here):
+
+- a bearer token is required for every GraphQL request (401 without a valid one, with a
+  bilingual error body); the GraphiQL IDE page itself (development only) needs none;
+- the GraphQL-over-HTTP spec's media types: a client accepting
+  ``application/graphql-response+json`` gets it, with 400 for documents that cannot be parsed or
+  validated (no ``data``); ``application/json`` clients get 200 with the errors, as the spec
+  says for that legacy type. Both get 401 for a missing/invalid token, 403 when every field was
+  refused for the caller's roles, 405 for a mutation over GET, 406 for an unacceptable
+  ``Accept``, 413 for a body over ``KETNAP_MAX_REQUEST_BYTES``, 400 for a body that is not JSON;
+- the IDE, introspection and field suggestions are off in production (``KETNAP_ENV``).
+
+``/healthz`` answers 200 while the process runs. ``/readyz`` answers 200 when the store answers
+and no tenant's read models are more than ``KETNAP_READY_MAX_LAG`` events behind, else 503
+with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import strawberry
+from cross_web import HTTPException
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import process_result as strawberry_process_result
+from strawberry.types import ExecutionResult
+
+from domain.errors import DomainError
+from service.api.auth import ApiPrincipal, AuthError, TokenVerifier
+from service.api.context import ApiContext, Services
+from service.api.schema import build_schema
+
+log = logging.getLogger(__name__)
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def error_body(code: str, message_vi: str, message_en: str) -> dict[str, Any]:
+    """A GraphQL-shaped error body (no ``data``) with the bilingual message."""
+    return {
+        "errors": [
+            {
+                "message": f"{message_en} / {message_vi}",
+                "extensions": {"code": code, "messageVi": message_vi, "messageEn": message_en},
+            }
+        ]
+    }
+
+
+def error_response(
+    status: int,
+    code: str,
+    vi: str,
+    en: str,
+    media_type: str = JSON,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A bilingual error answer with ``status``."""
+    return Response(
+        json.dumps(error_body(code, vi, en), ensure_ascii=False),
+        status_code=status,
+        media_type=media_type,
+        headers=headers,
+    )
+
+
+def accepted_media_type(request: Request) -> str | None:
+    """The response media type the client accepts (None when it accepts neither JSON type)."""
+    accept = request.headers.get("accept", "").lower()
+    if not accept.strip() or GRAPHQL_RESPONSE in accept:
+        return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
+    if JSON in accept or "*/*" in accept or "application/*" in accept:
+        return JSON
+    return None
+
+
+class BodyTooLarge(Exception):
+    """The request body passed the limit while being read."""
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with 413 (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def _too_large(self) -> Response:
+        return error_response(
+            413,
+            "REQUEST_TOO_LARGE",
+            f"Yêu cầu quá lớn (tối đa {self.limit:,} byte).",
+            f"The request body is too large (at most {self.limit:,} bytes).",
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._too_large()(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._too_large()(scope, receive, send)
+
+
+class KetnapGraphQL(GraphQL[ApiContext, None]):
+    """strawberry's ASGI view with our authentication, media types and status codes."""
+
+    def __init__(self, services: Services, schema: strawberry.Schema) -> None:
+        production = services.settings.production
+        super().__init__(
+            schema,
+            graphql_ide=None if production else "graphiql",
+            allow_queries_via_get=True,
+        )
+        self.services = services
+        self.verifier = TokenVerifier(services.settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await error_response(404, "NOT_FOUND", "Không tìm thấy.", "Not found.")(
+                scope, receive, send
+            )
+            return
+        request = Request(scope, receive)
+        response = await self._respond(request)
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            return error_response(
+                405,
+                "METHOD_NOT_ALLOWED",
+                "GraphQL chỉ nhận GET và POST.",
+                "GraphQL accepts only GET and POST.",
+                headers={"Allow": "GET, POST"},
+            )
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if request.method == "GET" and wants_page and self.graphql_ide:
+            return await self.render_graphql_ide(request)
+        media_type = accepted_media_type(request)
+        if media_type is None:
+            return error_response(
+                406,
+                "NOT_ACCEPTABLE",
+                f"Chỉ trả lời dạng {GRAPHQL_RESPONSE} hoặc {JSON}.",
+                f"Responses are only {GRAPHQL_RESPONSE} or {JSON}.",
+            )
+        request.state.media_type = media_type
+        try:
+            request.state.principal = await self._authenticate(request)
+            return await self.run(request)
+        except AuthError as error:
+            headers = {"WWW-Authenticate": 'Bearer realm="ketnap"'} if error.status == 401 else {}
+            return error_response(
+                error.status, error.code, error.message_vi, error.message_en, media_type, headers
+            )
+        except HTTPException as error:
+            return self._http_error(request, error, media_type)
+
+    def _http_error(self, request: Request, error: HTTPException, media_type: str) -> Response:
+        reason = str(error.reason)
+        if request.method == "GET" and "mutation" in reason.lower():
+            return error_response(
+                405,
+                "MUTATION_OVER_GET",
+                "Không được gửi thao tác ghi (mutation) bằng GET; hãy dùng POST.",
+                "Mutations are not allowed over GET; use POST.",
+                media_type,
+                {"Allow": "POST"},
+            )
+        return error_response(
+            error.status_code,
+            "BAD_REQUEST",
+            f"Yêu cầu không hợp lệ: {reason}",
+            f"Bad request: {reason}",
+            media_type,
+        )
+
+    async def _authenticate(self, request: Request) -> ApiPrincipal:
+        principal = await run_in_threadpool(
+            self.verifier.from_header, request.headers.get("authorization")
+        )
+        if principal.tenant is not None:
+            tenant = principal.tenant
+
+            def known() -> bool:
+                try:
+                    self.services.store.registry.get(tenant)
+                except DomainError:
+                    return False
+                return True
+
+            if not await run_in_threadpool(known):
+                raise AuthError(
+                    403,
+                    "TENANT_UNKNOWN",
+                    f"Đơn vị sử dụng '{tenant}' trong mã truy cập không tồn tại.",
+                    f"The token's tenant '{tenant}' does not exist.",
+                )
+        return principal
+
+    async def get_context(self, request: Any, response: Any) -> ApiContext:
+        principal = request.state.principal
+        assert isinstance(principal, ApiPrincipal)
+        request.state.sub_response = response
+        response.media_type = request.state.media_type
+        return ApiContext(self.services, principal)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        sub_response = request.state.sub_response
+        sub_response.status_code = _status(result, request.state.media_type)
+        return strawberry_process_result(result)
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Any
+    ) -> Response:
+        response = Response(
+            self.encode_json(response_data),
+            status_code=sub_response.status_code or 200,
+            media_type=sub_response.media_type or JSON,
+        )
+        response.headers.raw.extend(
+            (k, v) for k, v in sub_response.headers.raw if k.lower() != b"content-type"
+        )
+        return response
+
+
+def _status(result: ExecutionResult, media_type: str) -> int:
+    """HTTP status of an executed (or refused) document, per the GraphQL-over-HTTP spec."""
+    errors = result.errors or []
+    codes = [(e.extensions or {}).get("code") for e in errors]
+    data_empty = result.data is None or all(v is None for v in result.data.values())
+    if errors and data_empty and all(code == "FORBIDDEN" for code in codes):
+        return 403
+    if result.data is None and errors and media_type == GRAPHQL_RESPONSE:
+        return 400
+    return 200
+
+
+async def healthz(request: Request) -> Response:
+    """The process is up."""
+    return JSONResponse({"status": "ok"})
+
+
+def _readiness(services: Services) -> tuple[bool, dict[str, Any]]:
+    store = services.store
+    try:
+        tenants = [t.slug for t in store.registry.list()]
+    except Exception as error:  # the store did not answer
+        log.warning("readiness: store unreachable: %s", error)
+        return False, {"status": "store unreachable", "error": type(error).__name__}
+    lagging: dict[str, int] = {}
+    for slug in tenants:
+        head = int(store.app(slug, write=False).recorder.max_notification_id() or 0)
+        lag = head - services.read_models.reached(slug)
+        if lag > services.settings.ready_max_lag:
+            lagging[slug] = lag
+    if lagging:
+        return False, {"status": "read models lagging", "lagging": lagging}
+    return True, {"status": "ready", "tenants": len(tenants)}
+
+
+def make_app(services: Services) -> ASGIApp:
+    """The ASGI application of the service."""
+    schema = build_schema(production=services.settings.production)
+    view = KetnapGraphQL(services, schema)
+
+    async def readyz(request: Request) -> Response:
+        ready, body = await run_in_threadpool(_readiness, services)
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ]
+    )
+    app.state.services = services
+    return BodyLimit(app, services.settings.max_request_bytes)

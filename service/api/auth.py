@@ -1,0 +1,311 @@
+"""Bearer tokens: who is asking, for which tenant, in which roles, over which units.
+
+Tokens are JWTs verified with PyJWT (RS256 or ES256):
+
+- in production the keys come from ``KETNAP_JWKS_URL`` (an OIDC provider's key set, fetched
+  and cached by :class:`jwt.PyJWKClient`) or ``KETNAP_JWT_PUBLIC_KEY_FILE`` (one PEM public key);
+- in development ``ketnap token`` issues ES256 tokens from a local key,
+  ``<data dir>/dev-jwt-key.pem`` (created on first use, mode 0600), which the server accepts as
+  well as the configured ones.
+
+Claims: ``sub`` (the user), ``tenant`` (the tenant's slug; absent for a platform operator),
+``roles`` (a list of :class:`~domain.values.Role` values), ``units`` (unit codes limiting a
+branch secretary's writes; empty means the whole tenant), ``exp`` (required). The tenant of
+every read and write comes from here, never from a GraphQL argument.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from domain.errors import DomainError
+from domain.values import Actor, Role
+from service.commands import Principal
+from service.settings import Settings
+
+ALGORITHMS = ["RS256", "ES256"]
+DEV_KEY_FILE = "dev-jwt-key.pem"
+DEV_ISSUER = "ketnap-dev"
+#: Roles a token may carry (``system`` is the CLI's own and never comes from a token).
+TOKEN_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
+#: Order in which a writer's role is chosen to sign its events.
+WRITING_ROLES = (Role.ORGANIZER, Role.BRANCH_SECRETARY)
+
+
+class AuthError(DomainError):
+    """The request is not authenticated (401) or not allowed at all (403)."""
+
+    def __init__(self, status: int, code: str, message_vi: str, message_en: str) -> None:
+        super().__init__(code, message_vi, message_en, field="authorization")
+        self.status = status
+
+
+def _unauthenticated(code: str, vi: str, en: str) -> AuthError:
+    return AuthError(401, code, vi, en)
+
+
+@dataclass(frozen=True)
+class ApiPrincipal:
+    """The verified caller: user, tenant (None for a platform operator), roles, unit scope."""
+
+    subject: str
+    tenant: str | None
+    roles: frozenset[Role]
+    units: tuple[str, ...] = field(default=())
+
+    def has(self, *roles: Role) -> bool:
+        """Whether the caller holds any of ``roles``."""
+        return any(role in self.roles for role in roles)
+
+    @property
+    def acting_role(self) -> Role:
+        """The role recorded on the events this caller writes (organizer before secretary)."""
+        for role in WRITING_ROLES:
+            if role in self.roles:
+                return role
+        return min(self.roles, key=lambda r: r.value) if self.roles else Role.LEADER
+
+    def command_principal(self) -> Principal:
+        """The command handlers' principal: this tenant, this user in its acting role."""
+        if self.tenant is None:
+            raise AuthError(
+                403,
+                "TENANT_REQUIRED",
+                "Mã truy cập không gắn với đơn vị sử dụng nào.",
+                "The token names no tenant.",
+            )
+        return Principal(self.tenant, Actor(self.subject, self.acting_role))
+
+
+def principal_from_claims(claims: dict[str, Any]) -> ApiPrincipal:
+    """Check the claims' shapes and build the principal (bilingual 401 on anything wrong)."""
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip():
+        raise _unauthenticated(
+            "TOKEN_SUBJECT_MISSING",
+            "Mã truy cập thiếu người dùng (sub).",
+            "The token has no subject (sub).",
+        )
+    raw_roles = claims.get("roles")
+    if not isinstance(raw_roles, list) or not raw_roles:
+        raise _unauthenticated(
+            "TOKEN_ROLES_MISSING",
+            "Mã truy cập thiếu vai trò (roles).",
+            "The token carries no roles.",
+        )
+    roles: set[Role] = set()
+    for raw in raw_roles:
+        role = next((r for r in TOKEN_ROLES if r.value == raw), None)
+        if role is None:
+            raise _unauthenticated(
+                "TOKEN_ROLE_UNKNOWN",
+                f"Vai trò không hợp lệ trong mã truy cập: {raw!r}.",
+                f"Unknown role in the token: {raw!r}.",
+            )
+        roles.add(role)
+    tenant = claims.get("tenant")
+    if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
+        raise _unauthenticated(
+            "TOKEN_TENANT_INVALID",
+            "Đơn vị sử dụng (tenant) trong mã truy cập không hợp lệ.",
+            "The token's tenant is not valid.",
+        )
+    if tenant is None and roles != {Role.PLATFORM_OPERATOR}:
+        raise _unauthenticated(
+            "TOKEN_TENANT_MISSING",
+            "Mã truy cập thiếu đơn vị sử dụng (tenant).",
+            "The token names no tenant.",
+        )
+    units = claims.get("units", [])
+    if not isinstance(units, list) or not all(isinstance(u, str) and u.strip() for u in units):
+        raise _unauthenticated(
+            "TOKEN_UNITS_INVALID",
+            "Phạm vi đơn vị (units) trong mã truy cập không hợp lệ.",
+            "The token's unit scope (units) is not valid.",
+        )
+    return ApiPrincipal(subject.strip(), tenant, frozenset(roles), tuple(units))
+
+
+# --- keys --------------------------------------------------------------------------------------
+def dev_key_path(settings: Settings) -> Path:
+    """Where the development signing key lives."""
+    return settings.data_dir / DEV_KEY_FILE
+
+
+def dev_signing_key(
+    settings: Settings, *, create: bool = True
+) -> ec.EllipticCurvePrivateKey | None:
+    """The development ES256 key (created, mode 0600, when missing and ``create``)."""
+    path = dev_key_path(settings)
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise AuthError(
+                500,
+                "DEV_KEY_INVALID",
+                f"Tệp khóa phát triển {path} không phải khóa EC.",
+                f"The development key file {path} is not an EC key.",
+            )
+        return key
+    if not create:
+        return None
+    key = ec.generate_private_key(ec.SECP256R1())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+    return key
+
+
+def issue_dev_token(
+    settings: Settings,
+    *,
+    subject: str,
+    roles: list[Role],
+    tenant: str | None,
+    units: list[str] | None = None,
+    ttl_seconds: int = 8 * 3600,
+) -> str:
+    """A development token signed with the local key (refused in production)."""
+    if settings.production:
+        raise AuthError(
+            403,
+            "DEV_TOKENS_DISABLED",
+            "Không cấp mã truy cập phát triển khi KETNAP_ENV=production.",
+            "Development tokens are not issued when KETNAP_ENV=production.",
+        )
+    key = dev_signing_key(settings)
+    assert key is not None
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "roles": [r.value for r in roles],
+        "units": list(units or []),
+        "iat": now,
+        "exp": now + ttl_seconds,
+        "iss": settings.jwt_issuer or DEV_ISSUER,
+    }
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    if tenant is not None:
+        claims["tenant"] = tenant
+    return jwt.encode(claims, key, algorithm="ES256", headers={"kid": DEV_KEY_FILE})
+
+
+class TokenVerifier:
+    """Verifies bearer tokens against the configured keys."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._jwks = (
+            jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+        )
+        self._public_key: Any = None
+        if settings.jwt_public_key_file:
+            try:
+                data = Path(settings.jwt_public_key_file).read_bytes()
+                self._public_key = serialization.load_pem_public_key(data)
+            except (OSError, ValueError) as error:
+                raise AuthError(
+                    500,
+                    "JWT_PUBLIC_KEY_INVALID",
+                    f"Không đọc được khóa công khai KETNAP_JWT_PUBLIC_KEY_FILE: {error}.",
+                    f"Cannot read the public key KETNAP_JWT_PUBLIC_KEY_FILE: {error}.",
+                ) from None
+        self._dev_key: Any = None
+        if not settings.production:
+            dev = dev_signing_key(settings)
+            assert dev is not None
+            self._dev_key = dev.public_key()
+        if self._jwks is None and self._public_key is None and self._dev_key is None:
+            raise AuthError(
+                500,
+                "JWT_KEYS_NOT_CONFIGURED",
+                "Môi trường production cần KETNAP_JWKS_URL hoặc KETNAP_JWT_PUBLIC_KEY_FILE.",
+                "Production needs KETNAP_JWKS_URL or KETNAP_JWT_PUBLIC_KEY_FILE.",
+            )
+
+    def _key_for(self, token: str) -> Any:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise _unauthenticated(
+                "TOKEN_MALFORMED",
+                "Mã truy cập không đúng định dạng JWT.",
+                "The bearer token is not a well-formed JWT.",
+            ) from None
+        if header.get("kid") == DEV_KEY_FILE and self._dev_key is not None:
+            return self._dev_key
+        if self._public_key is not None:
+            return self._public_key
+        if self._jwks is not None:
+            try:
+                return self._jwks.get_signing_key_from_jwt(token).key
+            except jwt.PyJWTError as error:
+                raise _unauthenticated(
+                    "TOKEN_KEY_UNKNOWN",
+                    f"Không tìm thấy khóa ký của mã truy cập: {error}.",
+                    f"The token's signing key was not found: {error}.",
+                ) from None
+        if self._dev_key is not None:
+            return self._dev_key
+        raise _unauthenticated(
+            "TOKEN_KEY_UNKNOWN",
+            "Không có khóa để kiểm tra mã truy cập.",
+            "No key to check the token.",
+        )
+
+    def verify(self, token: str) -> ApiPrincipal:
+        """The principal of a valid token; a bilingual 401 :class:`AuthError` otherwise."""
+        key = self._key_for(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=self.settings.jwt_audience or None,
+                issuer=self.settings.jwt_issuer or None,
+                options={"require": ["exp", "sub"], "verify_aud": bool(self.settings.jwt_audience)},
+                leeway=30,
+            )
+        except jwt.ExpiredSignatureError:
+            raise _unauthenticated(
+                "TOKEN_EXPIRED", "Mã truy cập đã hết hạn.", "The bearer token has expired."
+            ) from None
+        except jwt.PyJWTError as error:
+            raise _unauthenticated(
+                "TOKEN_INVALID",
+                f"Mã truy cập không hợp lệ: {error}.",
+                f"The bearer token is not valid: {error}.",
+            ) from None
+        return principal_from_claims(claims)
+
+    def from_header(self, authorization: str | None) -> ApiPrincipal:
+        """The principal of an ``Authorization: Bearer …`` header."""
+        if not authorization:
+            raise _unauthenticated(
+                "TOKEN_MISSING",
+                "Thiếu mã truy cập (Authorization: Bearer …).",
+                "A bearer token is required (Authorization: Bearer …).",
+            )
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthenticated(
+                "TOKEN_MISSING",
+                "Tiêu đề Authorization phải có dạng «Bearer <mã>».",
+                "The Authorization header must read 'Bearer <token>'.",
+            )
+        return self.verify(token.strip())

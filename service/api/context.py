@@ -1,0 +1,238 @@
+"""What every GraphQL resolver gets: the verified principal, the process's services, and helpers
+that keep reads and writes scoped to the token's tenant.
+
+- :meth:`ApiContext.read` runs a read-model query in a worker thread, in one read transaction
+  of the token's tenant, after waiting for the caller's own latest write (read-your-writes).
+- :meth:`ApiContext.command` runs a command handler in a worker thread with the token's
+  principal, waits until the read models have passed the new events (so the response and every
+  later query with the same token see them) and remembers the position for this caller.
+- :meth:`ApiContext.cut` turns ``asOf``/``asRecordedAt`` arguments into a
+  :class:`~projections.cut.Cut`.
+- :meth:`ApiContext.personal_read` notes a candidate whose personal fields were read; the
+  notes are written to the access log before the response leaves (see ``schema.AccessLogger``).
+
+No resolver ever takes a tenant from its arguments: ``tenant`` is the token's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from strawberry.dataloader import DataLoader
+
+from domain import ids
+from domain.values import Role
+from projections.cut import Cut, position_recorded_by
+from projections.queries import org_tree
+from projections.queries.org_tree import UnitNode
+from projections.sql import Tx
+from service.api.auth import ApiPrincipal, AuthError
+from service.api.permissions import Forbidden
+from service.commands import CommandResult, Handlers, Principal
+from service.read_models import ProjectionLagging, ReadModels
+from service.settings import Settings
+from service.store import Store
+
+T = TypeVar("T")
+
+
+class WriteMarks:
+    """The last position each caller (tenant, subject) wrote, kept for read-your-writes."""
+
+    def __init__(self) -> None:
+        self._marks: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def note(self, tenant: str, subject: str, position: int | None) -> None:
+        if position is None:
+            return
+        with self._lock:
+            key = (tenant, subject)
+            self._marks[key] = max(position, self._marks.get(key, 0))
+
+    def get(self, tenant: str, subject: str) -> int | None:
+        with self._lock:
+            return self._marks.get((tenant, subject))
+
+
+@dataclass
+class Services:
+    """The long-lived parts of the GraphQL service, shared by every request."""
+
+    store: Store
+    handlers: Handlers
+    read_models: ReadModels
+    settings: Settings
+    marks: WriteMarks = field(default_factory=WriteMarks)
+    today: Callable[[], date] = field(default=date.today)
+
+
+@dataclass(frozen=True)
+class CutKey:
+    """A cut as given by the client: business date and recording time (hashable loader key)."""
+
+    as_of: date
+    recorded_at: datetime | None = None
+
+
+class ApiContext:
+    """Per-request context: principal, services, loaders and the personal-data reads."""
+
+    def __init__(self, services: Services, principal: ApiPrincipal) -> None:
+        self.services = services
+        self.principal = principal
+        self.personal_reads: dict[str, str] = {}  # candidate id -> purpose
+        self._waited = False
+        self.unit_loader: DataLoader[tuple[CutKey, str], UnitNode | None] = DataLoader(
+            load_fn=self._load_units
+        )
+
+    # --- scope --------------------------------------------------------------------------------
+    @property
+    def tenant(self) -> str:
+        """The token's tenant (a refusal for a token without one)."""
+        if self.principal.tenant is None:
+            raise Forbidden("đọc dữ liệu của đơn vị sử dụng", "read tenant data", field="tenant")
+        return self.principal.tenant
+
+    @property
+    def command_principal(self) -> Principal:
+        """The command handlers' principal for this caller."""
+        try:
+            return self.principal.command_principal()
+        except AuthError as error:
+            raise Forbidden("ghi dữ liệu", "record changes", field="tenant") from error
+
+    def today(self) -> date:
+        return self.services.today()
+
+    # --- reading ------------------------------------------------------------------------------
+    def _wait_for_own_writes(self, tenant: str) -> None:
+        if self._waited:
+            return
+        mark = self.services.marks.get(tenant, self.principal.subject)
+        if mark is not None:
+            self.services.read_models.wait_for(tenant, mark)
+        self._waited = True
+
+    async def read(self, query: Callable[[Tx], T]) -> T:
+        """Run ``query`` in one read transaction of the token's tenant (in a worker thread)."""
+        tenant = self.tenant
+
+        def run() -> T:
+            self._wait_for_own_writes(tenant)
+            with self.services.read_models.read(tenant) as tx:
+                return query(tx)
+
+        return await run_in_threadpool(run)
+
+    def cut_key(self, as_of: date | None, recorded_at: datetime | None = None) -> CutKey:
+        """The client's cut, today when ``as_of`` is not given."""
+        return CutKey(as_of or self.today(), recorded_at)
+
+    @staticmethod
+    def cut(tx: Tx, key: CutKey) -> Cut:
+        """The cut of ``key`` inside a read transaction (recording time → position)."""
+        position = position_recorded_by(tx, key.recorded_at) if key.recorded_at else None
+        return Cut(as_of=key.as_of, recorded=position)
+
+    async def _load_units(self, keys: list[tuple[CutKey, str]]) -> list[UnitNode | None]:
+        cuts = {cut for cut, _ in keys}
+
+        def query(tx: Tx) -> dict[CutKey, dict[str, UnitNode]]:
+            found: dict[CutKey, dict[str, UnitNode]] = {}
+            for key in cuts:
+                nodes = org_tree.units_on(tx, self.cut(tx, key), include_closed=True)
+                found[key] = {n.unit_id: n for n in nodes}
+            return found
+
+        found = await self.read(query)
+        return [found[cut].get(unit_id) for cut, unit_id in keys]
+
+    # --- writing ------------------------------------------------------------------------------
+    async def command(self, run: Callable[[Handlers, Principal], CommandResult]) -> CommandResult:
+        """Run a command handler as this caller, then wait for the read models to pass it."""
+        principal = self.command_principal
+        services = self.services
+
+        def execute() -> CommandResult:
+            result = run(services.handlers, principal)
+            services.marks.note(principal.tenant, self.principal.subject, result.position)
+            # Saved either way: when the read models lag, later reads of this caller wait for
+            # the position (see WriteMarks).
+            with contextlib.suppress(ProjectionLagging):
+                services.read_models.wait_for(principal.tenant, result.position)
+            return result
+
+        return await run_in_threadpool(execute)
+
+    def _writes_everywhere(self) -> bool:
+        return self.principal.has(Role.ORGANIZER)
+
+    async def case_command(
+        self,
+        run: Callable[[Handlers, Principal], CommandResult],
+        *,
+        case_code: str | None = None,
+        unit_codes: tuple[str, ...] = (),
+    ) -> CommandResult:
+        """A command on a candidate's case: a branch secretary may only act on cases (or open
+        cases in units) inside the units of its token; organizers act anywhere."""
+        if not self._writes_everywhere():
+            principal = self.command_principal
+            scope = self.principal.units
+            handlers = self.services.handlers
+
+            def allowed() -> bool:
+                if not scope:
+                    return False
+                if case_code is not None and not handlers.within_units(
+                    principal, scope, case_code=case_code
+                ):
+                    return False
+                return all(
+                    handlers.within_units(principal, scope, unit_code=code) for code in unit_codes
+                )
+
+            if not await run_in_threadpool(allowed):
+                raise Forbidden(
+                    "ghi cho hồ sơ hoặc đơn vị ngoài phạm vi được giao",
+                    "record steps for a case or unit outside your units",
+                    field="case_code" if case_code is not None else "unit_code",
+                )
+        return await self.command(run)
+
+    def read_scope(self, tx: Tx, cut: Cut) -> frozenset[str] | None:
+        """Unit ids whose cases this caller may read (None: the whole tenant).
+
+        Organizers, auditors and leaders read the whole tenant; a branch secretary the units
+        of its token and everything under them (nothing when its token names no units).
+        """
+        if self.principal.has(Role.ORGANIZER, Role.AUDITOR, Role.LEADER):
+            return None
+        inside: set[str] = set()
+        for code in self.principal.units:
+            inside |= org_tree.subtree(tx, cut, str(ids.unit_id(self.tenant, code)))
+        return frozenset(inside)
+
+    async def run_sync(self, fn: Callable[[], T]) -> T:
+        """Run blocking ``fn`` (store access outside the read models) in a worker thread."""
+        return await run_in_threadpool(fn)
+
+    # --- personal data ------------------------------------------------------------------------
+    def personal_read(self, candidate_id: str, purpose: str) -> None:
+        """Note that this request read the personal fields of ``candidate_id``."""
+        self.personal_reads.setdefault(candidate_id, purpose)
+
+
+def get_context(info: Any) -> ApiContext:
+    """The request's :class:`ApiContext` from a resolver's ``info``."""
+    context = info.context
+    assert isinstance(context, ApiContext)
+    return context

@@ -1,0 +1,183 @@
+"""Core queries: who am I, global ``node`` lookup, the cases (Relay connection), one case, units.
+
+Every field reads the token's tenant only (``ApiContext.read``); ``asOf`` is a business date
+(default today), ``asRecordedAt`` a recording time (default: everything recorded so far).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from domain import ids
+from domain.candidates import Stage
+from projections.queries import org_tree, pipeline
+from projections.sql import Tx
+from service.api.context import ApiContext, CutKey, get_context
+from service.api.permissions import Capability, needs
+from service.api.relay import (
+    After,
+    Connection,
+    First,
+    Node,
+    connection,
+    decode_cursor,
+    page_size,
+    parse_global_id,
+)
+from service.api.types import Candidate, OrgUnit
+
+AS_OF = "Business date the answer stands at (default: today)."
+AS_RECORDED_AT = "Answer as the system knew it at this time (default: everything recorded)."
+AsOf = Annotated[date | None, strawberry.argument(description=AS_OF)]
+AsRecordedAt = Annotated[datetime | None, strawberry.argument(description=AS_RECORDED_AT)]
+
+
+@strawberry.type(description="The caller, as the verified token says.")
+class Me:
+    subject: str = strawberry.field(description="User id (sub).")
+    tenant: str | None = strawberry.field(description="The token's tenant (none for operators).")
+    roles: list[str] = strawberry.field(description="Roles held (vai trò).")
+    units: list[str] = strawberry.field(description="Unit codes limiting a secretary's scope.")
+
+
+@strawberry.input(description="Filters of the case list.")
+class CandidateFilter:
+    unit_codes: list[str] | None = strawberry.field(
+        default=None, description="Cases in these units or under them."
+    )
+    stages: list[Stage] | None = strawberry.field(
+        default=None, description="Cases in these stages on the date."
+    )
+    overdue_only: bool = strawberry.field(
+        default=False, description="Only cases whose next step is past its due date (quá hạn)."
+    )
+
+
+async def case_at(ctx: ApiContext, cut_key: CutKey, candidate_id: str) -> Candidate | None:
+    """One case at a cut, if it exists and lies in the caller's read scope."""
+
+    def one(tx: Tx) -> Candidate | None:
+        cut = ctx.cut(tx, cut_key)
+        row = pipeline.candidate_by_id(tx, cut, candidate_id)
+        scope = ctx.read_scope(tx, cut)
+        if row is None or (scope is not None and row.unit_id not in scope):
+            return None
+        return Candidate.of(row, cut_key)
+
+    return await ctx.read(one)
+
+
+@strawberry.type
+class CoreQueries:
+    @strawberry.field(
+        description="The caller: user, tenant, roles and unit scope from the token.",
+        permission_classes=needs(Capability.AUTHENTICATED),
+    )
+    def me(self, info: Info) -> Me:
+        p = get_context(info).principal
+        return Me(
+            subject=p.subject,
+            tenant=p.tenant,
+            roles=sorted(r.value for r in p.roles),
+            units=list(p.units),
+        )
+
+    @strawberry.field(
+        description="Any object by its global id; null when it does not exist in your tenant.",
+        permission_classes=needs(Capability.READ_CASES),
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        ctx = get_context(info)
+        parsed = parse_global_id(str(id))
+        if parsed is None:
+            return None
+        type_name, key = parsed
+        cut_key = ctx.cut_key(None)
+        if type_name == "Candidate":
+            return await case_at(ctx, cut_key, key)
+        if type_name == "OrgUnit":
+            node = await ctx.unit_loader.load((cut_key, key))
+            return None if node is None else OrgUnit.of(node, cut_key)
+        return None
+
+    @strawberry.field(
+        description="Cases (hồ sơ) as they stood on a date, by case code, in pages.",
+        permission_classes=needs(Capability.READ_CASES),
+    )
+    async def candidates(
+        self,
+        info: Info,
+        filter: Annotated[
+            CandidateFilter | None, strawberry.argument(description="Which cases to list.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> Connection[Candidate]:
+        ctx = get_context(info)
+        size = page_size(first)
+        position = decode_cursor(after)
+        criteria = filter or CandidateFilter()
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def units(tx: Tx) -> list[str] | None:
+            cut = ctx.cut(tx, cut_key)
+            scope = ctx.read_scope(tx, cut)
+            wanted: set[str] | None = None
+            if criteria.unit_codes is not None:
+                wanted = set()
+                for code in criteria.unit_codes:
+                    wanted |= org_tree.subtree(tx, cut, str(ids.unit_id(ctx.tenant, code)))
+            if scope is None:
+                return None if wanted is None else sorted(wanted)
+            return sorted(scope if wanted is None else wanted & scope)
+
+        def page(tx: Tx) -> pipeline.CandidatePage:
+            return pipeline.candidates(
+                tx,
+                ctx.cut(tx, cut_key),
+                unit_ids=units(tx),
+                stages=criteria.stages,
+                overdue_only=criteria.overdue_only,
+                first=size,
+                after=position,
+            )
+
+        async def count() -> int:
+            return await ctx.read(
+                lambda tx: pipeline.count_candidates(
+                    tx,
+                    ctx.cut(tx, cut_key),
+                    unit_ids=units(tx),
+                    stages=criteria.stages,
+                    overdue_only=criteria.overdue_only,
+                )
+            )
+
+        found = await ctx.read(page)
+        return connection(
+            [Candidate.of(row, cut_key) for row in found.rows],
+            lambda c: c.case_code,
+            found.has_next,
+            count,
+        )
+
+    @strawberry.field(
+        description="One case by its case code (mã hồ sơ); null when there is none.",
+        permission_classes=needs(Capability.READ_CASES),
+    )
+    async def candidate(
+        self,
+        info: Info,
+        case_code: str,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> Candidate | None:
+        ctx = get_context(info)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+        return await case_at(ctx, cut_key, str(ids.candidate_id(ctx.tenant, case_code)))

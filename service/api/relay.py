@@ -1,0 +1,136 @@
+"""Relay building blocks: global ids, the ``Node`` interface, connections with keyset pages.
+
+Global ids are ``base64("<Type>:<key>")``. Keys are the read models' ids (deterministic uuids
+of the tenant and the code), so an id of another tenant simply is not found in the token's
+tenant: ``node(id)`` answers ``null`` exactly as for an id that never existed.
+
+Connections carry ``edges { cursor node }``, ``pageInfo { hasNextPage endCursor }`` and
+``totalCount``; pages are taken in SQL (``first``/``after``), ``first`` is capped at
+:data:`MAX_PAGE_SIZE`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Generic, TypeVar
+
+import strawberry
+
+from domain.errors import InvalidInput
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page size (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE})."
+    ),
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Cursor after which the page starts.")
+]
+
+
+def global_id(type_name: str, key: str) -> strawberry.ID:
+    """The opaque global id of object ``key`` of ``type_name``."""
+    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode())
+
+
+def parse_global_id(value: str) -> tuple[str, str] | None:
+    """``(type name, key)`` of a global id, or None when it is not one of ours."""
+    try:
+        text = base64.urlsafe_b64decode(value.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    type_name, sep, key = text.partition(":")
+    if not sep or not type_name or not key:
+        return None
+    return type_name, key
+
+
+def page_size(first: int | None) -> int:
+    """``first`` checked against the bounds (bilingual refusal outside 1..MAX_PAGE_SIZE)."""
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise InvalidInput(
+            "PAGE_SIZE_INVALID",
+            f"Số phần tử mỗi trang (first) phải từ 1 đến {MAX_PAGE_SIZE}, nhận được {first}.",
+            f"The page size (first) must be between 1 and {MAX_PAGE_SIZE}, got {first}.",
+            field="first",
+        )
+    return first
+
+
+def encode_cursor(key: str) -> str:
+    """An opaque cursor for a keyset position."""
+    return base64.urlsafe_b64encode(f"k:{key}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The keyset position of a cursor (bilingual refusal for a cursor we did not issue)."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    if not text.startswith("k:"):
+        raise InvalidInput(
+            "CURSOR_INVALID",
+            "Con trỏ trang (after) không hợp lệ.",
+            "The page cursor (after) is not valid.",
+            field="after",
+        )
+    return text[2:]
+
+
+@strawberry.interface(description="An object with a global id (Relay node).")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Global, opaque id of the object.")
+
+
+@strawberry.type(description="Where a page stands in its list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item; pass as `after` for the next page."
+    )
+
+
+@strawberry.type(description="One item of a page, with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Cursor of this item.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list (Relay connection).")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging information.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list has (all pages).")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+def connection(
+    nodes: Sequence[T],
+    cursor_of: Callable[[T], str],
+    has_next: bool,
+    count: Callable[[], Awaitable[int]],
+) -> Connection[T]:
+    """A connection of ``nodes`` (one page), each with the cursor ``cursor_of`` gives."""
+    edges = [Edge(cursor=encode_cursor(cursor_of(n)), node=n) for n in nodes]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        count=count,
+    )

@@ -1,0 +1,132 @@
+"""The GraphQL schema: root types assembled from the query and mutation modules, with the
+protections every request goes through.
+
+- Limits: depth (:data:`MAX_DEPTH`), aliases (:data:`MAX_ALIASES`), tokens
+  (:data:`MAX_TOKENS`) and operations per document (:data:`MAX_OPERATIONS`); page sizes are
+  capped by the connections (``relay.MAX_PAGE_SIZE``).
+- Parsed and validated documents are cached (``ParserCache``, ``ValidationCache``).
+- Errors are masked except ours (domain errors, refusals) and GraphQL's request errors.
+- Production (``KETNAP_ENV=production``): no introspection, no field suggestions.
+- The access log: candidates whose personal fields a request read are written to the tenant's
+  access log before the response leaves (a failure to log fails the request: no unlogged read).
+
+``schema.graphql`` is this schema printed (``ketnap schema`` or ``strawberry export-schema
+service.api.schema:schema``); a test keeps the checked-in file equal to it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from typing import Any
+
+import strawberry
+from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode, ValidationContext
+from starlette.concurrency import run_in_threadpool
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from service.api.context import ApiContext
+from service.api.errors import should_mask
+from service.api.mutations.cases import CaseMutations
+from service.api.mutations.organisation import OrganisationMutations
+from service.api.queries.audit import AuditQueries
+from service.api.queries.core import CoreQueries
+from service.api.queries.dashboards import DashboardQueries
+from service.api.queries.tenants import TenantQueries
+from service.api.relay import Node
+from service.audit.access_log import record_personal_read
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2_000
+MAX_OPERATIONS = 5
+
+
+@strawberry.type(description="Everything that can be read (Truy vấn).")
+class Query(AuditQueries, DashboardQueries, TenantQueries, CoreQueries):
+    pass
+
+
+@strawberry.type(description="Everything that can be recorded (Ghi nhận).")
+class Mutation(OrganisationMutations, CaseMutations):
+    pass
+
+
+class OperationCountLimit(ASTValidationRule):
+    """At most :data:`MAX_OPERATIONS` operations in one document."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.count = 0
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        self.count += 1
+        if self.count == MAX_OPERATIONS + 1:
+            self.report_error(
+                GraphQLError(
+                    f"Tài liệu có quá {MAX_OPERATIONS} thao tác / The document has more than "
+                    f"{MAX_OPERATIONS} operations.",
+                    node,
+                    extensions={"code": "TOO_MANY_OPERATIONS"},
+                )
+            )
+
+
+class AccessLogger(SchemaExtension):
+    """Writes the request's reads of personal fields to the tenant's access log."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        if not isinstance(context, ApiContext) or not context.personal_reads:
+            return
+        by_purpose: dict[str, list[str]] = defaultdict(list)
+        for candidate_id, purpose in context.personal_reads.items():
+            by_purpose[purpose].append(candidate_id)
+        principal = context.principal.command_principal()
+        store = context.services.store
+
+        def write() -> None:
+            for purpose, candidate_ids in by_purpose.items():
+                record_personal_read(store, principal, candidate_ids, purpose)
+
+        await run_in_threadpool(write)
+        context.personal_reads.clear()
+
+
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    """The schema with its protections (introspection and suggestions off in production)."""
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        AddValidationRules([OperationCountLimit]),
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        MaskErrors(should_mask_error=should_mask),
+        AccessLogger,
+    ]
+    if production:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Node],
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=production),
+    )
+
+
+#: The development schema (what ``schema.graphql`` shows; production only hides parts of it).
+schema = build_schema()

@@ -1,0 +1,177 @@
+"""GraphQL object types shared by queries and mutation payloads: cases and units.
+
+Leaf fields are plain attributes (cheap); related objects (a case's unit) come through the
+request's DataLoaders. Fields holding a candidate's personal data (``fullName``) note the read
+in the request's access log (written before the response leaves).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry.types import Info
+
+from domain.candidates import Stage
+from domain.values import MassOrganization
+from projections.queries.org_tree import UnitNode
+from projections.queries.pipeline import CandidateRow
+from service.api.context import CutKey, get_context
+from service.api.relay import Node, global_id
+
+StageEnum = strawberry.enum(
+    Stage, name="Stage", description="Stage of a case in the admission procedure (bước)."
+)
+MassOrganizationEnum = strawberry.enum(
+    MassOrganization,
+    name="MassOrganization",
+    description="Mass organisation introducing a candidate (tổ chức chính trị - xã hội).",
+)
+
+
+@strawberry.type(description="A unit of the party organisation (tổ chức đảng) on a date.")
+class OrgUnit(Node):
+    unit_id: strawberry.Private[str]
+    code: str = strawberry.field(description="The unit's code, unique in the tenant.")
+    name: str = strawberry.field(description="Name on that date.")
+    kind: str = strawberry.field(
+        description="Kind: committee (đảng bộ), grassroots committee (đảng bộ cơ sở), branch "
+        "(chi bộ)…"
+    )
+    status: str = strawberry.field(description="open, merged or dissolved on that date.")
+    depth: int = strawberry.field(description="Levels below the root on that date (root: 0).")
+    headcount: int | None = strawberry.field(
+        description="Party members (số đảng viên) by the latest report on or before the date."
+    )
+    admission_authority: str | None = strawberry.field(
+        description="Who decides admissions for the unit (thẩm quyền kết nạp), when set."
+    )
+    since: date = strawberry.field(description="Start of this version of the unit.")
+    parent_key: strawberry.Private[str | None]
+    merged_into_key: strawberry.Private[str | None]
+    cut: strawberry.Private[CutKey]
+
+    @classmethod
+    def of(cls, node: UnitNode, cut: CutKey) -> OrgUnit:
+        return cls(
+            id=global_id("OrgUnit", node.unit_id),
+            unit_id=node.unit_id,
+            code=node.code,
+            name=node.name,
+            kind=node.kind,
+            status=node.status,
+            depth=node.depth,
+            headcount=node.headcount,
+            admission_authority=node.admission_authority,
+            since=node.since,
+            parent_key=node.parent_id,
+            merged_into_key=node.merged_into,
+            cut=cut,
+        )
+
+    @strawberry.field(description="The unit above (cấp ủy cấp trên) on that date.")
+    async def parent(self, info: Info) -> OrgUnit | None:
+        if self.parent_key is None:
+            return None
+        node = await get_context(info).unit_loader.load((self.cut, self.parent_key))
+        return None if node is None else OrgUnit.of(node, self.cut)
+
+    @strawberry.field(description="The unit this one was merged into (sáp nhập), if merged.")
+    async def merged_into(self, info: Info) -> OrgUnit | None:
+        if self.merged_into_key is None:
+            return None
+        node = await get_context(info).unit_loader.load((self.cut, self.merged_into_key))
+        return None if node is None else OrgUnit.of(node, self.cut)
+
+
+@strawberry.type(description="A step of the case and its business date.")
+class StepDate:
+    step: str = strawberry.field(description="The step (e.g. branch_resolution).")
+    on: date = strawberry.field(description="Business date of the step (on its document).")
+
+
+@strawberry.type(description="A sponsoring member (người giới thiệu) and the date of the letter.")
+class Sponsorship:
+    member_id: str = strawberry.field(description="The sponsor's member id.")
+    name: str = strawberry.field(description="The sponsor's name.")
+    letter_on: date = strawberry.field(description="Date of the sponsorship letter (3-KNĐ).")
+
+
+@strawberry.type(description="The next step's deadline (thời hạn) in the case's current stage.")
+class Deadline:
+    step: str = strawberry.field(description="The step that is due.")
+    due_on: date = strawberry.field(description="Due date (working days where the rule says so).")
+    latest_on: date | None = strawberry.field(
+        description="The last date allowed with an extension, where the rule allows one."
+    )
+    overdue: bool = strawberry.field(description="Past its due date on the asked date.")
+
+
+@strawberry.type(
+    description="A candidate's case (hồ sơ quần chúng) as it stood on a date; "
+    "the name is personal data and its reads are logged."
+)
+class Candidate(Node):
+    candidate_id: strawberry.Private[str]
+    unit_key: strawberry.Private[str]
+    cut: strawberry.Private[CutKey]
+    full_name_value: strawberry.Private[str]
+    case_code: str = strawberry.field(description="The case code (mã hồ sơ), unique in the tenant.")
+    stage: Stage = strawberry.field(description="Stage on that date.")
+    stage_since: date = strawberry.field(description="Date the case entered that stage.")
+    introduced_by: str = strawberry.field(
+        description="Who introduced the candidate (tổ chức giới thiệu)."
+    )
+    step_dates: list[StepDate] = strawberry.field(
+        description="Steps dated on or before that date, in order."
+    )
+    helpers: list[str] = strawberry.field(
+        description="Members assigned to help (đảng viên giúp đỡ), on or before that date."
+    )
+    sponsors: list[Sponsorship] = strawberry.field(
+        description="Sponsors (người giới thiệu) with letters on or before that date."
+    )
+    deadline: Deadline | None = strawberry.field(description="The next step's deadline, if any.")
+    last_step_on: date = strawberry.field(
+        description="Date of the last step on or before that date."
+    )
+
+    @classmethod
+    def of(cls, row: CandidateRow, cut: CutKey) -> Candidate:
+        deadline = None
+        if row.deadline_step is not None and row.deadline_on is not None:
+            deadline = Deadline(
+                step=row.deadline_step,
+                due_on=row.deadline_on,
+                latest_on=row.deadline_latest_on,
+                overdue=row.overdue,
+            )
+        return cls(
+            id=global_id("Candidate", row.candidate_id),
+            candidate_id=row.candidate_id,
+            unit_key=row.unit_id,
+            cut=cut,
+            full_name_value=row.full_name,
+            case_code=row.case_code,
+            stage=row.stage,
+            stage_since=row.stage_since,
+            introduced_by=row.introduced_by,
+            step_dates=[StepDate(step=s, on=d) for s, d in row.step_dates],
+            helpers=list(row.helpers),
+            sponsors=[
+                Sponsorship(member_id=s.member_id, name=s.name, letter_on=s.letter_on)
+                for s in row.sponsors
+            ],
+            deadline=deadline,
+            last_step_on=row.last_step_on,
+        )
+
+    @strawberry.field(description="Full name (họ và tên): personal data, every read is logged.")
+    def full_name(self, info: Info) -> str:
+        get_context(info).personal_read(self.candidate_id, "graphql:Candidate.fullName")
+        return self.full_name_value
+
+    @strawberry.field(description="The unit (chi bộ) the case was in on that date.")
+    async def unit(self, info: Info) -> OrgUnit | None:
+        node = await get_context(info).unit_loader.load((self.cut, self.unit_key))
+        return None if node is None else OrgUnit.of(node, self.cut)
