@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -40,9 +41,11 @@ from service.api.context import ApiContext
 from service.api.errors import should_mask
 from service.api.mutations.cases import CaseMutations
 from service.api.mutations.organisation import OrganisationMutations
+from service.api.mutations.tenants import TenantMutations
 from service.api.queries.audit import AuditQueries
 from service.api.queries.core import CoreQueries
 from service.api.queries.dashboards import DashboardQueries
+from service.api.queries.settings import SettingsQueries
 from service.api.queries.tenants import TenantQueries
 from service.api.relay import Node
 from service.audit.access_log import record_personal_read
@@ -54,12 +57,12 @@ MAX_OPERATIONS = 5
 
 
 @strawberry.type(description="Everything that can be read (Truy vấn).")
-class Query(AuditQueries, DashboardQueries, TenantQueries, CoreQueries):
+class Query(AuditQueries, DashboardQueries, SettingsQueries, TenantQueries, CoreQueries):
     pass
 
 
 @strawberry.type(description="Everything that can be recorded (Ghi nhận).")
-class Mutation(OrganisationMutations, CaseMutations):
+class Mutation(TenantMutations, OrganisationMutations, CaseMutations):
     pass
 
 
@@ -108,17 +111,17 @@ class AccessLogger(SchemaExtension):
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The schema with its protections (introspection and suggestions off in production)."""
     extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        AddValidationRules([OperationCountLimit]),
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        MaskErrors(should_mask_error=should_mask),
+        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(AddValidationRules, [OperationCountLimit]),
+        partial(ParserCache, maxsize=512),
+        partial(ValidationCache, maxsize=512),
+        partial(MaskErrors, should_mask_error=should_mask),
         AccessLogger,
     ]
     if production:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
