@@ -24,7 +24,7 @@ import logging
 from typing import Any
 
 import strawberry
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http import process_result as strawberry_process_result
 from strawberry.types import ExecutionResult
 
@@ -115,26 +115,33 @@ class BodyLimit:
             return
         received = 0
         started = False
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # The inner app's answer to BodyTooLarge (starlette's 500 page): ours goes out.
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._too_large()(scope, receive, send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not started:
+            await self._too_large()(scope, receive, send)
 
 
 class KetnapGraphQL(GraphQL[ApiContext, None]):
@@ -233,6 +240,19 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
                     f"The token's tenant '{tenant}' does not exist.",
                 )
         return principal
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # strawberry expects a JSON object (or a batch list) and fails with a 500 on any other
+        # JSON value (a number, a string, null): refuse those as a bad request.
+        if request.method == "POST" and JSON in (request.content_type or "").lower():
+            body = (await request.get_body()).lstrip()
+            if body[:1] not in (b"{", b"["):
+                raise HTTPException(
+                    400, "The request body must be a JSON object (query, variables)."
+                )
+        return await super().parse_http_body(request)
 
     async def get_context(self, request: Any, response: Any) -> ApiContext:
         principal = request.state.principal

@@ -2,21 +2,36 @@
 
 Leaf fields are plain attributes (cheap); related objects (a case's unit) come through the
 request's DataLoaders. Fields holding a candidate's personal data (``fullName``) note the read
-in the request's access log (written before the response leaves).
+in the request's access log (written before the response leaves). ``Candidate.profile`` loads the
+decrypted personal data from the case's aggregate (not the read models), batched per request.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from uuid import UUID
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from domain.candidates import Candidate as CandidateAggregate
 from domain.candidates import Stage
-from domain.values import MassOrganization
+from domain.values import (
+    EducationLevel,
+    Gender,
+    MassOrganization,
+    Occupation,
+    PersonProfile,
+    PoliticalTheoryLevel,
+    ProfessionalLevel,
+    WorkplaceType,
+)
+from projections.cut import Cut, position_recorded_by
 from projections.queries.org_tree import UnitNode
 from projections.queries.pipeline import CandidateRow
-from service.api.context import CutKey, get_context
+from projections.sql import Tx
+from service.api.context import ApiContext, CutKey, get_context
 from service.api.relay import Node, global_id
 
 StageEnum = strawberry.enum(
@@ -175,3 +190,155 @@ class Candidate(Node):
     async def unit(self, info: Info) -> OrgUnit | None:
         node = await get_context(info).unit_loader.load((self.cut, self.unit_key))
         return None if node is None else OrgUnit.of(node, self.cut)
+
+    @strawberry.field(
+        description="Personal data (lý lịch tóm tắt) from the case's history, decrypted; as "
+        "recorded at the case's recording time. Every read is logged (nhật ký truy cập)."
+    )
+    async def profile(self, info: Info) -> CandidateProfile | None:
+        ctx = get_context(info)
+        ctx.personal_read(self.candidate_id, "graphql:Candidate.profile")
+        person = await profile_loader(ctx).load((self.cut.recorded_at, self.candidate_id))
+        return None if person is None else CandidateProfile.of(person)
+
+
+# --- personal data (Candidate.profile) --------------------------------------------------------
+GenderEnum = strawberry.enum(Gender, name="Gender", description="Gender (giới tính).")
+EducationLevelEnum = strawberry.enum(
+    EducationLevel,
+    name="EducationLevel",
+    description="General education level (trình độ giáo dục phổ thông).",
+)
+ProfessionalLevelEnum = strawberry.enum(
+    ProfessionalLevel,
+    name="ProfessionalLevel",
+    description="Professional qualification (trình độ chuyên môn).",
+)
+PoliticalTheoryLevelEnum = strawberry.enum(
+    PoliticalTheoryLevel,
+    name="PoliticalTheoryLevel",
+    description="Political theory level (trình độ lý luận chính trị).",
+)
+OccupationEnum = strawberry.enum(
+    Occupation, name="Occupation", description="Occupation category (nghề nghiệp)."
+)
+WorkplaceTypeEnum = strawberry.enum(
+    WorkplaceType,
+    name="WorkplaceType",
+    description="Kind of workplace (loại hình nơi làm việc).",
+)
+
+
+@strawberry.type(
+    description="A candidate's personal data (lý lịch tóm tắt): personal data, every read is "
+    "logged."
+)
+class CandidateProfile:
+    birth_date: date = strawberry.field(description="Date of birth (ngày sinh).")
+    gender: Gender = strawberry.field(description="Gender (giới tính).")
+    ethnicity: str = strawberry.field(description="Ethnic group (dân tộc).")
+    religion: str = strawberry.field(description="Religion (tôn giáo).")
+    education: EducationLevel = strawberry.field(
+        description="General education (trình độ giáo dục phổ thông)."
+    )
+    professional_level: ProfessionalLevel = strawberry.field(
+        description="Professional qualification (trình độ chuyên môn)."
+    )
+    political_theory: PoliticalTheoryLevel = strawberry.field(
+        description="Political theory level (trình độ lý luận chính trị)."
+    )
+    occupation: Occupation = strawberry.field(description="Occupation (nghề nghiệp).")
+    workplace_type: WorkplaceType = strawberry.field(
+        description="Kind of workplace (loại hình nơi làm việc)."
+    )
+    identity_number: str = strawberry.field(
+        description="Citizen identity number (số căn cước công dân); empty when not recorded."
+    )
+    youth_union_member: bool = strawberry.field(
+        description="Member of the Youth Union (đoàn viên Đoàn Thanh niên)."
+    )
+    trade_union_member: bool = strawberry.field(
+        description="Member of the Trade Union (đoàn viên Công đoàn)."
+    )
+
+    @classmethod
+    def of(cls, person: PersonProfile) -> CandidateProfile:
+        return cls(
+            birth_date=person.birth_date,
+            gender=person.gender,
+            ethnicity=person.ethnicity,
+            religion=person.religion,
+            education=person.education,
+            professional_level=person.professional_level,
+            political_theory=person.political_theory,
+            occupation=person.occupation,
+            workplace_type=person.workplace_type,
+            identity_number=person.identity_number,
+            youth_union_member=person.is_youth_union_member,
+            trade_union_member=person.is_trade_union_member,
+        )
+
+
+#: A profile's loader key: the recording time of the cut (None: everything recorded) and the
+#: candidate id.
+ProfileKey = tuple[datetime | None, str]
+
+#: Attribute of the request's context holding its profile loader (ApiContext is not extended
+#: for it: the loader is attached from here, on first use).
+_PROFILE_LOADER = "_ketnap_profile_loader"
+
+
+def profile_loader(ctx: ApiContext) -> DataLoader[ProfileKey, PersonProfile | None]:
+    """The request's loader of candidates' personal data (created on first use)."""
+    loader = getattr(ctx, _PROFILE_LOADER, None)
+    if not isinstance(loader, DataLoader):
+
+        async def load(keys: list[ProfileKey]) -> list[PersonProfile | None]:
+            return await _load_profiles(ctx, keys)
+
+        loader = DataLoader(load_fn=load)
+        setattr(ctx, _PROFILE_LOADER, loader)
+    return loader
+
+
+async def _load_profiles(ctx: ApiContext, keys: list[ProfileKey]) -> list[PersonProfile | None]:
+    """Personal data of each key's candidate, from its aggregate (decrypted by the tenant's
+    application): at the aggregate version the read models knew at the recording time, the
+    latest version without one (None when the case was not recorded yet then)."""
+    tenant = ctx.tenant
+    timed = [key for key in keys if key[0] is not None]
+    versions: dict[ProfileKey, int | None] = {}
+    if timed:
+
+        def versions_then(tx: Tx) -> dict[ProfileKey, int | None]:
+            found: dict[ProfileKey, int | None] = {}
+            positions: dict[datetime, int] = {}
+            for at, candidate_id in timed:
+                assert at is not None
+                if at not in positions:
+                    positions[at] = position_recorded_by(tx, at)
+                known, params = Cut(as_of=date.min, recorded=positions[at]).known()
+                row = tx.fetchone(
+                    f"SELECT version FROM rm_candidates WHERE candidate_id = %s AND {known}",
+                    [candidate_id, *params],
+                )
+                found[(at, candidate_id)] = None if row is None else int(row[0])
+            return found
+
+        versions = await ctx.read(versions_then)
+    store = ctx.services.store
+
+    def load() -> list[PersonProfile | None]:
+        app = store.app(tenant, write=False)
+        people: list[PersonProfile | None] = []
+        for key in keys:
+            at, candidate_id = key
+            version = versions.get(key)
+            if at is not None and version is None:
+                people.append(None)
+                continue
+            case = app.get(UUID(candidate_id), CandidateAggregate, version=version)
+            people.append(case.person)
+        return people
+
+    return await ctx.run_sync(load)
