@@ -321,6 +321,7 @@ def serve(host: str, port: int, with_demo: bool) -> None:
             _project(store, read_models, DEMO_SLUG)
         run_server(store, read_models, host=host, port=port, demo=with_demo)
 
+
 @main.command()
 @click.option(
     "--poll-interval",

@@ -213,9 +213,8 @@ class Handlers:
         """Register a tenant (platform operators) and record its default policy."""
         tenant = self.store.registry.create(slug, name, kind)
         app = self.store.app(tenant.slug)
-        app.save(
-            TenantPolicy(id=ids.tenant_policy_id(tenant.slug), tenant=tenant.slug, actor=actor)
-        )
+        policy = TenantPolicy(id=ids.tenant_policy_id(tenant.slug), tenant=tenant.slug, actor=actor)
+        self._save(app, policy.id, policy)
         return tenant
 
     # --- tenant policy ------------------------------------------------------------------------

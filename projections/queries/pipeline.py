@@ -170,8 +170,7 @@ def candidate_by_id(tx: Tx, cut: Cut, candidate_id: str) -> CandidateRow | None:
     assert found is not None
     where, params = found
     rows = tx.fetchdicts(
-        f"SELECT {_CASE_COLUMNS} "
-        f"{_CASES_FROM}WHERE {' AND '.join(where)} AND c.candidate_id = %s",
+        f"SELECT {_CASE_COLUMNS} {_CASES_FROM}WHERE {' AND '.join(where)} AND c.candidate_id = %s",
         [*params, candidate_id],
     )
     return _candidate_row(rows[0], cut.as_of) if rows else None

@@ -24,7 +24,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from domain.errors import DomainError
 from domain.values import Actor, Role
@@ -205,6 +205,16 @@ def issue_dev_token(
     return jwt.encode(claims, key, algorithm="ES256", headers={"kid": DEV_KEY_FILE})
 
 
+def algorithms_for(key: Any) -> list[str]:
+    """The algorithms ``key`` verifies: a token's ``alg`` must fit the key's type (an ES256
+    token checked against an RSA key is refused, not a crash in PyJWT)."""
+    if isinstance(key, rsa.RSAPublicKey):
+        return ["RS256"]
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return ["ES256"]
+    return []  # no algorithm of ours fits: every token is refused
+
+
 class TokenVerifier:
     """Verifies bearer tokens against the configured keys."""
 
@@ -275,7 +285,7 @@ class TokenVerifier:
             claims = jwt.decode(
                 token,
                 key,
-                algorithms=ALGORITHMS,
+                algorithms=algorithms_for(key),
                 audience=self.settings.jwt_audience or None,
                 issuer=self.settings.jwt_issuer or None,
                 options={"require": ["exp", "sub"], "verify_aud": bool(self.settings.jwt_audience)},

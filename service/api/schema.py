@@ -10,8 +10,8 @@ protections every request goes through.
 - The access log: candidates whose personal fields a request read are written to the tenant's
   access log before the response leaves (a failure to log fails the request: no unlogged read).
 
-``schema.graphql`` is this schema printed (``ketnap schema`` or ``strawberry export-schema
-service.api.schema:schema``); a test keeps the checked-in file equal to it.
+``schema.graphql`` is this schema printed (``strawberry export-schema service.api.schema:schema
+--output schema.graphql``); a test keeps the checked-in file equal to it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Api
+import dataclasses
+from datetime import date
+
+import pytest
+
+from domain.org_units import UnitKind
+from service.commands import Handlers
+from tests.api.conftest import TODAY, Api
 
 
 def test_me_tells_the_token_s_tenant_and_roles(api: Api) -> None:
@@ -23,3 +30,37 @@ def test_a_request_without_a_token_is_refused_with_401_in_both_languages(api: Ap
     assert error["code"] == "TOKEN_MISSING"
     assert "mã truy cập" in error["messageVi"]
     assert "bearer token" in error["messageEn"]
+
+
+def test_healthz_answers_while_the_process_runs(api: Api) -> None:
+    response = api.client.get(api.url.replace("/graphql", "/healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_ready_when_the_read_models_keep_up(api: Api) -> None:
+    response = api.client.get(api.url.replace("/graphql", "/readyz"))
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+
+
+def test_readyz_fails_when_a_tenant_s_read_models_lag_behind(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Events recorded without projecting them (no after_save), and a threshold of 2 events.
+    writer = Handlers(api.store, today=lambda: TODAY)
+    for code in ("R1", "R2", "R3"):
+        writer.establish_unit(
+            api.principal("beta"),
+            code=code,
+            name=f"Đảng bộ {code}",
+            kind=UnitKind.COMMITTEE,
+            parent_code=None,
+            occurred_on=date(2020, 1, 1),
+        )
+    monkeypatch.setattr(
+        api.services, "settings", dataclasses.replace(api.services.settings, ready_max_lag=2)
+    )
+    response = api.client.get(api.url.replace("/graphql", "/readyz"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "read models lagging", "lagging": {"beta": 3}}

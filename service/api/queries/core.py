@@ -90,7 +90,11 @@ class CoreQueries:
         description="Any object by its global id; null when it does not exist in your tenant.",
         permission_classes=needs(Capability.READ_CASES),
     )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The object's global id.")],
+    ) -> Node | None:
         ctx = get_context(info)
         parsed = parse_global_id(str(id))
         if parsed is None:
@@ -174,7 +178,7 @@ class CoreQueries:
     async def candidate(
         self,
         info: Info,
-        case_code: str,
+        case_code: Annotated[str, strawberry.argument(description="The case code (mã hồ sơ).")],
         as_of: AsOf = None,
         as_recorded_at: AsRecordedAt = None,
     ) -> Candidate | None:

@@ -1,10 +1,1006 @@
-"""(to be written)"""
+"""Dashboard queries: quota attainment and the figures around it, the pipeline, the structure of
+admitted members, and the organisation tree — the read models of ``projections.queries`` at a
+cut (``asOf``, ``asRecordedAt``).
+
+Every field needs :attr:`Capability.READ_DASHBOARDS` (organizers, branch secretaries, leaders,
+auditors). The figures are counts and percentages over the whole tenant; no candidate's name or
+other personal data is exposed here (stalled cases name the case code only). A branch
+secretary's list of stalled cases is limited to its units (``ApiContext.read_scope``), as its
+case list is.
+
+Inputs: a **period** is written ``2020-2025`` (term), ``2024`` (year), ``2024-Q3`` (quarter) or
+``2024-07`` (month); a **unit code** names a unit that existed on ``asOf``. A bad period
+(``PERIOD_INVALID``) or an unknown unit (``NOT_FOUND``) is refused with a bilingual domain
+error. Where a unit code narrows a figure to a subtree, the subtree is the unit's on ``asOf``.
+
+Figures computed over the whole tree (attainment rows, counts per unit and stage) are plain
+lists; the units and the stalled cases are connections. ``orgUnits`` pages in SQL (keyset by
+unit code, byte order on both backends); ``stalledCases`` pages the list the read model
+computes (the stall threshold is applied in Python), keyset by case code.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
 import strawberry
+from strawberry.types import Info
+
+from domain import ids
+from domain.candidates import Stage
+from domain.errors import NotFound
+from domain.quotas import Period
+from projections.cut import Cut
+from projections.queries import attainment, org_tree, pipeline, structure
+from projections.queries.org_tree import UnitNode
+from projections.sql import Dialect, Tx, as_date, placeholders
+from service.api.context import ApiContext, CutKey, get_context
+from service.api.permissions import Capability, needs
+from service.api.queries.core import AsOf, AsRecordedAt
+from service.api.relay import (
+    After,
+    Connection,
+    First,
+    connection,
+    decode_cursor,
+    global_id,
+    page_size,
+)
+from service.api.types import OrgUnit
+
+PERIOD_HELP = (
+    "Period (kỳ): 2020-2025 (term, nhiệm kỳ), 2024 (year), 2024-Q3 (quarter) or 2024-07 (month)."
+)
+PeriodArg = Annotated[str, strawberry.argument(description=PERIOD_HELP)]
+UnitCodeArg = Annotated[
+    str,
+    strawberry.argument(description="Code of the unit (mã đơn vị); its subtree on the date."),
+]
+OptionalUnitCode = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Only this unit (mã đơn vị) and the units under it on the date "
+        "(default: the whole tenant)."
+    ),
+]
+
+
+# --- input helpers ------------------------------------------------------------------------------
+def parse_period(text: str) -> Period:
+    """The period written in ``text`` (bilingual ``PERIOD_INVALID`` refusal otherwise)."""
+    return Period.parse(text)
+
+
+def unit_id_on(ctx: ApiContext, tx: Tx, cut: Cut, code: str, *, field: str = "unitCode") -> str:
+    """The id of the unit ``code`` if it existed on ``cut.as_of`` (bilingual ``NOT_FOUND``)."""
+    unit_id = str(ids.unit_id(ctx.tenant, code))
+    if org_tree.unit_on(tx, cut, unit_id) is None:
+        raise NotFound(
+            "NOT_FOUND",
+            f"Không tìm thấy đơn vị «{code}» vào ngày {cut.as_of:%d/%m/%Y}.",
+            f"No unit '{code}' existed on {cut.as_of:%d/%m/%Y}.",
+            field=field,
+        )
+    return unit_id
+
+
+def subtree_ids(ctx: ApiContext, tx: Tx, cut: Cut, code: str | None) -> list[str] | None:
+    """The unit ``code`` and the units under it on ``cut.as_of`` (None: no unit asked)."""
+    if code is None:
+        return None
+    return sorted(org_tree.subtree(tx, cut, unit_id_on(ctx, tx, cut, code)))
+
+
+async def load_unit(info: Info, cut: CutKey, unit_id: str) -> OrgUnit:
+    """A unit the figures name, through the request's unit loader."""
+    node = await get_context(info).unit_loader.load((cut, unit_id))
+    if node is None:  # every unit a figure names existed on the cut's date
+        raise LookupError(f"unit {unit_id} not found at {cut}")
+    return OrgUnit.of(node, cut)
+
+
+async def load_units(info: Info, cut: CutKey, unit_ids: Sequence[str]) -> list[OrgUnit]:
+    """Units the figures name (those found on the cut's date), in the given order."""
+    nodes = await get_context(info).unit_loader.load_many([(cut, u) for u in unit_ids])
+    return [OrgUnit.of(node, cut) for node in nodes if node is not None]
+
+
+# --- quota attainment ---------------------------------------------------------------------------
+@strawberry.type(description="A quota plan (kế hoạch chỉ tiêu) counted in an attainment row.")
+class QuotaPlanFigures:
+    plan_unit_key: strawberry.Private[str]
+    cut: strawberry.Private[CutKey]
+    target_kind: str = strawberry.field(
+        description="How the target is set: number, range or percent_of_headcount."
+    )
+    percent_min: Decimal | None = strawberry.field(
+        description="Lower percentage of the headcount (percentage targets)."
+    )
+    percent_max: Decimal | None = strawberry.field(
+        description="Upper percentage of the headcount (percentage targets)."
+    )
+    headcount: int | None = strawberry.field(
+        description="Party members (số đảng viên) reported at the period start "
+        "(percentage targets)."
+    )
+    target_min: int | None = strawberry.field(
+        description="Target minimum in admissions; null for a percentage without a headcount."
+    )
+    target_max: int | None = strawberry.field(description="Target maximum in admissions.")
+    supplementary: int = strawberry.field(
+        description="Supplementary assignments (chỉ tiêu bổ sung) dated on or before the date."
+    )
+    quota: int | None = strawberry.field(
+        description="Target minimum plus supplementary assignments (chỉ tiêu)."
+    )
+    quota_max: int | None = strawberry.field(
+        description="Target maximum plus supplementary assignments."
+    )
+
+    @classmethod
+    def of(cls, plan: attainment.PlanFigures, cut: CutKey) -> QuotaPlanFigures:
+        return cls(
+            plan_unit_key=plan.unit_id,
+            cut=cut,
+            target_kind=plan.target_kind,
+            percent_min=plan.percent_min,
+            percent_max=plan.percent_max,
+            headcount=plan.headcount,
+            target_min=plan.target_min,
+            target_max=plan.target_max,
+            supplementary=plan.supplementary,
+            quota=plan.quota,
+            quota_max=plan.quota_max,
+        )
+
+    @strawberry.field(description="The unit the plan was set for.")
+    async def unit(self, info: Info) -> OrgUnit:
+        return await load_unit(info, self.cut, self.plan_unit_key)
+
+
+@strawberry.type(
+    description="A unit's admissions against its quota (chỉ tiêu kết nạp) for one period: its own "
+    "plan, or the plans of its topmost planned sub-units rolled up."
+)
+class UnitAttainment:
+    unit_key: strawberry.Private[str]
+    cut: strawberry.Private[CutKey]
+    code: str = strawberry.field(description="The unit's code (mã đơn vị).")
+    name: str = strawberry.field(description="The unit's name on the date.")
+    kind: str = strawberry.field(description="The unit's kind on the date.")
+    period: str = strawberry.field(description="The period's key, e.g. year:2024.")
+    source: str | None = strawberry.field(
+        description="Where the quota comes from: plan (its own), sub_units (rolled up from its "
+        "topmost planned sub-units) or null (no quota)."
+    )
+    quota: int | None = strawberry.field(
+        description="Quota (chỉ tiêu): target minimum plus supplementary assignments; null "
+        "without a plan."
+    )
+    quota_max: int | None = strawberry.field(
+        description="Upper end of the quota (range or percentage targets)."
+    )
+    admitted: int = strawberry.field(
+        description="Admissions (kết nạp) counted in the period up to the date, over the "
+        "subtree as it stood on each admission's counting day."
+    )
+    percent: Decimal | None = strawberry.field(
+        description="Attainment (tỷ lệ đạt chỉ tiêu), percent with two decimals."
+    )
+    surplus: int | None = strawberry.field(
+        description="Admitted minus quota (vượt/thiếu); negative when short."
+    )
+    met: bool | None = strawberry.field(
+        description="Whether the unit met its quota (đạt chỉ tiêu): admitted ≥ quota; null "
+        "without a quota."
+    )
+    unresolved_plans: int = strawberry.field(
+        description="Plans left out: a percentage target without any headcount report."
+    )
+    plans: list[QuotaPlanFigures] = strawberry.field(
+        description="The plans counted: its own, or its sub-units' (roll-up)."
+    )
+
+    @classmethod
+    def of(cls, row: attainment.UnitAttainment, cut: CutKey) -> UnitAttainment:
+        return cls(
+            unit_key=row.unit_id,
+            cut=cut,
+            code=row.code,
+            name=row.name,
+            kind=row.kind,
+            period=row.period_key,
+            source=row.source,
+            quota=row.quota,
+            quota_max=row.quota_max,
+            admitted=row.admitted,
+            percent=row.percent,
+            surplus=row.surplus,
+            met=row.met,
+            unresolved_plans=row.unresolved_plans,
+            plans=[QuotaPlanFigures.of(p, cut) for p in row.plans],
+        )
+
+    @strawberry.field(description="The unit (tổ chức đảng) on the date.")
+    async def unit(self, info: Info) -> OrgUnit:
+        return await load_unit(info, self.cut, self.unit_key)
+
+
+@strawberry.type(
+    description="Units meeting their own quota (đạt chỉ tiêu) among the units with a plan, "
+    "e.g. 10 of 15."
+)
+class QuotaMeeting:
+    cut: strawberry.Private[CutKey]
+    met_keys: strawberry.Private[tuple[str, ...]]
+    short_keys: strawberry.Private[tuple[str, ...]]
+    met: int = strawberry.field(description="Units that met their quota.")
+    total: int = strawberry.field(description="Units with their own plan and a quota.")
+
+    @strawberry.field(description="The units that met their quota (đạt chỉ tiêu).")
+    async def units_met(self, info: Info) -> list[OrgUnit]:
+        return await load_units(info, self.cut, self.met_keys)
+
+    @strawberry.field(description="The units short of their quota (chưa đạt chỉ tiêu).")
+    async def units_short(self, info: Info) -> list[OrgUnit]:
+        return await load_units(info, self.cut, self.short_keys)
+
+
+@strawberry.type(
+    description="Coverage: grassroots organisations (tổ chức cơ sở đảng) that had candidates in "
+    "the period, and how many of them admitted at least one (kết nạp được đảng viên)."
+)
+class Coverage:
+    cut: strawberry.Private[CutKey]
+    without_keys: strawberry.Private[tuple[str, ...]]
+    organizations: int = strawberry.field(
+        description="Grassroots organisations open on the date that had candidates in the period."
+    )
+    admitting: int = strawberry.field(description="Of them, those that admitted at least one.")
+    percent: Decimal | None = strawberry.field(
+        description="Admitting organisations, percent of those with candidates (two decimals)."
+    )
+
+    @strawberry.field(description="Organisations that had candidates but admitted none.")
+    async def without_admission(self, info: Info) -> list[OrgUnit]:
+        return await load_units(info, self.cut, self.without_keys)
+
+
+@strawberry.type(
+    description="The source pool (nguồn kết nạp): candidates in the pipeline against the unit's "
+    "quota and the tenant's ratio band."
+)
+class SourcePool:
+    unit_key: strawberry.Private[str]
+    cut: strawberry.Private[CutKey]
+    without_keys: strawberry.Private[tuple[str, ...]]
+    pool: int = strawberry.field(
+        description="Candidates in a stage before admission on the date, over the subtree."
+    )
+    quota: int | None = strawberry.field(description="The unit's quota (chỉ tiêu) for the period.")
+    ratio: Decimal | None = strawberry.field(
+        description="Pool divided by quota (two decimals); null without a quota."
+    )
+    ratio_min: Decimal = strawberry.field(description="Lower end of the tenant's ratio band.")
+    ratio_max: Decimal = strawberry.field(description="Upper end of the tenant's ratio band.")
+    inside_band: bool | None = strawberry.field(
+        description="Whether the ratio lies inside the band; null without a quota."
+    )
+    organizations: int = strawberry.field(
+        description="Grassroots organisations and branches (chi bộ) in the subtree on the date."
+    )
+
+    @strawberry.field(description="The unit the pool is counted for.")
+    async def unit(self, info: Info) -> OrgUnit:
+        return await load_unit(info, self.cut, self.unit_key)
+
+    @strawberry.field(
+        description="Organisations and branches of the subtree with no candidate (không có nguồn)."
+    )
+    async def without_candidates(self, info: Info) -> list[OrgUnit]:
+        return await load_units(info, self.cut, self.without_keys)
+
+
+@strawberry.type(
+    description="Members admitted (kết nạp) and removed (xóa tên, ra khỏi Đảng) in a unit's "
+    "subtree in a period, and the net growth."
+)
+class MembershipChange:
+    unit_key: strawberry.Private[str]
+    cut: strawberry.Private[CutKey]
+    admitted: int = strawberry.field(description="Admissions counted in the period up to the date.")
+    removed: int = strawberry.field(
+        description="Members removed from the list or whose membership ended in the period."
+    )
+    net_growth: int = strawberry.field(description="Admitted minus removed (tăng thực).")
+
+    @strawberry.field(description="The unit the change is counted for.")
+    async def unit(self, info: Info) -> OrgUnit:
+        return await load_unit(info, self.cut, self.unit_key)
+
+
+# --- pipeline -----------------------------------------------------------------------------------
+@strawberry.type(description="Cases of one unit in (or entering) one stage (bước).")
+class StageCount:
+    unit_key: strawberry.Private[str]
+    cut: strawberry.Private[CutKey]
+    stage: Stage = strawberry.field(description="The stage.")
+    count: int = strawberry.field(description="How many cases (hồ sơ).")
+
+    @classmethod
+    def of(cls, row: pipeline.StageCount, cut: CutKey) -> StageCount:
+        return cls(unit_key=row.unit_id, cut=cut, stage=row.stage, count=row.count)
+
+    @strawberry.field(description="The unit (chi bộ) the cases were in.")
+    async def unit(self, info: Info) -> OrgUnit:
+        return await load_unit(info, self.cut, self.unit_key)
+
+
+@strawberry.type(description="How many cases of the cohort reached a stage of the procedure.")
+class FunnelStep:
+    stage: Stage = strawberry.field(description="The stage.")
+    reached: int = strawberry.field(description="Cases that got there or further by the date.")
+    conversion: Decimal | None = strawberry.field(
+        description="Percent of the previous stage's cases that reached this one."
+    )
+
+
+@strawberry.type(
+    description="Cases introduced by one organisation (tổ chức giới thiệu) and how many of them "
+    "were admitted."
+)
+class SourceYield:
+    introduced_by: str = strawberry.field(description="The introducing organisation.")
+    introduced: int = strawberry.field(description="Cases it introduced in the cohort.")
+    admitted: int = strawberry.field(description="Of them, admitted (kết nạp) by the date.")
+    percent: Decimal | None = strawberry.field(description="Admitted, percent of introduced.")
+
+
+@strawberry.type(
+    description="The pipeline funnel (phễu phát triển đảng viên) of the cases opened in a period, "
+    "as things stood on the date; cases received by transfer are left out."
+)
+class Funnel:
+    cases: int = strawberry.field(description="Cases in the cohort.")
+    steps: list[FunnelStep] = strawberry.field(description="Each stage of the procedure, in order.")
+    by_source: list[SourceYield] = strawberry.field(
+        description="Yield per introducing organisation (nguồn giới thiệu)."
+    )
+
+
+@strawberry.type(description="Days the cases of one unit spent in one stage (thời gian ở bước).")
+class StageDuration:
+    unit_key: strawberry.Private[str]
+    cut: strawberry.Private[CutKey]
+    stage: Stage = strawberry.field(description="The stage.")
+    cases: int = strawberry.field(description="Stays measured (open stays count as they stand).")
+    median_days: Decimal = strawberry.field(description="Median calendar days (one decimal).")
+    p90_days: int = strawberry.field(description="90th percentile of calendar days.")
+
+    @strawberry.field(description="The unit where the cases left the stage (or are).")
+    async def unit(self, info: Info) -> OrgUnit:
+        return await load_unit(info, self.cut, self.unit_key)
+
+
+@strawberry.type(
+    description="A case with no step for longer than the tenant's threshold (hồ sơ tồn đọng); "
+    "no personal data."
+)
+class StalledCase:
+    unit_key: strawberry.Private[str]
+    cut: strawberry.Private[CutKey]
+    case_id: strawberry.ID = strawberry.field(
+        description="Global id of the case (readable through `node` by those who may read cases)."
+    )
+    case_code: str = strawberry.field(description="The case code (mã hồ sơ).")
+    stage: Stage = strawberry.field(description="Stage on the date.")
+    last_step_on: date = strawberry.field(description="Date of the last step by the date.")
+    days_without_step: int = strawberry.field(
+        description="Calendar days from the last step to the date."
+    )
+
+    @classmethod
+    def of(cls, row: pipeline.StalledCase, cut: CutKey) -> StalledCase:
+        return cls(
+            unit_key=row.unit_id,
+            cut=cut,
+            case_id=global_id("Candidate", row.candidate_id),
+            case_code=row.case_code,
+            stage=row.stage,
+            last_step_on=row.last_step_on,
+            days_without_step=row.days_without_step,
+        )
+
+    @strawberry.field(description="The unit (chi bộ) the case was in on the date.")
+    async def unit(self, info: Info) -> OrgUnit:
+        return await load_unit(info, self.cut, self.unit_key)
+
+
+# --- structure ----------------------------------------------------------------------------------
+@strawberry.type(description="How many admitted members have one value of a trait.")
+class TraitCount:
+    key: str = strawberry.field(description="The value (e.g. an age group, a gender).")
+    count: int = strawberry.field(description="How many admitted members have it.")
+
+
+def _counts(values: structure.Counts) -> list[TraitCount]:
+    return [TraitCount(key=k, count=n) for k, n in values]
+
+
+@strawberry.type(
+    description="The structure (cơ cấu) of the members admitted in one unit, or in total; each "
+    "trait lists the values present, largest count first."
+)
+class MemberStructure:
+    unit_key: strawberry.Private[str | None]
+    cut: strawberry.Private[CutKey]
+    admitted: int = strawberry.field(description="Members admitted (kết nạp).")
+    age_groups: list[TraitCount] = strawberry.field(
+        description="By age group (độ tuổi) on the counted day: ≤30, 31–40, 41–50, 51–60, >60 "
+        "(every band, zeros included)."
+    )
+    gender: list[TraitCount] = strawberry.field(description="By gender (giới tính).")
+    ethnicity: list[TraitCount] = strawberry.field(description="By ethnicity (dân tộc).")
+    religion: list[TraitCount] = strawberry.field(description="By religion (tôn giáo).")
+    education: list[TraitCount] = strawberry.field(
+        description="By general education (trình độ học vấn)."
+    )
+    professional_level: list[TraitCount] = strawberry.field(
+        description="By professional level (trình độ chuyên môn)."
+    )
+    political_theory: list[TraitCount] = strawberry.field(
+        description="By political-theory level (trình độ lý luận chính trị)."
+    )
+    occupation: list[TraitCount] = strawberry.field(description="By occupation (nghề nghiệp).")
+    workplace_type: list[TraitCount] = strawberry.field(
+        description="By type of workplace (loại hình nơi làm việc)."
+    )
+
+    @classmethod
+    def of(cls, figures: structure.MemberStructure, cut: CutKey) -> MemberStructure:
+        return cls(
+            unit_key=figures.unit_id,
+            cut=cut,
+            admitted=figures.admitted,
+            age_groups=_counts(figures.age_groups),
+            gender=_counts(figures.trait("gender")),
+            ethnicity=_counts(figures.trait("ethnicity")),
+            religion=_counts(figures.trait("religion")),
+            education=_counts(figures.trait("education")),
+            professional_level=_counts(figures.trait("professional_level")),
+            political_theory=_counts(figures.trait("political_theory")),
+            occupation=_counts(figures.trait("occupation")),
+            workplace_type=_counts(figures.trait("workplace_type")),
+        )
+
+    @strawberry.field(description="The unit the admissions were counted in (null for the total).")
+    async def unit(self, info: Info) -> OrgUnit | None:
+        if self.unit_key is None:
+            return None
+        return await load_unit(info, self.cut, self.unit_key)
+
+
+@strawberry.type(
+    description="The structure of the members admitted in a period (cơ cấu đảng viên mới kết "
+    "nạp), per unit and in total."
+)
+class AdmittedStructure:
+    basis: str = strawberry.field(
+        description="Counting basis: decision_date (ngày quyết định) or ceremony_date "
+        "(ngày lễ kết nạp)."
+    )
+    start: date = strawberry.field(description="First day counted.")
+    end: date = strawberry.field(
+        description="Last day of the period (days after the date do not count)."
+    )
+    total: MemberStructure = strawberry.field(description="All the admitted members counted.")
+    units: list[MemberStructure] = strawberry.field(
+        description="Per unit where the admissions were counted, by unit id."
+    )
+
+
+# --- organisation units: a keyset page in SQL ---------------------------------------------------
+def _units_page(
+    tx: Tx, cut: Cut, *, include_closed: bool, first: int, after: str | None
+) -> tuple[list[UnitNode], bool]:
+    """Units on ``cut.as_of`` ordered by code (byte order), ``first`` after code ``after``.
+
+    The same rows and fields as :func:`projections.queries.org_tree.units_on`, one page.
+    """
+    code = 'v.code COLLATE "C"' if tx.dialect is Dialect.POSTGRES else "v.code"
+    known, pk = cut.known("v")
+    valid, pv = cut.valid("v")
+    where = [known, valid]
+    params: list[Any] = [*pk, *pv]
+    if not include_closed:
+        where.append("v.status = %s")
+        params.append("open")
+    if after is not None:
+        where.append(f"{code} > %s")
+        params.append(after)
+    rows = tx.fetchdicts(
+        "SELECT v.unit_id, v.code, v.name, v.kind, v.parent_id, v.admission_authority, "
+        f"v.status, v.merged_into, v.valid_from FROM rm_unit_versions v "
+        f"WHERE {' AND '.join(where)} ORDER BY {code} LIMIT %s",
+        [*params, first + 1],
+    )
+    page = rows[:first]
+    if not page:
+        return [], False
+    unit_ids = [str(r["unit_id"]) for r in page]
+    inside = placeholders(len(unit_ids))
+    known_a, pa = cut.known("a")
+    valid_a, va = cut.valid("a")
+    depths = {
+        str(u): int(d)
+        for u, d in tx.fetchall(
+            f"SELECT a.unit_id, MAX(a.depth) FROM rm_unit_ancestry a WHERE {known_a} AND "
+            f"{valid_a} AND a.unit_id IN ({inside}) GROUP BY a.unit_id",
+            [*pa, *va, *unit_ids],
+        )
+    }
+    known_h, ph = cut.known("h")
+    headcounts = {
+        str(u): int(n)
+        for u, n in tx.fetchall(
+            f"SELECT h.unit_id, h.members FROM rm_unit_headcounts h WHERE {known_h} "
+            "AND h.valid_from <= %s AND (h.valid_to IS NULL OR h.valid_to > %s) "
+            f"AND h.unit_id IN ({inside})",
+            [*ph, cut.as_of, cut.as_of, *unit_ids],
+        )
+    }
+    nodes = []
+    for r in page:
+        since = as_date(r["valid_from"])
+        assert since is not None
+        nodes.append(
+            UnitNode(
+                unit_id=str(r["unit_id"]),
+                code=str(r["code"]),
+                name=str(r["name"]),
+                kind=str(r["kind"]),
+                parent_id=r["parent_id"],
+                admission_authority=r["admission_authority"],
+                status=str(r["status"]),
+                merged_into=r["merged_into"],
+                depth=depths.get(str(r["unit_id"]), 0),
+                headcount=headcounts.get(str(r["unit_id"])),
+                since=since,
+            )
+        )
+    return nodes, len(rows) > first
+
+
+def _count_units(tx: Tx, cut: Cut, *, include_closed: bool) -> int:
+    known, pk = cut.known("v")
+    valid, pv = cut.valid("v")
+    where = [known, valid]
+    params: list[Any] = [*pk, *pv]
+    if not include_closed:
+        where.append("v.status = %s")
+        params.append("open")
+    row = tx.fetchone(
+        f"SELECT COUNT(*) FROM rm_unit_versions v WHERE {' AND '.join(where)}", params
+    )
+    return int(row[0]) if row else 0
+
+
+# --- the queries --------------------------------------------------------------------------------
+def _dashboard(description: str) -> Any:
+    return strawberry.field(
+        description=description, permission_classes=needs(Capability.READ_DASHBOARDS)
+    )
 
 
 @strawberry.type
 class DashboardQueries:
-    pass
+    @_dashboard(
+        "Quota attainment (kết quả thực hiện chỉ tiêu kết nạp) per unit for a period, rolled up "
+        "over the tree: every open unit (and any unit with its own plan), root first; with a unit "
+        "code, that unit and the units under it."
+    )
+    async def quota_attainment(
+        self,
+        info: Info,
+        period: PeriodArg,
+        unit_code: OptionalUnitCode = None,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> list[UnitAttainment]:
+        ctx = get_context(info)
+        asked = parse_period(period)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> list[UnitAttainment]:
+            cut = ctx.cut(tx, cut_key)
+            inside = subtree_ids(ctx, tx, cut, unit_code)
+            rows = attainment.quota_attainment(tx, cut, asked)
+            return [
+                UnitAttainment.of(r, cut_key) for r in rows if inside is None or r.unit_id in inside
+            ]
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "How many units with their own plan met their quota (đơn vị đạt chỉ tiêu) in a period."
+    )
+    async def units_meeting_quota(
+        self,
+        info: Info,
+        period: PeriodArg,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> QuotaMeeting:
+        ctx = get_context(info)
+        asked = parse_period(period)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> QuotaMeeting:
+            found = attainment.units_meeting_quota(tx, ctx.cut(tx, cut_key), asked)
+            return QuotaMeeting(
+                cut=cut_key,
+                met_keys=found.units_met,
+                short_keys=found.units_short,
+                met=found.met,
+                total=found.total,
+            )
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "Coverage (độ phủ): share of grassroots organisations with candidates in a period that "
+        "admitted at least one."
+    )
+    async def coverage(
+        self,
+        info: Info,
+        period: PeriodArg,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> Coverage:
+        ctx = get_context(info)
+        asked = parse_period(period)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> Coverage:
+            found = attainment.coverage(tx, ctx.cut(tx, cut_key), asked)
+            return Coverage(
+                cut=cut_key,
+                without_keys=found.without_admission,
+                organizations=found.organizations,
+                admitting=found.admitting,
+                percent=found.percent,
+            )
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "The source pool (nguồn kết nạp) of a unit on the date against its quota for a period "
+        "and the tenant's ratio band."
+    )
+    async def source_pool(
+        self,
+        info: Info,
+        period: PeriodArg,
+        unit_code: UnitCodeArg,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> SourcePool:
+        ctx = get_context(info)
+        asked = parse_period(period)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> SourcePool:
+            cut = ctx.cut(tx, cut_key)
+            found = attainment.source_pool(tx, cut, asked, unit_id_on(ctx, tx, cut, unit_code))
+            return SourcePool(
+                unit_key=found.unit_id,
+                cut=cut_key,
+                without_keys=found.without_candidates,
+                pool=found.pool,
+                quota=found.quota,
+                ratio=found.ratio,
+                ratio_min=found.ratio_min,
+                ratio_max=found.ratio_max,
+                inside_band=found.inside_band,
+                organizations=found.organizations,
+            )
+
+        return await ctx.read(query)
+
+    @_dashboard("Admissions, removals and net growth (tăng thực) of a unit's subtree in a period.")
+    async def membership_change(
+        self,
+        info: Info,
+        period: PeriodArg,
+        unit_code: UnitCodeArg,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> MembershipChange:
+        ctx = get_context(info)
+        asked = parse_period(period)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> MembershipChange:
+            cut = ctx.cut(tx, cut_key)
+            found = attainment.membership_change(
+                tx, cut, asked, unit_id_on(ctx, tx, cut, unit_code)
+            )
+            return MembershipChange(
+                unit_key=found.unit_id,
+                cut=cut_key,
+                admitted=found.admitted,
+                removed=found.removed,
+                net_growth=found.net_growth,
+            )
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "Cases per unit and stage (số hồ sơ theo bước) on the date, exits included as their exit "
+        "stage."
+    )
+    async def stage_counts(
+        self,
+        info: Info,
+        unit_code: OptionalUnitCode = None,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> list[StageCount]:
+        ctx = get_context(info)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> list[StageCount]:
+            cut = ctx.cut(tx, cut_key)
+            rows = pipeline.stage_counts(tx, cut, unit_ids=subtree_ids(ctx, tx, cut, unit_code))
+            return [StageCount.of(r, cut_key) for r in rows]
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "Cases that entered each stage in a period (up to the date), per unit: the unit the case "
+        "was in on entering."
+    )
+    async def stage_entries(
+        self,
+        info: Info,
+        period: PeriodArg,
+        unit_code: OptionalUnitCode = None,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> list[StageCount]:
+        ctx = get_context(info)
+        asked = parse_period(period)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> list[StageCount]:
+            cut = ctx.cut(tx, cut_key)
+            rows = pipeline.stage_entries(
+                tx,
+                cut,
+                asked.start,
+                asked.end,
+                unit_ids=subtree_ids(ctx, tx, cut, unit_code),
+            )
+            return [StageCount.of(r, cut_key) for r in rows]
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "The funnel (phễu) of the cases opened in a period: how many reached each stage by the "
+        "date, and the yield per introducing organisation; with a unit code, the cases opened in "
+        "that unit or under it."
+    )
+    async def funnel(
+        self,
+        info: Info,
+        period: PeriodArg,
+        unit_code: OptionalUnitCode = None,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> Funnel:
+        ctx = get_context(info)
+        asked = parse_period(period)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> Funnel:
+            cut = ctx.cut(tx, cut_key)
+            found = pipeline.funnel(
+                tx,
+                cut,
+                opened_from=asked.start,
+                opened_to=asked.end,
+                unit_ids=subtree_ids(ctx, tx, cut, unit_code),
+            )
+            return Funnel(
+                cases=found.cases,
+                steps=[
+                    FunnelStep(stage=s.stage, reached=s.reached, conversion=s.conversion)
+                    for s in found.steps
+                ],
+                by_source=[
+                    SourceYield(
+                        introduced_by=s.introduced_by,
+                        introduced=s.introduced,
+                        admitted=s.admitted,
+                        percent=s.percent,
+                    )
+                    for s in found.by_source
+                ],
+            )
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "Calendar days spent in each stage of the procedure up to the date (median and 90th "
+        "percentile), per unit and stage."
+    )
+    async def time_in_stage(
+        self,
+        info: Info,
+        unit_code: OptionalUnitCode = None,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> list[StageDuration]:
+        ctx = get_context(info)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> list[StageDuration]:
+            cut = ctx.cut(tx, cut_key)
+            rows = pipeline.time_in_stage(tx, cut, unit_ids=subtree_ids(ctx, tx, cut, unit_code))
+            return [
+                StageDuration(
+                    unit_key=r.unit_id,
+                    cut=cut_key,
+                    stage=r.stage,
+                    cases=r.cases,
+                    median_days=r.median_days,
+                    p90_days=r.p90_days,
+                )
+                for r in rows
+            ]
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "Stalled cases (hồ sơ tồn đọng): no step for longer than the tenant's threshold on the "
+        "date, by case code; no names. A branch secretary sees those of its units."
+    )
+    async def stalled_cases(
+        self,
+        info: Info,
+        unit_code: OptionalUnitCode = None,
+        first: First = None,
+        after: After = None,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> Connection[StalledCase]:
+        ctx = get_context(info)
+        size = page_size(first)
+        position = decode_cursor(after)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> list[pipeline.StalledCase]:
+            cut = ctx.cut(tx, cut_key)
+            wanted = subtree_ids(ctx, tx, cut, unit_code)
+            scope = ctx.read_scope(tx, cut)
+            if scope is not None:
+                wanted = sorted(scope if wanted is None else scope.intersection(wanted))
+            return sorted(pipeline.stalled(tx, cut, unit_ids=wanted), key=lambda r: r.case_code)
+
+        rows = await ctx.read(query)
+        following = [r for r in rows if position is None or r.case_code > position]
+        page = following[:size]
+        total = len(rows)
+
+        async def count() -> int:
+            return total
+
+        return connection(
+            [StalledCase.of(r, cut_key) for r in page],
+            lambda c: c.case_code,
+            len(following) > size,
+            count,
+        )
+
+    @_dashboard(
+        "The structure (cơ cấu) of the members admitted in a period up to the date, per unit and "
+        "in total; with a unit code, the admissions counted in that unit or under it on the date."
+    )
+    async def structure(
+        self,
+        info: Info,
+        period: PeriodArg,
+        unit_code: OptionalUnitCode = None,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> AdmittedStructure:
+        ctx = get_context(info)
+        asked = parse_period(period)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> AdmittedStructure:
+            cut = ctx.cut(tx, cut_key)
+            found = structure.admitted_structure(
+                tx,
+                cut,
+                asked.start,
+                asked.end,
+                unit_ids=subtree_ids(ctx, tx, cut, unit_code),
+            )
+            return AdmittedStructure(
+                basis=found.basis,
+                start=found.start,
+                end=found.end,
+                total=MemberStructure.of(found.total, cut_key),
+                units=[MemberStructure.of(u, cut_key) for u in found.units],
+            )
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "The organisation tree (cây tổ chức) on the date: the open units, root first, then by "
+        "depth and code; with a root code, that unit and its subtree."
+    )
+    async def org_tree(
+        self,
+        info: Info,
+        root_code: Annotated[
+            str | None,
+            strawberry.argument(description="Code of the unit to start from (default: all)."),
+        ] = None,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> list[OrgUnit]:
+        ctx = get_context(info)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> list[OrgUnit]:
+            cut = ctx.cut(tx, cut_key)
+            root = (
+                None if root_code is None else unit_id_on(ctx, tx, cut, root_code, field="rootCode")
+            )
+            return [OrgUnit.of(n, cut_key) for n in org_tree.org_tree(tx, cut, root)]
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "The units (tổ chức đảng) on the date by code, in pages; merged and dissolved ones only "
+        "when asked."
+    )
+    async def org_units(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        include_closed: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also units merged (sáp nhập) or dissolved (giải thể) by the date."
+            ),
+        ] = False,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> Connection[OrgUnit]:
+        ctx = get_context(info)
+        size = page_size(first)
+        position = decode_cursor(after)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def page(tx: Tx) -> tuple[list[UnitNode], bool]:
+            return _units_page(
+                tx, ctx.cut(tx, cut_key), include_closed=include_closed, first=size, after=position
+            )
+
+        async def count() -> int:
+            return await ctx.read(
+                lambda tx: _count_units(tx, ctx.cut(tx, cut_key), include_closed=include_closed)
+            )
+
+        nodes, has_next = await ctx.read(page)
+        return connection(
+            [OrgUnit.of(n, cut_key) for n in nodes], lambda u: u.code, has_next, count
+        )

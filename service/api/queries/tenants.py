@@ -1,10 +1,59 @@
-"""(to be written)"""
+"""Tenant queries (platform operators): the registered tenants (đơn vị sử dụng).
+
+Platform operators manage tenants and read nothing inside them: their tokens name no tenant, so
+every tenant field refuses them (see ``permissions``).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
+from strawberry.types import Info
+
+from service.api.context import get_context
+from service.api.permissions import Capability, needs
+from service.store.registry import Tenant, TenantKind
+
+TenantKindEnum = strawberry.enum(
+    TenantKind,
+    name="TenantKind",
+    description="What kind of party organisation a tenant is (loại đơn vị sử dụng).",
+)
+
+
+@strawberry.type(
+    name="Tenant",
+    description="A tenant (đơn vị sử dụng): one party committee whose data no other sees.",
+)
+class TenantType:
+    slug: str = strawberry.field(description="The tenant's slug (a-z, 0-9, _), its id.")
+    name: str = strawberry.field(description="Its name.")
+    kind: TenantKind = strawberry.field(description="What kind of organisation it is.")
+    disabled: bool = strawberry.field(
+        description="Disabled: its history stays readable, nothing more can be recorded."
+    )
+    created_at: datetime | None = strawberry.field(description="When it was registered (UTC).")
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> TenantType:
+        return cls(
+            slug=tenant.slug,
+            name=tenant.name,
+            kind=tenant.kind,
+            disabled=tenant.disabled,
+            created_at=tenant.created_at,
+        )
 
 
 @strawberry.type
 class TenantQueries:
-    pass
+    @strawberry.field(
+        description="Every registered tenant, by slug. Platform operators only.",
+        permission_classes=needs(Capability.MANAGE_TENANTS),
+    )
+    async def tenants(self, info: Info) -> list[TenantType]:
+        ctx = get_context(info)
+        registry = ctx.services.store.registry
+        found = await ctx.run_sync(registry.list)
+        return [TenantType.of(t) for t in found]
