@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import strawberry
@@ -266,7 +267,11 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
     ) -> GraphQLHTTPResponse:
         sub_response = request.state.sub_response
         sub_response.status_code = _status(result, request.state.media_type)
-        return strawberry_process_result(result)
+        processed = strawberry_process_result(result)
+        for error in processed.get("errors") or []:
+            if isinstance(error, dict):
+                _describe(error)
+        return processed
 
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Any
@@ -280,6 +285,53 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
             (k, v) for k, v in sub_response.headers.raw if k.lower() != b"content-type"
         )
         return response
+
+
+#: GraphQL's and strawberry's own request errors (English only, no code): their code and the
+#: Vietnamese message, so every error a client sees carries both languages and a stable code.
+_KNOWN_ERRORS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(r"exceeds maximum operation depth of (\d+)"),
+        "QUERY_TOO_DEEP",
+        "Truy vấn lồng quá sâu (tối đa {0} cấp).",
+    ),
+    (
+        re.compile(r"(\d+) aliases found\. Allowed: (\d+)"),
+        "TOO_MANY_ALIASES",
+        "Truy vấn dùng quá nhiều bí danh ({0}, tối đa {1}).",
+    ),
+    (
+        re.compile(r"Document contains more than (\d+) tokens"),
+        "TOO_MANY_TOKENS",
+        "Tài liệu GraphQL quá dài (quá {0} ký hiệu).",
+    ),
+    (re.compile(r"^Syntax Error"), "GRAPHQL_PARSE_FAILED", "Tài liệu GraphQL sai cú pháp."),
+    (
+        re.compile(r"^Unexpected error\.$"),
+        "INTERNAL_ERROR",
+        "Lỗi không mong muốn ở máy chủ; lỗi đã được ghi lại.",
+    ),
+)
+
+
+def _describe(error: dict[str, Any]) -> None:
+    """Give an error without a code our code and both languages (in place)."""
+    extensions = error.setdefault("extensions", {})
+    if extensions.get("code"):
+        return
+    message = str(error.get("message", ""))
+    for pattern, code, vietnamese in _KNOWN_ERRORS:
+        found = pattern.search(message)
+        if found:
+            extensions.update(
+                code=code, messageVi=vietnamese.format(*found.groups()), messageEn=message
+            )
+            return
+    extensions.update(
+        code="GRAPHQL_VALIDATION_FAILED",
+        messageVi=f"Tài liệu GraphQL không hợp lệ với lược đồ: {message}",
+        messageEn=message,
+    )
 
 
 def _status(result: ExecutionResult, media_type: str) -> int:

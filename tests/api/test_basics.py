@@ -64,3 +64,26 @@ def test_readyz_fails_when_a_tenant_s_read_models_lag_behind(
     response = api.client.get(api.url.replace("/graphql", "/readyz"))
     assert response.status_code == 503
     assert response.json() == {"status": "read models lagging", "lagging": {"beta": 3}}
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        ("{ me { subject ", "GRAPHQL_PARSE_FAILED"),
+        ("{ me { nothingHere } }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ " + " ".join(f"a{i}: me {{ subject }}" for i in range(40)) + " }", "TOO_MANY_ALIASES"),
+        ("{ me { subject " + "x " * 2100 + "} }", "TOO_MANY_TOKENS"),
+        (
+            "{ orgTree { parent { parent { parent { parent { parent { parent { parent { parent "
+            "{ parent { parent { code } } } } } } } } } } } }",
+            "QUERY_TOO_DEEP",
+        ),
+    ],
+)
+def test_request_errors_carry_a_code_and_both_languages(api: Api, document: str, code: str) -> None:
+    response = api.post(document, token=api.token())
+    assert response.status_code == 200
+    errors = response.json()["errors"]
+    assert errors[0]["extensions"]["code"] == code, errors
+    assert errors[0]["extensions"]["messageVi"].strip()
+    assert errors[0]["extensions"]["messageEn"] == errors[0]["message"]
