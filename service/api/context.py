@@ -153,6 +153,11 @@ class ApiContext:
             return found
 
         found = await self.read(query)
+        # One read gives every unit of the cut: keep them all, so parents and merge targets
+        # asked next cost no statement.
+        for key, nodes in found.items():
+            for unit_id, node in nodes.items():
+                self.unit_loader.prime((key, unit_id), node)
         return [found[cut].get(unit_id) for cut, unit_id in keys]
 
     # --- writing ------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ from service.commands import Handlers, Principal
 from tests.api.conftest import Api
 
 CASES = 50
-#: Statements a page takes whatever its size: the page itself, then one batch of units and one
-#: of their parents (each batch: the unit versions, their depths and their headcounts).
-MAX_STATEMENTS = 1 + 2 * 3
+#: Statements a page takes whatever its size: the page itself, then one batch of units (the unit
+#: versions, their depths and their headcounts), which also primes the loader with the parents.
+MAX_STATEMENTS = 1 + 3
 BRANCHES = {"CB1": "DU1", "CB2": "DU1", "CB3": "DU2"}
 PAGE = """query Page($first: Int!) {
   candidates(first: $first) {
