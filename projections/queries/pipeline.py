@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from domain.candidates import EXIT_STAGES, Stage
 from domain.quotas import percent_of
@@ -35,6 +35,8 @@ STALL_STAGES: tuple[Stage, ...] = tuple(
 )
 
 MAX_PAGE = 500
+#: Orders of the case list (keyset pages in each).
+CaseOrder = Literal["case_code", "case_code_desc", "deadline"]
 
 
 # --- the cases --------------------------------------------------------------------------------
@@ -124,27 +126,62 @@ def candidates(
     overdue_only: bool = False,
     first: int = 50,
     after: str | None = None,
+    order: CaseOrder = "case_code",
 ) -> CandidatePage:
     """The cases known at ``cut``, with their stage, unit and next deadline on ``cut.as_of``.
 
     Filters: units (raw ids), stages, and "overdue only" (the step due in the stage is past its
-    due date on ``as_of``). Keyset pagination by case code: ``first`` rows after ``after``.
+    due date on ``as_of``). Keyset pagination: ``first`` rows after ``after`` (the
+    ``end_cursor`` of the previous page) in ``order``: ``case_code`` (default),
+    ``case_code_desc``, or ``deadline`` (soonest due first, cases with nothing due last, then
+    by case code).
     """
     first = max(1, min(first, MAX_PAGE))
     found = _case_filter(cut, unit_ids, stages, overdue_only)
     if found is None:
         return CandidatePage((), False, None)
     where, params = found
-    if after is not None:
-        where.append("c.case_code > %s")
-        params.append(after)
+    if order == "deadline":
+        order_by = "CASE WHEN s.deadline_on IS NULL THEN 1 ELSE 0 END, s.deadline_on, c.case_code"
+        if after is not None:
+            due, _, code = after.partition("|")
+            if due:
+                where.append(
+                    "(s.deadline_on > %s OR (s.deadline_on = %s AND c.case_code > %s) "
+                    "OR s.deadline_on IS NULL)"
+                )
+                day = date.fromisoformat(due)
+                params += [day, day, code]
+            else:
+                where.append("s.deadline_on IS NULL AND c.case_code > %s")
+                params.append(code)
+    elif order == "case_code_desc":
+        order_by = "c.case_code DESC"
+        if after is not None:
+            where.append("c.case_code < %s")
+            params.append(after)
+    else:
+        order_by = "c.case_code"
+        if after is not None:
+            where.append("c.case_code > %s")
+            params.append(after)
     rows = tx.fetchdicts(
         f"SELECT {_CASE_COLUMNS} "
-        f"{_CASES_FROM}WHERE {' AND '.join(where)} ORDER BY c.case_code LIMIT %s",
+        f"{_CASES_FROM}WHERE {' AND '.join(where)} ORDER BY {order_by} LIMIT %s",
         [*params, first + 1],
     )
     page = [_candidate_row(r, cut.as_of) for r in rows[:first]]
-    return CandidatePage(tuple(page), len(rows) > first, page[-1].case_code if page else None)
+    return CandidatePage(
+        tuple(page), len(rows) > first, case_cursor(page[-1], order) if page else None
+    )
+
+
+def case_cursor(row: CandidateRow, order: CaseOrder = "case_code") -> str:
+    """The keyset position of ``row`` in ``order`` (what ``after`` takes)."""
+    if order == "deadline":
+        due = row.deadline_on.isoformat() if row.deadline_on else ""
+        return f"{due}|{row.case_code}"
+    return row.case_code
 
 
 def count_candidates(

@@ -127,6 +127,7 @@ class Deadline:
     "the name is personal data and its reads are logged."
 )
 class Candidate(Node):
+    row: strawberry.Private[CandidateRow]
     candidate_id: strawberry.Private[str]
     unit_key: strawberry.Private[str]
     cut: strawberry.Private[CutKey]
@@ -163,6 +164,7 @@ class Candidate(Node):
             )
         return cls(
             id=global_id("Candidate", row.candidate_id),
+            row=row,
             candidate_id=row.candidate_id,
             unit_key=row.unit_id,
             cut=cut,

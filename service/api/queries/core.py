@@ -7,6 +7,7 @@ Every field reads the token's tenant only (``ApiContext.read``); ``asOf`` is a b
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -14,6 +15,7 @@ from strawberry.types import Info
 
 from domain import ids
 from domain.candidates import Stage
+from domain.errors import InvalidInput
 from projections.queries import org_tree, pipeline
 from projections.sql import Tx
 from service.api.context import ApiContext, CutKey, get_context
@@ -44,6 +46,13 @@ class Me:
     units: list[str] = strawberry.field(description="Unit codes limiting a secretary's scope.")
 
 
+@strawberry.enum(description="Orders of the case list.")
+class CandidateOrder(Enum):
+    CASE_CODE = "case_code"
+    CASE_CODE_DESC = "case_code_desc"
+    DEADLINE = "deadline"
+
+
 @strawberry.input(description="Filters of the case list.")
 class CandidateFilter:
     unit_codes: list[str] | None = strawberry.field(
@@ -55,6 +64,21 @@ class CandidateFilter:
     overdue_only: bool = strawberry.field(
         default=False, description="Only cases whose next step is past its due date (quá hạn)."
     )
+
+
+def check_deadline_cursor(position: str) -> None:
+    """A cursor of the DEADLINE order reads "<due date or nothing>|<case code>"."""
+    due, separator, _ = position.partition("|")
+    try:
+        if not separator or (due and not date.fromisoformat(due)):
+            raise ValueError(position)
+    except ValueError:
+        raise InvalidInput(
+            "CURSOR_INVALID",
+            "Con trỏ trang (after) không thuộc thứ tự sắp xếp đã chọn.",
+            "The page cursor (after) does not belong to the chosen order.",
+            field="after",
+        ) from None
 
 
 async def case_at(ctx: ApiContext, cut_key: CutKey, candidate_id: str) -> Candidate | None:
@@ -120,12 +144,22 @@ class CoreQueries:
         ] = None,
         first: First = None,
         after: After = None,
+        order_by: Annotated[
+            CandidateOrder,
+            strawberry.argument(
+                description="CASE_CODE (default), CASE_CODE_DESC, or DEADLINE: the next step's "
+                "due date (thời hạn), soonest first, cases with nothing due last."
+            ),
+        ] = CandidateOrder.CASE_CODE,
         as_of: AsOf = None,
         as_recorded_at: AsRecordedAt = None,
     ) -> Connection[Candidate]:
         ctx = get_context(info)
         size = page_size(first)
         position = decode_cursor(after)
+        order: pipeline.CaseOrder = order_by.value
+        if order == "deadline" and position is not None:
+            check_deadline_cursor(position)
         criteria = filter or CandidateFilter()
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
@@ -150,6 +184,7 @@ class CoreQueries:
                 overdue_only=criteria.overdue_only,
                 first=size,
                 after=position,
+                order=order,
             )
 
         async def count() -> int:
@@ -166,7 +201,7 @@ class CoreQueries:
         found = await ctx.read(page)
         return connection(
             [Candidate.of(row, cut_key) for row in found.rows],
-            lambda c: c.case_code,
+            lambda c: pipeline.case_cursor(c.row, order),
             found.has_next,
             count,
         )
