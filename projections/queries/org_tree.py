@@ -6,11 +6,13 @@ Reads ``rm_unit_versions``, ``rm_unit_ancestry`` and ``rm_unit_headcounts`` (see
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from projections.cut import Cut
-from projections.sql import Tx, as_date
+from projections.sql import Dialect, Tx, as_date, placeholders
 
 
 @dataclass(frozen=True)
@@ -30,39 +32,89 @@ class UnitNode:
     since: date  # start of this version of the unit
 
 
+_VERSION_COLUMNS = (
+    "v.unit_id, v.code, v.name, v.kind, v.parent_id, v.admission_authority, v.status, "
+    "v.merged_into, v.valid_from"
+)
+
+
+def _version_filter(cut: Cut, include_closed: bool) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (and parameters) for the unit versions on ``cut.as_of``."""
+    known, known_params = cut.known("v")
+    valid, valid_params = cut.valid("v")
+    where = [known, valid]
+    params: list[Any] = [*known_params, *valid_params]
+    if not include_closed:
+        where.append("v.status = %s")
+        params.append("open")
+    return where, params
+
+
+def _nodes(
+    rows: Sequence[dict[str, Any]], depths: dict[str, int], headcounts: dict[str, int]
+) -> list[UnitNode]:
+    return [
+        UnitNode(
+            unit_id=str(r["unit_id"]),
+            code=str(r["code"]),
+            name=str(r["name"]),
+            kind=str(r["kind"]),
+            parent_id=r["parent_id"],
+            admission_authority=r["admission_authority"],
+            status=str(r["status"]),
+            merged_into=r["merged_into"],
+            depth=depths.get(str(r["unit_id"]), 0),
+            headcount=headcounts.get(str(r["unit_id"])),
+            since=_date(r["valid_from"]),
+        )
+        for r in rows
+    ]
+
+
 def units_on(tx: Tx, cut: Cut, *, include_closed: bool = False) -> tuple[UnitNode, ...]:
     """Every unit established by ``cut.as_of`` (open ones only unless ``include_closed``).
 
     Ordered root first, then by depth and code, so a client can build the tree in one pass.
     """
-    known, known_params = cut.known("v")
-    valid, valid_params = cut.valid("v")
+    where, params = _version_filter(cut, include_closed)
     rows = tx.fetchdicts(
-        "SELECT v.unit_id, v.code, v.name, v.kind, v.parent_id, v.admission_authority, "
-        f"v.status, v.merged_into, v.valid_from FROM rm_unit_versions v WHERE {known} AND {valid}",
-        [*known_params, *valid_params],
+        f"SELECT {_VERSION_COLUMNS} FROM rm_unit_versions v WHERE {' AND '.join(where)}", params
     )
-    depths = _depths(tx, cut)
-    headcounts = headcounts_on(tx, cut, cut.as_of)
-    nodes = [
-        UnitNode(
-            unit_id=r["unit_id"],
-            code=r["code"],
-            name=r["name"],
-            kind=r["kind"],
-            parent_id=r["parent_id"],
-            admission_authority=r["admission_authority"],
-            status=r["status"],
-            merged_into=r["merged_into"],
-            depth=depths.get(r["unit_id"], 0),
-            headcount=headcounts.get(r["unit_id"]),
-            since=_date(r["valid_from"]),
-        )
-        for r in rows
-        if include_closed or r["status"] == "open"
-    ]
+    nodes = _nodes(rows, _depths(tx, cut), headcounts_on(tx, cut, cut.as_of))
     nodes.sort(key=lambda n: (n.depth, n.code))
     return tuple(nodes)
+
+
+def units_page(
+    tx: Tx, cut: Cut, *, include_closed: bool, first: int, after: str | None
+) -> tuple[list[UnitNode], bool]:
+    """The units of :func:`units_on`, one keyset page ordered by code (byte order): ``first``
+    units after code ``after``, and whether more follow."""
+    code = 'v.code COLLATE "C"' if tx.dialect is Dialect.POSTGRES else "v.code"
+    where, params = _version_filter(cut, include_closed)
+    if after is not None:
+        where.append(f"{code} > %s")
+        params.append(after)
+    rows = tx.fetchdicts(
+        f"SELECT {_VERSION_COLUMNS} FROM rm_unit_versions v "
+        f"WHERE {' AND '.join(where)} ORDER BY {code} LIMIT %s",
+        [*params, first + 1],
+    )
+    page = rows[:first]
+    if not page:
+        return [], False
+    unit_ids = [str(r["unit_id"]) for r in page]
+    depths = _depths(tx, cut, unit_ids)
+    return _nodes(page, depths, headcounts_on(tx, cut, cut.as_of, unit_ids)), len(rows) > first
+
+
+def count_units(tx: Tx, cut: Cut, *, include_closed: bool) -> int:
+    """How many units :func:`units_on` gives."""
+    where, params = _version_filter(cut, include_closed)
+    row = tx.fetchone(
+        f"SELECT COUNT(*) FROM rm_unit_versions v WHERE {' AND '.join(where)}", params
+    )
+    return int(row[0]) if row else 0
 
 
 def org_tree(tx: Tx, cut: Cut, root_id: str | None = None) -> tuple[UnitNode, ...]:
@@ -107,19 +159,33 @@ def ancestry_on(tx: Tx, cut: Cut) -> dict[str, dict[str, int]]:
     return result
 
 
-def headcounts_on(tx: Tx, cut: Cut, day: date) -> dict[str, int]:
-    """Each unit's latest member headcount reported on or before ``day`` (as recorded at cut)."""
+def headcounts_on(
+    tx: Tx, cut: Cut, day: date, unit_ids: Sequence[str] | None = None
+) -> dict[str, int]:
+    """Each unit's (or each of ``unit_ids``') latest member headcount reported on or before
+    ``day`` (as recorded at cut)."""
     known, known_params = cut.known("h")
-    rows = tx.fetchall(
+    query = (
         "SELECT h.unit_id, h.members FROM rm_unit_headcounts h "
-        f"WHERE {known} AND h.valid_from <= %s AND (h.valid_to IS NULL OR h.valid_to > %s)",
-        [*known_params, day, day],
+        f"WHERE {known} AND h.valid_from <= %s AND (h.valid_to IS NULL OR h.valid_to > %s)"
     )
-    return {str(unit_id): int(members) for unit_id, members in rows}
+    params: list[Any] = [*known_params, day, day]
+    if unit_ids is not None:
+        query += f" AND h.unit_id IN ({placeholders(len(unit_ids))})"
+        params += list(unit_ids)
+    return {str(unit_id): int(members) for unit_id, members in tx.fetchall(query, params)}
 
 
-def _depths(tx: Tx, cut: Cut) -> dict[str, int]:
-    return {unit: max(ancestors.values()) for unit, ancestors in ancestry_on(tx, cut).items()}
+def _depths(tx: Tx, cut: Cut, unit_ids: Sequence[str] | None = None) -> dict[str, int]:
+    """Each unit's (or each of ``unit_ids'``) depth below its root on ``cut.as_of``."""
+    known, known_params = cut.known("a")
+    valid, valid_params = cut.valid("a")
+    query = f"SELECT a.unit_id, MAX(a.depth) FROM rm_unit_ancestry a WHERE {known} AND {valid}"
+    params: list[Any] = [*known_params, *valid_params]
+    if unit_ids is not None:
+        query += f" AND a.unit_id IN ({placeholders(len(unit_ids))})"
+        params += list(unit_ids)
+    return {str(u): int(d) for u, d in tx.fetchall(query + " GROUP BY a.unit_id", params)}
 
 
 def _date(value: object) -> date:

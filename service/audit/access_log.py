@@ -256,6 +256,54 @@ def check_reader(principal: Principal, tenant: str) -> None:
         raise AccessLogForbidden(tenant, principal.actor)
 
 
+def _filter(
+    actor: str | None,
+    role: Role | str | None,
+    candidate: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (and parameters) of the access-log filters."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (
+        ("actor_id", actor),
+        ("role", role.value if isinstance(role, Role) else role),
+        ("candidate_id", candidate),
+    ):
+        if value is not None:
+            where.append(f"{column} = %s")
+            params.append(value)
+    if since is not None:
+        where.append("recorded_at >= %s")
+        params.append(since)
+    if until is not None:
+        where.append("recorded_at < %s")
+        params.append(until)
+    return where, params
+
+
+def count_access_entries(
+    store: Store,
+    tenant: str,
+    *,
+    actor: str | None = None,
+    role: Role | str | None = None,
+    candidate: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """How many entries :func:`access_entries` pages through with the same filters."""
+    db = _log_db(store, tenant)
+    where, params = _filter(actor, role, candidate, since, until)
+    query = f"SELECT COUNT(*) FROM {TABLE}"
+    if where:
+        query += " WHERE " + " AND ".join(where)
+    with db.transaction(write=False) as tx:
+        row = tx.fetchone(query, params)
+    return int(row[0]) if row else 0
+
+
 def access_entries(
     store: Store,
     tenant: str,
@@ -292,22 +340,7 @@ def access_entries(
             "until",
         )
     db = _log_db(store, tenant)
-    where: list[str] = []
-    params: list[Any] = []
-    for column, value in (
-        ("actor_id", actor),
-        ("role", role.value if isinstance(role, Role) else role),
-        ("candidate_id", candidate),
-    ):
-        if value is not None:
-            where.append(f"{column} = %s")
-            params.append(value)
-    if since is not None:
-        where.append("recorded_at >= %s")
-        params.append(since)
-    if until is not None:
-        where.append("recorded_at < %s")
-        params.append(until)
+    where, params = _filter(actor, role, candidate, since, until)
     if after is not None:
         where.append("id < %s")
         params.append(after)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -388,35 +388,6 @@ def _own_checkpoints(tenant: str, text: str | None) -> list[Checkpoint]:
     return checkpoints
 
 
-def _count_access(
-    tx: Tx,
-    *,
-    actor: str | None,
-    role: str | None,
-    candidate: str | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> int:
-    """How many access-log entries :func:`access_log.access_entries` pages through."""
-    where: list[str] = []
-    params: list[Any] = []
-    for column, value in (("actor_id", actor), ("role", role), ("candidate_id", candidate)):
-        if value is not None:
-            where.append(f"{column} = %s")
-            params.append(value)
-    if since is not None:
-        where.append("recorded_at >= %s")
-        params.append(since)
-    if until is not None:
-        where.append("recorded_at < %s")
-        params.append(until)
-    query = f"SELECT COUNT(*) FROM {access_log.TABLE}"
-    if where:
-        query += " WHERE " + " AND ".join(where)
-    row = tx.fetchone(query, params)
-    return int(row[0]) if row else 0
-
-
 # --- queries ----------------------------------------------------------------------------------
 @strawberry.type
 class AuditQueries:
@@ -602,9 +573,15 @@ class AuditQueries:
         ]
 
         async def count() -> int:
-            return await ctx.read(
-                lambda tx: _count_access(
-                    tx, actor=actor, role=role, candidate=candidate, since=start, until=end
+            return await ctx.run_sync(
+                lambda: access_log.count_access_entries(
+                    store,
+                    tenant,
+                    actor=actor,
+                    role=role,
+                    candidate=candidate,
+                    since=start,
+                    until=end,
                 )
             )
 

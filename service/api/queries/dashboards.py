@@ -36,7 +36,7 @@ from domain.quotas import Period
 from projections.cut import Cut
 from projections.queries import attainment, org_tree, pipeline, structure
 from projections.queries.org_tree import UnitNode
-from projections.sql import Dialect, Tx, as_date, placeholders
+from projections.sql import Tx
 from service.api.context import ApiContext, CutKey, get_context
 from service.api.permissions import Capability, needs
 from service.api.queries.core import AsOf, AsRecordedAt
@@ -69,11 +69,6 @@ OptionalUnitCode = Annotated[
 
 
 # --- input helpers ------------------------------------------------------------------------------
-def parse_period(text: str) -> Period:
-    """The period written in ``text`` (bilingual ``PERIOD_INVALID`` refusal otherwise)."""
-    return Period.parse(text)
-
-
 def unit_id_on(ctx: ApiContext, tx: Tx, cut: Cut, code: str, *, field: str = "unitCode") -> str:
     """The id of the unit ``code`` if it existed on ``cut.as_of`` (bilingual ``NOT_FOUND``)."""
     unit_id = str(ids.unit_id(ctx.tenant, code))
@@ -502,92 +497,6 @@ class AdmittedStructure:
     )
 
 
-# --- organisation units: a keyset page in SQL ---------------------------------------------------
-def _units_page(
-    tx: Tx, cut: Cut, *, include_closed: bool, first: int, after: str | None
-) -> tuple[list[UnitNode], bool]:
-    """Units on ``cut.as_of`` ordered by code (byte order), ``first`` after code ``after``.
-
-    The same rows and fields as :func:`projections.queries.org_tree.units_on`, one page.
-    """
-    code = 'v.code COLLATE "C"' if tx.dialect is Dialect.POSTGRES else "v.code"
-    known, pk = cut.known("v")
-    valid, pv = cut.valid("v")
-    where = [known, valid]
-    params: list[Any] = [*pk, *pv]
-    if not include_closed:
-        where.append("v.status = %s")
-        params.append("open")
-    if after is not None:
-        where.append(f"{code} > %s")
-        params.append(after)
-    rows = tx.fetchdicts(
-        "SELECT v.unit_id, v.code, v.name, v.kind, v.parent_id, v.admission_authority, "
-        f"v.status, v.merged_into, v.valid_from FROM rm_unit_versions v "
-        f"WHERE {' AND '.join(where)} ORDER BY {code} LIMIT %s",
-        [*params, first + 1],
-    )
-    page = rows[:first]
-    if not page:
-        return [], False
-    unit_ids = [str(r["unit_id"]) for r in page]
-    inside = placeholders(len(unit_ids))
-    known_a, pa = cut.known("a")
-    valid_a, va = cut.valid("a")
-    depths = {
-        str(u): int(d)
-        for u, d in tx.fetchall(
-            f"SELECT a.unit_id, MAX(a.depth) FROM rm_unit_ancestry a WHERE {known_a} AND "
-            f"{valid_a} AND a.unit_id IN ({inside}) GROUP BY a.unit_id",
-            [*pa, *va, *unit_ids],
-        )
-    }
-    known_h, ph = cut.known("h")
-    headcounts = {
-        str(u): int(n)
-        for u, n in tx.fetchall(
-            f"SELECT h.unit_id, h.members FROM rm_unit_headcounts h WHERE {known_h} "
-            "AND h.valid_from <= %s AND (h.valid_to IS NULL OR h.valid_to > %s) "
-            f"AND h.unit_id IN ({inside})",
-            [*ph, cut.as_of, cut.as_of, *unit_ids],
-        )
-    }
-    nodes = []
-    for r in page:
-        since = as_date(r["valid_from"])
-        assert since is not None
-        nodes.append(
-            UnitNode(
-                unit_id=str(r["unit_id"]),
-                code=str(r["code"]),
-                name=str(r["name"]),
-                kind=str(r["kind"]),
-                parent_id=r["parent_id"],
-                admission_authority=r["admission_authority"],
-                status=str(r["status"]),
-                merged_into=r["merged_into"],
-                depth=depths.get(str(r["unit_id"]), 0),
-                headcount=headcounts.get(str(r["unit_id"])),
-                since=since,
-            )
-        )
-    return nodes, len(rows) > first
-
-
-def _count_units(tx: Tx, cut: Cut, *, include_closed: bool) -> int:
-    known, pk = cut.known("v")
-    valid, pv = cut.valid("v")
-    where = [known, valid]
-    params: list[Any] = [*pk, *pv]
-    if not include_closed:
-        where.append("v.status = %s")
-        params.append("open")
-    row = tx.fetchone(
-        f"SELECT COUNT(*) FROM rm_unit_versions v WHERE {' AND '.join(where)}", params
-    )
-    return int(row[0]) if row else 0
-
-
 # --- the queries --------------------------------------------------------------------------------
 def _dashboard(description: str) -> Any:
     return strawberry.field(
@@ -611,7 +520,7 @@ class DashboardQueries:
         as_recorded_at: AsRecordedAt = None,
     ) -> list[UnitAttainment]:
         ctx = get_context(info)
-        asked = parse_period(period)
+        asked = Period.parse(period)
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def query(tx: Tx) -> list[UnitAttainment]:
@@ -635,7 +544,7 @@ class DashboardQueries:
         as_recorded_at: AsRecordedAt = None,
     ) -> QuotaMeeting:
         ctx = get_context(info)
-        asked = parse_period(period)
+        asked = Period.parse(period)
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def query(tx: Tx) -> QuotaMeeting:
@@ -662,7 +571,7 @@ class DashboardQueries:
         as_recorded_at: AsRecordedAt = None,
     ) -> Coverage:
         ctx = get_context(info)
-        asked = parse_period(period)
+        asked = Period.parse(period)
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def query(tx: Tx) -> Coverage:
@@ -690,7 +599,7 @@ class DashboardQueries:
         as_recorded_at: AsRecordedAt = None,
     ) -> SourcePool:
         ctx = get_context(info)
-        asked = parse_period(period)
+        asked = Period.parse(period)
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def query(tx: Tx) -> SourcePool:
@@ -721,7 +630,7 @@ class DashboardQueries:
         as_recorded_at: AsRecordedAt = None,
     ) -> MembershipChange:
         ctx = get_context(info)
-        asked = parse_period(period)
+        asked = Period.parse(period)
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def query(tx: Tx) -> MembershipChange:
@@ -773,7 +682,7 @@ class DashboardQueries:
         as_recorded_at: AsRecordedAt = None,
     ) -> list[StageCount]:
         ctx = get_context(info)
-        asked = parse_period(period)
+        asked = Period.parse(period)
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def query(tx: Tx) -> list[StageCount]:
@@ -803,7 +712,7 @@ class DashboardQueries:
         as_recorded_at: AsRecordedAt = None,
     ) -> Funnel:
         ctx = get_context(info)
-        asked = parse_period(period)
+        asked = Period.parse(period)
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def query(tx: Tx) -> Funnel:
@@ -919,7 +828,7 @@ class DashboardQueries:
         as_recorded_at: AsRecordedAt = None,
     ) -> AdmittedStructure:
         ctx = get_context(info)
-        asked = parse_period(period)
+        asked = Period.parse(period)
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def query(tx: Tx) -> AdmittedStructure:
@@ -991,13 +900,15 @@ class DashboardQueries:
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def page(tx: Tx) -> tuple[list[UnitNode], bool]:
-            return _units_page(
+            return org_tree.units_page(
                 tx, ctx.cut(tx, cut_key), include_closed=include_closed, first=size, after=position
             )
 
         async def count() -> int:
             return await ctx.read(
-                lambda tx: _count_units(tx, ctx.cut(tx, cut_key), include_closed=include_closed)
+                lambda tx: org_tree.count_units(
+                    tx, ctx.cut(tx, cut_key), include_closed=include_closed
+                )
             )
 
         nodes, has_next = await ctx.read(page)
