@@ -8,6 +8,8 @@ that keep reads and writes scoped to the token's tenant.
   later query with the same token see them) and remembers the position for this caller.
 - :meth:`ApiContext.cut` turns ``asOf``/``asRecordedAt`` arguments into a
   :class:`~projections.cut.Cut`.
+- ``unit_loader`` and ``profile_loader`` batch the units and the (decrypted) personal profiles a
+  request asks for.
 - :meth:`ApiContext.personal_read` notes a candidate whose personal fields were read; the
   notes are written to the access log before the response leaves (see ``schema.AccessLogger``).
 
@@ -22,12 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
 from domain import ids
-from domain.values import Role
+from domain.candidates import Candidate as CandidateAggregate
+from domain.values import PersonProfile, Role
 from projections.cut import Cut, position_recorded_by
 from projections.queries import org_tree
 from projections.queries.org_tree import UnitNode
@@ -40,6 +44,11 @@ from service.settings import Settings
 from service.store import Store
 
 T = TypeVar("T")
+
+
+#: A profile's loader key: the recording time of the cut (None: everything recorded) and the
+#: candidate id.
+ProfileKey = tuple[datetime | None, str]
 
 
 class WriteMarks:
@@ -91,6 +100,9 @@ class ApiContext:
         self._waited = False
         self.unit_loader: DataLoader[tuple[CutKey, str], UnitNode | None] = DataLoader(
             load_fn=self._load_units
+        )
+        self.profile_loader: DataLoader[ProfileKey, PersonProfile | None] = DataLoader(
+            load_fn=self._load_profiles
         )
 
     # --- scope --------------------------------------------------------------------------------
@@ -159,6 +171,48 @@ class ApiContext:
             for unit_id, node in nodes.items():
                 self.unit_loader.prime((key, unit_id), node)
         return [found[cut].get(unit_id) for cut, unit_id in keys]
+
+    async def _load_profiles(self, keys: list[ProfileKey]) -> list[PersonProfile | None]:
+        """Personal data of each key's candidate, from its aggregate (decrypted by the tenant's
+        application): at the aggregate version the read models knew at the recording time, the
+        latest version without one (None when the case was not recorded yet then)."""
+        tenant = self.tenant
+        timed = [key for key in keys if key[0] is not None]
+        versions: dict[ProfileKey, int | None] = {}
+        if timed:
+
+            def versions_then(tx: Tx) -> dict[ProfileKey, int | None]:
+                found: dict[ProfileKey, int | None] = {}
+                positions: dict[datetime, int] = {}
+                for at, candidate_id in timed:
+                    assert at is not None
+                    if at not in positions:
+                        positions[at] = position_recorded_by(tx, at)
+                    known, params = Cut(as_of=date.min, recorded=positions[at]).known()
+                    row = tx.fetchone(
+                        f"SELECT version FROM rm_candidates WHERE candidate_id = %s AND {known}",
+                        [candidate_id, *params],
+                    )
+                    found[(at, candidate_id)] = None if row is None else int(row[0])
+                return found
+
+            versions = await self.read(versions_then)
+        store = self.services.store
+
+        def load() -> list[PersonProfile | None]:
+            app = store.app(tenant, write=False)
+            people: list[PersonProfile | None] = []
+            for key in keys:
+                at, candidate_id = key
+                version = versions.get(key)
+                if at is not None and version is None:
+                    people.append(None)
+                    continue
+                case = app.get(UUID(candidate_id), CandidateAggregate, version=version)
+                people.append(case.person)
+            return people
+
+        return await self.run_sync(load)
 
     # --- writing ------------------------------------------------------------------------------
     async def command(self, run: Callable[[Handlers, Principal], CommandResult]) -> CommandResult:

@@ -8,14 +8,11 @@ decrypted personal data from the case's aggregate (not the read models), batched
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from uuid import UUID
+from datetime import date
 
 import strawberry
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from domain.candidates import Candidate as CandidateAggregate
 from domain.candidates import Stage
 from domain.values import (
     EducationLevel,
@@ -27,11 +24,9 @@ from domain.values import (
     ProfessionalLevel,
     WorkplaceType,
 )
-from projections.cut import Cut, position_recorded_by
 from projections.queries.org_tree import UnitNode
 from projections.queries.pipeline import CandidateRow
-from projections.sql import Tx
-from service.api.context import ApiContext, CutKey, get_context
+from service.api.context import CutKey, get_context
 from service.api.relay import Node, global_id
 
 StageEnum = strawberry.enum(
@@ -200,7 +195,7 @@ class Candidate(Node):
     async def profile(self, info: Info) -> CandidateProfile | None:
         ctx = get_context(info)
         ctx.personal_read(self.candidate_id, "graphql:Candidate.profile")
-        person = await profile_loader(ctx).load((self.cut.recorded_at, self.candidate_id))
+        person = await ctx.profile_loader.load((self.cut.recorded_at, self.candidate_id))
         return None if person is None else CandidateProfile.of(person)
 
 
@@ -279,68 +274,3 @@ class CandidateProfile:
             youth_union_member=person.is_youth_union_member,
             trade_union_member=person.is_trade_union_member,
         )
-
-
-#: A profile's loader key: the recording time of the cut (None: everything recorded) and the
-#: candidate id.
-ProfileKey = tuple[datetime | None, str]
-
-#: Attribute of the request's context holding its profile loader (ApiContext is not extended
-#: for it: the loader is attached from here, on first use).
-_PROFILE_LOADER = "_ketnap_profile_loader"
-
-
-def profile_loader(ctx: ApiContext) -> DataLoader[ProfileKey, PersonProfile | None]:
-    """The request's loader of candidates' personal data (created on first use)."""
-    loader = getattr(ctx, _PROFILE_LOADER, None)
-    if not isinstance(loader, DataLoader):
-
-        async def load(keys: list[ProfileKey]) -> list[PersonProfile | None]:
-            return await _load_profiles(ctx, keys)
-
-        loader = DataLoader(load_fn=load)
-        setattr(ctx, _PROFILE_LOADER, loader)
-    return loader
-
-
-async def _load_profiles(ctx: ApiContext, keys: list[ProfileKey]) -> list[PersonProfile | None]:
-    """Personal data of each key's candidate, from its aggregate (decrypted by the tenant's
-    application): at the aggregate version the read models knew at the recording time, the
-    latest version without one (None when the case was not recorded yet then)."""
-    tenant = ctx.tenant
-    timed = [key for key in keys if key[0] is not None]
-    versions: dict[ProfileKey, int | None] = {}
-    if timed:
-
-        def versions_then(tx: Tx) -> dict[ProfileKey, int | None]:
-            found: dict[ProfileKey, int | None] = {}
-            positions: dict[datetime, int] = {}
-            for at, candidate_id in timed:
-                assert at is not None
-                if at not in positions:
-                    positions[at] = position_recorded_by(tx, at)
-                known, params = Cut(as_of=date.min, recorded=positions[at]).known()
-                row = tx.fetchone(
-                    f"SELECT version FROM rm_candidates WHERE candidate_id = %s AND {known}",
-                    [candidate_id, *params],
-                )
-                found[(at, candidate_id)] = None if row is None else int(row[0])
-            return found
-
-        versions = await ctx.read(versions_then)
-    store = ctx.services.store
-
-    def load() -> list[PersonProfile | None]:
-        app = store.app(tenant, write=False)
-        people: list[PersonProfile | None] = []
-        for key in keys:
-            at, candidate_id = key
-            version = versions.get(key)
-            if at is not None and version is None:
-                people.append(None)
-                continue
-            case = app.get(UUID(candidate_id), CandidateAggregate, version=version)
-            people.append(case.person)
-        return people
-
-    return await ctx.run_sync(load)
