@@ -31,7 +31,6 @@ from domain.values import Actor, Role
 from service.commands import Principal
 from service.settings import Settings
 
-ALGORITHMS = ["RS256", "ES256"]
 DEV_KEY_FILE = "dev-jwt-key.pem"
 DEV_ISSUER = "ketnap-dev"
 #: Roles a token may carry (``system`` is the CLI's own and never comes from a token).

@@ -16,7 +16,6 @@ import strawberry
 from graphql import GraphQLError
 
 from domain.errors import DomainError
-from service.api.auth import AuthError
 from service.api.permissions import PermissionRefused
 from service.commands import CommandResult
 
@@ -52,7 +51,7 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False
-    return not isinstance(original, DomainError | AuthError | PermissionRefused)
+    return not isinstance(original, DomainError | PermissionRefused)
 
 
 async def attempt(

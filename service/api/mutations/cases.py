@@ -34,6 +34,7 @@ from domain.values import (
 from service.api.context import get_context
 from service.api.errors import attempt
 from service.api.mutations.common import (
+    WHAT,
     CandidateResult,
     DocumentInput,
     candidate_payload,
@@ -77,7 +78,6 @@ def _keep(new: T | None, current: T) -> T:
     return current if new is None else new
 
 
-WHAT = strawberry.argument(description="What to record.")
 CASE_CODE = "The case (mã hồ sơ)."
 OCCURRED_ON = "Business date of the step (on its document); not in the future."
 DOCUMENT = "The document backing the step (văn bản)."

@@ -21,6 +21,9 @@ from service.api.queries.core import case_at
 from service.api.types import Candidate
 from service.commands import CommandResult
 
+#: Description of every mutation's ``input`` argument.
+WHAT = strawberry.argument(description="What to record.")
+
 
 @strawberry.input(description="A document backing a step (văn bản): form, number, date, issuer.")
 class DocumentInput:

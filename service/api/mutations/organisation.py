@@ -27,7 +27,7 @@ from projections.queries.attainment import PlanFigures, plans_at
 from projections.sql import Tx
 from service.api.context import ApiContext, get_context
 from service.api.errors import DomainErrorType, attempt
-from service.api.mutations.common import DocumentInput, document
+from service.api.mutations.common import WHAT, DocumentInput, document
 from service.api.permissions import Capability, needs
 from service.api.queries.settings import TenantSettings, settings_at
 from service.api.types import OrgUnit
@@ -400,9 +400,6 @@ RatioBound = Annotated[
     strawberry.argument(description='Times the quota, written as text (e.g. "1.5"); above 0.'),
 ]
 Days = Annotated[int, strawberry.argument(description="Calendar days without a step, 1–3650.")]
-
-
-WHAT = strawberry.argument(description="What to record.")
 
 
 @strawberry.type
