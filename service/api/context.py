@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -275,8 +275,13 @@ class ApiContext:
         """
         if self.principal.has(Role.ORGANIZER, Role.AUDITOR, Role.LEADER):
             return None
+        return self.units_under(tx, cut, self.principal.units)
+
+    def units_under(self, tx: Tx, cut: Cut, codes: Sequence[str]) -> frozenset[str]:
+        """Ids of the units ``codes`` names and every unit under them on ``cut.as_of``
+        (codes unknown then name nothing)."""
         inside: set[str] = set()
-        for code in self.principal.units:
+        for code in codes:
             inside |= org_tree.subtree(tx, cut, str(ids.unit_id(self.tenant, code)))
         return frozenset(inside)
 

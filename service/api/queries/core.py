@@ -16,7 +16,7 @@ from strawberry.types import Info
 from domain import ids
 from domain.candidates import Stage
 from domain.errors import InvalidInput
-from projections.queries import org_tree, pipeline
+from projections.queries import pipeline
 from projections.sql import Tx
 from service.api.context import ApiContext, CutKey, get_context
 from service.api.permissions import Capability, needs
@@ -166,11 +166,9 @@ class CoreQueries:
         def units(tx: Tx) -> list[str] | None:
             cut = ctx.cut(tx, cut_key)
             scope = ctx.read_scope(tx, cut)
-            wanted: set[str] | None = None
+            wanted = None
             if criteria.unit_codes is not None:
-                wanted = set()
-                for code in criteria.unit_codes:
-                    wanted |= org_tree.subtree(tx, cut, str(ids.unit_id(ctx.tenant, code)))
+                wanted = ctx.units_under(tx, cut, criteria.unit_codes)
             if scope is None:
                 return None if wanted is None else sorted(wanted)
             return sorted(scope if wanted is None else wanted & scope)
