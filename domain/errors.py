@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class DomainError(Exception):
     """A command was refused; nothing was recorded.
@@ -63,3 +65,47 @@ class InvalidInput(DomainError):
 
 class NotFound(DomainError):
     """The named thing does not exist in this tenant."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One refused field of an input: its path as the client wrote it, a code, two messages."""
+
+    path: str
+    code: str
+    message_vi: str
+    message_en: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The violation as plain data."""
+        return {
+            "path": self.path,
+            "code": self.code,
+            "message_vi": self.message_vi,
+            "message_en": self.message_en,
+        }
+
+
+class InputViolations(InvalidInput):
+    """One input broke several field rules: all of them, each with its path.
+
+    With one violation the error takes its code, messages and field; with more the code is
+    ``INPUT_INVALID`` and the messages list every violation.
+    """
+
+    def __init__(self, violations: list[Violation]) -> None:
+        if not violations:
+            violations = [Violation("", "INPUT_INVALID", "Dữ liệu không hợp lệ.", "Invalid input.")]
+        first = violations[0]
+        if len(violations) == 1:
+            super().__init__(first.code, first.message_vi, first.message_en, field=first.path)
+        else:
+            super().__init__(
+                "INPUT_INVALID",
+                f"Dữ liệu có {len(violations)} lỗi: "
+                + "; ".join(f"{v.path}: {v.message_vi}" for v in violations),
+                f"The input has {len(violations)} errors: "
+                + "; ".join(f"{v.path}: {v.message_en}" for v in violations),
+                field=first.path,
+            )
+        self.violations = tuple(violations)

@@ -15,7 +15,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import inputs as spec
 from domain.errors import InvalidInput
+from domain.inputs import value
 from domain.values import Actor, DocumentRef
 
 
@@ -130,7 +132,7 @@ class Period:
 
 
 _PERIOD_TEXT = re.compile(
-    r"(?P<year>\d{4})(?:-(?P<last>\d{4})|-Q(?P<quarter>\d)|-(?P<month>\d{2}))?"
+    r"(?P<year>[0-9]{4})(?:-(?P<last>[0-9]{4})|-Q(?P<quarter>[0-9])|-(?P<month>[0-9]{2}))?"
 )
 
 
@@ -152,13 +154,27 @@ class TargetKind(Enum):
     PERCENT_OF_HEADCOUNT = "percent_of_headcount"
 
 
-@dataclass(frozen=True)
+@value
 class QuotaTarget:
-    """A target: a number, a range (min–max), or a share (min–max %) of the member headcount."""
+    """A quota's target (chỉ tiêu): a number, a range (min–max) or a share (min–max %) of the unit's member headcount at the period's start. Numbers are written as text (e.g. "30", "4.5") and checked with the other rules."""
 
-    kind: TargetKind
-    minimum: Decimal
-    maximum: Decimal
+    kind: TargetKind = spec.given("How the target is expressed.")
+    minimum: Decimal = spec.number("The number, the range's lower bound, or the lowest percentage.")
+    maximum: Decimal = spec.number(
+        "The range's upper bound or the highest percentage (default: the minimum); leave out "
+        "for a number.",
+        same_as="minimum",
+    )
+
+    def check_input(self) -> None:
+        """A number target has one value (checked on input, not on stored targets)."""
+        if self.kind is TargetKind.NUMBER and self.maximum != self.minimum:
+            raise InvalidInput(
+                "QUOTA_TARGET_INVALID",
+                "Chỉ tiêu dạng số chỉ có một giá trị: hãy bỏ trống giá trị tối đa hoặc dùng khoảng.",
+                "A number target has one value: leave the maximum out or use a range.",
+                field="maximum",
+            )
 
     def __post_init__(self) -> None:
         if self.minimum < 0 or self.maximum < self.minimum:

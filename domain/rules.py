@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from domain import inputs as spec
 from domain.errors import InvalidInput, RuleViolation
+from domain.inputs import value
 from domain.values import DocumentRef, EducationLevel, SpecialArea
 from domain.working_days import WorkingCalendar, add_months
 
@@ -338,15 +340,22 @@ def check_education(
     return True
 
 
-@dataclass(frozen=True)
+@value
 class Sponsor:
-    """An official member who sponsors the candidate (người giới thiệu, 3-KNĐ)."""
+    """A sponsoring full member (người giới thiệu, 3-KNĐ)."""
 
-    member_id: str
-    full_name: str
-    full_member_since: date | None
-    together_since: date
-    replacement: bool = False
+    member_id: str = spec.code("The sponsor's member id (số thẻ đảng viên).")
+    full_name: str = spec.name("The sponsor's full name.")
+    full_member_since: date | None = spec.day(
+        "Since when the sponsor is a full member (đảng viên chính thức); null if not one (refused)."
+    )
+    together_since: date = spec.day(
+        "Since when the sponsor has worked, studied or lived with the candidate (≥ 12 months "
+        "required)."
+    )
+    replacement: bool = spec.given(
+        "A replacement sponsor (giới thiệu thay thế), exempt from the 12 months.", default=False
+    )
 
     def __post_init__(self) -> None:
         if not self.member_id.strip() or not self.full_name.strip():
@@ -606,13 +615,15 @@ BARRED_LEAVING_REASONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@value
 class PriorMembership:
-    """The earlier membership of a person asking to be re-admitted (kết nạp lại)."""
+    """The earlier membership of a person to re-admit (kết nạp lại)."""
 
-    left_on: date
-    reason: LeavingReason
-    readmitted_before: bool
+    left_on: date = spec.day("Date the person left the Party.")
+    reason: LeavingReason = spec.given("Why (lý do ra khỏi Đảng).")
+    readmitted_before: bool = spec.given(
+        "Whether the person was already re-admitted once.", default=False
+    )
 
 
 def check_readmission_eligible(prior: PriorMembership, on: date) -> None:

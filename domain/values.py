@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from domain import inputs as spec
 from domain.errors import InvalidInput
+from domain.inputs import value
 
 
 class Role(Enum):
@@ -37,14 +39,14 @@ class Actor:
             )
 
 
-@dataclass(frozen=True)
+@value
 class DocumentRef:
-    """A document backing a step: form (e.g. "6-KNĐ"), number, date and issuing body."""
+    """A document backing a step (văn bản): form, number, date, issuer."""
 
-    kind: str
-    number: str
-    issued_on: date
-    issuer: str
+    kind: str = spec.code('Form of the document, e.g. "6-KNĐ".', spaces=True)
+    number: str = spec.code('Its number, e.g. "12/NQ-CB".', spaces=True)
+    issued_on: date = spec.day("Its date (ngày ban hành).")
+    issuer: str = spec.name("The issuing body (cơ quan ban hành).")
 
     def __post_init__(self) -> None:
         for name in ("kind", "number", "issuer"):
@@ -149,23 +151,39 @@ class SpecialArea(Enum):
     VILLAGE_ELDER = "village_elder"  # già làng, trưởng bản: needs provincial approval
 
 
-@dataclass(frozen=True)
+@value
 class PersonProfile:
-    """The candidate's personal data (lý lịch tóm tắt) used by the rules and the reports."""
+    """A candidate's personal data (lý lịch tóm tắt)."""
 
-    full_name: str
-    birth_date: date
-    gender: Gender
-    ethnicity: str = "Kinh"
-    religion: str = "Không"
-    education: EducationLevel = EducationLevel.UPPER_SECONDARY
-    professional_level: ProfessionalLevel = ProfessionalLevel.NONE
-    political_theory: PoliticalTheoryLevel = PoliticalTheoryLevel.NONE
-    occupation: Occupation = Occupation.WORKER
-    workplace_type: WorkplaceType = WorkplaceType.OTHER
-    identity_number: str = ""
-    is_youth_union_member: bool = False
-    is_trade_union_member: bool = False
+    full_name: str = spec.name("Full name (họ và tên).")
+    birth_date: date = spec.day("Date of birth (ngày sinh).")
+    gender: Gender = spec.given("Gender (giới tính).")
+    ethnicity: str = spec.name("Ethnic group (dân tộc).", default="Kinh")
+    religion: str = spec.name("Religion (tôn giáo).", default="Không")
+    education: EducationLevel = spec.given(
+        "General education (trình độ giáo dục phổ thông).", default=EducationLevel.UPPER_SECONDARY
+    )
+    professional_level: ProfessionalLevel = spec.given(
+        "Professional level (trình độ chuyên môn).", default=ProfessionalLevel.NONE
+    )
+    political_theory: PoliticalTheoryLevel = spec.given(
+        "Political theory level (trình độ lý luận chính trị).", default=PoliticalTheoryLevel.NONE
+    )
+    occupation: Occupation = spec.given("Occupation (nghề nghiệp).", default=Occupation.WORKER)
+    workplace_type: WorkplaceType = spec.given(
+        "Kind of workplace (loại hình nơi làm việc).", default=WorkplaceType.OTHER
+    )
+    identity_number: str = spec.identity("Identity card number (số định danh cá nhân).", default="")
+    is_youth_union_member: bool = spec.given(
+        "Member of the Youth Union (đoàn viên Đoàn Thanh niên).",
+        default=False,
+        graphql_name="youthUnionMember",
+    )
+    is_trade_union_member: bool = spec.given(
+        "Member of the Trade Union (đoàn viên Công đoàn).",
+        default=False,
+        graphql_name="tradeUnionMember",
+    )
 
     def __post_init__(self) -> None:
         if not self.full_name.strip():

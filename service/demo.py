@@ -17,6 +17,50 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from domain.candidates import ExitReason, Stage
+from domain.commands import (
+    AddSponsor,
+    AddToSympathizerList,
+    AdjustQuota,
+    AssignHelper,
+    AssignSupplementaryQuota,
+    AssignTestTask,
+    ChooseCountingBasis,
+    CorrectProfile,
+    CorrectStepDate,
+    DeclareDayOff,
+    DeclareWorkingDay,
+    DiscoverCandidate,
+    DissolveUnit,
+    EndMembership,
+    EstablishUnit,
+    HoldAdmissionCeremony,
+    MergeUnits,
+    MoveCandidate,
+    MoveUnit,
+    ProfileCorrection,
+    ReceiveTransferredCandidate,
+    RecordAdmissionDecision,
+    RecordAwarenessCertificate,
+    RecordBackgroundVerification,
+    RecordBranchResolution,
+    RecordComments,
+    RecordCommitteeResolution,
+    RecordNewMemberClass,
+    RecordRecognitionDecision,
+    RecordRecognitionVote,
+    RecordUnionIntroduction,
+    RejectCandidate,
+    RemoveFromList,
+    RenameUnit,
+    ReportHeadcount,
+    SetAdmissionAuthority,
+    SetQuota,
+    SetSourcePoolRatio,
+    SetStalledThreshold,
+    SubmitApplication,
+    TransferCandidateOut,
+    WithdrawCandidate,
+)
 from domain.errors import DomainError
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
@@ -335,15 +379,17 @@ class DemoBuilder:
         """The bloc's units, headcounts and the 2025 reorganisation."""
         bloc = "Ban Thường vụ Tỉnh ủy"
         for code, name, kind, parent, authority in TREE:
-            self.h.establish_unit(
+            self.h.handle(
                 self.p,
-                code=code,
-                name=name,
-                kind=kind,
-                parent_code=parent,
-                occurred_on=ESTABLISHED,
-                admission_authority=authority,
-                document=self.doc("QĐ thành lập", ESTABLISHED, bloc),
+                EstablishUnit(
+                    code=code,
+                    name=name,
+                    kind=kind,
+                    parent_code=parent,
+                    occurred_on=ESTABLISHED,
+                    admission_authority=authority,
+                    document=self.doc("QĐ thành lập", ESTABLISHED, bloc),
+                ),
             )
             self.report.units += 1
         for year in range(2020, self.today.year + 1):
@@ -352,128 +398,161 @@ class DemoBuilder:
             for code, members in {**GRASSROOTS_HEADCOUNT, "KDN": 3232}.items():
                 if code == "CBCS-MT" and year > 2025:
                     continue
-                self.h.report_headcount(
-                    self.p, code, members=round(members * growth), occurred_on=day
+                self.h.handle(
+                    self.p,
+                    ReportHeadcount(code=code, members=round(members * growth), occurred_on=day),
                 )
-        self.h.set_admission_authority(
+        self.h.handle(
             self.p,
-            "DU-NH",
-            authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-            occurred_on=date(2021, 6, 1),
-            document=self.doc("QĐ ủy quyền", date(2021, 6, 1), bloc),
+            SetAdmissionAuthority(
+                code="DU-NH",
+                authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+                occurred_on=date(2021, 6, 1),
+                document=self.doc("QĐ ủy quyền", date(2021, 6, 1), bloc),
+            ),
         )
-        self.h.rename_unit(
-            self.p, "CB-NH-2", name="Chi bộ Chi nhánh Bắc sông Hồng", occurred_on=date(2022, 3, 1)
-        )
-        self.h.move_unit(
+        self.h.handle(
             self.p,
-            "CBCS-TM",
-            new_parent_code="DBTT-DM",
-            occurred_on=date(2023, 1, 1),
-            document=self.doc("QĐ điều chuyển", date(2023, 1, 1), bloc),
+            RenameUnit(
+                code="CB-NH-2", name="Chi bộ Chi nhánh Bắc sông Hồng", occurred_on=date(2022, 3, 1)
+            ),
         )
-        self.h.dissolve_unit(
+        self.h.handle(
             self.p,
-            "CB-XD-2",
-            occurred_on=date(2024, 7, 1),
-            document=self.doc("QĐ giải thể", date(2024, 7, 1), bloc),
+            MoveUnit(
+                code="CBCS-TM",
+                new_parent_code="DBTT-DM",
+                occurred_on=date(2023, 1, 1),
+                document=self.doc("QĐ điều chuyển", date(2023, 1, 1), bloc),
+            ),
+        )
+        self.h.handle(
+            self.p,
+            DissolveUnit(
+                code="CB-XD-2",
+                occurred_on=date(2024, 7, 1),
+                document=self.doc("QĐ giải thể", date(2024, 7, 1), bloc),
+            ),
         )
 
     def merge_units(self) -> None:
         """The 2025 reform merges the environment company's branch into the water company's."""
         day = date(2025, 7, 1)
-        self.h.merge_units(
+        self.h.handle(
             self.p,
-            "CBCS-MT",
-            into_code="CBCS-CN",
-            occurred_on=day,
-            document=self.doc("QĐ hợp nhất", day, "Ban Thường vụ Tỉnh ủy"),
+            MergeUnits(
+                code="CBCS-MT",
+                into_code="CBCS-CN",
+                occurred_on=day,
+                document=self.doc("QĐ hợp nhất", day, "Ban Thường vụ Tỉnh ủy"),
+            ),
         )
 
     def set_policy_and_quotas(self) -> None:
         """Tenant policy, the 2020–2025 term quota and yearly quotas (seed 003: 200–220 a year,
         scaled to the demo's size)."""
         h, p = self.h, self.p
-        h.choose_counting_basis(p, CountingBasis.DECISION_DATE)
-        h.set_source_pool_ratio(p, Decimal("1.5"), Decimal("2"))
-        h.set_stalled_threshold(p, 120)
-        h.declare_day_off(p, date(2025, 9, 1), notes="Nghỉ bù Quốc khánh theo thông báo của tỉnh")
-        h.declare_working_day(p, date(2025, 4, 26), notes="Làm bù cho ngày nghỉ 02/5/2025")
+        h.handle(p, ChooseCountingBasis(basis=CountingBasis.DECISION_DATE))
+        h.handle(p, SetSourcePoolRatio(minimum=Decimal("1.5"), maximum=Decimal("2")))
+        h.handle(p, SetStalledThreshold(days=120))
+        h.handle(
+            p,
+            DeclareDayOff(day=date(2025, 9, 1), notes="Nghỉ bù Quốc khánh theo thông báo của tỉnh"),
+        )
+        h.handle(
+            p, DeclareWorkingDay(day=date(2025, 4, 26), notes="Làm bù cho ngày nghỉ 02/5/2025")
+        )
         self.calendar = h.calendar(h.store.app(p.tenant))
         congress = self.doc("Nghị quyết Đại hội", date(2020, 8, 20), "Đại hội Đảng bộ Khối")
-        h.set_quota(
+        h.handle(
             p,
-            unit_code="KDN",
-            period=Period.term(2020, 2025),
-            target=QuotaTarget.number(120),
-            occurred_on=date(2020, 8, 20),
-            document=congress,
+            SetQuota(
+                unit_code="KDN",
+                period=Period.term(2020, 2025),
+                target=QuotaTarget.number(120),
+                occurred_on=date(2020, 8, 20),
+                document=congress,
+            ),
         )
         self.report.quota_plans += 1
         for year in range(2021, min(self.today.year, 2026) + 1):
             on = date(year - 1, 12, 15)
-            h.set_quota(
+            h.handle(
                 p,
-                unit_code="KDN",
-                period=Period.year(year),
-                target=QuotaTarget.range(20, 25),
-                occurred_on=on,
-                document=self.doc("Kế hoạch", on, "Ban Thường vụ Đảng ủy Khối"),
+                SetQuota(
+                    unit_code="KDN",
+                    period=Period.year(year),
+                    target=QuotaTarget.range(20, 25),
+                    occurred_on=on,
+                    document=self.doc("Kế hoạch", on, "Ban Thường vụ Đảng ủy Khối"),
+                ),
             )
             self.report.quota_plans += 1
             for code, number in {"DU-DIEN": 7, "DU-XD": 5, "CBCS-CN": 2}.items():
-                h.set_quota(
+                h.handle(
                     p,
-                    unit_code=code,
-                    period=Period.year(year),
-                    target=QuotaTarget.number(number),
-                    occurred_on=on,
+                    SetQuota(
+                        unit_code=code,
+                        period=Period.year(year),
+                        target=QuotaTarget.number(number),
+                        occurred_on=on,
+                    ),
                 )
                 self.report.quota_plans += 1
-            h.set_quota(
+            h.handle(
                 p,
-                unit_code="DU-NH",
-                period=Period.year(year),
-                target=QuotaTarget.percent("1", "1.5"),
-                occurred_on=on,
+                SetQuota(
+                    unit_code="DU-NH",
+                    period=Period.year(year),
+                    target=QuotaTarget.percent("1", "1.5"),
+                    occurred_on=on,
+                ),
             )
             self.report.quota_plans += 1
         for quarter in range(1, 5):
-            h.set_quota(
+            h.handle(
                 p,
-                unit_code="KDN",
-                period=Period.quarter(2024, quarter),
-                target=QuotaTarget.number(6),
-                occurred_on=date(2023, 12, 15),
+                SetQuota(
+                    unit_code="KDN",
+                    period=Period.quarter(2024, quarter),
+                    target=QuotaTarget.number(6),
+                    occurred_on=date(2023, 12, 15),
+                ),
             )
             self.report.quota_plans += 1
-        h.set_quota(
+        h.handle(
             p,
-            unit_code="KDN",
-            period=Period.month(2024, 3),
-            target=QuotaTarget.number(2),
-            occurred_on=date(2024, 2, 20),
+            SetQuota(
+                unit_code="KDN",
+                period=Period.month(2024, 3),
+                target=QuotaTarget.number(2),
+                occurred_on=date(2024, 2, 20),
+            ),
         )
         self.report.quota_plans += 1
         on = date(2021, 9, 10)
-        h.assign_supplementary_quota(
+        h.handle(
             p,
-            unit_code="KDN",
-            period=Period.term(2020, 2025),
-            amount=15,
-            reason="Giao bổ sung theo chỉ đạo của Tỉnh ủy",
-            occurred_on=on,
-            document=self.doc("CV", on, "Tỉnh ủy"),
+            AssignSupplementaryQuota(
+                unit_code="KDN",
+                period=Period.term(2020, 2025),
+                amount=15,
+                reason="Giao bổ sung theo chỉ đạo của Tỉnh ủy",
+                occurred_on=on,
+                document=self.doc("CV", on, "Tỉnh ủy"),
+            ),
         )
         on = date(2023, 6, 30)
-        h.adjust_quota(
+        h.handle(
             p,
-            unit_code="DU-XD",
-            period=Period.year(2023),
-            target=QuotaTarget.number(4),
-            reason="Doanh nghiệp thu hẹp sản xuất, giảm lao động",
-            occurred_on=on,
-            document=self.doc("CV", on, "Ban Thường vụ Đảng ủy Khối"),
+            AdjustQuota(
+                unit_code="DU-XD",
+                period=Period.year(2023),
+                target=QuotaTarget.number(4),
+                reason="Doanh nghiệp thu hẹp sản xuất, giảm lao động",
+                occurred_on=on,
+                document=self.doc("CV", on, "Ban Thường vụ Đảng ủy Khối"),
+            ),
         )
 
     # --- one case through the pipeline -------------------------------------------------------
@@ -507,14 +586,16 @@ class DemoBuilder:
         )
         stage = Stage.DISCOVERED
         day = start
-        h.discover_candidate(
+        h.handle(
             p,
-            case_code=code,
-            unit_code=unit,
-            person=person,
-            occurred_on=day,
-            introduced_by=introduced_by,
-            prior_membership=prior,
+            DiscoverCandidate(
+                case_code=code,
+                unit_code=unit,
+                person=person,
+                occurred_on=day,
+                introduced_by=introduced_by,
+                prior_membership=prior,
+            ),
         )
         self.report.candidates += 1
 
@@ -524,101 +605,129 @@ class DemoBuilder:
         try:
             if reach is not Stage.DISCOVERED:
                 day = self.after(day, 20, 90)
-                h.add_to_sympathizer_list(p, code, occurred_on=day)
+                h.handle(p, AddToSympathizerList(case_code=code, occurred_on=day))
                 stage = Stage.SYMPATHIZER
                 day = self.after(day, 3, 20)
-                h.assign_helper(p, code, member_name=self.sponsor(day).full_name, occurred_on=day)
+                h.handle(
+                    p,
+                    AssignHelper(
+                        case_code=code, member_name=self.sponsor(day).full_name, occurred_on=day
+                    ),
+                )
                 if r.random() < 0.3:
                     day = self.after(day, 5, 30)
-                    h.assign_test_task(
-                        p, code, task="Phụ trách phong trào thi đua của tổ", occurred_on=day
+                    h.handle(
+                        p,
+                        AssignTestTask(
+                            case_code=code,
+                            task="Phụ trách phong trào thi đua của tổ",
+                            occurred_on=day,
+                        ),
                     )
             if not reached(reach):
                 day = self.after(day, 30, 120)
-                h.record_awareness_certificate(
+                h.handle(
                     p,
-                    code,
-                    occurred_on=day,
-                    document=self.doc("GCN lớp nhận thức", day, "Trung tâm Chính trị"),
+                    RecordAwarenessCertificate(
+                        case_code=code,
+                        occurred_on=day,
+                        document=self.doc("GCN lớp nhận thức", day, "Trung tâm Chính trị"),
+                    ),
                 )
                 stage = Stage.AWARENESS_TRAINED
             if not reached(reach):
                 day = self.after(day, 10, 60)
-                h.submit_application(
+                h.handle(
                     p,
-                    code,
-                    occurred_on=day,
-                    document=self.doc("1-KNĐ", day, person.full_name),
-                    personal_history=self.doc("2-KNĐ", day, person.full_name),
+                    SubmitApplication(
+                        case_code=code,
+                        occurred_on=day,
+                        document=self.doc("1-KNĐ", day, person.full_name),
+                        personal_history=self.doc("2-KNĐ", day, person.full_name),
+                    ),
                 )
                 stage = Stage.APPLIED
             if not reached(reach):
                 day = self.after(day, 5, 25)
-                h.add_sponsor(
+                h.handle(
                     p,
-                    code,
-                    sponsor=self.sponsor(day),
-                    occurred_on=day,
-                    document=self.doc("3-KNĐ", day, issuer),
-                )
-                if person.is_youth_union_member and r.random() < 0.6:
-                    h.record_union_introduction(
-                        p,
-                        code,
-                        organization=MassOrganization.YOUTH_UNION,
-                        occurred_on=day,
-                        document=self.doc("4-KNĐ", day, "Đoàn cơ sở"),
-                    )
-                else:
-                    h.add_sponsor(
-                        p,
-                        code,
+                    AddSponsor(
+                        case_code=code,
                         sponsor=self.sponsor(day),
                         occurred_on=day,
                         document=self.doc("3-KNĐ", day, issuer),
+                    ),
+                )
+                if person.is_youth_union_member and r.random() < 0.6:
+                    h.handle(
+                        p,
+                        RecordUnionIntroduction(
+                            case_code=code,
+                            organization=MassOrganization.YOUTH_UNION,
+                            occurred_on=day,
+                            document=self.doc("4-KNĐ", day, "Đoàn cơ sở"),
+                        ),
+                    )
+                else:
+                    h.handle(
+                        p,
+                        AddSponsor(
+                            case_code=code,
+                            sponsor=self.sponsor(day),
+                            occurred_on=day,
+                            document=self.doc("3-KNĐ", day, issuer),
+                        ),
                     )
                 stage = Stage.SPONSORED
             if not reached(reach):
                 day = self.after(day, 20, 60)
-                h.record_background_verification(
+                h.handle(
                     p,
-                    code,
-                    passed=True,
-                    conclusion="Lý lịch rõ ràng, đủ điều kiện",
-                    occurred_on=day,
-                    document=self.doc("KL thẩm tra", day, "Đảng ủy cơ sở"),
+                    RecordBackgroundVerification(
+                        case_code=code,
+                        passed=True,
+                        conclusion="Lý lịch rõ ràng, đủ điều kiện",
+                        occurred_on=day,
+                        document=self.doc("KL thẩm tra", day, "Đảng ủy cơ sở"),
+                    ),
                 )
                 day = self.after(day, 3, 15)
-                h.record_comments(
+                h.handle(
                     p,
-                    code,
-                    source="Đoàn Thanh niên, Công đoàn cơ sở",
-                    occurred_on=day,
-                    document=self.doc("5-KNĐ", day, issuer),
+                    RecordComments(
+                        case_code=code,
+                        source="Đoàn Thanh niên, Công đoàn cơ sở",
+                        occurred_on=day,
+                        document=self.doc("5-KNĐ", day, issuer),
+                    ),
                 )
                 day = self.after(day, 1, 10)
-                h.record_comments(
+                h.handle(
                     p,
-                    code,
-                    source="Chi ủy nơi cư trú",
-                    occurred_on=day,
-                    document=self.doc("5-KNĐ", day, "Chi bộ khu dân cư"),
+                    RecordComments(
+                        case_code=code,
+                        source="Chi ủy nơi cư trú",
+                        occurred_on=day,
+                        document=self.doc("5-KNĐ", day, "Chi bộ khu dân cư"),
+                    ),
                 )
                 stage = Stage.VERIFIED
             if not reached(reach):
                 day = self.after(day, 7, 30)
                 members = BRANCH_MEMBERS[unit]
-                h.record_branch_resolution(
+                h.handle(
                     p,
-                    code,
-                    official_members=members,
-                    votes_for=r.randint(-(-2 * members // 3), members),
-                    occurred_on=day,
-                    document=self.doc("6-KNĐ", day, issuer),
-                    special_area=exceptions.special_area,
-                    education_exception=exceptions.education_exception,
-                    over_60_consent=exceptions.over_60_consent,
-                    readmission_consent=exceptions.readmission_consent,
+                    RecordBranchResolution(
+                        case_code=code,
+                        official_members=members,
+                        votes_for=r.randint(-(-2 * members // 3), members),
+                        occurred_on=day,
+                        document=self.doc("6-KNĐ", day, issuer),
+                        special_area=exceptions.special_area,
+                        education_exception=exceptions.education_exception,
+                        over_60_consent=exceptions.over_60_consent,
+                        readmission_consent=exceptions.readmission_consent,
+                    ),
                 )
                 stage = Stage.BRANCH_RESOLVED
                 branch_day = day
@@ -626,13 +735,15 @@ class DemoBuilder:
             if not reached(reach) and grassroots in COMMITTEE_MEMBERS:
                 day = self.after_working(day, 3, 15)
                 size = COMMITTEE_MEMBERS[grassroots]
-                h.record_committee_resolution(
+                h.handle(
                     p,
-                    code,
-                    committee_members=size,
-                    votes_for=r.randint(-(-2 * size // 3), size),
-                    occurred_on=day,
-                    document=self.doc("8-KNĐ", day, f"Đảng ủy {grassroots}"),
+                    RecordCommitteeResolution(
+                        case_code=code,
+                        committee_members=size,
+                        votes_for=r.randint(-(-2 * size // 3), size),
+                        occurred_on=day,
+                        document=self.doc("8-KNĐ", day, f"Đảng ủy {grassroots}"),
+                    ),
                 )
                 stage = Stage.COMMITTEE_RESOLVED
             if not reached(reach):
@@ -643,19 +754,21 @@ class DemoBuilder:
                 else:
                     day = self.after_working(branch_day, 15, 55)
                 authorized = self._authority(grassroots)
-                h.record_admission_decision(
+                h.handle(
                     p,
-                    code,
-                    decided_by=authorized,
-                    occurred_on=day,
-                    document=self.doc(
-                        "9-KNĐ",
-                        day,
-                        AUTHORITY_BODY
-                        if authorized is AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE
-                        else f"Đảng ủy {grassroots}",
+                    RecordAdmissionDecision(
+                        case_code=code,
+                        decided_by=authorized,
+                        occurred_on=day,
+                        document=self.doc(
+                            "9-KNĐ",
+                            day,
+                            AUTHORITY_BODY
+                            if authorized is AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE
+                            else f"Đảng ủy {grassroots}",
+                        ),
+                        extension=extension,
                     ),
-                    extension=extension,
                 )
                 stage = Stage.DECIDED
             if not reached(reach):
@@ -666,23 +779,32 @@ class DemoBuilder:
                     consent = self.doc("CV đồng ý", day, AUTHORITY_BODY)
                 else:
                     day = self.after_working(received, 3, 25)
-                h.hold_admission_ceremony(
+                h.handle(
                     p,
-                    code,
-                    occurred_on=day,
-                    decision_received_on=received,
-                    superior_consent=consent,
+                    HoldAdmissionCeremony(
+                        case_code=code,
+                        occurred_on=day,
+                        decision_received_on=received,
+                        superior_consent=consent,
+                    ),
                 )
                 stage = Stage.PROBATIONARY
                 ceremony = day
                 day = self.after(day, 2, 10)
-                h.assign_helper(p, code, member_name=self.sponsor(day).full_name, occurred_on=day)
-                day = self.after(day, 30, 200)
-                h.record_new_member_class(
+                h.handle(
                     p,
-                    code,
-                    occurred_on=day,
-                    document=self.doc("GCN lớp đảng viên mới", day, "Trung tâm Chính trị"),
+                    AssignHelper(
+                        case_code=code, member_name=self.sponsor(day).full_name, occurred_on=day
+                    ),
+                )
+                day = self.after(day, 30, 200)
+                h.handle(
+                    p,
+                    RecordNewMemberClass(
+                        case_code=code,
+                        occurred_on=day,
+                        document=self.doc("GCN lớp đảng viên mới", day, "Trung tâm Chính trị"),
+                    ),
                 )
             if not reached(reach):
                 end = probation_end(ceremony)
@@ -690,55 +812,73 @@ class DemoBuilder:
                 day = end
                 for _ in range(failed_recognition_votes):
                     day = self.after_working(day, 2, 10)
-                    h.record_recognition_vote(
+                    h.handle(
                         p,
-                        code,
-                        official_members=members,
-                        votes_for=members // 2,
-                        occurred_on=day,
-                        document=self.doc("NQ xét chính thức", day, issuer),
+                        RecordRecognitionVote(
+                            case_code=code,
+                            official_members=members,
+                            votes_for=members // 2,
+                            occurred_on=day,
+                            document=self.doc("NQ xét chính thức", day, issuer),
+                        ),
                     )
                 if failed_recognition_votes >= 3:
                     raise _StopHere  # escalated: the superior committee decides
                 day = self.after_working(day, 1, 25)
-                h.record_recognition_vote(
+                h.handle(
                     p,
-                    code,
-                    official_members=members,
-                    votes_for=members - r.randint(0, 2),
-                    occurred_on=day,
-                    document=self.doc("NQ xét chính thức", day, issuer),
+                    RecordRecognitionVote(
+                        case_code=code,
+                        official_members=members,
+                        votes_for=members - r.randint(0, 2),
+                        occurred_on=day,
+                        document=self.doc("NQ xét chính thức", day, issuer),
+                    ),
                 )
                 stage = Stage.RECOGNITION_VOTED
             if not reached(reach):
                 day = self.after_working(day, 3, 25)
-                h.record_recognition_decision(
-                    p, code, occurred_on=day, document=self.doc("QĐ công nhận", day, AUTHORITY_BODY)
+                h.handle(
+                    p,
+                    RecordRecognitionDecision(
+                        case_code=code,
+                        occurred_on=day,
+                        document=self.doc("QĐ công nhận", day, AUTHORITY_BODY),
+                    ),
                 )
                 stage = Stage.FULL_MEMBER
             if exit_stage is not None:
                 day = self.after(day, 10, 120)
                 if exit_stage is Stage.REJECTED:
-                    h.reject_candidate(
+                    h.handle(
                         p,
-                        code,
-                        reason=r.choice([ExitReason.NOT_QUALIFIED, ExitReason.VOTE_FAILED]),
-                        explanation="Chưa đáp ứng tiêu chuẩn sau thời gian bồi dưỡng",
-                        occurred_on=day,
-                        document=self.doc("Biên bản", day, issuer),
+                        RejectCandidate(
+                            case_code=code,
+                            reason=r.choice([ExitReason.NOT_QUALIFIED, ExitReason.VOTE_FAILED]),
+                            explanation="Chưa đáp ứng tiêu chuẩn sau thời gian bồi dưỡng",
+                            occurred_on=day,
+                            document=self.doc("Biên bản", day, issuer),
+                        ),
                     )
                 elif exit_stage is Stage.WITHDRAWN:
-                    h.withdraw_candidate(
-                        p, code, explanation="Chuyển công tác ra ngoài tỉnh", occurred_on=day
+                    h.handle(
+                        p,
+                        WithdrawCandidate(
+                            case_code=code,
+                            explanation="Chuyển công tác ra ngoài tỉnh",
+                            occurred_on=day,
+                        ),
                     )
                 elif exit_stage is Stage.REMOVED_FROM_LIST:
-                    h.remove_from_list(
+                    h.handle(
                         p,
-                        code,
-                        reason=ExitReason.DISCIPLINE,
-                        explanation="Vi phạm tư cách đảng viên trong thời kỳ dự bị",
-                        occurred_on=day,
-                        document=self.doc("QĐ xóa tên", day, AUTHORITY_BODY),
+                        RemoveFromList(
+                            case_code=code,
+                            reason=ExitReason.DISCIPLINE,
+                            explanation="Vi phạm tư cách đảng viên trong thời kỳ dự bị",
+                            occurred_on=day,
+                            document=self.doc("QĐ xóa tên", day, AUTHORITY_BODY),
+                        ),
                     )
                 stage = exit_stage
         except _StopHere:
@@ -784,8 +924,13 @@ class DemoBuilder:
             failed_recognition_votes=3,
         )
         on = date(2024, 3, 15)
-        h.record_recognition_decision(
-            p, "MAU-003", occurred_on=on, document=self.doc("QĐ công nhận", on, AUTHORITY_BODY)
+        h.handle(
+            p,
+            RecordRecognitionDecision(
+                case_code="MAU-003",
+                occurred_on=on,
+                document=self.doc("QĐ công nhận", on, AUTHORITY_BODY),
+            ),
         )
         # an older candidate admitted with the provincial standing committee's consent
         older = self.person(born_between=(1961, 1961))
@@ -832,45 +977,53 @@ class DemoBuilder:
         self.run_case("MAU-007", "CBCS-CN", date(2021, 1, 20), Stage.FULL_MEMBER)
         on = date(2025, 12, 10)
         if on <= self.today:
-            h.end_membership(
+            h.handle(
                 p,
-                "MAU-007",
-                reason=ExitReason.DISCIPLINE,
-                explanation="Sàng lọc: không còn đủ tư cách đảng viên",
-                occurred_on=on,
-                document=self.doc("QĐ", on, AUTHORITY_BODY),
+                EndMembership(
+                    case_code="MAU-007",
+                    reason=ExitReason.DISCIPLINE,
+                    explanation="Sàng lọc: không còn đủ tư cách đảng viên",
+                    occurred_on=on,
+                    document=self.doc("QĐ", on, AUTHORITY_BODY),
+                ),
             )
         self.run_case("MAU-008", "CB-XD-1", date(2022, 4, 1), Stage.REMOVED_FROM_LIST)
         # transfers: one moved between branches, one out to another tenant, one received
         self.run_case("MAU-009", "CB-XD-2", date(2023, 2, 1), Stage.AWARENESS_TRAINED)
         on = date(2024, 6, 15)
-        h.move_candidate(
+        h.handle(
             p,
-            "MAU-009",
-            unit_code="CB-XD-1",
-            occurred_on=on,
-            document=self.doc("QĐ chuyển sinh hoạt", on, "Đảng ủy DU-XD"),
+            MoveCandidate(
+                case_code="MAU-009",
+                unit_code="CB-XD-1",
+                occurred_on=on,
+                document=self.doc("QĐ chuyển sinh hoạt", on, "Đảng ủy DU-XD"),
+            ),
         )
         self.run_case("MAU-010", "CB-DIEN-2", date(2023, 3, 1), Stage.SYMPATHIZER)
         on = date(2024, 2, 1)
-        h.transfer_candidate_out(
+        h.handle(
             p,
-            "MAU-010",
-            destination="Đảng bộ Khối Cơ quan tỉnh",
-            occurred_on=on,
-            document=self.doc("CV chuyển", on, "Chi bộ"),
+            TransferCandidateOut(
+                case_code="MAU-010",
+                destination="Đảng bộ Khối Cơ quan tỉnh",
+                occurred_on=on,
+                document=self.doc("CV chuyển", on, "Chi bộ"),
+            ),
         )
         on = date(2024, 9, 1)
-        h.receive_transferred_candidate(
+        h.handle(
             p,
-            case_code="MAU-011",
-            unit_code="CBCS-DM1",
-            person=self.person(),
-            origin="Đảng bộ Tập đoàn Dệt may Việt Nam",
-            stage=Stage.PROBATIONARY,
-            occurred_on=on,
-            ceremony_on=date(2024, 4, 19),
-            document=self.doc("Giấy chuyển sinh hoạt đảng", on, "Đảng ủy Tập đoàn"),
+            ReceiveTransferredCandidate(
+                case_code="MAU-011",
+                unit_code="CBCS-DM1",
+                person=self.person(),
+                origin="Đảng bộ Tập đoàn Dệt may Việt Nam",
+                stage=Stage.PROBATIONARY,
+                occurred_on=on,
+                ceremony_on=date(2024, 4, 19),
+                document=self.doc("Giấy chuyển sinh hoạt đảng", on, "Đảng ủy Tập đoàn"),
+            ),
         )
         self.report.candidates += 1
         # candidates of the branch merged away in 2025 follow it into the water company's
@@ -880,40 +1033,50 @@ class DemoBuilder:
         case = h.candidate(app, "MAU-002")
         ceremony = case.step_dates.get("ceremony")
         if ceremony is not None:
-            h.correct_step_date(
+            h.handle(
                 p,
-                "MAU-002",
-                step="ceremony",
-                corrected_date=ceremony - timedelta(days=1),
-                reason="Nhập nhầm ngày lễ kết nạp",
-                occurred_on=self.today,
+                CorrectStepDate(
+                    case_code="MAU-002",
+                    step="ceremony",
+                    corrected_date=ceremony - timedelta(days=1),
+                    reason="Nhập nhầm ngày lễ kết nạp",
+                    occurred_on=self.today,
+                ),
             )
         case = h.candidate(app, "MAU-012")
-        fixed = PersonProfile(
-            **{**case.person.__dict__, "full_name": case.person.full_name + " (sửa)"}
-        )
-        h.correct_profile(
-            p, "MAU-012", person=fixed, reason="Sai chính tả họ tên", occurred_on=self.today
+        fixed = ProfileCorrection(full_name=case.person.full_name + " (sửa)")
+        h.handle(
+            p,
+            CorrectProfile(
+                case_code="MAU-012",
+                person=fixed,
+                reason="Sai chính tả họ tên",
+                occurred_on=self.today,
+            ),
         )
         # a rejection after a failed background verification; a withdrawal
         self.run_case("MAU-013", "CB-NH-1", date(2024, 1, 8), Stage.SPONSORED)
         # after the last step, whatever gaps the seed drew
         sponsored = h.candidate(app, "MAU-013").last_step_on
         on = max(date(2024, 9, 20), sponsored + timedelta(days=7))
-        h.record_background_verification(
+        h.handle(
             p,
-            "MAU-013",
-            passed=False,
-            conclusion="Khai không trung thực về quá trình công tác",
-            occurred_on=on,
-            document=self.doc("KL thẩm tra", on, "Đảng ủy DU-NH"),
+            RecordBackgroundVerification(
+                case_code="MAU-013",
+                passed=False,
+                conclusion="Khai không trung thực về quá trình công tác",
+                occurred_on=on,
+                document=self.doc("KL thẩm tra", on, "Đảng ủy DU-NH"),
+            ),
         )
-        h.reject_candidate(
+        h.handle(
             p,
-            "MAU-013",
-            reason=ExitReason.VERIFICATION_FAILED,
-            explanation="Thẩm tra lý lịch không đạt",
-            occurred_on=on,
+            RejectCandidate(
+                case_code="MAU-013",
+                reason=ExitReason.VERIFICATION_FAILED,
+                explanation="Thẩm tra lý lịch không đạt",
+                occurred_on=on,
+            ),
         )
         self.run_case("MAU-014", "CBCS-TM", date(2024, 5, 2), Stage.WITHDRAWN)
 

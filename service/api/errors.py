@@ -17,9 +17,21 @@ from graphql import GraphQLError
 
 from domain.errors import DomainError
 from service.api.permissions import PermissionRefused
-from service.commands import CommandResult
 
 P = TypeVar("P")
+R = TypeVar("R")
+
+
+@strawberry.type(
+    description="One refused field of an input (all of an input's are reported at once)."
+)
+class FieldViolation:
+    path: str = strawberry.field(
+        description='The field as the client wrote it, e.g. "input.sponsor.togetherSince".'
+    )
+    code: str = strawberry.field(description="Stable code; clients switch on it.")
+    message_vi: str = strawberry.field(description="Message in Vietnamese.")
+    message_en: str = strawberry.field(description="Message in English.")
 
 
 @strawberry.type(
@@ -34,6 +46,10 @@ class DomainErrorType:
         description="The regulation the rule comes from (văn bản quy định), where one applies."
     )
     field: str | None = strawberry.field(description="The offending input, where there is one.")
+    violations: list[FieldViolation] = strawberry.field(
+        description="Input checks: every refused field with its path (the first is ``field``); "
+        "empty for other refusals."
+    )
 
     @classmethod
     def of(cls, error: DomainError) -> DomainErrorType:
@@ -43,6 +59,12 @@ class DomainErrorType:
             message_en=error.message_en,
             regulation=error.regulation,
             field=error.field,
+            violations=[
+                FieldViolation(
+                    path=v.path, code=v.code, message_vi=v.message_vi, message_en=v.message_en
+                )
+                for v in getattr(error, "violations", ())
+            ],
         )
 
 
@@ -55,8 +77,8 @@ def should_mask(error: GraphQLError) -> bool:
 
 
 async def attempt(
-    run: Callable[[], Awaitable[CommandResult]],
-    payload: Callable[[CommandResult], Awaitable[P]],
+    run: Callable[[], Awaitable[R]],
+    payload: Callable[[R], Awaitable[P]],
 ) -> P | DomainErrorType:
     """Run a command; its payload on success, the domain error as a result on refusal."""
     try:

@@ -62,7 +62,8 @@ class Query(AuditQueries, DashboardQueries, SettingsQueries, TenantQueries, Core
 
 
 @strawberry.type(description="Everything that can be recorded (Ghi nhận).")
-class Mutation(TenantMutations, OrganisationMutations, CaseMutations):
+class Mutation(TenantMutations, OrganisationMutations, CaseMutations):  # type: ignore[misc]
+    # the organisation and case mutations are generated from the command classes
     pass
 
 

@@ -32,7 +32,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from psycopg import sql
 from psycopg.rows import DictRow
 
 from domain.errors import InvalidInput, NotFound
+from domain.inputs import Bad, NameSpec
 from service.store import roles
 from service.store.postgres import SharedPostgresDatastore
 
@@ -54,7 +55,6 @@ TENANTS_CHANNEL = "ketnap_tenants"
 EVENTS_TABLE = "ketnap_events"
 
 SLUG_PATTERN = re.compile(r"[a-z0-9_]{2,40}")
-MAX_NAME_LENGTH = 200
 
 
 class TenantKind(Enum):
@@ -103,14 +103,13 @@ def tenant_schema(slug: str) -> str:
 
 
 def _validate_name(name: object) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME_LENGTH:
+    """The tenant's name made canonical like every name of a command (``domain.inputs``)."""
+    try:
+        return NameSpec("").clean(name, date.today())
+    except Bad as bad:
         raise InvalidInput(
-            "TENANT_NAME_INVALID",
-            f"Tên đơn vị không được để trống và dài tối đa {MAX_NAME_LENGTH} ký tự.",
-            f"The tenant name must be non-empty and at most {MAX_NAME_LENGTH} characters.",
-            field="name",
-        )
-    return name.strip()
+            "TENANT_NAME_INVALID", bad.message_vi, bad.message_en, field="name"
+        ) from None
 
 
 def _validate_kind(kind: object) -> TenantKind:

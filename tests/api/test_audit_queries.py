@@ -11,6 +11,14 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from domain.commands import (
+    AddToSympathizerList,
+    CorrectProfile,
+    DiscoverCandidate,
+    EstablishUnit,
+    ProfileCorrection,
+    RecordAwarenessCertificate,
+)
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority
 from domain.values import (
@@ -85,50 +93,55 @@ def seed(api: Api) -> None:
     CB2."""
     h, p = api.handlers, alpha(api)
     founded = date(2015, 1, 1)
-    h.establish_unit(
-        p, code="KDN", name="Đảng bộ Khối", kind=UnitKind.COMMITTEE, parent_code=None,
-        occurred_on=founded,
-    )  # fmt: skip
-    h.establish_unit(
+    h.handle(p, EstablishUnit(code="KDN", name="Đảng bộ Khối", kind=UnitKind.COMMITTEE, parent_code=None, occurred_on=founded))  # fmt: skip
+    h.handle(
         p,
-        code="DU",
-        name="Đảng bộ Công ty An",
-        kind=UnitKind.GRASSROOTS_COMMITTEE,
-        parent_code="KDN",
-        occurred_on=founded,
-        admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        EstablishUnit(
+            code="DU",
+            name="Đảng bộ Công ty An",
+            kind=UnitKind.GRASSROOTS_COMMITTEE,
+            parent_code="KDN",
+            occurred_on=founded,
+            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        ),
     )
     for code in ("CB1", "CB2"):
-        h.establish_unit(
-            p, code=code, name=f"Chi bộ {code}", kind=UnitKind.BRANCH, parent_code="DU",
-            occurred_on=founded,
-        )  # fmt: skip
-    h.discover_candidate(
+        h.handle(p, EstablishUnit(code=code, name=f"Chi bộ {code}", kind=UnitKind.BRANCH, parent_code="DU", occurred_on=founded))  # fmt: skip
+    h.handle(
         p,
-        case_code="HS-1",
-        unit_code="CB1",
-        person=PersonProfile(
-            NAME_1,
-            date(1998, 5, 4),
-            Gender.FEMALE,
-            education=EducationLevel.UPPER_SECONDARY,
-            occupation=Occupation.INTELLECTUAL,
-            identity_number=IDENTITY_1,
-            is_youth_union_member=True,
+        DiscoverCandidate(
+            case_code="HS-1",
+            unit_code="CB1",
+            person=PersonProfile(
+                NAME_1,
+                date(1998, 5, 4),
+                Gender.FEMALE,
+                education=EducationLevel.UPPER_SECONDARY,
+                occupation=Occupation.INTELLECTUAL,
+                identity_number=IDENTITY_1,
+                is_youth_union_member=True,
+            ),
+            occurred_on=date(2025, 1, 10),
+            document=doc("BB", date(2025, 1, 10)),
         ),
-        occurred_on=date(2025, 1, 10),
-        document=doc("BB", date(2025, 1, 10)),
     )
-    h.add_to_sympathizer_list(p, "HS-1", occurred_on=date(2025, 2, 1))
-    h.record_awareness_certificate(
-        p, "HS-1", occurred_on=date(2025, 6, 2), document=doc("GCN", date(2025, 6, 2), "Trung tâm")
-    )
-    h.discover_candidate(
+    h.handle(p, AddToSympathizerList(case_code="HS-1", occurred_on=date(2025, 2, 1)))
+    h.handle(
         p,
-        case_code="HS-2",
-        unit_code="CB2",
-        person=PersonProfile(NAME_2, date(1997, 1, 2), Gender.MALE),
-        occurred_on=date(2025, 3, 1),
+        RecordAwarenessCertificate(
+            case_code="HS-1",
+            occurred_on=date(2025, 6, 2),
+            document=doc("GCN", date(2025, 6, 2), "Trung tâm"),
+        ),
+    )
+    h.handle(
+        p,
+        DiscoverCandidate(
+            case_code="HS-2",
+            unit_code="CB2",
+            person=PersonProfile(NAME_2, date(1997, 1, 2), Gender.MALE),
+            occurred_on=date(2025, 3, 1),
+        ),
     )
 
 
@@ -242,7 +255,9 @@ def test_audit_entries_as_recorded_at_a_time_leave_later_recordings_out(seeded: 
     time.sleep(0.05)
     moment = datetime.now(UTC)
     time.sleep(0.05)
-    api.handlers.add_to_sympathizer_list(alpha(api), "HS-2", occurred_on=date(2025, 3, 5))
+    api.handlers.handle(
+        alpha(api), AddToSympathizerList(case_code="HS-2", occurred_on=date(2025, 3, 5))
+    )
     now = entries(api, first=200)
     assert now["totalCount"] == before["totalCount"] + 1
     then = entries(api, first=200, at=moment.isoformat())
@@ -470,12 +485,14 @@ def test_the_profile_is_read_decrypted_from_the_case_s_history(seeded: Api) -> N
     corrected = PersonProfile(
         NAME_1, date(1998, 5, 14), Gender.FEMALE, identity_number="079098009999"
     )
-    api.handlers.correct_profile(
+    api.handlers.handle(
         alpha(api),
-        "HS-1",
-        person=corrected,
-        reason="Sai ngày sinh",
-        occurred_on=date(2025, 7, 1),
+        CorrectProfile(
+            case_code="HS-1",
+            person=ProfileCorrection(**vars(corrected)),
+            reason="Sai ngày sinh",
+            occurred_on=date(2025, 7, 1),
+        ),
     )
     now = api.data(PROFILE, {"code": "HS-1"})["candidate"]["profile"]
     assert (now["birthDate"], now["identityNumber"]) == ("1998-05-14", "079098009999")

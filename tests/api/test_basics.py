@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from domain.commands import EstablishUnit
 from domain.org_units import UnitKind
 from service.commands import Handlers
 from tests.api.conftest import TODAY, Api
@@ -50,13 +51,15 @@ def test_readyz_fails_when_a_tenant_s_read_models_lag_behind(
     # Events recorded without projecting them (no after_save), and a threshold of 2 events.
     writer = Handlers(api.store, today=lambda: TODAY)
     for code in ("R1", "R2", "R3"):
-        writer.establish_unit(
+        writer.handle(
             api.principal("beta"),
-            code=code,
-            name=f"Đảng bộ {code}",
-            kind=UnitKind.COMMITTEE,
-            parent_code=None,
-            occurred_on=date(2020, 1, 1),
+            EstablishUnit(
+                code=code,
+                name=f"Đảng bộ {code}",
+                kind=UnitKind.COMMITTEE,
+                parent_code=None,
+                occurred_on=date(2020, 1, 1),
+            ),
         )
     monkeypatch.setattr(
         api.services, "settings", dataclasses.replace(api.services.settings, ready_max_lag=2)

@@ -8,6 +8,16 @@ from typing import Any
 
 import pytest
 
+from domain.commands import (
+    AddSponsor,
+    AddToSympathizerList,
+    DiscoverCandidate,
+    EstablishUnit,
+    RecordAwarenessCertificate,
+    RecordBackgroundVerification,
+    RecordComments,
+    SubmitApplication,
+)
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
 from domain.values import DocumentRef, Gender, PersonProfile, Role
@@ -78,26 +88,33 @@ def tree(api: Api) -> Api:
     p = api.principal()
     h = api.handlers
     on = date(2015, 1, 1)
-    h.establish_unit(
+    h.handle(
         p,
-        code="KDN",
-        name="Đảng bộ Khối",
-        kind=UnitKind.COMMITTEE,
-        parent_code=None,
-        occurred_on=on,
+        EstablishUnit(
+            code="KDN",
+            name="Đảng bộ Khối",
+            kind=UnitKind.COMMITTEE,
+            parent_code=None,
+            occurred_on=on,
+        ),
     )
-    h.establish_unit(
+    h.handle(
         p,
-        code="DU",
-        name="Đảng bộ Công ty Điện lực",
-        kind=UnitKind.GRASSROOTS_COMMITTEE,
-        parent_code="KDN",
-        occurred_on=on,
-        admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        EstablishUnit(
+            code="DU",
+            name="Đảng bộ Công ty Điện lực",
+            kind=UnitKind.GRASSROOTS_COMMITTEE,
+            parent_code="KDN",
+            occurred_on=on,
+            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        ),
     )
     for code, name in (("CB1", "Chi bộ Phòng Kỹ thuật"), ("CB2", "Chi bộ Phòng Kinh doanh")):
-        h.establish_unit(
-            p, code=code, name=name, kind=UnitKind.BRANCH, parent_code="DU", occurred_on=on
+        h.handle(
+            p,
+            EstablishUnit(
+                code=code, name=name, kind=UnitKind.BRANCH, parent_code="DU", occurred_on=on
+            ),
         )
     return api
 
@@ -105,15 +122,17 @@ def tree(api: Api) -> Api:
 def seed_case(api: Api, code: str, unit: str = "CB1", *, sympathizer: bool = True) -> None:
     """A case opened through the handlers (discovered, then on the sympathizer list)."""
     p = api.principal()
-    api.handlers.discover_candidate(
+    api.handlers.handle(
         p,
-        case_code=code,
-        unit_code=unit,
-        person=PersonProfile("Trần Văn Nam", date(1995, 2, 3), Gender.MALE),
-        occurred_on=date(2025, 1, 6),
+        DiscoverCandidate(
+            case_code=code,
+            unit_code=unit,
+            person=PersonProfile("Trần Văn Nam", date(1995, 2, 3), Gender.MALE),
+            occurred_on=date(2025, 1, 6),
+        ),
     )
     if sympathizer:
-        api.handlers.add_to_sympathizer_list(p, code, occurred_on=date(2025, 2, 3))
+        api.handlers.handle(p, AddToSympathizerList(case_code=code, occurred_on=date(2025, 2, 3)))
 
 
 def seed_verified_case(api: Api, code: str) -> None:
@@ -125,38 +144,49 @@ def seed_verified_case(api: Api, code: str) -> None:
         return DocumentRef(kind, f"{kind}-{on:%Y%m%d}", on, "Chi bộ Phòng Kỹ thuật")
 
     seed_case(api, code)
-    h.record_awareness_certificate(
-        p, code, occurred_on=date(2025, 2, 20), document=ref("GCN", date(2025, 2, 20))
-    )
-    h.submit_application(
+    h.handle(
         p,
-        code,
-        occurred_on=date(2025, 3, 3),
-        document=ref("1-KNĐ", date(2025, 3, 3)),
-        personal_history=ref("2-KNĐ", date(2025, 3, 3)),
+        RecordAwarenessCertificate(
+            case_code=code, occurred_on=date(2025, 2, 20), document=ref("GCN", date(2025, 2, 20))
+        ),
+    )
+    h.handle(
+        p,
+        SubmitApplication(
+            case_code=code,
+            occurred_on=date(2025, 3, 3),
+            document=ref("1-KNĐ", date(2025, 3, 3)),
+            personal_history=ref("2-KNĐ", date(2025, 3, 3)),
+        ),
     )
     for member in ("DV1", "DV2"):
-        h.add_sponsor(
+        h.handle(
             p,
-            code,
-            sponsor=Sponsor(member, f"Đảng viên {member}", date(2010, 1, 1), date(2019, 1, 1)),
-            occurred_on=date(2025, 3, 10),
-            document=ref("3-KNĐ", date(2025, 3, 10)),
+            AddSponsor(
+                case_code=code,
+                sponsor=Sponsor(member, f"Đảng viên {member}", date(2010, 1, 1), date(2019, 1, 1)),
+                occurred_on=date(2025, 3, 10),
+                document=ref("3-KNĐ", date(2025, 3, 10)),
+            ),
         )
-    h.record_background_verification(
+    h.handle(
         p,
-        code,
-        passed=True,
-        conclusion="Đạt",
-        occurred_on=date(2025, 4, 15),
-        document=ref("KL", date(2025, 4, 15)),
+        RecordBackgroundVerification(
+            case_code=code,
+            passed=True,
+            conclusion="Đạt",
+            occurred_on=date(2025, 4, 15),
+            document=ref("KL", date(2025, 4, 15)),
+        ),
     )
-    h.record_comments(
+    h.handle(
         p,
-        code,
-        source="Công đoàn cơ sở",
-        occurred_on=date(2025, 4, 20),
-        document=ref("5-KNĐ", date(2025, 4, 20)),
+        RecordComments(
+            case_code=code,
+            source="Công đoàn cơ sở",
+            occurred_on=date(2025, 4, 20),
+            document=ref("5-KNĐ", date(2025, 4, 20)),
+        ),
     )
 
 
@@ -357,7 +387,7 @@ def test_a_refused_step_answers_a_domain_error_and_records_nothing(tree: Api) ->
     error = refused(
         mutate(api, "recordBranchResolution", {"caseCode": "HS-3", **resolution, "votesFor": 7}),
         "VOTE_BELOW_TWO_THIRDS",
-        "votes_for",
+        "input.votesFor",
     )
     assert "Điều lệ" in error["regulation"]
     # a date in the future (today is 2026-11-21)
@@ -365,10 +395,10 @@ def test_a_refused_step_answers_a_domain_error_and_records_nothing(tree: Api) ->
         mutate(
             api,
             "recordAwarenessCertificate",
-            {"caseCode": "HS-2", "occurredOn": "2026-11-22", "document": doc("GCN", "2026-11-22")},
+            {"caseCode": "HS-2", "occurredOn": "2026-11-22", "document": doc("GCN", "2026-11-20")},
         ),
         "DATE_IN_FUTURE",
-        "occurred_on",
+        "input.occurredOn",
     )
     # domain values built from the input check themselves: results, not GraphQL errors
     refused(
@@ -381,8 +411,8 @@ def test_a_refused_step_answers_a_domain_error_and_records_nothing(tree: Api) ->
                 "document": doc("GCN", "2025-02-20", number=" "),
             },
         ),
-        "DOCUMENT_INCOMPLETE",
-        "document.number",
+        "CODE_REQUIRED",
+        "input.document.number",
     )
     refused(
         mutate(
@@ -396,7 +426,7 @@ def test_a_refused_step_answers_a_domain_error_and_records_nothing(tree: Api) ->
             },
         ),
         "NAME_REQUIRED",
-        "person.full_name",
+        "input.person.fullName",
     )
     refused(
         mutate(
@@ -409,8 +439,8 @@ def test_a_refused_step_answers_a_domain_error_and_records_nothing(tree: Api) ->
                 "sponsor": {"memberId": " ", "fullName": "X", "togetherSince": "2019-01-01"},
             },
         ),
-        "SPONSOR_INCOMPLETE",
-        "sponsor",
+        "CODE_REQUIRED",
+        "input.sponsor.memberId",
     )
     refused(
         mutate(api, "addToSympathizerList", {"caseCode": "KHONG-CO", "occurredOn": "2025-01-06"}),
@@ -447,7 +477,7 @@ def test_a_branch_secretary_acts_only_inside_its_units(tree: Api) -> None:
     refused(
         mutate(api, "addToSympathizerList", {"caseCode": "HS-B", **step}, token=secretary),
         "FORBIDDEN",
-        "case_code",
+        "input.caseCode",
     )
     refused(
         mutate(
@@ -457,7 +487,7 @@ def test_a_branch_secretary_acts_only_inside_its_units(tree: Api) -> None:
             token=secretary,
         ),
         "FORBIDDEN",
-        "unit_code",
+        "input.unitCode",
     )
     refused(  # into a branch outside its units
         mutate(
@@ -472,7 +502,7 @@ def test_a_branch_secretary_acts_only_inside_its_units(tree: Api) -> None:
             token=secretary,
         ),
         "FORBIDDEN",
-        "case_code",
+        "input.caseCode",
     )
     assert events(api) == before
 
@@ -556,7 +586,9 @@ def test_exits_moves_transfers_and_corrections(tree: Api) -> None:
         "profile": {"birthDate": "1996-04-12", "gender": "FEMALE", "religion": "Phật giáo"},
     }
     refused(
-        mutate(api, "correctProfile", correction, select=profile), "NOTHING_TO_CORRECT", "person"
+        mutate(api, "correctProfile", correction, select=profile),
+        "NOTHING_TO_CORRECT",
+        "input.person",
     )
     withdrawn = ok(
         mutate(
@@ -636,7 +668,7 @@ def test_exits_moves_transfers_and_corrections(tree: Api) -> None:
     refused(
         mutate(api, "removeFromList", {**exit_, "caseCode": "HS-P", "document": None}),
         "DOCUMENT_REQUIRED",
-        "document",
+        "input.document",
     )
     removed = ok(mutate(api, "removeFromList", {"caseCode": "HS-P", **exit_}))
     assert removed["candidate"]["stage"] == "REMOVED_FROM_LIST"

@@ -18,6 +18,7 @@ from graphql import GraphQLNamedType, GraphQLObjectType, get_named_type
 from strawberry.utils.str_converters import to_camel_case
 
 from domain import ids
+from domain.commands import AssignSupplementaryQuota, RenameUnit
 from domain.quotas import Period
 from domain.values import DocumentRef, Role
 from projections.cut import Cut, position_recorded_by
@@ -455,17 +456,22 @@ def test_units_tree_paging_scope_and_the_two_time_axes(api: Api) -> None:
     time.sleep(0.05)
     principal = api.principal(DEMO)
     on = date(2024, 10, 1)
-    api.handlers.assign_supplementary_quota(
+    api.handlers.handle(
         principal,
-        unit_code="DU-DIEN",
-        period=PERIOD,
-        amount=3,
-        reason="Giao bổ sung",
-        occurred_on=on,
-        document=DocumentRef("CV", "99/2024", on, "Đảng ủy Khối"),
+        AssignSupplementaryQuota(
+            unit_code="DU-DIEN",
+            period=PERIOD,
+            amount=3,
+            reason="Giao bổ sung",
+            occurred_on=on,
+            document=DocumentRef("CV", "99/2024", on, "Đảng ủy Khối"),
+        ),
     )
-    api.handlers.rename_unit(
-        principal, "CB-DIEN-2", name="Chi bộ Điện lực Trung tâm", occurred_on=date(2024, 1, 1)
+    api.handlers.handle(
+        principal,
+        RenameUnit(
+            code="CB-DIEN-2", name="Chi bộ Điện lực Trung tâm", occurred_on=date(2024, 1, 1)
+        ),
     )
     old_name = "Chi bộ Điện lực thành phố"
     at = recorded.isoformat()

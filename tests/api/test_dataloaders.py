@@ -14,6 +14,14 @@ from typing import Any
 
 import pytest
 
+from domain.commands import (
+    AddSponsor,
+    AddToSympathizerList,
+    DiscoverCandidate,
+    EstablishUnit,
+    RecordAwarenessCertificate,
+    SubmitApplication,
+)
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
 from domain.values import DocumentRef, Gender, PersonProfile
@@ -97,61 +105,76 @@ def seed(h: Handlers, p: Principal) -> None:
     """A committee, two grassroots committees, three branches; ``CASES`` cases spread over the
     branches, the first two with a sponsor each."""
     established = date(2015, 1, 1)
-    h.establish_unit(
+    h.handle(
         p,
-        code="KDN",
-        name="Đảng bộ Khối",
-        kind=UnitKind.COMMITTEE,
-        parent_code=None,
-        occurred_on=established,
+        EstablishUnit(
+            code="KDN",
+            name="Đảng bộ Khối",
+            kind=UnitKind.COMMITTEE,
+            parent_code=None,
+            occurred_on=established,
+        ),
     )
     for code in sorted(set(BRANCHES.values())):
-        h.establish_unit(
+        h.handle(
             p,
-            code=code,
-            name=f"Đảng bộ {code}",
-            kind=UnitKind.GRASSROOTS_COMMITTEE,
-            parent_code="KDN",
-            occurred_on=established,
-            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+            EstablishUnit(
+                code=code,
+                name=f"Đảng bộ {code}",
+                kind=UnitKind.GRASSROOTS_COMMITTEE,
+                parent_code="KDN",
+                occurred_on=established,
+                admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+            ),
         )
     for code, parent in BRANCHES.items():
-        h.establish_unit(
+        h.handle(
             p,
-            code=code,
-            name=f"Chi bộ {code}",
-            kind=UnitKind.BRANCH,
-            parent_code=parent,
-            occurred_on=established,
+            EstablishUnit(
+                code=code,
+                name=f"Chi bộ {code}",
+                kind=UnitKind.BRANCH,
+                parent_code=parent,
+                occurred_on=established,
+            ),
         )
     branches = list(BRANCHES)
     for n in range(CASES):
-        h.discover_candidate(
+        h.handle(
             p,
-            case_code=f"HS-{n:03d}",
-            unit_code=branches[n % len(branches)],
-            person=PersonProfile(f"Quần chúng {n}", date(1996, 4, 12), Gender.FEMALE),
-            occurred_on=date(2023, 10, 2),
+            DiscoverCandidate(
+                case_code=f"HS-{n:03d}",
+                unit_code=branches[n % len(branches)],
+                person=PersonProfile(f"Quần chúng {n}", date(1996, 4, 12), Gender.FEMALE),
+                occurred_on=date(2023, 10, 2),
+            ),
         )
     for n in range(2):
         code = f"HS-{n:03d}"
-        h.add_to_sympathizer_list(p, code, occurred_on=date(2023, 11, 6))
-        h.record_awareness_certificate(
-            p, code, occurred_on=date(2024, 3, 1), document=doc("GCN", date(2024, 3, 1))
-        )
-        h.submit_application(
+        h.handle(p, AddToSympathizerList(case_code=code, occurred_on=date(2023, 11, 6)))
+        h.handle(
             p,
-            code,
-            occurred_on=date(2025, 3, 3),
-            document=doc("1-KNĐ", date(2025, 3, 3)),
-            personal_history=doc("2-KNĐ", date(2025, 3, 3)),
+            RecordAwarenessCertificate(
+                case_code=code, occurred_on=date(2024, 3, 1), document=doc("GCN", date(2024, 3, 1))
+            ),
         )
-        h.add_sponsor(
+        h.handle(
             p,
-            code,
-            sponsor=Sponsor(f"DV{n}", f"Đảng viên {n}", date(2010, 1, 1), date(2019, 1, 1)),
-            occurred_on=date(2025, 3, 10),
-            document=doc("3-KNĐ", date(2025, 3, 10)),
+            SubmitApplication(
+                case_code=code,
+                occurred_on=date(2025, 3, 3),
+                document=doc("1-KNĐ", date(2025, 3, 3)),
+                personal_history=doc("2-KNĐ", date(2025, 3, 3)),
+            ),
+        )
+        h.handle(
+            p,
+            AddSponsor(
+                case_code=code,
+                sponsor=Sponsor(f"DV{n}", f"Đảng viên {n}", date(2010, 1, 1), date(2019, 1, 1)),
+                occurred_on=date(2025, 3, 10),
+                document=doc("3-KNĐ", date(2025, 3, 10)),
+            ),
         )
 
 

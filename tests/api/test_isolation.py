@@ -35,6 +35,7 @@ from graphql import (
 from strawberry.types.base import StrawberryObjectDefinition
 
 from domain import ids
+from domain.commands import AddToSympathizerList, DiscoverCandidate, EstablishUnit
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority
 from domain.values import Gender, PersonProfile, Role
@@ -56,35 +57,46 @@ def _seed(api: Api, tenant: str, case_code: str, units: dict[str, str], name: st
     p = Principal(tenant, api.principal(tenant).actor)
     h = api.handlers
     established = date(2015, 1, 1)
-    h.establish_unit(
+    h.handle(
         p,
-        code="KDN",
-        name=f"Đảng bộ Khối {tenant}",
-        kind=UnitKind.COMMITTEE,
-        parent_code=None,
-        occurred_on=established,
+        EstablishUnit(
+            code="KDN",
+            name=f"Đảng bộ Khối {tenant}",
+            kind=UnitKind.COMMITTEE,
+            parent_code=None,
+            occurred_on=established,
+        ),
     )
     (du, du_name), (cb, cb_name) = units.items()
-    h.establish_unit(
+    h.handle(
         p,
-        code=du,
-        name=du_name,
-        kind=UnitKind.GRASSROOTS_COMMITTEE,
-        parent_code="KDN",
-        occurred_on=established,
-        admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        EstablishUnit(
+            code=du,
+            name=du_name,
+            kind=UnitKind.GRASSROOTS_COMMITTEE,
+            parent_code="KDN",
+            occurred_on=established,
+            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        ),
     )
-    h.establish_unit(
-        p, code=cb, name=cb_name, kind=UnitKind.BRANCH, parent_code=du, occurred_on=established
-    )
-    h.discover_candidate(
+    h.handle(
         p,
-        case_code=case_code,
-        unit_code=cb,
-        person=PersonProfile(name, date(1998, 5, 4), Gender.FEMALE, identity_number="0790981234"),
-        occurred_on=date(2025, 1, 10),
+        EstablishUnit(
+            code=cb, name=cb_name, kind=UnitKind.BRANCH, parent_code=du, occurred_on=established
+        ),
     )
-    h.add_to_sympathizer_list(p, case_code, occurred_on=date(2025, 2, 1))
+    h.handle(
+        p,
+        DiscoverCandidate(
+            case_code=case_code,
+            unit_code=cb,
+            person=PersonProfile(
+                name, date(1998, 5, 4), Gender.FEMALE, identity_number="079098123456"
+            ),
+            occurred_on=date(2025, 1, 10),
+        ),
+    )
+    h.handle(p, AddToSympathizerList(case_code=case_code, occurred_on=date(2025, 2, 1)))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from domain.commands import DeclareDayOff, EstablishUnit, ReportHeadcount
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority
 from domain.values import Role
@@ -89,27 +90,38 @@ def seed_tree(api: Api) -> None:
     """Tenant alpha: bloc KDN → grassroots committee DU → branch CB (120 members at 2025's end)."""
     h, p = api.handlers, api.principal()
     on = date(2015, 1, 1)
-    h.establish_unit(
+    h.handle(
         p,
-        code="KDN",
-        name="Đảng bộ Khối",
-        kind=UnitKind.COMMITTEE,
-        parent_code=None,
-        occurred_on=on,
+        EstablishUnit(
+            code="KDN",
+            name="Đảng bộ Khối",
+            kind=UnitKind.COMMITTEE,
+            parent_code=None,
+            occurred_on=on,
+        ),
     )
-    h.establish_unit(
+    h.handle(
         p,
-        code="DU",
-        name="Đảng bộ Công ty Điện lực",
-        kind=UnitKind.GRASSROOTS_COMMITTEE,
-        parent_code="KDN",
-        occurred_on=on,
-        admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        EstablishUnit(
+            code="DU",
+            name="Đảng bộ Công ty Điện lực",
+            kind=UnitKind.GRASSROOTS_COMMITTEE,
+            parent_code="KDN",
+            occurred_on=on,
+            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        ),
     )
-    h.establish_unit(
-        p, code="CB", name="Chi bộ Kỹ thuật", kind=UnitKind.BRANCH, parent_code="DU", occurred_on=on
+    h.handle(
+        p,
+        EstablishUnit(
+            code="CB",
+            name="Chi bộ Kỹ thuật",
+            kind=UnitKind.BRANCH,
+            parent_code="DU",
+            occurred_on=on,
+        ),
     )
-    h.report_headcount(p, "CB", members=120, occurred_on=date(2025, 12, 31))
+    h.handle(p, ReportHeadcount(code="CB", members=120, occurred_on=date(2025, 12, 31)))
 
 
 # --- units ------------------------------------------------------------------------------------
@@ -393,7 +405,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str]] = [
                 "document": {**DOC, "number": " "},
             }
         },
-        "DOCUMENT_INCOMPLETE",
+        "CODE_REQUIRED",
     ),
     (
         "dissolveUnit",
@@ -403,7 +415,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str]] = [
     (
         "reportHeadcount",
         {"input": {"code": "CB", "members": -1, "occurredOn": "2020-01-01"}},
-        "HEADCOUNT_NEGATIVE",
+        "NUMBER_OUT_OF_RANGE",
     ),
     (
         "setAdmissionAuthority",
@@ -491,7 +503,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str]] = [
                 "document": DOC,
             }
         },
-        "REASON_REQUIRED",
+        "TEXT_REQUIRED",
     ),
     (
         "setQuota",
@@ -503,7 +515,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str]] = [
                 "occurredOn": "2024-01-01",
             }
         },
-        "QUOTA_TARGET_INVALID",
+        "INPUT_INVALID",
     ),
     (
         "setQuota",
@@ -515,11 +527,11 @@ REFUSALS: list[tuple[str, dict[str, Any], str]] = [
                 "occurredOn": "2024-01-01",
             }
         },
-        "QUOTA_TARGET_INVALID",
+        "NUMBER_INVALID",
     ),
-    ("setStalledThreshold", {"days": 0}, "STALLED_THRESHOLD_INVALID"),
-    ("setSourcePoolRatio", {"minimum": "Infinity", "maximum": "2"}, "SOURCE_POOL_RATIO_INVALID"),
-    ("setSourcePoolRatio", {"minimum": "1,5", "maximum": "2"}, "SOURCE_POOL_RATIO_INVALID"),
+    ("setStalledThreshold", {"days": 0}, "NUMBER_OUT_OF_RANGE"),
+    ("setSourcePoolRatio", {"minimum": "Infinity", "maximum": "2"}, "NUMBER_INVALID"),
+    ("setSourcePoolRatio", {"minimum": "1,5", "maximum": "2"}, "NUMBER_INVALID"),
     ("setSourcePoolRatio", {"minimum": "2", "maximum": "1.5"}, "SOURCE_POOL_RATIO_INVALID"),
     ("declareDayOff", {"input": {"day": "2026-05-01"}}, "DAY_ALREADY_DECLARED"),
 ]
@@ -540,7 +552,7 @@ def test_refusals_are_domain_errors_in_both_languages_and_record_nothing(api: Ap
             }
         },
     )
-    h.declare_day_off(p, date(2026, 5, 1))
+    h.handle(p, DeclareDayOff(day=date(2026, 5, 1)))
     before = events(api)
     for name, variables, code in REFUSALS:
         error = send(api, name, variables)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from domain.commands import EstablishUnit
 from domain.errors import DomainError
 from domain.org_units import UnitKind
 from domain.values import Role
@@ -98,10 +99,7 @@ def test_creating_a_tenant_is_refused_bilingually_for_bad_or_taken_slugs(api: Ap
 
 def test_an_operator_disables_and_enables_a_tenant(api: Api) -> None:
     beta = api.principal("beta")
-    api.handlers.establish_unit(
-        beta, code="KDN", name="Đảng bộ Khối", kind=UnitKind.COMMITTEE, parent_code=None,
-        occurred_on=date(2015, 1, 1),
-    )  # fmt: skip
+    api.handlers.handle(beta, EstablishUnit(code="KDN", name="Đảng bộ Khối", kind=UnitKind.COMMITTEE, parent_code=None, occurred_on=date(2015, 1, 1)))  # fmt: skip
     ops = operator(api)
     disabled = api.data(DISABLE, {"slug": "beta"}, token=ops)["disableTenant"]
     assert disabled["tenant"]["disabled"] is True
@@ -112,10 +110,7 @@ def test_an_operator_disables_and_enables_a_tenant(api: Api) -> None:
     history = api.data("{ auditEntries { totalCount } }", token=reader)["auditEntries"]
     assert history["totalCount"] == 2
     with pytest.raises(DomainError) as refused:
-        api.handlers.establish_unit(
-            beta, code="DU", name="Đảng bộ", kind=UnitKind.COMMITTEE, parent_code="KDN",
-            occurred_on=date(2015, 1, 1),
-        )  # fmt: skip
+        api.handlers.handle(beta, EstablishUnit(code="DU", name="Đảng bộ", kind=UnitKind.COMMITTEE, parent_code="KDN", occurred_on=date(2015, 1, 1)))  # fmt: skip
     assert refused.value.code == "TENANT_DISABLED"
     enabled = api.data(ENABLE, {"slug": "beta"}, token=ops)["enableTenant"]
     assert enabled["tenant"]["disabled"] is False

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from psycopg import sql
 
+from domain.commands import SetStalledThreshold
 from domain.errors import DomainError
 from projections import all_projections
 from service.audit.export import export_tenant, verify_file
@@ -122,8 +123,8 @@ def test_export_verify_import_rebuild_gives_identical_read_models(
     assert sum(t.live_rows for t in comparison.tables) > head
 
     # The imported tenant goes on: the next event follows the imported positions and chain.
-    after = Handlers(target, today=lambda: TODAY).set_stalled_threshold(
-        Principal(TENANT, ORGANIZER), 45
+    after = Handlers(target, today=lambda: TODAY).handle(
+        Principal(TENANT, ORGANIZER), SetStalledThreshold(days=45)
     )
     assert after.position == head + 1
     assert verify_tenant(target, TENANT).intact

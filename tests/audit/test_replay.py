@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from domain.commands import SetStalledThreshold
 from projections import all_projections
 from projections.sql import Column, Table
 from service.audit.replay import (
@@ -126,7 +127,7 @@ def test_a_lagging_live_store_is_compared_at_the_position_it_reached(
     # Commands whose projections have not run (no inline hook): the live store lags.
     handlers = Handlers(store, today=lambda: TODAY)
     for days in range(3):
-        handlers.set_stalled_threshold(Principal(TENANT, ORGANIZER), 40 + days)
+        handlers.handle(Principal(TENANT, ORGANIZER), SetStalledThreshold(days=40 + days))
     result = replay_and_compare(store, TENANT)
     assert result.equal
     assert result.lagging

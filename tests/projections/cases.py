@@ -17,6 +17,20 @@ from uuid import UUID
 
 from domain import ids
 from domain.candidates import Candidate, Stage
+from domain.commands import (
+    AddSponsor,
+    AddToSympathizerList,
+    DiscoverCandidate,
+    EstablishUnit,
+    HoldAdmissionCeremony,
+    RecordAdmissionDecision,
+    RecordAwarenessCertificate,
+    RecordBackgroundVerification,
+    RecordBranchResolution,
+    RecordComments,
+    RecordCommitteeResolution,
+    SubmitApplication,
+)
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
 from domain.values import DocumentRef, Gender, MassOrganization, PersonProfile
@@ -77,31 +91,37 @@ def establish_tree(world: World) -> None:
     """KDN (the bloc) → DU (grassroots committee, decides admissions) → branches CB1, CB2."""
     h, p = world.handlers, world.principal
     on = date(2015, 1, 1)
-    h.establish_unit(
+    h.handle(
         p,
-        code="KDN",
-        name="Đảng bộ Khối",
-        kind=UnitKind.COMMITTEE,
-        parent_code=None,
-        occurred_on=on,
+        EstablishUnit(
+            code="KDN",
+            name="Đảng bộ Khối",
+            kind=UnitKind.COMMITTEE,
+            parent_code=None,
+            occurred_on=on,
+        ),
     )
-    h.establish_unit(
+    h.handle(
         p,
-        code="DU",
-        name="Đảng bộ Công ty Điện lực",
-        kind=UnitKind.GRASSROOTS_COMMITTEE,
-        parent_code="KDN",
-        occurred_on=on,
-        admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        EstablishUnit(
+            code="DU",
+            name="Đảng bộ Công ty Điện lực",
+            kind=UnitKind.GRASSROOTS_COMMITTEE,
+            parent_code="KDN",
+            occurred_on=on,
+            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        ),
     )
     for code in ("CB1", "CB2"):
-        h.establish_unit(
+        h.handle(
             p,
-            code=code,
-            name=f"Chi bộ {code}",
-            kind=UnitKind.BRANCH,
-            parent_code="DU",
-            occurred_on=on,
+            EstablishUnit(
+                code=code,
+                name=f"Chi bộ {code}",
+                kind=UnitKind.BRANCH,
+                parent_code="DU",
+                occurred_on=on,
+            ),
         )
 
 
@@ -125,13 +145,15 @@ def take_case(
     reach = _ORDER.index(until)
     result: CommandResult | None = None
     if after is None:
-        result = h.discover_candidate(
+        result = h.handle(
             p,
-            case_code=code,
-            unit_code=unit_code,
-            person=who or person(),
-            occurred_on=steps.discovered,
-            introduced_by=introduced_by,
+            DiscoverCandidate(
+                case_code=code,
+                unit_code=unit_code,
+                person=who or person(),
+                occurred_on=steps.discovered,
+                introduced_by=introduced_by,
+            ),
         )
     done = -1 if after is None else _ORDER.index(after)
 
@@ -139,73 +161,97 @@ def take_case(
         return done < _ORDER.index(stage) <= reach
 
     if wants(Stage.SYMPATHIZER):
-        result = h.add_to_sympathizer_list(p, code, occurred_on=steps.sympathizer)
+        result = h.handle(p, AddToSympathizerList(case_code=code, occurred_on=steps.sympathizer))
     if wants(Stage.AWARENESS_TRAINED):
-        result = h.record_awareness_certificate(
-            p, code, occurred_on=steps.certificate, document=doc("GCN", steps.certificate)
+        result = h.handle(
+            p,
+            RecordAwarenessCertificate(
+                case_code=code,
+                occurred_on=steps.certificate,
+                document=doc("GCN", steps.certificate),
+            ),
         )
     if wants(Stage.APPLIED):
-        result = h.submit_application(
+        result = h.handle(
             p,
-            code,
-            occurred_on=steps.application,
-            document=doc("1-KNĐ", steps.application),
-            personal_history=doc("2-KNĐ", steps.application),
+            SubmitApplication(
+                case_code=code,
+                occurred_on=steps.application,
+                document=doc("1-KNĐ", steps.application),
+                personal_history=doc("2-KNĐ", steps.application),
+            ),
         )
     if wants(Stage.SPONSORED):
         for member in ("DV1", "DV2"):
-            result = h.add_sponsor(
+            result = h.handle(
                 p,
-                code,
-                sponsor=full_member(member),
-                occurred_on=steps.sponsors,
-                document=doc("3-KNĐ", steps.sponsors),
+                AddSponsor(
+                    case_code=code,
+                    sponsor=full_member(member),
+                    occurred_on=steps.sponsors,
+                    document=doc("3-KNĐ", steps.sponsors),
+                ),
             )
     if wants(Stage.VERIFIED):
-        result = h.record_background_verification(
+        result = h.handle(
             p,
-            code,
-            passed=True,
-            conclusion="Đạt",
-            occurred_on=steps.verification,
-            document=doc("KL", steps.verification),
+            RecordBackgroundVerification(
+                case_code=code,
+                passed=True,
+                conclusion="Đạt",
+                occurred_on=steps.verification,
+                document=doc("KL", steps.verification),
+            ),
         )
-        result = h.record_comments(
+        result = h.handle(
             p,
-            code,
-            source="Công đoàn cơ sở",
-            occurred_on=steps.comments,
-            document=doc("5-KNĐ", steps.comments),
+            RecordComments(
+                case_code=code,
+                source="Công đoàn cơ sở",
+                occurred_on=steps.comments,
+                document=doc("5-KNĐ", steps.comments),
+            ),
         )
     if wants(Stage.BRANCH_RESOLVED):
-        result = h.record_branch_resolution(
+        result = h.handle(
             p,
-            code,
-            official_members=12,
-            votes_for=9,
-            occurred_on=steps.branch_resolution,
-            document=doc("6-KNĐ", steps.branch_resolution),
+            RecordBranchResolution(
+                case_code=code,
+                official_members=12,
+                votes_for=9,
+                occurred_on=steps.branch_resolution,
+                document=doc("6-KNĐ", steps.branch_resolution),
+            ),
         )
     if wants(Stage.COMMITTEE_RESOLVED):
-        result = h.record_committee_resolution(
+        result = h.handle(
             p,
-            code,
-            committee_members=9,
-            votes_for=7,
-            occurred_on=steps.committee_resolution,
-            document=doc("8-KNĐ", steps.committee_resolution),
+            RecordCommitteeResolution(
+                case_code=code,
+                committee_members=9,
+                votes_for=7,
+                occurred_on=steps.committee_resolution,
+                document=doc("8-KNĐ", steps.committee_resolution),
+            ),
         )
     if wants(Stage.DECIDED):
-        result = h.record_admission_decision(
+        result = h.handle(
             p,
-            code,
-            decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-            occurred_on=steps.decision,
-            document=doc("9-KNĐ", steps.decision),
+            RecordAdmissionDecision(
+                case_code=code,
+                decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+                occurred_on=steps.decision,
+                document=doc("9-KNĐ", steps.decision),
+            ),
         )
     if wants(Stage.PROBATIONARY):
-        result = h.hold_admission_ceremony(
-            p, code, occurred_on=steps.ceremony, decision_received_on=steps.decision_received
+        result = h.handle(
+            p,
+            HoldAdmissionCeremony(
+                case_code=code,
+                occurred_on=steps.ceremony,
+                decision_received_on=steps.decision_received,
+            ),
         )
     return result
 

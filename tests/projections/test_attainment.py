@@ -13,6 +13,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from domain.commands import (
+    AddSponsor,
+    AddToSympathizerList,
+    ChooseCountingBasis,
+    DiscoverCandidate,
+    EstablishUnit,
+    MergeUnits,
+    RecordAdmissionDecision,
+    RecordAwarenessCertificate,
+    RecordBackgroundVerification,
+    RecordBranchResolution,
+    RecordComments,
+    RecordCommitteeResolution,
+    SetQuota,
+    SubmitApplication,
+)
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
 from domain.rules import AdmissionAuthority, Sponsor
@@ -81,12 +97,14 @@ def stage(
 def test_sql_level_seed_004_9701_admitted_of_9352_is_103_73_percent(world: World) -> None:
     build_tree(world)
     term = Period.term(2010, 2015)
-    world.handlers.set_quota(
+    world.handlers.handle(
         world.principal,
-        unit_code="KDN",
-        period=term,
-        target=QuotaTarget.number(9352),
-        occurred_on=date(2010, 3, 1),
+        SetQuota(
+            unit_code="KDN",
+            period=term,
+            target=QuotaTarget.number(9352),
+            occurred_on=date(2010, 3, 1),
+        ),
     )
     branches = ["CB1", "CB2", "CB3", "CS"]
     start = date(2010, 1, 1)
@@ -115,20 +133,24 @@ def test_sql_level_ten_of_fifteen_units_meet_their_quota(world: World) -> None:
     rows = []
     for n in range(15):
         code = f"CB-{n:02d}"
-        h.establish_unit(
+        h.handle(
             p,
-            code=code,
-            name=f"Chi bộ {n}",
-            kind=UnitKind.BRANCH,
-            parent_code="DU2",
-            occurred_on=date(2020, 1, 1),
+            EstablishUnit(
+                code=code,
+                name=f"Chi bộ {n}",
+                kind=UnitKind.BRANCH,
+                parent_code="DU2",
+                occurred_on=date(2020, 1, 1),
+            ),
         )
-        h.set_quota(
+        h.handle(
             p,
-            unit_code=code,
-            period=YEAR,
-            target=QuotaTarget.number(2),
-            occurred_on=date(2024, 1, 5),
+            SetQuota(
+                unit_code=code,
+                period=YEAR,
+                target=QuotaTarget.number(2),
+                occurred_on=date(2024, 1, 5),
+            ),
         )
         admitted = 2 + n % 2 if n < 10 else 1 - n % 2  # ten meet (2 or 3), five do not (0 or 1)
         rows += [admission(f"{code}-{k}", code, date(2024, 4, 1 + k)) for k in range(admitted)]
@@ -152,7 +174,9 @@ def test_sql_level_counting_basis_switch(world: World) -> None:
             admission("c", "CB1", date(2024, 12, 30)),  # no ceremony yet
         ],
     )
-    switched = world.handlers.choose_counting_basis(world.principal, CountingBasis.CEREMONY_DATE)
+    switched = world.handlers.handle(
+        world.principal, ChooseCountingBasis(basis=CountingBasis.CEREMONY_DATE)
+    )
     assert switched.position is not None
     before, after = Cut(date(2025, 12, 31), switched.position - 1), Cut(date(2025, 12, 31))
     with world.read() as tx:
@@ -166,12 +190,11 @@ def test_sql_level_admissions_of_a_merged_unit_count_where_it_belonged_that_day(
     world: World,
 ) -> None:
     build_tree(world)
-    world.handlers.merge_units(
+    world.handlers.handle(
         world.principal,
-        "CB2",
-        into_code="CB3",
-        occurred_on=MERGED_ON,
-        document=doc("QĐ", MERGED_ON),
+        MergeUnits(
+            code="CB2", into_code="CB3", occurred_on=MERGED_ON, document=doc("QĐ", MERGED_ON)
+        ),
     )
     insert_rows(
         world,
@@ -194,12 +217,11 @@ def test_sql_level_admissions_of_a_merged_unit_count_where_it_belonged_that_day(
 
 def test_sql_level_coverage_source_pool_and_net_growth(world: World) -> None:
     build_tree(world)
-    world.handlers.set_quota(
+    world.handlers.handle(
         world.principal,
-        unit_code="KDN",
-        period=YEAR,
-        target=QuotaTarget.number(2),
-        occurred_on=date(2024, 1, 5),
+        SetQuota(
+            unit_code="KDN", period=YEAR, target=QuotaTarget.number(2), occurred_on=date(2024, 1, 5)
+        ),
     )
     insert_rows(
         world,
@@ -245,81 +267,102 @@ def full_member(member_id: str) -> Sponsor:
 def admit(world: World, code: str, decided: date) -> None:
     """One case in CB1 from discovery to the admission decision, through the handlers."""
     h, p = world.handlers, world.principal
-    h.discover_candidate(
+    h.handle(
         p,
-        case_code=code,
-        unit_code="CB1",
-        person=PersonProfile(f"Quần chúng {code}", date(1996, 4, 12), Gender.FEMALE),
-        occurred_on=date(2023, 10, 2),
+        DiscoverCandidate(
+            case_code=code,
+            unit_code="CB1",
+            person=PersonProfile(f"Quần chúng {code}", date(1996, 4, 12), Gender.FEMALE),
+            occurred_on=date(2023, 10, 2),
+        ),
     )
-    h.add_to_sympathizer_list(p, code, occurred_on=date(2023, 11, 6))
-    h.record_awareness_certificate(
-        p, code, occurred_on=date(2024, 3, 1), document=doc("GCN", date(2024, 3, 1))
-    )
-    h.submit_application(
+    h.handle(p, AddToSympathizerList(case_code=code, occurred_on=date(2023, 11, 6)))
+    h.handle(
         p,
-        code,
-        occurred_on=date(2025, 3, 3),
-        document=doc("1-KNĐ", date(2025, 3, 3)),
-        personal_history=doc("2-KNĐ", date(2025, 3, 3)),
+        RecordAwarenessCertificate(
+            case_code=code, occurred_on=date(2024, 3, 1), document=doc("GCN", date(2024, 3, 1))
+        ),
+    )
+    h.handle(
+        p,
+        SubmitApplication(
+            case_code=code,
+            occurred_on=date(2025, 3, 3),
+            document=doc("1-KNĐ", date(2025, 3, 3)),
+            personal_history=doc("2-KNĐ", date(2025, 3, 3)),
+        ),
     )
     for member in ("DV1", "DV2"):
-        h.add_sponsor(
+        h.handle(
             p,
-            code,
-            sponsor=full_member(member),
-            occurred_on=date(2025, 3, 10),
-            document=doc("3-KNĐ", date(2025, 3, 10)),
+            AddSponsor(
+                case_code=code,
+                sponsor=full_member(member),
+                occurred_on=date(2025, 3, 10),
+                document=doc("3-KNĐ", date(2025, 3, 10)),
+            ),
         )
-    h.record_background_verification(
+    h.handle(
         p,
-        code,
-        passed=True,
-        conclusion="Đạt",
-        occurred_on=date(2025, 4, 15),
-        document=doc("KL", date(2025, 4, 15)),
+        RecordBackgroundVerification(
+            case_code=code,
+            passed=True,
+            conclusion="Đạt",
+            occurred_on=date(2025, 4, 15),
+            document=doc("KL", date(2025, 4, 15)),
+        ),
     )
-    h.record_comments(
+    h.handle(
         p,
-        code,
-        source="Công đoàn cơ sở",
-        occurred_on=date(2025, 4, 20),
-        document=doc("5-KNĐ", date(2025, 4, 20)),
+        RecordComments(
+            case_code=code,
+            source="Công đoàn cơ sở",
+            occurred_on=date(2025, 4, 20),
+            document=doc("5-KNĐ", date(2025, 4, 20)),
+        ),
     )
-    h.record_branch_resolution(
+    h.handle(
         p,
-        code,
-        official_members=12,
-        votes_for=9,
-        occurred_on=date(2025, 5, 6),
-        document=doc("6-KNĐ", date(2025, 5, 6)),
+        RecordBranchResolution(
+            case_code=code,
+            official_members=12,
+            votes_for=9,
+            occurred_on=date(2025, 5, 6),
+            document=doc("6-KNĐ", date(2025, 5, 6)),
+        ),
     )
-    h.record_committee_resolution(
+    h.handle(
         p,
-        code,
-        committee_members=9,
-        votes_for=7,
-        occurred_on=date(2025, 5, 20),
-        document=doc("8-KNĐ", date(2025, 5, 20)),
+        RecordCommitteeResolution(
+            case_code=code,
+            committee_members=9,
+            votes_for=7,
+            occurred_on=date(2025, 5, 20),
+            document=doc("8-KNĐ", date(2025, 5, 20)),
+        ),
     )
-    h.record_admission_decision(
+    h.handle(
         p,
-        code,
-        decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-        occurred_on=decided,
-        document=doc("9-KNĐ", decided),
+        RecordAdmissionDecision(
+            case_code=code,
+            decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+            occurred_on=decided,
+            document=doc("9-KNĐ", decided),
+        ),
     )
 
 
 def test_seed_001_six_admitted_in_nine_months_of_a_yearly_plan_of_seven(world: World) -> None:
     build_tree(world)
     year = Period.year(2025)
-    world.handlers.set_quota(
+    world.handlers.handle(
         world.principal,
-        unit_code="DU1",
-        period=year,
-        target=QuotaTarget.number(7),
-        occurred_on=date(2025, 1, 10),
+        SetQuota(
+            unit_code="DU1",
+            period=year,
+            target=QuotaTarget.number(7),
+            occurred_on=date(2025, 1, 10),
+        ),
     )
     for n in range(6):
         admit(world, f"HS-{n}", date(2025, 6, 2 + n))

@@ -12,6 +12,21 @@ import pytest
 import domain
 from domain import ids
 from domain.candidates import Candidate
+from domain.commands import (
+    AddSponsor,
+    AddToSympathizerList,
+    CorrectStepDate,
+    DiscoverCandidate,
+    EstablishUnit,
+    MergeUnits,
+    MoveCandidate,
+    RecordAwarenessCertificate,
+    RecordBackgroundVerification,
+    RecordBranchResolution,
+    RecordComments,
+    RecordCommitteeResolution,
+    SubmitApplication,
+)
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
 from domain.values import Actor, DocumentRef, Gender, PersonProfile, Role
@@ -71,83 +86,112 @@ def history(world: World) -> None:
         ("CB", "Chi bộ Phòng Kỹ thuật", UnitKind.BRANCH, "DU"),
         ("CB2", "Chi bộ Phòng Kinh doanh", UnitKind.BRANCH, "DU"),
     ):
-        h.establish_unit(
+        h.handle(
             p,
-            code=code,
-            name=name,
-            kind=kind,
-            parent_code=parent,
-            occurred_on=established,
-            admission_authority=(AdmissionAuthority.GRASSROOTS_COMMITTEE if code == "DU" else None),
+            EstablishUnit(
+                code=code,
+                name=name,
+                kind=kind,
+                parent_code=parent,
+                occurred_on=established,
+                admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE
+                if code == "DU"
+                else None,
+            ),
         )
-    h.discover_candidate(
-        p, case_code="HS-1", unit_code="CB", person=person(), occurred_on=date(2023, 10, 2)
+    h.handle(
+        p,
+        DiscoverCandidate(
+            case_code="HS-1", unit_code="CB", person=person(), occurred_on=date(2023, 10, 2)
+        ),
     )
-    h.add_to_sympathizer_list(
-        SECRETARY, "HS-1", occurred_on=date(2023, 11, 6), notes="Theo đề nghị của tổ công đoàn"
+    h.handle(
+        SECRETARY,
+        AddToSympathizerList(
+            case_code="HS-1", occurred_on=date(2023, 11, 6), notes="Theo đề nghị của tổ công đoàn"
+        ),
     )
     # backdated: a class attended years before the case was opened, recorded now
-    h.record_awareness_certificate(
+    h.handle(
         SECRETARY,
-        "HS-1",
-        occurred_on=date(2021, 5, 20),
-        document=doc("GCN", "88-GCN/TTCT", date(2021, 5, 20), "Trung tâm Chính trị"),
+        RecordAwarenessCertificate(
+            case_code="HS-1",
+            occurred_on=date(2021, 5, 20),
+            document=doc("GCN", "88-GCN/TTCT", date(2021, 5, 20), "Trung tâm Chính trị"),
+        ),
     )
-    h.discover_candidate(
-        p, case_code="HS-2", unit_code="CB2", person=person(), occurred_on=date(2024, 2, 1)
-    )
-    h.submit_application(
+    h.handle(
         p,
-        "HS-1",
-        occurred_on=date(2025, 3, 3),
-        document=doc("1-KNĐ", "01", date(2025, 3, 3)),
-        personal_history=doc("2-KNĐ", "02", date(2025, 3, 3)),
+        DiscoverCandidate(
+            case_code="HS-2", unit_code="CB2", person=person(), occurred_on=date(2024, 2, 1)
+        ),
+    )
+    h.handle(
+        p,
+        SubmitApplication(
+            case_code="HS-1",
+            occurred_on=date(2025, 3, 3),
+            document=doc("1-KNĐ", "01", date(2025, 3, 3)),
+            personal_history=doc("2-KNĐ", "02", date(2025, 3, 3)),
+        ),
     )
     for member in ("DV1", "DV2"):
-        h.add_sponsor(
+        h.handle(
             p,
-            "HS-1",
-            sponsor=sponsor(member),
-            occurred_on=date(2025, 3, 10),
-            document=doc("3-KNĐ", f"GT-{member}", date(2025, 3, 10)),
+            AddSponsor(
+                case_code="HS-1",
+                sponsor=sponsor(member),
+                occurred_on=date(2025, 3, 10),
+                document=doc("3-KNĐ", f"GT-{member}", date(2025, 3, 10)),
+            ),
         )
-    h.record_background_verification(
+    h.handle(
         p,
-        "HS-1",
-        passed=True,
-        conclusion="Đạt",
-        occurred_on=date(2025, 4, 15),
-        document=doc("KL", "15-KL/ĐU", date(2025, 4, 15), "Đảng ủy Công ty Điện lực"),
+        RecordBackgroundVerification(
+            case_code="HS-1",
+            passed=True,
+            conclusion="Đạt",
+            occurred_on=date(2025, 4, 15),
+            document=doc("KL", "15-KL/ĐU", date(2025, 4, 15), "Đảng ủy Công ty Điện lực"),
+        ),
     )
-    h.record_comments(
+    h.handle(
         p,
-        "HS-1",
-        source="Công đoàn cơ sở",
-        occurred_on=date(2025, 4, 20),
-        document=doc("5-KNĐ", "20-BC/CĐ", date(2025, 4, 20)),
+        RecordComments(
+            case_code="HS-1",
+            source="Công đoàn cơ sở",
+            occurred_on=date(2025, 4, 20),
+            document=doc("5-KNĐ", "20-BC/CĐ", date(2025, 4, 20)),
+        ),
     )
-    h.record_branch_resolution(
+    h.handle(
         SECRETARY,
-        "HS-1",
-        official_members=10,
-        votes_for=9,
-        occurred_on=date(2025, 5, 6),
-        document=doc("6-KNĐ", "12-NQ/CB", date(2025, 5, 6)),
+        RecordBranchResolution(
+            case_code="HS-1",
+            official_members=10,
+            votes_for=9,
+            occurred_on=date(2025, 5, 6),
+            document=doc("6-KNĐ", "12-NQ/CB", date(2025, 5, 6)),
+        ),
     )
-    h.correct_step_date(
+    h.handle(
         p,
-        "HS-1",
-        step="sympathizer",
-        corrected_date=date(2023, 11, 7),
-        reason="Nhập nhầm ngày họp chi bộ",
-        occurred_on=date(2025, 6, 1),
+        CorrectStepDate(
+            case_code="HS-1",
+            step="sympathizer",
+            corrected_date=date(2023, 11, 7),
+            reason="Nhập nhầm ngày họp chi bộ",
+            occurred_on=date(2025, 6, 1),
+        ),
     )
-    h.move_candidate(
+    h.handle(
         p,
-        "HS-1",
-        unit_code="CB2",
-        occurred_on=date(2025, 6, 10),
-        document=doc("QĐ", "30-QĐ/ĐU", date(2025, 6, 10), "Đảng ủy Công ty Điện lực"),
+        MoveCandidate(
+            case_code="HS-1",
+            unit_code="CB2",
+            occurred_on=date(2025, 6, 10),
+            document=doc("QĐ", "30-QĐ/ĐU", date(2025, 6, 10), "Đảng ủy Công ty Điện lực"),
+        ),
     )
 
 
@@ -404,20 +448,24 @@ def test_a_unit_timeline_follows_moves_and_merges_and_a_rebuild_gives_the_same_r
 ) -> None:
     history(world)
     h, p = world.handlers, world.principal
-    h.merge_units(
+    h.handle(
         p,
-        "CB2",
-        into_code="CB",
-        occurred_on=date(2025, 7, 1),
-        document=doc("QĐ", "40-QĐ/ĐU", date(2025, 7, 1), "Đảng ủy Công ty Điện lực"),
+        MergeUnits(
+            code="CB2",
+            into_code="CB",
+            occurred_on=date(2025, 7, 1),
+            document=doc("QĐ", "40-QĐ/ĐU", date(2025, 7, 1), "Đảng ủy Công ty Điện lực"),
+        ),
     )
-    h.record_committee_resolution(
+    h.handle(
         p,
-        "HS-1",
-        committee_members=9,
-        votes_for=7,
-        occurred_on=date(2025, 7, 10),
-        document=doc("8-KNĐ", "7-NQ/ĐU", date(2025, 7, 10), "Đảng ủy Công ty Điện lực"),
+        RecordCommitteeResolution(
+            case_code="HS-1",
+            committee_members=9,
+            votes_for=7,
+            occurred_on=date(2025, 7, 10),
+            document=doc("8-KNĐ", "7-NQ/ĐU", date(2025, 7, 10), "Đảng ủy Công ty Điện lực"),
+        ),
     )
     merged, absorbed, committee = MOVED + 1, MOVED + 2, MOVED + 3
     with world.read() as tx:

@@ -8,6 +8,12 @@ from datetime import date
 from typing import Any
 
 from domain.candidates import Stage
+from domain.commands import (
+    DeclareDayOff,
+    DeclareWorkingDay,
+    MoveCandidate,
+    ReceiveTransferredCandidate,
+)
 from projections.sql import Tx, as_date
 from tests.projections.cases import (
     STEPS,
@@ -203,12 +209,14 @@ def test_a_move_splits_the_stage_and_the_admission_names_the_unit_of_each_date(
 ) -> None:
     establish_tree(world)
     take_case(world, "HS-2", Stage.AWARENESS_TRAINED)
-    world.handlers.move_candidate(
+    world.handlers.handle(
         world.principal,
-        "HS-2",
-        unit_code="CB2",
-        occurred_on=date(2025, 3, 17),
-        document=doc("QĐ chuyển", date(2025, 3, 17)),
+        MoveCandidate(
+            case_code="HS-2",
+            unit_code="CB2",
+            occurred_on=date(2025, 3, 17),
+            document=doc("QĐ chuyển", date(2025, 3, 17)),
+        ),
     )
     take_case(world, "HS-2", Stage.DECIDED, after=Stage.AWARENESS_TRAINED)
     cb1, cb2 = unit("CB1"), unit("CB2")
@@ -231,16 +239,18 @@ def test_a_move_splits_the_stage_and_the_admission_names_the_unit_of_each_date(
 
 def test_a_case_received_by_transfer_has_no_admission_here(world: World) -> None:
     establish_tree(world)
-    world.handlers.receive_transferred_candidate(
+    world.handlers.handle(
         world.principal,
-        case_code="HS-T",
-        unit_code="CB1",
-        person=person("Trần Văn Nam"),
-        origin="Đảng bộ Tổng công ty",
-        stage=Stage.PROBATIONARY,
-        occurred_on=date(2025, 9, 1),
-        ceremony_on=date(2025, 5, 19),
-        document=doc("Giấy chuyển sinh hoạt", date(2025, 9, 1)),
+        ReceiveTransferredCandidate(
+            case_code="HS-T",
+            unit_code="CB1",
+            person=person("Trần Văn Nam"),
+            origin="Đảng bộ Tổng công ty",
+            stage=Stage.PROBATIONARY,
+            occurred_on=date(2025, 9, 1),
+            ceremony_on=date(2025, 5, 19),
+            document=doc("Giấy chuyển sinh hoạt", date(2025, 9, 1)),
+        ),
     )
     with world.read() as tx:
         row = card(tx, "HS-T")
@@ -270,7 +280,7 @@ def test_declaring_a_day_off_moves_the_deadlines_whose_term_runs_over_it(world: 
             "SELECT COUNT(*) FROM rm_candidate_stages WHERE entity_id = %s", (case_id("HS-4"),)
         )
     # a provincial bridge day inside the term pushes it one working day
-    world.handlers.declare_day_off(world.principal, date(2025, 2, 14))
+    world.handlers.handle(world.principal, DeclareDayOff(day=date(2025, 2, 14)))
     with world.read() as tx:
         assert intervals(tx, "HS-3")[-1][4:7] == (
             "admission_decision",
@@ -283,7 +293,7 @@ def test_declaring_a_day_off_moves_the_deadlines_whose_term_runs_over_it(world: 
         )
         assert after == before
     # a declared working day (a Saturday inside the term) pulls it back
-    world.handlers.declare_working_day(world.principal, date(2025, 2, 22))
+    world.handlers.handle(world.principal, DeclareWorkingDay(day=date(2025, 2, 22)))
     with world.read() as tx:
         assert intervals(tx, "HS-3")[-1][5] == date(2025, 3, 4)
 
@@ -291,7 +301,7 @@ def test_declaring_a_day_off_moves_the_deadlines_whose_term_runs_over_it(world: 
 def test_a_rebuild_gives_the_same_rows(world: World) -> None:
     establish_tree(world)
     take_case(world, "HS-5", Stage.DECIDED)
-    world.handlers.declare_day_off(world.principal, date(2025, 8, 1))
+    world.handlers.handle(world.principal, DeclareDayOff(day=date(2025, 8, 1)))
     query = (
         "SELECT stage, unit_id, valid_from, valid_to, deadline_on, rec_from, rec_to "
         "FROM rm_candidate_stages ORDER BY rec_from, stage, valid_from, rec_to"

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, cast
 
 import pytest
 
+from domain.commands import DeclareDayOff, DeclareWorkingDay, SetStalledThreshold
 from domain.tenant_policy import TenantPolicy
 from domain.values import Actor, Role
 from projections.cut import Cut
@@ -102,11 +103,11 @@ def handlers(store: Store) -> Handlers:
 def _history(handlers: Handlers) -> list[int]:
     """Off D1, off D2, D1 worked (closes it), off D1 again (reopens it), an unrelated change."""
     return [
-        handlers.declare_day_off(PRINCIPAL, D1).position or 0,
-        handlers.declare_day_off(PRINCIPAL, D2).position or 0,
-        handlers.declare_working_day(PRINCIPAL, D1).position or 0,
-        handlers.declare_day_off(PRINCIPAL, D1).position or 0,
-        handlers.set_stalled_threshold(PRINCIPAL, 45).position or 0,
+        handlers.handle(PRINCIPAL, DeclareDayOff(day=D1)).position or 0,
+        handlers.handle(PRINCIPAL, DeclareDayOff(day=D2)).position or 0,
+        handlers.handle(PRINCIPAL, DeclareWorkingDay(day=D1)).position or 0,
+        handlers.handle(PRINCIPAL, DeclareDayOff(day=D1)).position or 0,
+        handlers.handle(PRINCIPAL, SetStalledThreshold(days=45)).position or 0,
     ]
 
 

@@ -7,6 +7,15 @@ from datetime import date
 from decimal import Decimal
 
 from domain.candidates import Stage
+from domain.commands import (
+    AddToSympathizerList,
+    AssignHelper,
+    ChooseCountingBasis,
+    CorrectStepDate,
+    DiscoverCandidate,
+    MoveCandidate,
+    SetStalledThreshold,
+)
 from domain.tenant_policy import CountingBasis
 from domain.values import MassOrganization
 from projections.cut import Cut
@@ -42,12 +51,14 @@ def test_a_backdated_entry_shows_in_the_past_only_as_recorded_after_it(world: Wo
     establish_tree(world)
     take_case(world, "HS-A", Stage.SYMPATHIZER)
     # recorded now, dated November 2024: before every step recorded so far
-    late = world.handlers.discover_candidate(
+    late = world.handlers.handle(
         world.principal,
-        case_code="HS-B",
-        unit_code="CB1",
-        person=person("Lê Văn Bảo"),
-        occurred_on=date(2024, 11, 4),
+        DiscoverCandidate(
+            case_code="HS-B",
+            unit_code="CB1",
+            person=person("Lê Văn Bảo"),
+            occurred_on=date(2024, 11, 4),
+        ),
     ).position
     assert late is not None
     with world.read() as tx:
@@ -67,13 +78,15 @@ def test_a_corrected_step_date_is_seen_as_of_both_dates_and_as_recorded_before_a
 ) -> None:
     establish_tree(world)
     take_case(world, "HS-C", Stage.SYMPATHIZER)  # sympathizer list on 3/2/2025
-    corrected = world.handlers.correct_step_date(
+    corrected = world.handlers.handle(
         world.principal,
-        "HS-C",
-        step="sympathizer",
-        corrected_date=date(2025, 1, 20),
-        reason="Nghị quyết chi bộ ngày 20/01/2025",
-        occurred_on=date(2025, 2, 10),
+        CorrectStepDate(
+            case_code="HS-C",
+            step="sympathizer",
+            corrected_date=date(2025, 1, 20),
+            reason="Nghị quyết chi bộ ngày 20/01/2025",
+            occurred_on=date(2025, 2, 10),
+        ),
     ).position
     assert corrected is not None
     before, after = corrected - 1, None
@@ -109,12 +122,14 @@ def test_a_corrected_step_date_is_seen_as_of_both_dates_and_as_recorded_before_a
 def test_a_move_changes_the_unit_counting_the_case_but_is_no_stage_entry(world: World) -> None:
     establish_tree(world)
     take_case(world, "HS-M", Stage.AWARENESS_TRAINED)  # certificate 3/3/2025
-    world.handlers.move_candidate(
+    world.handlers.handle(
         world.principal,
-        "HS-M",
-        unit_code="CB2",
-        occurred_on=date(2025, 3, 17),
-        document=doc("QĐ chuyển", date(2025, 3, 17)),
+        MoveCandidate(
+            case_code="HS-M",
+            unit_code="CB2",
+            occurred_on=date(2025, 3, 17),
+            document=doc("QĐ chuyển", date(2025, 3, 17)),
+        ),
     )
     with world.read() as tx:
         assert stage_counts(tx, Cut(date(2025, 3, 16))) == (
@@ -204,7 +219,7 @@ def test_the_funnel_of_162_youth_union_introductions_with_113_admitted(world: Wo
         # a cohort opened later is empty
         assert funnel(tx, Cut(date(2025, 12, 31)), opened_from=date(2025, 2, 1)).cases == 0
     # counted by ceremony date, none of them is admitted yet
-    world.handlers.choose_counting_basis(world.principal, CountingBasis.CEREMONY_DATE)
+    world.handlers.handle(world.principal, ChooseCountingBasis(basis=CountingBasis.CEREMONY_DATE))
     with world.read() as tx:
         by_ceremony = funnel(tx, Cut(date(2025, 12, 31)))
         assert by_ceremony.by_source[1].admitted == 0
@@ -222,16 +237,20 @@ def _stays(world: World) -> None:
     take_case(world, "T4", Stage.DISCOVERED, steps=Steps(discovered=date(2025, 3, 10)))
     take_case(world, "T5", Stage.DISCOVERED, unit_code="CB2")
     h, p = world.handlers, world.principal
-    h.move_candidate(
+    h.handle(
         p,
-        "T5",
-        unit_code="CB1",
-        occurred_on=date(2025, 1, 13),
-        document=doc("QĐ", date(2025, 1, 13)),
+        MoveCandidate(
+            case_code="T5",
+            unit_code="CB1",
+            occurred_on=date(2025, 1, 13),
+            document=doc("QĐ", date(2025, 1, 13)),
+        ),
     )
-    h.add_to_sympathizer_list(p, "T5", occurred_on=date(2025, 1, 27))
-    h.assign_helper(p, "T2", member_name="Đảng viên DV9", occurred_on=date(2025, 3, 20))
-    h.set_stalled_threshold(p, 30)
+    h.handle(p, AddToSympathizerList(case_code="T5", occurred_on=date(2025, 1, 27)))
+    h.handle(
+        p, AssignHelper(case_code="T2", member_name="Đảng viên DV9", occurred_on=date(2025, 3, 20))
+    )
+    h.handle(p, SetStalledThreshold(days=30))
 
 
 def test_time_in_stage_counts_closed_and_open_stays_per_unit(world: World) -> None:

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.commands import (
+    AdjustQuota,
+    AssignSupplementaryQuota,
+    MergeUnits,
+    ReportHeadcount,
+    SetQuota,
+)
 from domain.quotas import Period, QuotaTarget
 from projections.cut import Cut
 from projections.queries.attainment import plans_at, quota_attainment
@@ -20,26 +27,30 @@ SUPPLEMENT_ON = date(2024, 6, 1)
 def quota_history(world: World) -> dict[str, int]:
     """DU1: 7 for 2024 set on 10/1; +3 on 1/6; then adjusted to 5 from 1/3 (backdated)."""
     h, p = world.handlers, world.principal
-    set_ = h.set_quota(
-        p, unit_code="DU1", period=YEAR, target=QuotaTarget.number(7), occurred_on=SET_ON
+    set_ = h.handle(
+        p, SetQuota(unit_code="DU1", period=YEAR, target=QuotaTarget.number(7), occurred_on=SET_ON)
     )
-    supplement = h.assign_supplementary_quota(
+    supplement = h.handle(
         p,
-        unit_code="DU1",
-        period=YEAR,
-        amount=3,
-        reason="Giao bổ sung giữa năm",
-        occurred_on=SUPPLEMENT_ON,
-        document=doc("QĐ", SUPPLEMENT_ON),
+        AssignSupplementaryQuota(
+            unit_code="DU1",
+            period=YEAR,
+            amount=3,
+            reason="Giao bổ sung giữa năm",
+            occurred_on=SUPPLEMENT_ON,
+            document=doc("QĐ", SUPPLEMENT_ON),
+        ),
     )
-    adjusted = h.adjust_quota(
+    adjusted = h.handle(
         p,
-        unit_code="DU1",
-        period=YEAR,
-        target=QuotaTarget.number(5),
-        reason="Đơn vị cổ phần hóa, giảm biên chế",
-        occurred_on=ADJUSTED_FROM,
-        document=doc("QĐ", date(2024, 7, 15)),
+        AdjustQuota(
+            unit_code="DU1",
+            period=YEAR,
+            target=QuotaTarget.number(5),
+            reason="Đơn vị cổ phần hóa, giảm biên chế",
+            occurred_on=ADJUSTED_FROM,
+            document=doc("QĐ", date(2024, 7, 15)),
+        ),
     )
     positions = {"set": set_.position, "supplement": supplement.position}
     positions["adjusted"] = adjusted.position
@@ -88,15 +99,17 @@ def test_a_supplement_counts_from_its_date_and_once_recorded(world: World) -> No
 def test_a_percent_target_uses_the_headcount_at_the_period_start(world: World) -> None:
     build_tree(world)
     h, p = world.handlers, world.principal
-    h.report_headcount(p, "DU2", members=150, occurred_on=date(2023, 12, 1))
-    h.report_headcount(p, "DU2", members=300, occurred_on=date(2024, 2, 1))
+    h.handle(p, ReportHeadcount(code="DU2", members=150, occurred_on=date(2023, 12, 1)))
+    h.handle(p, ReportHeadcount(code="DU2", members=300, occurred_on=date(2024, 2, 1)))
     for code in ("DU2", "CS"):  # CS never reported a headcount
-        h.set_quota(
+        h.handle(
             p,
-            unit_code=code,
-            period=YEAR,
-            target=QuotaTarget.percent("7", "7.5"),
-            occurred_on=SET_ON,
+            SetQuota(
+                unit_code=code,
+                period=YEAR,
+                target=QuotaTarget.percent("7", "7.5"),
+                occurred_on=SET_ON,
+            ),
         )
     with world.read() as tx:
         plans = plans_at(tx, Cut(date(2024, 12, 31)), YEAR)
@@ -110,9 +123,19 @@ def test_sub_unit_quotas_roll_up_and_follow_a_merged_unit(world: World) -> None:
     build_tree(world)
     h, p = world.handlers, world.principal
     quota_history(world)
-    h.set_quota(p, unit_code="CB2", period=YEAR, target=QuotaTarget.range(2, 3), occurred_on=SET_ON)
-    h.set_quota(p, unit_code="DU2", period=YEAR, target=QuotaTarget.number(4), occurred_on=SET_ON)
-    h.merge_units(p, "CB2", into_code="CB3", occurred_on=MERGED_ON, document=doc("QĐ", MERGED_ON))
+    h.handle(
+        p,
+        SetQuota(unit_code="CB2", period=YEAR, target=QuotaTarget.range(2, 3), occurred_on=SET_ON),
+    )
+    h.handle(
+        p, SetQuota(unit_code="DU2", period=YEAR, target=QuotaTarget.number(4), occurred_on=SET_ON)
+    )
+    h.handle(
+        p,
+        MergeUnits(
+            code="CB2", into_code="CB3", occurred_on=MERGED_ON, document=doc("QĐ", MERGED_ON)
+        ),
+    )
 
     def rows(on: date) -> dict[str, tuple[str | None, int | None, int | None]]:
         with world.read() as tx:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from domain.candidates import Stage
+from domain.commands import ChooseCountingBasis
 from domain.tenant_policy import CountingBasis
 from domain.values import (
     EducationLevel,
@@ -149,7 +150,7 @@ def test_counting_by_ceremony_date_counts_only_members_admitted_at_a_ceremony(
     world: World,
 ) -> None:
     before = _history(world)
-    world.handlers.choose_counting_basis(world.principal, CountingBasis.CEREMONY_DATE)
+    world.handlers.handle(world.principal, ChooseCountingBasis(basis=CountingBasis.CEREMONY_DATE))
     with world.read() as tx:
         now = admitted_structure(tx, Cut(date(2025, 12, 31)), *YEAR)
         assert (now.basis, now.total.admitted, now.total.age_groups[0]) == (

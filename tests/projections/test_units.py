@@ -5,6 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from domain import ids
+from domain.commands import (
+    DissolveUnit,
+    EstablishUnit,
+    MergeUnits,
+    MoveUnit,
+    RenameUnit,
+    ReportHeadcount,
+)
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority
 from domain.values import DocumentRef
@@ -42,26 +50,33 @@ def build_tree(world: World) -> None:
         ("CB3", "Chi bộ Nhà máy nước", UnitKind.BRANCH, "DU2"),
     ]
     for code, name, kind, parent in units:
-        h.establish_unit(
+        h.handle(
             p,
-            code=code,
-            name=name,
-            kind=kind,
-            parent_code=parent,
-            occurred_on=EST,
-            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE
-            if kind is UnitKind.GRASSROOTS_COMMITTEE
-            else None,
+            EstablishUnit(
+                code=code,
+                name=name,
+                kind=kind,
+                parent_code=parent,
+                occurred_on=EST,
+                admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE
+                if kind is UnitKind.GRASSROOTS_COMMITTEE
+                else None,
+            ),
         )
 
 
 def restructure(world: World) -> dict[str, int]:
     """Rename DU1 (2022), move CB1 to DU2 (2023), merge CB2 into CB3 (2024); their positions."""
     h, p = world.handlers, world.principal
-    renamed = h.rename_unit(p, "DU1", name="Đảng bộ Tổng công ty Điện lực", occurred_on=RENAMED_ON)
-    moved = h.move_unit(p, "CB1", new_parent_code="DU2", occurred_on=MOVED_ON)
-    merged = h.merge_units(
-        p, "CB2", into_code="CB3", occurred_on=MERGED_ON, document=doc("QĐ", MERGED_ON)
+    renamed = h.handle(
+        p, RenameUnit(code="DU1", name="Đảng bộ Tổng công ty Điện lực", occurred_on=RENAMED_ON)
+    )
+    moved = h.handle(p, MoveUnit(code="CB1", new_parent_code="DU2", occurred_on=MOVED_ON))
+    merged = h.handle(
+        p,
+        MergeUnits(
+            code="CB2", into_code="CB3", occurred_on=MERGED_ON, document=doc("QĐ", MERGED_ON)
+        ),
     )
     positions = {"renamed": renamed.position, "moved": moved.position, "merged": merged.position}
     return {k: v for k, v in positions.items() if v is not None}
@@ -133,8 +148,9 @@ def test_the_tree_as_recorded_before_the_merge_was_recorded(world: World) -> Non
 
 def test_a_dissolved_unit_leaves_the_tree_but_keeps_its_history(world: World) -> None:
     build_tree(world)
-    world.handlers.dissolve_unit(
-        world.principal, "CS", occurred_on=date(2020, 1, 1), document=doc("QĐ", date(2020, 1, 1))
+    world.handlers.handle(
+        world.principal,
+        DissolveUnit(code="CS", occurred_on=date(2020, 1, 1), document=doc("QĐ", date(2020, 1, 1))),
     )
     with world.read() as tx:
         assert "CS" in {n.code for n in org_tree(tx, Cut(date(2019, 12, 31)))}
@@ -148,8 +164,8 @@ def test_a_dissolved_unit_leaves_the_tree_but_keeps_its_history(world: World) ->
 def test_headcounts_are_valid_until_the_next_report(world: World) -> None:
     build_tree(world)
     h, p = world.handlers, world.principal
-    h.report_headcount(p, "DU1", members=196, occurred_on=date(2023, 12, 15))
-    h.report_headcount(p, "DU1", members=210, occurred_on=date(2024, 3, 1))
+    h.handle(p, ReportHeadcount(code="DU1", members=196, occurred_on=date(2023, 12, 15)))
+    h.handle(p, ReportHeadcount(code="DU1", members=210, occurred_on=date(2024, 3, 1)))
     with world.read() as tx:
         cut = Cut(date(2025, 1, 1))
         assert headcounts_on(tx, cut, date(2023, 12, 14)).get(uid("DU1")) is None

@@ -10,6 +10,25 @@ import pytest
 
 from domain import ids
 from domain.candidates import Candidate, Stage
+from domain.commands import (
+    AddSponsor,
+    AddToSympathizerList,
+    DiscoverCandidate,
+    EstablishUnit,
+    HoldAdmissionCeremony,
+    MergeUnits,
+    RecordAdmissionDecision,
+    RecordAwarenessCertificate,
+    RecordBackgroundVerification,
+    RecordBranchResolution,
+    RecordComments,
+    RecordCommitteeResolution,
+    RecordNewMemberClass,
+    RecordRecognitionDecision,
+    RecordRecognitionVote,
+    SetQuota,
+    SubmitApplication,
+)
 from domain.errors import DomainError, NotFound
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
@@ -43,30 +62,36 @@ def handlers(store: Store) -> Handlers:
     for principal in (A, B):
         h.create_tenant(Actor("ops", Role.PLATFORM_OPERATOR), principal.tenant, "Khối DN", "other")
         established = date(2015, 1, 1)
-        h.establish_unit(
+        h.handle(
             principal,
-            code="KDN",
-            name="Đảng bộ Khối",
-            kind=UnitKind.COMMITTEE,
-            parent_code=None,
-            occurred_on=established,
+            EstablishUnit(
+                code="KDN",
+                name="Đảng bộ Khối",
+                kind=UnitKind.COMMITTEE,
+                parent_code=None,
+                occurred_on=established,
+            ),
         )
-        h.establish_unit(
+        h.handle(
             principal,
-            code="DU",
-            name="Đảng bộ Công ty Điện lực",
-            kind=UnitKind.GRASSROOTS_COMMITTEE,
-            parent_code="KDN",
-            occurred_on=established,
-            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+            EstablishUnit(
+                code="DU",
+                name="Đảng bộ Công ty Điện lực",
+                kind=UnitKind.GRASSROOTS_COMMITTEE,
+                parent_code="KDN",
+                occurred_on=established,
+                admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+            ),
         )
-        h.establish_unit(
+        h.handle(
             principal,
-            code="CB",
-            name="Chi bộ Phòng Kỹ thuật",
-            kind=UnitKind.BRANCH,
-            parent_code="DU",
-            occurred_on=established,
+            EstablishUnit(
+                code="CB",
+                name="Chi bộ Phòng Kỹ thuật",
+                kind=UnitKind.BRANCH,
+                parent_code="DU",
+                occurred_on=established,
+            ),
         )
     return h
 
@@ -82,42 +107,56 @@ def case_of(h: Handlers, principal: Principal, code: str) -> Candidate:
 
 def verified_case(h: Handlers, code: str = "HS-1", certificate_on: date = date(2024, 3, 1)) -> None:
     """A case of tenant A with a complete, verified dossier (ready for the branch meeting)."""
-    h.discover_candidate(
-        A, case_code=code, unit_code="CB", person=person(), occurred_on=date(2023, 10, 2)
-    )
-    h.add_to_sympathizer_list(A, code, occurred_on=date(2023, 11, 6))
-    h.record_awareness_certificate(
-        A, code, occurred_on=certificate_on, document=doc("GCN", certificate_on)
-    )
-    h.submit_application(
+    h.handle(
         A,
-        code,
-        occurred_on=date(2025, 3, 3),
-        document=doc("1-KNĐ", date(2025, 3, 3)),
-        personal_history=doc("2-KNĐ", date(2025, 3, 3)),
+        DiscoverCandidate(
+            case_code=code, unit_code="CB", person=person(), occurred_on=date(2023, 10, 2)
+        ),
+    )
+    h.handle(A, AddToSympathizerList(case_code=code, occurred_on=date(2023, 11, 6)))
+    h.handle(
+        A,
+        RecordAwarenessCertificate(
+            case_code=code, occurred_on=certificate_on, document=doc("GCN", certificate_on)
+        ),
+    )
+    h.handle(
+        A,
+        SubmitApplication(
+            case_code=code,
+            occurred_on=date(2025, 3, 3),
+            document=doc("1-KNĐ", date(2025, 3, 3)),
+            personal_history=doc("2-KNĐ", date(2025, 3, 3)),
+        ),
     )
     for member in ("DV1", "DV2"):
-        h.add_sponsor(
+        h.handle(
             A,
-            code,
-            sponsor=full_member(member),
-            occurred_on=date(2025, 3, 10),
-            document=doc("3-KNĐ", date(2025, 3, 10)),
+            AddSponsor(
+                case_code=code,
+                sponsor=full_member(member),
+                occurred_on=date(2025, 3, 10),
+                document=doc("3-KNĐ", date(2025, 3, 10)),
+            ),
         )
-    h.record_background_verification(
+    h.handle(
         A,
-        code,
-        passed=True,
-        conclusion="Đạt",
-        occurred_on=date(2025, 4, 15),
-        document=doc("KL", date(2025, 4, 15)),
+        RecordBackgroundVerification(
+            case_code=code,
+            passed=True,
+            conclusion="Đạt",
+            occurred_on=date(2025, 4, 15),
+            document=doc("KL", date(2025, 4, 15)),
+        ),
     )
-    h.record_comments(
+    h.handle(
         A,
-        code,
-        source="Công đoàn cơ sở",
-        occurred_on=date(2025, 4, 20),
-        document=doc("5-KNĐ", date(2025, 4, 20)),
+        RecordComments(
+            case_code=code,
+            source="Công đoàn cơ sở",
+            occurred_on=date(2025, 4, 20),
+            document=doc("5-KNĐ", date(2025, 4, 20)),
+        ),
     )
 
 
@@ -139,45 +178,68 @@ def test_a_candidate_goes_from_discovery_to_full_membership(handlers: Handlers) 
     h = handlers
     verified_case(h)
     positions = [
-        h.record_branch_resolution(
+        h.handle(
             A,
-            "HS-1",
-            official_members=12,
-            votes_for=9,
-            occurred_on=date(2025, 5, 6),
-            document=doc("6-KNĐ", date(2025, 5, 6)),
+            RecordBranchResolution(
+                case_code="HS-1",
+                official_members=12,
+                votes_for=9,
+                occurred_on=date(2025, 5, 6),
+                document=doc("6-KNĐ", date(2025, 5, 6)),
+            ),
         ).position,
-        h.record_committee_resolution(
+        h.handle(
             A,
-            "HS-1",
-            committee_members=9,
-            votes_for=7,
-            occurred_on=date(2025, 5, 20),
-            document=doc("8-KNĐ", date(2025, 5, 20)),
+            RecordCommitteeResolution(
+                case_code="HS-1",
+                committee_members=9,
+                votes_for=7,
+                occurred_on=date(2025, 5, 20),
+                document=doc("8-KNĐ", date(2025, 5, 20)),
+            ),
         ).position,
-        h.record_admission_decision(
+        h.handle(
             A,
-            "HS-1",
-            decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-            occurred_on=date(2025, 6, 16),
-            document=doc("9-KNĐ", date(2025, 6, 16)),
+            RecordAdmissionDecision(
+                case_code="HS-1",
+                decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+                occurred_on=date(2025, 6, 16),
+                document=doc("9-KNĐ", date(2025, 6, 16)),
+            ),
         ).position,
-        h.hold_admission_ceremony(
-            A, "HS-1", occurred_on=date(2025, 7, 2), decision_received_on=date(2025, 6, 18)
-        ).position,
-        h.record_new_member_class(
-            A, "HS-1", occurred_on=date(2025, 10, 1), document=doc("GCN", date(2025, 10, 1))
-        ).position,
-        h.record_recognition_vote(
+        h.handle(
             A,
-            "HS-1",
-            official_members=12,
-            votes_for=12,
-            occurred_on=date(2026, 7, 10),
-            document=doc("NQ", date(2026, 7, 10)),
+            HoldAdmissionCeremony(
+                case_code="HS-1",
+                occurred_on=date(2025, 7, 2),
+                decision_received_on=date(2025, 6, 18),
+            ),
         ).position,
-        h.record_recognition_decision(
-            A, "HS-1", occurred_on=date(2026, 7, 30), document=doc("QĐ", date(2026, 7, 30))
+        h.handle(
+            A,
+            RecordNewMemberClass(
+                case_code="HS-1",
+                occurred_on=date(2025, 10, 1),
+                document=doc("GCN", date(2025, 10, 1)),
+            ),
+        ).position,
+        h.handle(
+            A,
+            RecordRecognitionVote(
+                case_code="HS-1",
+                official_members=12,
+                votes_for=12,
+                occurred_on=date(2026, 7, 10),
+                document=doc("NQ", date(2026, 7, 10)),
+            ),
+        ).position,
+        h.handle(
+            A,
+            RecordRecognitionDecision(
+                case_code="HS-1",
+                occurred_on=date(2026, 7, 30),
+                document=doc("QĐ", date(2026, 7, 30)),
+            ),
         ).position,
     ]
     recorded = [p for p in positions if p is not None]
@@ -193,27 +255,38 @@ def test_a_candidate_in_an_unknown_unit_is_refused(handlers: Handlers) -> None:
     error = assert_refused(
         handlers,
         "NOT_FOUND",
-        lambda: handlers.discover_candidate(
-            A, case_code="HS-9", unit_code="KHONG-CO", person=person(), occurred_on=date(2025, 1, 6)
+        lambda: handlers.handle(
+            A,
+            DiscoverCandidate(
+                case_code="HS-9",
+                unit_code="KHONG-CO",
+                person=person(),
+                occurred_on=date(2025, 1, 6),
+            ),
         ),
     )
     assert "KHONG-CO" in error.message_en
 
 
 def test_a_step_out_of_order_is_refused(handlers: Handlers) -> None:
-    handlers.discover_candidate(
-        A, case_code="HS-2", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+    handlers.handle(
+        A,
+        DiscoverCandidate(
+            case_code="HS-2", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+        ),
     )
     assert_refused(
         handlers,
         "STEP_OUT_OF_ORDER",
-        lambda: handlers.record_branch_resolution(
+        lambda: handlers.handle(
             A,
-            "HS-2",
-            official_members=9,
-            votes_for=9,
-            occurred_on=date(2025, 2, 3),
-            document=doc("6-KNĐ", date(2025, 2, 3)),
+            RecordBranchResolution(
+                case_code="HS-2",
+                official_members=9,
+                votes_for=9,
+                occurred_on=date(2025, 2, 3),
+                document=doc("6-KNĐ", date(2025, 2, 3)),
+            ),
         ),
     )
 
@@ -222,20 +295,28 @@ def test_a_business_date_in_the_future_is_refused(handlers: Handlers) -> None:
     assert_refused(
         handlers,
         "DATE_IN_FUTURE",
-        lambda: handlers.discover_candidate(
-            A, case_code="HS-3", unit_code="CB", person=person(), occurred_on=date(2026, 12, 1)
+        lambda: handlers.handle(
+            A,
+            DiscoverCandidate(
+                case_code="HS-3", unit_code="CB", person=person(), occurred_on=date(2026, 12, 1)
+            ),
         ),
     )
 
 
 def test_a_step_dated_before_the_previous_step_is_refused(handlers: Handlers) -> None:
-    handlers.discover_candidate(
-        A, case_code="HS-4", unit_code="CB", person=person(), occurred_on=date(2025, 3, 3)
+    handlers.handle(
+        A,
+        DiscoverCandidate(
+            case_code="HS-4", unit_code="CB", person=person(), occurred_on=date(2025, 3, 3)
+        ),
     )
     assert_refused(
         handlers,
         "DATE_BEFORE_PREVIOUS_STEP",
-        lambda: handlers.add_to_sympathizer_list(A, "HS-4", occurred_on=date(2025, 2, 27)),
+        lambda: handlers.handle(
+            A, AddToSympathizerList(case_code="HS-4", occurred_on=date(2025, 2, 27))
+        ),
     )
 
 
@@ -244,13 +325,15 @@ def test_a_branch_resolution_below_two_thirds_is_refused(handlers: Handlers) -> 
     error = assert_refused(
         handlers,
         "VOTE_BELOW_TWO_THIRDS",
-        lambda: handlers.record_branch_resolution(
+        lambda: handlers.handle(
             A,
-            "HS-1",
-            official_members=12,
-            votes_for=7,
-            occurred_on=date(2025, 5, 6),
-            document=doc("6-KNĐ", date(2025, 5, 6)),
+            RecordBranchResolution(
+                case_code="HS-1",
+                official_members=12,
+                votes_for=7,
+                occurred_on=date(2025, 5, 6),
+                document=doc("6-KNĐ", date(2025, 5, 6)),
+            ),
         ),
     )
     assert error.regulation is not None
@@ -264,43 +347,55 @@ def test_an_expired_awareness_certificate_is_refused_at_the_branch_meeting(
     assert_refused(
         handlers,
         "AWARENESS_CERTIFICATE_EXPIRED",
-        lambda: handlers.record_branch_resolution(
+        lambda: handlers.handle(
             A,
-            "HS-1",
-            official_members=12,
-            votes_for=12,
-            occurred_on=date(2025, 5, 6),
-            document=doc("6-KNĐ", date(2025, 5, 6)),
+            RecordBranchResolution(
+                case_code="HS-1",
+                official_members=12,
+                votes_for=12,
+                occurred_on=date(2025, 5, 6),
+                document=doc("6-KNĐ", date(2025, 5, 6)),
+            ),
         ),
     )
 
 
 def test_a_sponsor_who_is_not_a_full_member_is_refused(handlers: Handlers) -> None:
     h = handlers
-    h.discover_candidate(
-        A, case_code="HS-5", unit_code="CB", person=person(), occurred_on=date(2024, 1, 8)
-    )
-    h.add_to_sympathizer_list(A, "HS-5", occurred_on=date(2024, 2, 1))
-    h.record_awareness_certificate(
-        A, "HS-5", occurred_on=date(2024, 5, 2), document=doc("GCN", date(2024, 5, 2))
-    )
-    h.submit_application(
+    h.handle(
         A,
-        "HS-5",
-        occurred_on=date(2024, 6, 3),
-        document=doc("1-KNĐ", date(2024, 6, 3)),
-        personal_history=doc("2-KNĐ", date(2024, 6, 3)),
+        DiscoverCandidate(
+            case_code="HS-5", unit_code="CB", person=person(), occurred_on=date(2024, 1, 8)
+        ),
+    )
+    h.handle(A, AddToSympathizerList(case_code="HS-5", occurred_on=date(2024, 2, 1)))
+    h.handle(
+        A,
+        RecordAwarenessCertificate(
+            case_code="HS-5", occurred_on=date(2024, 5, 2), document=doc("GCN", date(2024, 5, 2))
+        ),
+    )
+    h.handle(
+        A,
+        SubmitApplication(
+            case_code="HS-5",
+            occurred_on=date(2024, 6, 3),
+            document=doc("1-KNĐ", date(2024, 6, 3)),
+            personal_history=doc("2-KNĐ", date(2024, 6, 3)),
+        ),
     )
     probationary = Sponsor("DV9", "Trần Văn Dự Bị", None, date(2020, 1, 1))
     assert_refused(
         h,
         "SPONSOR_NOT_FULL_MEMBER",
-        lambda: h.add_sponsor(
+        lambda: h.handle(
             A,
-            "HS-5",
-            sponsor=probationary,
-            occurred_on=date(2024, 6, 10),
-            document=doc("3-KNĐ", date(2024, 6, 10)),
+            AddSponsor(
+                case_code="HS-5",
+                sponsor=probationary,
+                occurred_on=date(2024, 6, 10),
+                document=doc("3-KNĐ", date(2024, 6, 10)),
+            ),
         ),
     )
 
@@ -308,75 +403,93 @@ def test_a_sponsor_who_is_not_a_full_member_is_refused(handlers: Handlers) -> No
 def test_a_decision_by_a_committee_without_authority_is_refused(handlers: Handlers) -> None:
     h = handlers
     verified_case(h)
-    h.record_branch_resolution(
+    h.handle(
         A,
-        "HS-1",
-        official_members=12,
-        votes_for=12,
-        occurred_on=date(2025, 5, 6),
-        document=doc("6-KNĐ", date(2025, 5, 6)),
+        RecordBranchResolution(
+            case_code="HS-1",
+            official_members=12,
+            votes_for=12,
+            occurred_on=date(2025, 5, 6),
+            document=doc("6-KNĐ", date(2025, 5, 6)),
+        ),
     )
-    h.record_committee_resolution(
+    h.handle(
         A,
-        "HS-1",
-        committee_members=9,
-        votes_for=9,
-        occurred_on=date(2025, 5, 20),
-        document=doc("8-KNĐ", date(2025, 5, 20)),
+        RecordCommitteeResolution(
+            case_code="HS-1",
+            committee_members=9,
+            votes_for=9,
+            occurred_on=date(2025, 5, 20),
+            document=doc("8-KNĐ", date(2025, 5, 20)),
+        ),
     )
     assert_refused(
         h,
         "ADMISSION_AUTHORITY_MISMATCH",
-        lambda: h.record_admission_decision(
+        lambda: h.handle(
             A,
-            "HS-1",
-            decided_by=AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE,
-            occurred_on=date(2025, 6, 16),
-            document=doc("9-KNĐ", date(2025, 6, 16)),
+            RecordAdmissionDecision(
+                case_code="HS-1",
+                decided_by=AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE,
+                occurred_on=date(2025, 6, 16),
+                document=doc("9-KNĐ", date(2025, 6, 16)),
+            ),
         ),
     )
 
 
 def test_a_duplicate_case_code_unit_code_or_quota_is_refused(handlers: Handlers) -> None:
     h = handlers
-    h.discover_candidate(
-        A, case_code="HS-6", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+    h.handle(
+        A,
+        DiscoverCandidate(
+            case_code="HS-6", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+        ),
     )
     assert_refused(
         h,
         "CASE_CODE_TAKEN",
-        lambda: h.discover_candidate(
-            A, case_code="HS-6", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+        lambda: h.handle(
+            A,
+            DiscoverCandidate(
+                case_code="HS-6", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+            ),
         ),
     )
     assert_refused(
         h,
         "UNIT_CODE_TAKEN",
-        lambda: h.establish_unit(
+        lambda: h.handle(
             A,
-            code="CB",
-            name="Chi bộ khác",
-            kind=UnitKind.BRANCH,
-            parent_code="DU",
-            occurred_on=date(2025, 1, 6),
+            EstablishUnit(
+                code="CB",
+                name="Chi bộ khác",
+                kind=UnitKind.BRANCH,
+                parent_code="DU",
+                occurred_on=date(2025, 1, 6),
+            ),
         ),
     )
-    h.set_quota(
+    h.handle(
         A,
-        unit_code="KDN",
-        period=Period.year(2025),
-        target=QuotaTarget.number(20),
-        occurred_on=date(2024, 12, 15),
+        SetQuota(
+            unit_code="KDN",
+            period=Period.year(2025),
+            target=QuotaTarget.number(20),
+            occurred_on=date(2024, 12, 15),
+        ),
     )
     assert_refused(
         h,
         "QUOTA_ALREADY_SET",
-        lambda: h.set_quota(
+        lambda: h.handle(
             A,
-            unit_code="KDN",
-            period=Period.year(2025),
-            target=QuotaTarget.number(25),
-            occurred_on=date(2024, 12, 20),
+            SetQuota(
+                unit_code="KDN",
+                period=Period.year(2025),
+                target=QuotaTarget.number(25),
+                occurred_on=date(2024, 12, 20),
+            ),
         ),
     )
 
@@ -385,20 +498,28 @@ def test_a_candidate_cannot_be_followed_by_a_committee(handlers: Handlers) -> No
     assert_refused(
         handlers,
         "UNIT_DOES_NOT_ADMIT",
-        lambda: handlers.discover_candidate(
-            A, case_code="HS-7", unit_code="DU", person=person(), occurred_on=date(2025, 1, 6)
+        lambda: handlers.handle(
+            A,
+            DiscoverCandidate(
+                case_code="HS-7", unit_code="DU", person=person(), occurred_on=date(2025, 1, 6)
+            ),
         ),
     )
 
 
 def test_tenant_b_cannot_see_or_change_a_case_of_tenant_a(handlers: Handlers) -> None:
     h = handlers
-    h.discover_candidate(
-        A, case_code="HS-A", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+    h.handle(
+        A,
+        DiscoverCandidate(
+            case_code="HS-A", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+        ),
     )
     # the same case code in tenant B names nothing there
     assert_refused(
-        h, "NOT_FOUND", lambda: h.add_to_sympathizer_list(B, "HS-A", occurred_on=date(2025, 2, 3))
+        h,
+        "NOT_FOUND",
+        lambda: h.handle(B, AddToSympathizerList(case_code="HS-A", occurred_on=date(2025, 2, 3))),
     )
     # tenant A's id, asked of tenant B's store, does not exist there
     a_id = ids.candidate_id(A.tenant, "HS-A")
@@ -410,8 +531,11 @@ def test_tenant_b_cannot_see_or_change_a_case_of_tenant_a(handlers: Handlers) ->
 
 def test_an_aggregate_of_tenant_a_cannot_be_saved_into_tenant_b(handlers: Handlers) -> None:
     h = handlers
-    h.discover_candidate(
-        A, case_code="HS-A", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+    h.handle(
+        A,
+        DiscoverCandidate(
+            case_code="HS-A", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+        ),
     )
     stolen = case_of(h, A, "HS-A")
     stolen.add_to_sympathizer_list(actor=ORGANIZER, occurred_on=date(2025, 2, 3))
@@ -423,31 +547,41 @@ def test_cases_of_a_merged_branch_follow_it_into_the_surviving_branch(
 ) -> None:
     h = handlers
     for code in ("CBCS-1", "CBCS-2"):
-        h.establish_unit(
+        h.handle(
             A,
-            code=code,
-            name=f"Chi bộ cơ sở {code}",
-            kind=UnitKind.GRASSROOTS_BRANCH,
-            parent_code="KDN",
-            occurred_on=date(2015, 1, 1),
+            EstablishUnit(
+                code=code,
+                name=f"Chi bộ cơ sở {code}",
+                kind=UnitKind.GRASSROOTS_BRANCH,
+                parent_code="KDN",
+                occurred_on=date(2015, 1, 1),
+            ),
         )
-    h.discover_candidate(
-        A, case_code="HS-M", unit_code="CBCS-1", person=person(), occurred_on=date(2025, 1, 6)
-    )
-    h.merge_units(
+    h.handle(
         A,
-        "CBCS-1",
-        into_code="CBCS-2",
-        occurred_on=date(2025, 7, 1),
-        document=doc("QĐ hợp nhất", date(2025, 7, 1)),
+        DiscoverCandidate(
+            case_code="HS-M", unit_code="CBCS-1", person=person(), occurred_on=date(2025, 1, 6)
+        ),
+    )
+    h.handle(
+        A,
+        MergeUnits(
+            code="CBCS-1",
+            into_code="CBCS-2",
+            occurred_on=date(2025, 7, 1),
+            document=doc("QĐ hợp nhất", date(2025, 7, 1)),
+        ),
     )
     app = h.store.app(A.tenant)
     assert h.unit(app, "CBCS-1").code == "CBCS-2"
     assert h.candidate_unit(app, case_of(h, A, "HS-M")).code == "CBCS-2"
-    h.add_to_sympathizer_list(A, "HS-M", occurred_on=date(2025, 8, 4))
+    h.handle(A, AddToSympathizerList(case_code="HS-M", occurred_on=date(2025, 8, 4)))
     # a new case cannot be opened in the merged-away branch's name: it lands in the survivor
-    h.discover_candidate(
-        A, case_code="HS-N", unit_code="CBCS-1", person=person(), occurred_on=date(2025, 8, 4)
+    h.handle(
+        A,
+        DiscoverCandidate(
+            case_code="HS-N", unit_code="CBCS-1", person=person(), occurred_on=date(2025, 8, 4)
+        ),
     )
     assert case_of(h, A, "HS-N").unit_id == ids.unit_id(A.tenant, "CBCS-2")
 
@@ -457,7 +591,10 @@ def test_a_disabled_tenant_records_nothing(handlers: Handlers) -> None:
     assert_refused(
         handlers,
         "TENANT_DISABLED",
-        lambda: handlers.discover_candidate(
-            A, case_code="HS-8", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+        lambda: handlers.handle(
+            A,
+            DiscoverCandidate(
+                case_code="HS-8", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+            ),
         ),
     )

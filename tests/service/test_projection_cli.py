@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from click.testing import CliRunner, Result
 
+from domain.commands import SetStalledThreshold
 from projections import all_projections
 from service.cli import main
 from service.commands import Handlers, Principal
@@ -24,7 +25,7 @@ def _tenant(handlers: Handlers, slug: str, commands: int) -> None:
     """A tenant with 1 + ``commands`` events (its default policy, then policy changes)."""
     handlers.create_tenant(ORGANIZER, slug, slug.title(), "other")
     for days in range(commands):
-        handlers.set_stalled_threshold(Principal(slug, ORGANIZER), 30 + days)
+        handlers.handle(Principal(slug, ORGANIZER), SetStalledThreshold(days=30 + days))
 
 
 def test_status_shows_every_projection_of_every_tenant(store: Store, cli: CliRunner) -> None:

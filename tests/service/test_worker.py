@@ -17,6 +17,7 @@ from datetime import date
 import psycopg
 import pytest
 
+from domain.commands import SetStalledThreshold
 from domain.errors import DomainError
 from domain.values import Actor, Role
 from projections.sql import OWNER_LOCK_CLASS
@@ -49,7 +50,9 @@ def _wait_until(check: Callable[[], bool], timeout: float = 10.0, what: str = ""
 
 def _record(handlers: Handlers, tenant: str, days: int) -> int:
     """One command (one event) in ``tenant``; the position of its event."""
-    result: CommandResult = handlers.set_stalled_threshold(Principal(tenant, ORGANIZER), days)
+    result: CommandResult = handlers.handle(
+        Principal(tenant, ORGANIZER), SetStalledThreshold(days=days)
+    )
     assert result.position is not None
     return result.position
 

@@ -31,6 +31,17 @@ from psycopg import sql
 import domain
 from domain import ids
 from domain.candidates import Candidate
+from domain.commands import (
+    AddSponsor,
+    AddToSympathizerList,
+    AssignHelper,
+    CorrectProfile,
+    DiscoverCandidate,
+    EstablishUnit,
+    ProfileCorrection,
+    RecordAwarenessCertificate,
+    SubmitApplication,
+)
 from domain.errors import DomainError
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
@@ -79,37 +90,46 @@ def set_up(store: Store, *principals: Principal) -> Handlers:
     h = Handlers(store, today=lambda: TODAY)
     for p in principals:
         h.create_tenant(Actor("ops", Role.PLATFORM_OPERATOR), p.tenant, "Khối DN", "other")
-        h.establish_unit(
+        h.handle(
             p,
-            code="KDN",
-            name="Đảng bộ Khối",
-            kind=UnitKind.COMMITTEE,
-            parent_code=None,
-            occurred_on=date(2015, 1, 1),
+            EstablishUnit(
+                code="KDN",
+                name="Đảng bộ Khối",
+                kind=UnitKind.COMMITTEE,
+                parent_code=None,
+                occurred_on=date(2015, 1, 1),
+            ),
         )
-        h.establish_unit(
+        h.handle(
             p,
-            code="DU",
-            name="Đảng bộ Công ty Điện lực",
-            kind=UnitKind.GRASSROOTS_COMMITTEE,
-            parent_code="KDN",
-            occurred_on=date(2015, 1, 1),
-            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+            EstablishUnit(
+                code="DU",
+                name="Đảng bộ Công ty Điện lực",
+                kind=UnitKind.GRASSROOTS_COMMITTEE,
+                parent_code="KDN",
+                occurred_on=date(2015, 1, 1),
+                admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+            ),
         )
-        h.establish_unit(
+        h.handle(
             p,
-            code="CB",
-            name="Chi bộ Phòng Kỹ thuật",
-            kind=UnitKind.BRANCH,
-            parent_code="DU",
-            occurred_on=date(2015, 1, 1),
+            EstablishUnit(
+                code="CB",
+                name="Chi bộ Phòng Kỹ thuật",
+                kind=UnitKind.BRANCH,
+                parent_code="DU",
+                occurred_on=date(2015, 1, 1),
+            ),
         )
     return h
 
 
 def discover(h: Handlers, p: Principal, code: str, person: PersonProfile) -> None:
-    h.discover_candidate(
-        p, case_code=code, unit_code="CB", person=person, occurred_on=date(2024, 1, 2)
+    h.handle(
+        p,
+        DiscoverCandidate(
+            case_code=code, unit_code="CB", person=person, occurred_on=date(2024, 1, 2)
+        ),
     )
 
 
@@ -156,29 +176,45 @@ def test_event_table_holds_no_name_or_identity_number_in_clear(
     h = set_up(store, T)
     for i, (name, identity) in enumerate(PEOPLE):
         discover(h, T, f"HS-{i}", profile(name, identity))
-    h.add_to_sympathizer_list(T, "HS-0", occurred_on=date(2024, 2, 1))
-    h.assign_helper(T, "HS-0", member_name=HELPER, occurred_on=date(2024, 2, 2))
-    h.record_awareness_certificate(
+    h.handle(T, AddToSympathizerList(case_code="HS-0", occurred_on=date(2024, 2, 1)))
+    h.handle(T, AssignHelper(case_code="HS-0", member_name=HELPER, occurred_on=date(2024, 2, 2)))
+    h.handle(
         T,
-        "HS-0",
-        occurred_on=date(2024, 3, 1),
-        document=DocumentRef("GCN", DOC_NUMBER, date(2024, 3, 1), "Trung tâm chính trị"),
+        RecordAwarenessCertificate(
+            case_code="HS-0",
+            occurred_on=date(2024, 3, 1),
+            document=DocumentRef("GCN", DOC_NUMBER, date(2024, 3, 1), "Trung tâm chính trị"),
+        ),
     )
     on = date(2025, 3, 3)
-    h.submit_application(
+    h.handle(
         T,
-        "HS-0",
-        occurred_on=on,
-        document=DocumentRef("1-KNĐ", "1", on, "Chi bộ"),
-        personal_history=DocumentRef("2-KNĐ", "2", on, "Chi bộ"),
+        SubmitApplication(
+            case_code="HS-0",
+            occurred_on=on,
+            document=DocumentRef("1-KNĐ", "1", on, "Chi bộ"),
+            personal_history=DocumentRef("2-KNĐ", "2", on, "Chi bộ"),
+        ),
     )
     sponsor = Sponsor("DV-9", SPONSOR, date(2010, 1, 1), date(2019, 1, 1))
-    h.add_sponsor(
-        T, "HS-0", sponsor=sponsor, occurred_on=on, document=DocumentRef("3-KNĐ", "3", on, "CB")
+    h.handle(
+        T,
+        AddSponsor(
+            case_code="HS-0",
+            sponsor=sponsor,
+            occurred_on=on,
+            document=DocumentRef("3-KNĐ", "3", on, "CB"),
+        ),
     )
     corrected = profile("Hoàng Thị Quỳnh Xuyếnn", "079196099999")
-    h.correct_profile(
-        T, "HS-0", person=corrected, reason="Sai chính tả", occurred_on=date(2025, 3, 4)
+    h.handle(
+        T,
+        CorrectProfile(
+            case_code="HS-0",
+            person=ProfileCorrection(**vars(corrected)),
+            reason="Sai chính tả",
+            occurred_on=date(2025, 3, 4),
+        ),
     )
 
     dump = raw_event_bytes(store, store_maker, T.tenant)
@@ -328,8 +364,10 @@ def test_events_stored_in_clear_before_encryption_still_decode(
     app.events.mapper = clear_mapper()  # write as the code before this change did
     try:
         discover(h, T, "HS-1", profile(*PEOPLE[0]))
-        h.add_to_sympathizer_list(T, "HS-1", occurred_on=date(2024, 2, 1))
-        h.assign_helper(T, "HS-1", member_name=HELPER, occurred_on=date(2024, 2, 2))
+        h.handle(T, AddToSympathizerList(case_code="HS-1", occurred_on=date(2024, 2, 1)))
+        h.handle(
+            T, AssignHelper(case_code="HS-1", member_name=HELPER, occurred_on=date(2024, 2, 2))
+        )
     finally:
         app.events.mapper = encrypting
     dump = raw_event_bytes(store, store_maker, T.tenant)

@@ -23,6 +23,7 @@ import psycopg.errors
 import pytest
 from psycopg import sql
 
+from domain.commands import SetStalledThreshold
 from domain.errors import InvalidInput
 from domain.values import Actor, Role
 from service.commands import Handlers, Principal
@@ -296,7 +297,7 @@ def test_projections_catch_up_and_rebuild_as_the_app_role(two_roles: TwoRoles) -
     handlers = Handlers(store, today=lambda: TODAY)
     handlers.create_tenant(OPERATOR, "acme", "Acme", "other")
     for days in (30, 31, 32):
-        handlers.set_stalled_threshold(Principal("acme", ORGANIZER), days)
+        handlers.handle(Principal("acme", ORGANIZER), SetStalledThreshold(days=days))
     read_models = ReadModels(store, inline=False)
     report = read_models.catch_up("acme")
     assert report.events == 4
@@ -325,7 +326,7 @@ def test_the_worker_listens_and_catches_up_as_the_app_role(two_roles: TwoRoles) 
         assert worker.ready.wait(10), "worker did not start"
         _wait_until(lambda: worker.owned == {"acme"}, "the worker owns acme")
         # Poll interval 30 s: only the notification (LISTEN) can wake it up this fast.
-        handlers.set_stalled_threshold(Principal("acme", ORGANIZER), 40)
+        handlers.handle(Principal("acme", ORGANIZER), SetStalledThreshold(days=40))
         head = read_models.projector("acme").head()
         _wait_until(lambda: read_models.reached("acme") >= head, "caught up")
         handlers.create_tenant(OPERATOR, "beta", "Beta", "other")
@@ -344,12 +345,14 @@ def test_tenants_of_a_single_role_get_the_rights_when_the_owner_url_is_set(
     alone = two_roles.store(database_url=two_roles.url(two_roles.owner), database_owner_url="")
     before = Handlers(alone, today=lambda: TODAY)
     before.create_tenant(OPERATOR, "acme", "Acme", "other")
-    before.set_stalled_threshold(Principal("acme", ORGANIZER), 30)
+    before.handle(Principal("acme", ORGANIZER), SetStalledThreshold(days=30))
     assert ReadModels(alone, inline=False).catch_up("acme").events == 2
     alone.close()
 
     store = two_roles.store()  # startup grants the application's role its rights on acme
-    Handlers(store, today=lambda: TODAY).set_stalled_threshold(Principal("acme", ORGANIZER), 31)
+    Handlers(store, today=lambda: TODAY).handle(
+        Principal("acme", ORGANIZER), SetStalledThreshold(days=31)
+    )
     read_models = ReadModels(store, inline=False)
     assert read_models.catch_up("acme").events == 1  # read models of the owner: written
     with two_roles.connect(two_roles.app) as conn:

@@ -8,38 +8,16 @@ now, and the position of the last stored event) or a :class:`~service.api.errors
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import strawberry
 
 from domain import ids
-from domain.values import DocumentRef
 from service.api.context import ApiContext
 from service.api.errors import DomainErrorType
 from service.api.queries.core import case_at
 from service.api.types import Candidate
 from service.commands import CommandResult
-
-#: Description of every mutation's ``input`` argument.
-WHAT = strawberry.argument(description="What to record.")
-
-
-@strawberry.input(description="A document backing a step (văn bản): form, number, date, issuer.")
-class DocumentInput:
-    kind: str = strawberry.field(description='Form of the document, e.g. "6-KNĐ".')
-    number: str = strawberry.field(description='Its number, e.g. "12/NQ-CB".')
-    issued_on: date = strawberry.field(description="Its date (ngày ban hành).")
-    issuer: str = strawberry.field(description="The issuing body (cơ quan ban hành).")
-
-
-def document(value: DocumentInput | None) -> DocumentRef | None:
-    """The domain document of an input (None stays None)."""
-    if value is None:
-        return None
-    return DocumentRef(
-        kind=value.kind, number=value.number, issued_on=value.issued_on, issuer=value.issuer
-    )
 
 
 @strawberry.type(description="A case after a successful command.")
