@@ -10,7 +10,6 @@ import click
 import uvicorn
 
 from domain.values import Role
-from service.api.app import make_app
 from service.api.auth import TOKEN_ROLES, issue_dev_token
 from service.bootstrap import Parts
 from service.console import open_parts, refusals
@@ -27,6 +26,8 @@ EXAMPLE_QUERY = """{
 
 def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
     """Serve GraphQL on ``host:port`` until interrupted (prints a token and an example first)."""
+    from service.api.app import make_app  # the GraphQL schema: only the server needs it
+
     settings = parts.settings
     app = make_app(parts.services())
     url = f"http://{host}:{port}/graphql"

@@ -382,7 +382,7 @@ def keygen_command(out: Path) -> None:
     click.echo(f"Đã ghi khóa riêng / private key written: {out}")
     click.echo(f"Khóa công khai / public key: {public}")
     click.echo(f"Dấu vân tay / fingerprint: {fingerprint(public)}")
-    click.echo(f"Đặt / set {SIGNING_KEY_ENV}={out}")
+    click.echo(f"Đặt / set {SIGNING_KEY_ENV}={out.absolute()}")
 
 
 @audit.command("checkpoint")
