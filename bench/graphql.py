@@ -9,7 +9,6 @@ an organizer's token. Prints, per request: requests/s, median and p95 latency in
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import statistics
 import tempfile
@@ -25,12 +24,9 @@ import uvicorn
 from domain.values import Role
 from service.api.app import make_app
 from service.api.auth import issue_dev_token
-from service.api.context import Services
-from service.commands import Handlers
+from service.bootstrap import bootstrap
 from service.demo import DEMO_SLUG, seed_demo
-from service.read_models import ReadModels
 from service.settings import Settings
-from service.store import Store
 
 REQUESTS = {
     "me": "{ me { subject tenant roles } }",
@@ -59,17 +55,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        os.environ["KETNAP_KEY_FILE"] = str(Path(work) / "keys.json")
-        settings = Settings(data_dir=Path(work) / "data")
-        store = Store.from_settings(settings)
-        read_models = ReadModels(store)
-        handlers = Handlers(
-            store, today=lambda: date(2026, 11, 21), after_save=read_models.after_save
-        )
+        settings = Settings(data_dir=Path(work) / "data", key_file=Path(work) / "keys.json")
+        parts = bootstrap(settings, today=lambda: date(2026, 11, 21))
         started = time.perf_counter()
-        seed_demo(handlers)
+        seed_demo(parts.handlers)
         print(f"demo seeded in {time.perf_counter() - started:.1f} s")
-        services = Services(store, handlers, read_models, settings)
+        services = parts.services()
         port = _free_port()
         server = uvicorn.Server(
             uvicorn.Config(make_app(services), host="127.0.0.1", port=port, log_level="warning")
@@ -78,7 +69,9 @@ def main() -> None:
         thread.start()
         while not server.started:
             time.sleep(0.02)
-        token = issue_dev_token(settings, subject="bench", roles=[Role.ORGANIZER], tenant=DEMO_SLUG)
+        token = issue_dev_token(
+            parts.settings, subject="bench", roles=[Role.ORGANIZER], tenant=DEMO_SLUG
+        )
         url = f"http://127.0.0.1:{port}/graphql"
         headers = {"authorization": f"Bearer {token}"}
         print(f"{'request':36} {'req/s':>8} {'median ms':>10} {'p95 ms':>8}")
@@ -104,7 +97,7 @@ def main() -> None:
                 )
         server.should_exit = True
         thread.join(timeout=10)
-        store.close()
+        parts.close()
 
 
 if __name__ == "__main__":

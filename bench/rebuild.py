@@ -49,7 +49,7 @@ from psycopg import sql
 from domain import ids
 from service.audit.chain import init_tenant
 from service.audit.verify import verify_tenant
-from service.commands import Handlers
+from service.bootstrap import bootstrap
 from service.crypto import KeySource, TenantKeyring, is_envelope
 from service.demo import seed_demo
 from service.read_models import ReadModels
@@ -77,7 +77,13 @@ def say(message: str) -> None:
 class Template:
     """The template tenant's stored events, split for fast per-tenant rewriting."""
 
-    def __init__(self, rows: list[StoredRow], keys: dict[UUID, tuple[str, tuple[Any, ...]]]):
+    def __init__(
+        self,
+        rows: list[StoredRow],
+        keys: dict[UUID, tuple[str, tuple[Any, ...]]],
+        key_source: KeySource,
+    ):
+        self.key_source = key_source  # the personal-data keys of the template and the tenants
         self.keys = keys  # template id -> (domain.ids function, natural key arguments)
         self.rows = rows
         # Each state split into literal pieces and tokens (ids, the slug), once.
@@ -90,8 +96,8 @@ class Template:
 
     def rows_for(self, tenant: str) -> Iterator[StoredRow]:
         """The template's rows, rewritten for ``tenant`` (personal data re-encrypted for it)."""
-        source = TenantKeyring(TEMPLATE, KeySource.from_env())
-        target = TenantKeyring(tenant, KeySource.from_env())
+        source = TenantKeyring(TEMPLATE, self.key_source)
+        target = TenantKeyring(tenant, self.key_source)
         for originator, version, topic, state in self._rewritten(tenant):
             if b'"ct"' in state:
                 state = json.dumps(
@@ -144,16 +150,19 @@ def _recording_ids() -> Iterator[dict[UUID, tuple[str, tuple[Any, ...]]]]:
             setattr(ids, name, original)
 
 
-def build_template(events: int, workdir: Path) -> Template:
+def build_template(events: int, workdir: Path, key_file: Path) -> Template:
     """Seed the demo into a throw-away SQLite store until it has ``events`` events."""
     cases = max(20, math.ceil(events / EVENTS_PER_CASE))
     while True:
         data = Path(tempfile.mkdtemp(dir=workdir, prefix="template-"))
         say(f"template: seeding the demo with {cases} cases in SQLite ({data})")
         started = time.perf_counter()
-        with _recording_ids() as keys, Store.from_settings(Settings(data_dir=data)) as store:
-            handlers = Handlers(store, today=lambda: TODAY)
-            seed_demo(handlers, tenant=TEMPLATE, candidates=cases, progress=say)
+        settings = Settings(data_dir=data, key_file=key_file)
+        with (
+            _recording_ids() as keys,
+            bootstrap(settings, inline=False, today=lambda: TODAY) as parts,
+        ):
+            seed_demo(parts.handlers, tenant=TEMPLATE, candidates=cases, progress=say)
         with sqlite3.connect(data / "tenants" / f"{TEMPLATE}.sqlite") as conn:
             stored = conn.execute(
                 "SELECT originator_id, originator_version, topic, state FROM stored_events "
@@ -167,7 +176,7 @@ def build_template(events: int, workdir: Path) -> Template:
             if unknown:
                 msg = f"{len(unknown)} aggregate ids not derived through domain.ids"
                 raise RuntimeError(msg)
-            return Template(rows, dict(keys))
+            return Template(rows, dict(keys), KeySource.configured(key_file=key_file))
         cases = math.ceil(cases * events / max(1, len(stored)) * 1.05)
 
 
@@ -253,9 +262,8 @@ def raw_read(store: Store, slugs: list[str], page: int) -> tuple[int, float]:
     return rows, time.perf_counter() - started
 
 
-def rebuild_all(store: Store, slugs: list[str], batch_size: int) -> tuple[int, float]:
+def rebuild_all(read_models: ReadModels, slugs: list[str]) -> tuple[int, float]:
     """Rebuild every projection of every tenant; returns events and seconds (wall)."""
-    read_models = ReadModels(store, batch_size=batch_size, inline=False)
     for slug in slugs:  # tables created before timing
         read_models.projector(slug)
     events = 0
@@ -288,13 +296,17 @@ def main(argv: list[str] | None = None) -> int:
     slugs = [f"bench_{n:03d}" for n in range(args.tenants)]
     with tempfile.TemporaryDirectory(prefix="ketnap-bench-") as workdir:
         # One key file for the template and every tenant (keys never live in the database).
-        os.environ["KETNAP_KEY_FILE"] = str(Path(workdir) / "keys.json")
-        os.environ.pop("KETNAP_TENANT_KEYS", None)
-        template = build_template(args.events, Path(workdir))
+        key_file = Path(workdir) / "keys.json"
+        template = build_template(args.events, Path(workdir), key_file)
         settings = Settings(
-            data_dir=Path(workdir) / "unused", database_url=args.postgres_url, pg_pool_size=2
+            data_dir=Path(workdir) / "unused",
+            database_url=args.postgres_url,
+            pg_pool_size=2,
+            projection_batch_size=args.batch_size,
+            key_file=key_file,
         )
-        with Store.from_settings(settings) as store:
+        with bootstrap(settings) as parts:
+            store = parts.store
             create_tenants(store, template, slugs)
             for slug in {slugs[0], slugs[-1]}:
                 check_tenant(store, template, slug)
@@ -302,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             raw_read(store, slugs[:1], args.read_page)  # warm-up (connection, plans)
             read_rows, read_seconds = raw_read(store, slugs, args.read_page)
             say(f"raw read: {read_rows:,} rows in {read_seconds:.1f} s")
-            events, seconds = rebuild_all(store, slugs, args.batch_size)
+            events, seconds = rebuild_all(parts.read_models, slugs)
             read_rows2, read_seconds2 = raw_read(store, slugs, args.read_page)
     read_rate = max(read_rows / read_seconds, read_rows2 / read_seconds2)
     rate = events / seconds

@@ -1,8 +1,9 @@
 """The ``ketnap`` command line: tenants, the demo tenant, a look at a tenant's history, serve,
 the projection worker and the read models (``projections status`` / ``projections rebuild``).
 
-Settings come from the environment (see ``service.settings``): the embedded SQLite store in
-``./ketnap-data`` by default, PostgreSQL when ``KETNAP_DATABASE_URL`` is set. Refusals are
+Every command takes its parts from ``service.bootstrap`` (settings read once from the
+environment, see ``service.settings``; paths made absolute): the embedded SQLite store in
+``./ketnap-data`` (of the directory the command runs in) by default, PostgreSQL when ``KETNAP_DATABASE_URL`` is set. Refusals are
 printed in Vietnamese and English and exit with status 2.
 
 ``ketnap worker`` follows every tenant (PostgreSQL; see ``service.worker``). In SQLite mode
@@ -20,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -33,14 +34,14 @@ from projections.runner import BatchReport, RunReport
 from service.api.cli import run_server, token
 from service.audit.cli import audit
 from service.audit.cli import register_commands as register_audit_commands
-from service.commands import Handlers
-from service.console import open_store, refusals, tenant_slugs
-from service.crypto import KeySource
+from service.console import open_parts, refusals, tenant_slugs
 from service.demo import DEMO_SLUG, seed_demo
 from service.keys_cli import keys
-from service.read_models import ReadModels
 from service.reports import report_lines
 from service.store import Store, TenantApplication, TenantKind
+
+if TYPE_CHECKING:
+    from service.bootstrap import Parts
 
 PAGE = 1000
 
@@ -99,8 +100,8 @@ def tenants() -> None:
 @refusals
 def tenants_create(slug: str, name: str, kind: str) -> None:
     """Create a tenant SLUG (lowercase letters, digits, _)."""
-    with open_store() as store:
-        tenant = Handlers(store).create_tenant(_operator(), slug, name, kind)
+    with open_parts() as parts:
+        tenant = parts.handlers.create_tenant(_operator(), slug, name, kind)
         click.echo(f"Đã tạo / created: {tenant.slug} — {tenant.name} ({tenant.kind.value})")
 
 
@@ -109,7 +110,8 @@ def tenants_create(slug: str, name: str, kind: str) -> None:
 @refusals
 def tenants_list(as_json: bool) -> None:
     """List tenants."""
-    with open_store() as store:
+    with open_parts() as parts:
+        store = parts.store
         rows = store.registry.list()
     if as_json:
         click.echo(
@@ -135,7 +137,8 @@ def tenants_list(as_json: bool) -> None:
 @refusals
 def tenants_disable(slug: str) -> None:
     """Disable a tenant: its history stays readable, nothing more can be recorded."""
-    with open_store() as store:
+    with open_parts() as parts:
+        store = parts.store
         store.registry.disable(slug)
     click.echo(f"Đã khóa / disabled: {slug}")
 
@@ -145,7 +148,8 @@ def tenants_disable(slug: str) -> None:
 @refusals
 def tenants_enable(slug: str) -> None:
     """Enable a disabled tenant again."""
-    with open_store() as store:
+    with open_parts() as parts:
+        store = parts.store
         store.registry.enable(slug)
     click.echo(f"Đã mở khóa / enabled: {slug}")
 
@@ -174,8 +178,9 @@ def _unknown_projection(names: set[str]) -> DomainError:
     )
 
 
-def _project(store: Store, read_models: ReadModels, tenant: str) -> None:
+def _project(parts: Parts, tenant: str) -> None:
     """Bring ``tenant``'s read models up to date (once) and print a few figures."""
+    read_models = parts.read_models
     report = read_models.catch_up(tenant)
     if report.events:
         click.echo(
@@ -201,15 +206,15 @@ def _project(store: Store, read_models: ReadModels, tenant: str) -> None:
 @refusals
 def demo(tenant: str, candidates: int, seed: int) -> None:
     """Create a demo tenant modelled on the seed articles: a provincial enterprise bloc."""
-    with open_store() as store:
+    with open_parts() as parts:
+        store = parts.store
         if _has_tenant(store, tenant):
             click.echo(f"Đơn vị mẫu «{tenant}» đã có / the demo tenant '{tenant}' already exists.")
             _print_summary(store.app(tenant, write=False))
             return
         started = time.perf_counter()
-        read_models = ReadModels(store)
         report = seed_demo(
-            Handlers(store, after_save=read_models.after_save),
+            parts.handlers,
             tenant=tenant,
             candidates=candidates,
             seed=seed,
@@ -223,7 +228,7 @@ def demo(tenant: str, candidates: int, seed: int) -> None:
         for refusal in report.refused:
             click.echo(f"  bị từ chối / refused: {refusal}")
         _print_summary(store.app(tenant, write=False))
-        _project(store, read_models, tenant)
+        _project(parts, tenant)
 
 
 @main.command()
@@ -257,9 +262,9 @@ def report(
     day = as_of.date() if as_of else date.today()
     chosen = Period.parse(period) if period else Period.year(day.year)
     moment = recorded_at.replace(tzinfo=UTC) if recorded_at else None
-    with open_store() as store:
-        store.registry.get(tenant)  # bilingual NotFound for an unknown tenant
-        read_models = ReadModels(store)
+    with open_parts() as parts:
+        parts.store.registry.get(tenant)  # bilingual NotFound for an unknown tenant
+        read_models = parts.read_models
         if read_models.inline:
             read_models.catch_up(tenant)
         with read_models.read(tenant) as tx:
@@ -279,8 +284,8 @@ def report(
 @refusals
 def events(tenant: str, last: int) -> None:
     """Show the latest events of a tenant's history (position, type, business date, actor)."""
-    with open_store() as store:
-        app = store.app(tenant, write=False)
+    with open_parts() as parts:
+        app = parts.store.app(tenant, write=False)
         maximum = app.recorder.max_notification_id() or 0
         start = max(1, maximum - last + 1)
         for n in app.recorder.select_notifications(start=start, limit=last):
@@ -306,45 +311,39 @@ def events(tenant: str, last: int) -> None:
 @refusals
 def serve(host: str, port: int, with_demo: bool) -> None:
     """Serve the GraphQL API at http://HOST:PORT/graphql (uvicorn), seeding the demo first."""
-    with open_store() as store:
-        read_models = ReadModels(store)
+    with open_parts() as parts:
+        store = parts.store
         if with_demo and not _has_tenant(store, DEMO_SLUG):
-            seed_demo(
-                Handlers(store, after_save=read_models.after_save),
-                progress=lambda message: click.echo(f"… {message}"),
-            )
+            seed_demo(parts.handlers, progress=lambda message: click.echo(f"… {message}"))
         click.echo(
             f"Kho dữ liệu / store: {store.backend}; đơn vị sử dụng / tenants: "
             + ", ".join(t.slug for t in store.registry.list())
         )
         if with_demo:
-            _project(store, read_models, DEMO_SLUG)
-        run_server(store, read_models, host=host, port=port, demo=with_demo)
+            _project(parts, DEMO_SLUG)
+        run_server(parts, host=host, port=port, demo=with_demo)
 
 
 @main.command()
 @click.option(
     "--poll-interval",
-    default=5.0,
-    show_default=True,
+    default=None,
     type=click.FloatRange(0.05, 3600),
-    envvar="KETNAP_WORKER_POLL_INTERVAL",
-    help="Seconds between safety polls (in case a notification was missed).",
+    help="Seconds between safety polls (in case a notification was missed); default: "
+    "KETNAP_WORKER_POLL_INTERVAL, else 5.",
 )
 @click.option(
     "--takeover-interval",
-    default=5.0,
-    show_default=True,
+    default=None,
     type=click.FloatRange(0.05, 3600),
-    envvar="KETNAP_WORKER_TAKEOVER_INTERVAL",
-    help="Seconds between rounds of taking over tenants whose worker died, and rebalancing.",
+    help="Seconds between rounds of taking over tenants whose worker died, and rebalancing; "
+    "default: KETNAP_WORKER_TAKEOVER_INTERVAL, else 5.",
 )
 @click.option(
     "--name",
-    default="ketnap-worker",
-    show_default=True,
-    envvar="KETNAP_WORKER_NAME",
-    help="application_name of the worker's connection (pg_stat_activity).",
+    default=None,
+    help="application_name of the worker's connection (pg_stat_activity); default: "
+    "KETNAP_WORKER_NAME, else ketnap-worker.",
 )
 @click.option(
     "--log-level",
@@ -353,14 +352,18 @@ def serve(host: str, port: int, with_demo: bool) -> None:
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
 )
 @refusals
-def worker(poll_interval: float, takeover_interval: float, name: str, log_level: str) -> None:
+def worker(
+    poll_interval: float | None, takeover_interval: float | None, name: str | None, log_level: str
+) -> None:
     """Keep every tenant's read models up to date (PostgreSQL; stop with SIGTERM or Ctrl-C)."""
     from service.worker import WorkerOptions, run_worker
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    with open_store() as store:
+    with open_parts() as parts:
+        store = parts.store
+        settings = parts.settings
         if store.backend != "postgres":
             click.echo(
                 "Chế độ SQLite: bảng đọc được cập nhật ngay sau mỗi lệnh, không cần tiến trình "
@@ -368,14 +371,12 @@ def worker(poll_interval: float, takeover_interval: float, name: str, log_level:
                 "SQLite mode: projections run inline after each command, no worker process is "
                 "needed; every tenant was caught up once."
             )
-            read_models = ReadModels(store)
             for tenant in store.registry.list():
-                _echo_report(read_models.catch_up(tenant.slug))
+                _echo_report(parts.read_models.catch_up(tenant.slug))
             return
         # Projections decode personal data: without the keys every tenant with candidates
         # would fail batch after batch. Refuse at once, bilingually, instead.
-        source = KeySource.from_env()
-        if source.key_file is None and source.inline is None:
+        if parts.keys.key_file is None and parts.keys.inline is None:
             raise DomainError(
                 "PERSONAL_DATA_KEYS_NOT_CONFIGURED",
                 "Tiến trình worker cần khóa dữ liệu cá nhân của các đơn vị để cập nhật bảng đọc: "
@@ -385,9 +386,12 @@ def worker(poll_interval: float, takeover_interval: float, name: str, log_level:
                 field="KETNAP_KEY_FILE",
             )
         options = WorkerOptions(
-            name=name, poll_interval=poll_interval, takeover_interval=takeover_interval
+            name=name or settings.worker_name,
+            poll_interval=poll_interval or settings.worker_poll_interval,
+            takeover_interval=takeover_interval or settings.worker_takeover_interval,
+            test_delay=settings.worker_test_delay,
         )
-        run_worker(store, options)
+        run_worker(store, options, read_models=parts.read_models)
 
 
 @main.group()
@@ -407,9 +411,9 @@ def _echo_report(report: RunReport) -> None:
 @refusals
 def projections_status(tenant: str | None) -> None:
     """Each projection of each tenant: version, position, head, lag, last update."""
-    with open_store() as store:
-        read_models = ReadModels(store)
-        rows = [s for slug in tenant_slugs(store, tenant) for s in read_models.status(slug)]
+    with open_parts() as parts:
+        store = parts.store
+        rows = [s for slug in tenant_slugs(store, tenant) for s in parts.read_models.status(slug)]
     header = ("tenant", "projection", "version", "position", "head", "lag", "updated at")
     table = [header] + [
         (
@@ -449,8 +453,9 @@ def projections_rebuild(tenant: str | None, names: tuple[str, ...]) -> None:
     unknown = set(names) - {p.name for p in all_projections()}
     if unknown:
         raise _unknown_projection(unknown)
-    with open_store() as store:
-        read_models = ReadModels(store)
+    with open_parts() as parts:
+        store = parts.store
+        read_models = parts.read_models
         total_events = 0
         total_seconds = 0.0
         for slug in tenant_slugs(store, tenant):

@@ -1,4 +1,9 @@
-"""What every ``ketnap`` command shares: bilingual refusals and the store of the environment."""
+"""What every ``ketnap`` command shares: bilingual refusals and the process's parts.
+
+The parts come from :func:`service.bootstrap.bootstrap`: the settings the environment names, or
+the :class:`~service.settings.Settings` given as the click root context's ``obj``
+(``main(obj=settings)``, ``CliRunner().invoke(main, args, obj=settings)``), as tests do.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,12 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 import click
 
 from domain.errors import DomainError
-from service.settings import get_settings
+from service.settings import Settings
 
 if TYPE_CHECKING:
     # Imported when used: the store's PostgreSQL recorder imports the audit chain, whose
     # commands import this module.
+    from service.bootstrap import Parts
     from service.store import Store
 
 P = ParamSpec("P")
@@ -45,16 +51,27 @@ def refusals(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def given_settings() -> Settings | None:
+    """The settings handed to the command line (the root context's ``obj``), if any."""
+    context = click.get_current_context(silent=True)
+    obj = context.find_root().obj if context is not None else None
+    return obj if isinstance(obj, Settings) else None
+
+
+@contextmanager
+def open_parts() -> Iterator[Parts]:
+    """The process's parts (:func:`service.bootstrap.bootstrap`), closed afterwards."""
+    from service.bootstrap import bootstrap
+
+    with bootstrap(given_settings()) as parts:
+        yield parts
+
+
 @contextmanager
 def open_store() -> Iterator[Store]:
-    """The store the environment's settings describe, closed afterwards."""
-    from service.store import Store
-
-    store = Store.from_settings(get_settings())
-    try:
-        yield store
-    finally:
-        store.close()
+    """The store of the process's parts, closed afterwards."""
+    with open_parts() as parts:
+        yield parts.store
 
 
 def tenant_slugs(store: Store, tenant: str | None) -> list[str]:

@@ -212,18 +212,16 @@ class KeySource:
         self._memory: dict[str, list[DataKey]] | None = None
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, *, dev_key_file: Path | None = None
+    def configured(
+        cls, *, key_file: Path | None, inline: str = "", dev_key_file: Path | None = None
     ) -> KeySource:
-        """The source the environment names; ``dev_key_file`` when it names none.
+        """The source the settings name (``KETNAP_KEY_FILE`` / ``KETNAP_TENANT_KEYS``);
+        ``dev_key_file`` when they name none.
 
         ``dev_key_file`` is the embedded (SQLite) mode's ``<data_dir>/keys.json``; pass
         ``None`` for PostgreSQL, which then has no key until one is configured.
         """
-        env = os.environ if environ is None else environ
-        key_file = env.get(KEY_FILE_ENV, "").strip()
-        inline = env.get(INLINE_KEYS_ENV, "").strip()
-        if key_file and inline:
+        if key_file is not None and inline:
             raise keys_invalid(
                 f"{KEY_FILE_ENV}/{INLINE_KEYS_ENV}",
                 "chỉ được đặt một trong hai biến",
@@ -231,8 +229,8 @@ class KeySource:
             )
         if inline:
             return cls(inline=inline)
-        if key_file:
-            return cls(key_file=Path(key_file), auto_create=True)
+        if key_file is not None:
+            return cls(key_file=key_file, auto_create=True)
         if dev_key_file is not None:
             return cls(key_file=dev_key_file, auto_create=True)
         return cls()
@@ -446,21 +444,21 @@ def is_envelope(data: object) -> bool:
     return isinstance(data, dict) and data.keys() == ENVELOPE_KEYS
 
 
-def keyring_for_sqlite(tenant: str, dbname: str) -> TenantKeyring:
+def keyring_for_sqlite(tenant: str, dbname: str, configured: KeySource) -> TenantKeyring:
     """The keyring of a tenant stored in the SQLite file ``dbname``.
 
-    ``<data_dir>/tenants/<slug>.sqlite`` → development key file ``<data_dir>/keys.json``
-    (unless the environment names a key source); an in-memory database gets in-memory keys.
+    ``configured`` is the source the settings name; when it names none, the development key
+    file ``<data_dir>/keys.json`` of ``<data_dir>/tenants/<slug>.sqlite``, and in-memory keys
+    for an in-memory database.
     """
+    if configured.key_file is not None or configured.inline is not None:
+        return TenantKeyring(tenant, configured)
     if dbname == ":memory:" or dbname.startswith("file:"):
-        env = os.environ
-        if env.get(KEY_FILE_ENV, "").strip() or env.get(INLINE_KEYS_ENV, "").strip():
-            return TenantKeyring(tenant, KeySource.from_env())
         return TenantKeyring(tenant, KeySource.ephemeral())
     data_dir = Path(dbname).resolve().parent.parent
-    return TenantKeyring(tenant, KeySource.from_env(dev_key_file=data_dir / DEV_KEY_FILE_NAME))
+    return TenantKeyring(tenant, KeySource(key_file=data_dir / DEV_KEY_FILE_NAME, auto_create=True))
 
 
-def keyring_for_postgres(tenant: str) -> TenantKeyring:
+def keyring_for_postgres(tenant: str, configured: KeySource) -> TenantKeyring:
     """The keyring of a tenant stored in PostgreSQL: only an explicitly configured source."""
-    return TenantKeyring(tenant, KeySource.from_env())
+    return TenantKeyring(tenant, configured)

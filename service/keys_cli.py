@@ -4,38 +4,35 @@
 file (``--file``, else ``KETNAP_KEY_FILE``, else ``<KETNAP_DATA_DIR>/keys.json``): the new key
 encrypts what is written from then on (processes pick it up when they reopen the tenant), the
 old ones stay to read older events. Nothing is re-encrypted. ``ketnap keys list`` shows the kids
-(never the keys).
+(never the keys). Refusals are printed in Vietnamese and English and exit with status 2.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from domain.errors import DomainError
-from service.crypto import DEV_KEY_FILE_NAME, INLINE_KEYS_ENV, KEY_FILE_ENV, KeySource
-from service.settings import get_settings
+from service.bootstrap import Parts, absolute_path
+from service.console import open_parts, refusals
+from service.crypto import DEV_KEY_FILE_NAME, INLINE_KEYS_ENV, KeySource, keys_invalid
 from service.store.registry import validate_slug
 
 
-def _key_file(option: str | None) -> Path:
-    if option:
-        return Path(option)
-    configured = os.environ.get(KEY_FILE_ENV, "").strip()
-    if configured:
-        return Path(configured)
-    if os.environ.get(INLINE_KEYS_ENV, "").strip():
-        raise click.ClickException(
-            f"Khóa đang lấy từ {INLINE_KEYS_ENV} (chỉ đọc): dùng --file. / "
-            f"Keys come from {INLINE_KEYS_ENV} (read-only): use --file."
+def _key_file(parts: Parts, option: Path | None) -> Path:
+    """The key file to write: ``--file``, else the configured one, else the development one."""
+    if option is not None:
+        return absolute_path(option)
+    settings = parts.settings
+    if settings.key_file is not None:
+        return settings.key_file
+    if settings.inline_keys:
+        raise keys_invalid(
+            INLINE_KEYS_ENV,
+            f"khóa đang lấy từ {INLINE_KEYS_ENV} (chỉ đọc), hãy dùng --file",
+            f"keys come from {INLINE_KEYS_ENV} (read-only), use --file",
         )
-    return get_settings().data_dir / DEV_KEY_FILE_NAME
-
-
-def _fail(error: DomainError) -> click.ClickException:
-    return click.ClickException(f"[{error.code}] {error.message_vi} / {error.message_en}")
+    return settings.data_dir / DEV_KEY_FILE_NAME
 
 
 @click.group()
@@ -45,15 +42,20 @@ def keys() -> None:
 
 @keys.command("generate")
 @click.option("--tenant", required=True, help="Slug of the tenant.")
-@click.option("--file", "file", default=None, help="Key file (default: KETNAP_KEY_FILE).")
-def generate(tenant: str, file: str | None) -> None:
+@click.option(
+    "--file",
+    "file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Key file (default: KETNAP_KEY_FILE, else <data dir>/keys.json).",
+)
+@refusals
+def generate(tenant: str, file: Path | None) -> None:
     """Add a new key for a tenant (rotation: older keys are kept for reading)."""
-    try:
-        slug = validate_slug(tenant)
-        path = _key_file(file)
-        key = KeySource(key_file=path).generate(slug)
-    except DomainError as e:
-        raise _fail(e) from None
+    slug = validate_slug(tenant)
+    with open_parts() as parts:
+        path = _key_file(parts, file)
+    key = KeySource(key_file=path).generate(slug)
     click.echo(
         f"Đã tạo khóa / created key '{key.kid}' for '{slug}' in {path} "
         "(dùng cho dữ liệu ghi từ nay / used for data written from now on)"
@@ -61,17 +63,24 @@ def generate(tenant: str, file: str | None) -> None:
 
 
 @keys.command("list")
-@click.option("--file", "file", default=None, help="Key file (default: KETNAP_KEY_FILE).")
-def list_keys(file: str | None) -> None:
+@click.option(
+    "--file",
+    "file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Key file (default: KETNAP_KEY_FILE or KETNAP_TENANT_KEYS, else <data dir>/keys.json).",
+)
+@refusals
+def list_keys(file: Path | None) -> None:
     """Show each tenant's key ids and creation times (the current key last), never the keys."""
-    try:
-        if file is None and os.environ.get(INLINE_KEYS_ENV, "").strip():
-            source = KeySource.from_env()
+    with open_parts() as parts:
+        if file is None and parts.settings.inline_keys:
+            source = KeySource.configured(key_file=None, inline=parts.settings.inline_keys)
         else:
-            source = KeySource(key_file=_key_file(file))
-        all_keys = source.load()
-    except DomainError as e:
-        raise _fail(e) from None
+            source = KeySource(key_file=_key_file(parts, file))
+    all_keys = source.load()
+    if not all_keys:
+        click.echo(f"Chưa có khóa nào / no keys yet ({source.description})")
     for slug, tenant_keys in sorted(all_keys.items()):
         listed = ", ".join(f"{k.kid} ({k.created})" for k in tenant_keys)
         click.echo(f"{slug}: {listed}")

@@ -1,4 +1,5 @@
-"""Process settings, read once from environment variables.
+"""Process settings: what each variable means. ``service.bootstrap`` reads them, once, from the
+environment (the only code that does) and resolves every path to an absolute one.
 
 - ``KETNAP_DATA_DIR`` (default ``./ketnap-data``): the embedded (SQLite) store,
   ``<dir>/registry.sqlite`` plus one file per tenant, ``<dir>/tenants/<slug>.sqlite``.
@@ -33,6 +34,19 @@
 - ``KETNAP_MAX_REQUEST_BYTES`` (default 1,000,000): larger request bodies are refused (413).
 - ``KETNAP_READY_MAX_LAG`` (default 10,000 events): ``/readyz`` fails when a tenant's read
   models are further behind its history.
+- ``KETNAP_KEY_FILE`` / ``KETNAP_TENANT_KEYS`` (default: neither): where the per-tenant keys of
+  personal data come from, a key file or its JSON inline (see ``service.crypto``; only one of
+  the two may be set). Without either, SQLite uses ``<data dir>/keys.json``.
+- ``KETNAP_SIGNING_KEY_FILE`` (default empty): the Ed25519 private key ``ketnap audit
+  checkpoint`` signs with (``ketnap audit keygen`` creates one).
+- ``KETNAP_WORKER_POLL_INTERVAL`` (default 5 seconds, 0.05-3600): how often ``ketnap worker``
+  polls its tenants' heads in case a notification was missed.
+- ``KETNAP_WORKER_TAKEOVER_INTERVAL`` (default 5 seconds, 0.05-3600): how often it takes over
+  tenants whose worker died, and rebalances.
+- ``KETNAP_WORKER_NAME`` (default ``ketnap-worker``): the ``application_name`` of the worker's
+  connection (``pg_stat_activity``).
+- ``KETNAP_WORKER_TEST_DELAY`` (test only, default 0 seconds): every batch transaction of the
+  worker waits this long before committing (crash tests).
 
 A bad value raises :class:`domain.errors.InvalidInput` (code ``SETTING_INVALID``) naming the
 variable, in Vietnamese and English.
@@ -40,9 +54,6 @@ variable, in Vietnamese and English.
 
 from __future__ import annotations
 
-import functools
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +72,8 @@ DEFAULT_PROJECTION_BATCH_SIZE = 500
 DEFAULT_READ_YOUR_WRITES_TIMEOUT = 5.0
 DEFAULT_MAX_REQUEST_BYTES = 1_000_000
 DEFAULT_READY_MAX_LAG = 10_000
+DEFAULT_WORKER_INTERVAL = 5.0
+DEFAULT_WORKER_NAME = "ketnap-worker"
 ENVIRONMENTS = ("development", "production")
 
 
@@ -78,7 +91,8 @@ class PostgresParams:
 
 @dataclass(frozen=True)
 class Settings:
-    """Configuration of one process. Build with :meth:`from_env` (or directly in tests)."""
+    """Configuration of one process: ``service.bootstrap`` reads it from the environment;
+    tests build it directly. Paths are absolute once bootstrap has them."""
 
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database_url: str = ""
@@ -95,6 +109,13 @@ class Settings:
     jwt_audience: str = ""
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     ready_max_lag: int = DEFAULT_READY_MAX_LAG
+    key_file: Path | None = None
+    inline_keys: str = ""
+    signing_key_file: Path | None = None
+    worker_poll_interval: float = DEFAULT_WORKER_INTERVAL
+    worker_takeover_interval: float = DEFAULT_WORKER_INTERVAL
+    worker_name: str = DEFAULT_WORKER_NAME
+    worker_test_delay: float = 0.0
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
@@ -120,6 +141,23 @@ class Settings:
                 "The environment variable KETNAP_READ_YOUR_WRITES_TIMEOUT must be 0-600 "
                 f"seconds, got {self.read_your_writes_timeout!r}.",
                 field="KETNAP_READ_YOUR_WRITES_TIMEOUT",
+            )
+        _check_seconds("KETNAP_WORKER_POLL_INTERVAL", self.worker_poll_interval, 0.05, 3600)
+        _check_seconds("KETNAP_WORKER_TAKEOVER_INTERVAL", self.worker_takeover_interval, 0.05, 3600)
+        _check_seconds("KETNAP_WORKER_TEST_DELAY", self.worker_test_delay, 0, 60)
+        if not self.worker_name or any(not c.isprintable() for c in self.worker_name):
+            raise InvalidInput(
+                "SETTING_INVALID",
+                "Biến môi trường KETNAP_WORKER_NAME phải là một tên in được, không rỗng.",
+                "The environment variable KETNAP_WORKER_NAME must be a printable, non-empty name.",
+                field="KETNAP_WORKER_NAME",
+            )
+        if self.key_file is not None and self.inline_keys:
+            raise InvalidInput(
+                "PERSONAL_DATA_KEYS_INVALID",
+                "Chỉ được đặt một trong hai biến KETNAP_KEY_FILE và KETNAP_TENANT_KEYS.",
+                "Set only one of the two variables KETNAP_KEY_FILE and KETNAP_TENANT_KEYS.",
+                field="KETNAP_KEY_FILE/KETNAP_TENANT_KEYS",
             )
         if self.database_url:
             self.postgres()  # validates
@@ -181,38 +219,6 @@ class Settings:
             )
         return owner
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read the settings from ``environ`` (default: ``os.environ``)."""
-        env = os.environ if environ is None else environ
-        return cls(
-            data_dir=Path(env.get("KETNAP_DATA_DIR", "").strip() or DEFAULT_DATA_DIR),
-            database_url=env.get("KETNAP_DATABASE_URL", "").strip(),
-            database_owner_url=env.get(OWNER_URL_VARIABLE, "").strip(),
-            pg_pool_size=_read_int(env, "KETNAP_PG_POOL_SIZE", DEFAULT_PG_POOL_SIZE),
-            pg_max_overflow=_read_int(env, "KETNAP_PG_MAX_OVERFLOW", DEFAULT_PG_MAX_OVERFLOW),
-            app_cache_size=_read_int(env, "KETNAP_APP_CACHE_SIZE", DEFAULT_APP_CACHE_SIZE),
-            projection_batch_size=_read_int(
-                env, "KETNAP_PROJECTION_BATCH_SIZE", DEFAULT_PROJECTION_BATCH_SIZE
-            ),
-            read_your_writes_timeout=_read_float(
-                env, "KETNAP_READ_YOUR_WRITES_TIMEOUT", DEFAULT_READ_YOUR_WRITES_TIMEOUT
-            ),
-            environment=env.get("KETNAP_ENV", "").strip().lower() or "development",
-            jwks_url=env.get("KETNAP_JWKS_URL", "").strip(),
-            jwt_public_key_file=env.get("KETNAP_JWT_PUBLIC_KEY_FILE", "").strip(),
-            jwt_issuer=env.get("KETNAP_JWT_ISSUER", "").strip(),
-            jwt_audience=env.get("KETNAP_JWT_AUDIENCE", "").strip(),
-            max_request_bytes=_read_int(env, "KETNAP_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
-            ready_max_lag=_read_int(env, "KETNAP_READY_MAX_LAG", DEFAULT_READY_MAX_LAG),
-        )
-
-
-@functools.cache
-def get_settings() -> Settings:
-    """The process's settings, read from the environment on first use."""
-    return Settings.from_env()
-
 
 def parse_database_url(url: str, *, name: str = URL_VARIABLE) -> PostgresParams:
     """Split a ``postgresql://`` URL into connection parameters (errors name variable ``name``)."""
@@ -264,41 +270,21 @@ def _bad_url(name: str, url: str, why_vi: str, why_en: str) -> InvalidInput:
     )
 
 
-def _read_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(
-            "SETTING_INVALID",
-            f"Biến môi trường {name} phải là số nguyên, nhận được {raw!r}.",
-            f"The environment variable {name} must be an integer, got {raw!r}.",
-            field=name,
-        ) from None
-
-
-def _read_float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise InvalidInput(
-            "SETTING_INVALID",
-            f"Biến môi trường {name} phải là một số, nhận được {raw!r}.",
-            f"The environment variable {name} must be a number, got {raw!r}.",
-            field=name,
-        ) from None
-
-
 def _check_int(name: str, value: int, *, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InvalidInput(
             "SETTING_INVALID",
             f"Biến môi trường {name} phải là số nguyên ≥ {minimum}, nhận được {value!r}.",
             f"The environment variable {name} must be an integer ≥ {minimum}, got {value!r}.",
+            field=name,
+        )
+
+
+def _check_seconds(name: str, value: float, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise InvalidInput(
+            "SETTING_INVALID",
+            f"Biến môi trường {name} phải từ {low:g} đến {high:g} giây, nhận được {value!r}.",
+            f"The environment variable {name} must be {low:g}-{high:g} seconds, got {value!r}.",
             field=name,
         )

@@ -26,15 +26,14 @@ worker after the batch in progress.
 Followed tenants: all registered tenants, disabled ones included (a disabled tenant records
 nothing new, but its read models must still reach the end of its history).
 
-Test-only: ``KETNAP_WORKER_TEST_DELAY`` (seconds, default 0) makes every batch transaction wait
-that long before committing, so a test can kill the worker in the middle of a catch-up.
+Test-only: ``KETNAP_WORKER_TEST_DELAY`` (seconds, default 0; ``Settings.worker_test_delay``, passed
+as :attr:`WorkerOptions.test_delay`) makes every batch transaction wait that long before committing, so a test can kill the worker in the middle of a catch-up.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import os
 import signal
 import threading
 import time
@@ -51,6 +50,7 @@ from psycopg import sql
 from projections.runner import TenantProjector
 from projections.sql import OWNER_LOCK_CLASS, ReadModelDB, Tx
 from service.read_models import ReadModels
+from service.settings import DEFAULT_WORKER_NAME
 from service.store import Store, tenant_schema
 from service.store.postgres import EVENTS_CHANNEL
 from service.store.registry import TENANTS_CHANNEL
@@ -61,7 +61,6 @@ log = logging.getLogger(__name__)
 WORKER_LOCK_CLASS = 72_003
 #: Test-only: seconds each batch transaction waits before committing.
 TEST_DELAY_ENV = "KETNAP_WORKER_TEST_DELAY"
-DEFAULT_NAME = "ketnap-worker"
 #: How long a tenant whose projections failed waits before the next attempt.
 FAILURE_BACKOFF = 30.0
 MAX_SLOTS = 1024
@@ -72,7 +71,7 @@ class WorkerOptions:
     """How a worker paces itself."""
 
     #: ``application_name`` of the dedicated connection (visible in ``pg_stat_activity``).
-    name: str = DEFAULT_NAME
+    name: str = DEFAULT_WORKER_NAME
     #: Seconds between safety polls of the owned tenants' heads.
     poll_interval: float = 5.0
     #: Seconds between rounds of taking over unowned tenants and rebalancing.
@@ -80,11 +79,7 @@ class WorkerOptions:
     #: Longest single wait for notifications (bounds how long a stop request waits).
     wait_slice: float = 0.5
     #: Test-only delay before each batch commits (see the module docstring).
-    test_delay: float = field(default_factory=lambda: _env_float(TEST_DELAY_ENV))
-
-
-def _env_float(name: str) -> float:
-    return float(os.environ.get(name, "").strip() or 0)
+    test_delay: float = 0.0
 
 
 @dataclass
@@ -365,7 +360,9 @@ class Worker:
             )
 
 
-def run_worker(store: Store, options: WorkerOptions | None = None) -> None:
+def run_worker(
+    store: Store, options: WorkerOptions | None = None, *, read_models: ReadModels | None = None
+) -> None:
     """Run a worker in this (main) thread until SIGTERM or SIGINT, then return."""
     stop = threading.Event()
 
@@ -375,7 +372,7 @@ def run_worker(store: Store, options: WorkerOptions | None = None) -> None:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        Worker(store, options=options).run(stop)
+        Worker(store, options=options, read_models=read_models).run(stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -1,4 +1,8 @@
-"""Shared fixtures: a ``Store`` on each backend.
+"""Shared fixtures: a ``Store`` on each backend, and a CLI runner on the same data.
+
+Tests never steer the code through ``KETNAP_*`` environment variables: they build
+:class:`~service.settings.Settings` (or ``service.bootstrap`` parts) and pass them down. Only
+tests of a child process (``ketnap`` run through ``subprocess``) set the child's environment.
 
 PostgreSQL tests use the private cluster started by ``scripts/test`` (its URL is in
 ``KETNAP_TEST_POSTGRES_URL``) and get a fresh database each (created with a random name and
@@ -13,15 +17,16 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
+import click
 import psycopg
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from psycopg import sql
 
-from service.settings import Settings, get_settings
+from service.settings import Settings
 from service.store import Store
 
 POSTGRES_URL_ENV = "KETNAP_TEST_POSTGRES_URL"
@@ -48,13 +53,6 @@ def with_database(url: str, dbname: str, **query: str) -> str:
     extra = "&".join(f"{k}={v}" for k, v in query.items())
     new_query = "&".join(q for q in (parts.query, extra) if q)
     return urlunsplit(parts._replace(path=f"/{dbname}", query=new_query))
-
-
-@pytest.fixture(autouse=True)
-def personal_data_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keys for personal data come from outside the database: a key file per test."""
-    monkeypatch.delenv("KETNAP_TENANT_KEYS", raising=False)
-    monkeypatch.setenv("KETNAP_KEY_FILE", str(tmp_path / "personal-data-keys.json"))
 
 
 @dataclass
@@ -97,6 +95,8 @@ class StoreMaker:
 
     backend: str
     data_dir: Path
+    #: Keys for personal data come from outside the database: a key file per test.
+    key_file: Path | None
     database: PostgresDatabase | None = None
     stores: list[Store] = field(default_factory=list)
 
@@ -106,6 +106,7 @@ class StoreMaker:
             database_url=self.database.url if self.database else "",
             pg_pool_size=2,
             pg_max_overflow=2,
+            key_file=self.key_file,
         )
         return dataclasses.replace(base, **overrides)
 
@@ -133,7 +134,12 @@ def store_maker(
     database: PostgresDatabase | None = None
     if backend == "postgres":
         database = request.getfixturevalue("postgres_database")
-    maker = StoreMaker(backend=backend, data_dir=tmp_path / "ketnap-data", database=database)
+    maker = StoreMaker(
+        backend=backend,
+        data_dir=tmp_path / "ketnap-data",
+        key_file=tmp_path / "personal-data-keys.json",
+        database=database,
+    )
     try:
         yield maker
     finally:
@@ -146,17 +152,26 @@ def store(store_maker: StoreMaker) -> Store:
     return store_maker()
 
 
+class SettingsCliRunner(CliRunner):
+    """A CLI runner whose commands take ``settings`` (the root context's ``obj``) instead of
+    reading the environment; ``invoke(..., obj=other)`` overrides them for one call."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def invoke(  # type: ignore[override]
+        self,
+        cli: click.Command,
+        args: str | list[str] | None = None,
+        input: str | bytes | IO[Any] | None = None,
+        **extra: Any,
+    ) -> Result:
+        extra.setdefault("obj", self.settings)
+        return super().invoke(cli, args, input, **extra)
+
+
 @pytest.fixture
-def cli(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+def cli(store: Store) -> SettingsCliRunner:
     """A CLI runner whose settings name the same data as ``store`` (and no signing key)."""
-    for name in ("KETNAP_DATABASE_URL", "KETNAP_DATA_DIR", "KETNAP_SIGNING_KEY_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    if store.backend == "postgres":
-        monkeypatch.setenv("KETNAP_DATABASE_URL", store.settings.database_url)
-    else:
-        monkeypatch.setenv("KETNAP_DATA_DIR", str(store.settings.data_dir))
-    get_settings.cache_clear()
-    try:
-        yield CliRunner()
-    finally:
-        get_settings.cache_clear()
+    return SettingsCliRunner(dataclasses.replace(store.settings, signing_key_file=None))

@@ -10,15 +10,10 @@ import click
 import uvicorn
 
 from domain.values import Role
-from service.api.app import make_app
 from service.api.auth import TOKEN_ROLES, issue_dev_token
-from service.api.context import Services
-from service.commands import Handlers
-from service.console import refusals
+from service.bootstrap import Parts
+from service.console import open_parts, refusals
 from service.demo import DEMO_SLUG
-from service.read_models import ReadModels
-from service.settings import get_settings
-from service.store import Store
 
 EXAMPLE_QUERY = """{
   me { subject tenant roles }
@@ -29,16 +24,12 @@ EXAMPLE_QUERY = """{
 }"""
 
 
-def run_server(store: Store, read_models: ReadModels, *, host: str, port: int, demo: bool) -> None:
+def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
     """Serve GraphQL on ``host:port`` until interrupted (prints a token and an example first)."""
-    settings = store.settings
-    services = Services(
-        store=store,
-        handlers=Handlers(store, after_save=read_models.after_save),
-        read_models=read_models,
-        settings=settings,
-    )
-    app = make_app(services)
+    from service.api.app import make_app  # the GraphQL schema: only the server needs it
+
+    settings = parts.settings
+    app = make_app(parts.services())
     url = f"http://{host}:{port}/graphql"
     click.echo(
         f"GraphQL: {url}" + ("" if settings.production else "  (GraphiQL: open in a browser)")
@@ -83,13 +74,14 @@ def token(
     tenant: str | None, roles: tuple[str, ...], units: tuple[str, ...], subject: str, hours: float
 ) -> None:
     """Issue a development bearer token signed with the local key (not in production)."""
-    click.echo(
-        issue_dev_token(
-            get_settings(),
-            subject=subject,
-            roles=[Role(r) for r in roles],
-            tenant=tenant,
-            units=list(units),
-            ttl_seconds=int(hours * 3600),
+    with open_parts() as parts:
+        click.echo(
+            issue_dev_token(
+                parts.settings,
+                subject=subject,
+                roles=[Role(r) for r in roles],
+                tenant=tenant,
+                units=list(units),
+                ttl_seconds=int(hours * 3600),
+            )
         )
-    )

@@ -46,7 +46,7 @@ from psycopg import sql
 from domain.errors import DomainError
 from service.audit.chain import CHECKPOINTS_TABLE
 from service.audit.cli import audit
-from service.console import open_store, refusals, tenant_slugs
+from service.console import open_parts, refusals, tenant_slugs
 
 if TYPE_CHECKING:
     from service.store import Store
@@ -99,12 +99,12 @@ def generate_key(path: Path) -> Ed25519PublicKey:
     return key.public_key()
 
 
-def key_path_from_env(explicit: Path | None = None) -> Path:
-    """The signing key file: ``explicit``, else ``KETNAP_SIGNING_KEY_FILE`` (bilingual error)."""
+def signing_key_path(configured: Path | None, explicit: Path | None = None) -> Path:
+    """The signing key file: ``explicit`` (``--key-file``), else ``configured``
+    (``KETNAP_SIGNING_KEY_FILE``, from the settings); a bilingual error when neither is set."""
     if explicit is not None:
         return explicit
-    value = os.environ.get(SIGNING_KEY_ENV, "").strip()
-    if not value:
+    if configured is None:
         raise DomainError(
             "AUDIT_KEY_NOT_CONFIGURED",
             f"Chưa cấu hình khóa ký: đặt biến {SIGNING_KEY_ENV} (tạo bằng "
@@ -113,7 +113,7 @@ def key_path_from_env(explicit: Path | None = None) -> Path:
             "'ketnap audit keygen') or pass --key-file.",
             field=SIGNING_KEY_ENV,
         )
-    return Path(value)
+    return configured
 
 
 def load_signing_key(path: Path) -> Ed25519PrivateKey:
@@ -382,7 +382,7 @@ def keygen_command(out: Path) -> None:
     click.echo(f"Đã ghi khóa riêng / private key written: {out}")
     click.echo(f"Khóa công khai / public key: {public}")
     click.echo(f"Dấu vân tay / fingerprint: {fingerprint(public)}")
-    click.echo(f"Đặt / set {SIGNING_KEY_ENV}={out}")
+    click.echo(f"Đặt / set {SIGNING_KEY_ENV}={out.absolute()}")
 
 
 @audit.command("checkpoint")
@@ -402,9 +402,10 @@ def keygen_command(out: Path) -> None:
 @refusals
 def checkpoint_command(tenant: str | None, key_file: Path | None, out: Path | None) -> None:
     """Ký đầu chuỗi / sign each tenant's chain head; prints one statement (JSON) per line."""
-    key = load_signing_key(key_path_from_env(key_file))
     taken: list[Checkpoint] = []
-    with open_store() as store:
+    with open_parts() as parts:
+        key = parts.signing_key(key_file)
+        store = parts.store
         for slug in tenant_slugs(store, tenant):
             checkpoint = record_checkpoint(store, slug, key)
             taken.append(checkpoint)

@@ -315,8 +315,21 @@ def export_command(tenant: str, out: Path | None) -> None:
         if out is None:
             counts = export_tenant(store, slug, sys.stdout)
         else:
-            with out.open("w", encoding="utf-8", newline="\n") as file:
-                counts = export_tenant(store, slug, file)
+            # Written next to OUT and renamed once complete: a failure leaves no partial file.
+            partial = out.with_name(f".{out.name}.partial")
+            try:
+                with partial.open("w", encoding="utf-8", newline="\n") as file:
+                    counts = export_tenant(store, slug, file)
+                partial.replace(out)
+            except OSError as error:
+                raise DomainError(
+                    "AUDIT_EXPORT_UNWRITABLE",
+                    f"Không ghi được tệp {out}: {error.strerror}.",
+                    f"Cannot write the file {out}: {error.strerror}.",
+                    field="out",
+                ) from None
+            finally:
+                partial.unlink(missing_ok=True)
     click.echo(
         f"{slug}: {counts.events} sự kiện / events, {counts.links} liên kết / links, "
         f"{counts.checkpoints} điểm kiểm tra / checkpoints",

@@ -31,7 +31,7 @@ from eventsourcing.utils import Environment, EnvType, get_topic
 
 import domain
 from domain.errors import DomainError, NotFound
-from service.crypto import TenantKeyring, keyring_for_postgres, keyring_for_sqlite
+from service.crypto import KeySource, TenantKeyring, keyring_for_postgres, keyring_for_sqlite
 from service.errors import ConcurrentChange, TenantDisabled, TenantMismatch
 from service.transcoding import (
     PERSONAL_TEXT_ATTRIBUTES,
@@ -101,14 +101,19 @@ class TenantApplication(Application[UUID]):
         env: EnvType | None = None,
         writable: bool = True,
         keyring: TenantKeyring | None = None,
+        keys: KeySource | None = None,
     ) -> None:
         self.tenant = tenant
         self.writable = writable
         self._factory_builder = factory_builder
         if keyring is None:
+            # The source the settings name (none given: SQLite's development file or memory).
+            configured = keys or KeySource()
             dbname = dict(env or {}).get("SQLITE_DBNAME")
             keyring = (
-                keyring_for_sqlite(tenant, str(dbname)) if dbname else keyring_for_postgres(tenant)
+                keyring_for_sqlite(tenant, str(dbname), configured)
+                if dbname
+                else keyring_for_postgres(tenant, configured)
             )
         self.keyring = keyring
         super().__init__(env)

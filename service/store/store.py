@@ -20,8 +20,9 @@ from domain.errors import DomainError
 from projections import all_projections
 from projections.runner import ensure_tables
 from projections.sql import PostgresReadModels, ReadModelDB, SQLiteReadModels
+from service.crypto import KeySource
 from service.errors import TenantDisabled
-from service.settings import Settings, get_settings
+from service.settings import Settings
 from service.store.app import TenantApplication
 from service.store.postgres import SharedPostgresDatastore, TenantPostgresFactory
 from service.store.registry import (
@@ -57,7 +58,8 @@ class _Backend(ABC):
 class _SQLiteBackend(_Backend):
     """One SQLite file per tenant under ``<data_dir>/tenants``, plus ``registry.sqlite``."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, keys: KeySource) -> None:
+        self.keys = keys
         self.tenants_dir = data_dir / "tenants"
         self.tenants_dir.mkdir(parents=True, exist_ok=True)
         self.registry = SQLiteTenantRegistry(
@@ -73,7 +75,7 @@ class _SQLiteBackend(_Backend):
             "CREATE_TABLE": "y" if create_table else "n",
         }
         return TenantApplication(
-            slug, factory_builder=ChainedSQLiteFactory, env=env, writable=writable
+            slug, factory_builder=ChainedSQLiteFactory, env=env, writable=writable, keys=self.keys
         )
 
     def _provision(self, slug: str) -> None:
@@ -99,7 +101,8 @@ class _SQLiteBackend(_Backend):
 class _PostgresBackend(_Backend):
     """One pool for the process; schema ``platform`` for the registry, ``t_<slug>`` per tenant."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, keys: KeySource) -> None:
+        self.keys = keys
         self.datastore = SharedPostgresDatastore(
             settings.postgres(),
             pool_size=settings.pg_pool_size,
@@ -128,7 +131,11 @@ class _PostgresBackend(_Backend):
 
         # CREATE_TABLE off: tables and types are created once, by the registry, at creation.
         app = TenantApplication(
-            slug, factory_builder=factory, env={"CREATE_TABLE": "n"}, writable=writable
+            slug,
+            factory_builder=factory,
+            env={"CREATE_TABLE": "n"},
+            writable=writable,
+            keys=self.keys,
         )
         if self.owner is not None:
             # The application's role may not LOCK the events table itself (roles module).
@@ -175,14 +182,14 @@ class Store:
         self.registry.on_create(self._tenant_created)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Store:
-        """The store the settings describe (default: read from the environment)."""
-        settings = settings or get_settings()
+    def from_settings(cls, settings: Settings) -> Store:
+        """The store the settings describe (``service.bootstrap`` reads them)."""
+        keys = KeySource.configured(key_file=settings.key_file, inline=settings.inline_keys)
         backend: _Backend
         if settings.backend == "postgres":
-            backend = _PostgresBackend(settings)
+            backend = _PostgresBackend(settings, keys)
         else:
-            backend = _SQLiteBackend(settings.data_dir)
+            backend = _SQLiteBackend(settings.data_dir, keys)
         return cls(settings, backend)
 
     @property

@@ -28,8 +28,8 @@ from service.api.app import make_app
 from service.api.auth import DEV_KEY_FILE, AuthError, dev_signing_key, issue_dev_token
 from service.api.context import Services
 from service.cli import main
-from service.settings import get_settings
 from tests.api.conftest import Api, Server
+from tests.conftest import SettingsCliRunner
 
 ME = "{ me { subject tenant roles units } }"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -616,12 +616,10 @@ def test_ketnap_token_prints_a_token_the_server_accepts(api: Api, cli: CliRunner
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_ketnap_token_refuses_in_production(
-    api: Api, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("KETNAP_ENV", "production")
-    get_settings.cache_clear()
-    result = cli.invoke(main, ["token", "--tenant", "alpha", "--role", "organizer"])
+def test_ketnap_token_refuses_in_production(api: Api, cli: SettingsCliRunner) -> None:
+    production = dataclasses.replace(cli.settings, environment="production")
+    args = ["token", "--tenant", "alpha", "--role", "organizer"]
+    result = cli.invoke(main, args, obj=production)
     assert result.exit_code == 2, result.output
     assert "KETNAP_ENV=production" in result.output
     assert "DEV_TOKENS_DISABLED" in result.output

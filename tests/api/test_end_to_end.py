@@ -43,10 +43,10 @@ def backend() -> str:
 
 @pytest.fixture
 def worker(postgres_database: PostgresDatabase, store: Store) -> Iterator[subprocess.Popen[str]]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("KETNAP_") or k == "KETNAP_KEY_FILE"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
+    assert store.settings.key_file is not None
     env.update(
+        KETNAP_KEY_FILE=str(store.settings.key_file),
         KETNAP_DATABASE_URL=with_database(postgres_database.admin_url, postgres_database.name),
         KETNAP_PG_POOL_SIZE="2",
         KETNAP_PG_MAX_OVERFLOW="2",

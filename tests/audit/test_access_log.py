@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -22,8 +22,8 @@ from service.audit.access_log import (
 )
 from service.cli import main
 from service.commands import Handlers, Principal
-from service.settings import get_settings
 from service.store import Store
+from tests.conftest import SettingsCliRunner
 
 OPS = Actor("ops", Role.PLATFORM_OPERATOR)
 ORGANIZER = Actor("to-chuc-1", Role.ORGANIZER)
@@ -162,19 +162,9 @@ def test_refusals_are_bilingual(tenants: Store) -> None:
 
 
 @pytest.fixture
-def cli(tenants: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+def cli(tenants: Store) -> CliRunner:
     """A CLI runner whose settings name the same data as the store."""
-    for name in ("KETNAP_DATABASE_URL", "KETNAP_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    if tenants.backend == "postgres":
-        monkeypatch.setenv("KETNAP_DATABASE_URL", tenants.settings.database_url)
-    else:
-        monkeypatch.setenv("KETNAP_DATA_DIR", str(tenants.settings.data_dir))
-    get_settings.cache_clear()
-    try:
-        yield CliRunner()
-    finally:
-        get_settings.cache_clear()
+    return SettingsCliRunner(tenants.settings)
 
 
 def test_the_command_lists_entries(tenants: Store, cli: CliRunner) -> None:

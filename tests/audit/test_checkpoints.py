@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.errors import DomainError
@@ -18,17 +17,18 @@ from service.audit.checkpoints import (
     SIGNING_KEY_ENV,
     Checkpoint,
     generate_key,
-    key_path_from_env,
     load_signing_key,
     parse_checkpoints,
     public_key_b64,
     record_checkpoint,
     sign_checkpoint,
+    signing_key_path,
 )
 from service.audit.verify import verify_tenant
 from service.cli import main
 from service.store import Store, TenantKind
 from tests.audit.test_verify_tamper import SLUG, Raw, save_notes
+from tests.conftest import SettingsCliRunner
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -60,14 +60,13 @@ def test_keygen_writes_a_private_key_once(tmp_path: Path) -> None:
     assert refused.value.code == "AUDIT_KEY_EXISTS"
 
 
-def test_key_errors_are_bilingual(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(SIGNING_KEY_ENV, raising=False)
+def test_key_errors_are_bilingual(tmp_path: Path) -> None:
     with pytest.raises(DomainError) as refused:
-        key_path_from_env()
+        signing_key_path(None)
     assert refused.value.code == "AUDIT_KEY_NOT_CONFIGURED"
     assert SIGNING_KEY_ENV in refused.value.message_vi
-    monkeypatch.setenv(SIGNING_KEY_ENV, str(tmp_path / "k.pem"))
-    assert key_path_from_env() == tmp_path / "k.pem"
+    assert signing_key_path(tmp_path / "k.pem") == tmp_path / "k.pem"
+    assert signing_key_path(tmp_path / "k.pem", tmp_path / "o.pem") == tmp_path / "o.pem"
     with pytest.raises(DomainError) as refused:
         load_signing_key(tmp_path / "missing.pem")
     assert refused.value.code == "AUDIT_KEY_UNREADABLE"
@@ -209,9 +208,7 @@ def test_forged_or_foreign_checkpoints_do_not_pass(tenant: Raw, key: Ed25519Priv
     assert verify_tenant(tenant.store, SLUG, [replace(checkpoint, tenant="other")]).intact
 
 
-def test_cli_keygen_checkpoint_verify(
-    tenant: Raw, cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_keygen_checkpoint_verify(tenant: Raw, cli: SettingsCliRunner, tmp_path: Path) -> None:
     result = cli.invoke(main, ["audit", "checkpoint"])
     assert result.exit_code == 2
     assert "AUDIT_KEY_NOT_CONFIGURED" in result.output
@@ -220,7 +217,7 @@ def test_cli_keygen_checkpoint_verify(
     result = cli.invoke(main, ["audit", "keygen", "--out", str(key_file)])
     assert result.exit_code == 0, result.output
     public = result.output.split("public key: ")[1].split()[0]
-    monkeypatch.setenv(SIGNING_KEY_ENV, str(key_file))
+    cli.settings = replace(cli.settings, signing_key_file=key_file)
 
     saved = tmp_path / "checkpoints.json"
     result = cli.invoke(main, ["audit", "checkpoint", "--out", str(saved)])

@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.errors import DomainError
@@ -19,9 +18,10 @@ from service.audit.checkpoints import public_key_b64, record_checkpoint
 from service.audit.export import export_tenant, read_export, verify_file
 from service.audit.verify import verify_tenant
 from service.cli import main
-from service.settings import get_settings
+from service.settings import Settings
 from service.store import Store, TenantKind
 from tests.audit.test_verify_tamper import SLUG, Raw, save_notes
+from tests.conftest import SettingsCliRunner
 
 
 @pytest.fixture
@@ -158,9 +158,7 @@ def test_read_export_rejects_descending_positions() -> None:
     assert "ascending" in refused.value.message_en
 
 
-def test_cli_export_and_verify_file(
-    tenant: Raw, cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_export_and_verify_file(tenant: Raw, cli: SettingsCliRunner, tmp_path: Path) -> None:
     key = Ed25519PrivateKey.generate()
     checkpoint = record_checkpoint(tenant.store, SLUG, key)
     result = cli.invoke(main, ["audit", "export", "--tenant", SLUG])
@@ -176,9 +174,7 @@ def test_cli_export_and_verify_file(
     assert out.read_text().splitlines()[1:] == stdout.splitlines()[1:]
 
     # Offline: no database settings at all.
-    monkeypatch.delenv("KETNAP_DATABASE_URL", raising=False)
-    monkeypatch.setenv("KETNAP_DATA_DIR", str(tmp_path / "nowhere"))
-    get_settings.cache_clear()
+    cli.settings = Settings(data_dir=tmp_path / "nowhere")
     public = public_key_b64(key.public_key())
     saved = tmp_path / "cp.json"
     saved.write_text(checkpoint.to_json())

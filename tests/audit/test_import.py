@@ -13,7 +13,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from click.testing import CliRunner
 from psycopg import sql
 
 from domain.commands import SetStalledThreshold
@@ -27,9 +26,8 @@ from service.cli import main
 from service.commands import Handlers, Principal
 from service.demo import ORGANIZER, seed_demo
 from service.read_models import ReadModels
-from service.settings import get_settings
 from service.store import Store
-from tests.conftest import StoreMaker, postgres_admin_url, with_database
+from tests.conftest import SettingsCliRunner, StoreMaker, postgres_admin_url, with_database
 
 TENANT = "restored"
 TODAY = date(2026, 11, 21)
@@ -37,17 +35,11 @@ ALL_TABLES = [t.name for p in all_projections() for t in p.tables]
 
 
 @pytest.fixture
-def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """One personal-data key file for both deployments (the keys are not in the export)."""
-    path = tmp_path / "tenant-keys.json"
-    monkeypatch.delenv("KETNAP_TENANT_KEYS", raising=False)
-    monkeypatch.setenv("KETNAP_KEY_FILE", str(path))
-    return path
+def source(store: Store) -> Store:
+    """The source deployment with a small demo tenant whose read models are caught up.
 
-
-@pytest.fixture
-def source(key_file: Path, store: Store) -> Store:
-    """The source deployment with a small demo tenant whose read models are caught up."""
+    Both deployments share ``store_maker``'s personal-data key file (keys are not exported).
+    """
     read_models = ReadModels(store, inline=True)
     handlers = Handlers(store, today=lambda: TODAY, after_save=read_models.after_save)
     assert seed_demo(handlers, tenant=TENANT, candidates=6, seed=3).refused == []
@@ -168,28 +160,18 @@ def test_refusals_leave_the_target_without_the_tenant(
 
 
 def test_the_command_imports_and_refuses_twice(
-    source: Store, target: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    source: Store, target: Store, tmp_path: Path
 ) -> None:
     file = _export(source, tmp_path / "restored.jsonl")
-    for name in ("KETNAP_DATABASE_URL", "KETNAP_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    if target.backend == "postgres":
-        monkeypatch.setenv("KETNAP_DATABASE_URL", target.settings.database_url)
-    else:
-        monkeypatch.setenv("KETNAP_DATA_DIR", str(target.settings.data_dir))
-    get_settings.cache_clear()
-    try:
-        runner = CliRunner()
-        done = runner.invoke(main, ["audit", "import", str(file), "--name", "Phục hồi"])
-        assert done.exit_code == 0, done.output
-        assert f"imported '{TENANT}'" in done.output
-        assert "chain intact" in done.output
-        again = runner.invoke(main, ["audit", "import", str(file)])
-        assert again.exit_code == 2
-        assert "TENANT_SLUG_TAKEN" in again.output
-        replay = runner.invoke(main, ["audit", "replay", "--tenant", TENANT])
-        assert replay.exit_code == 0, replay.output
-    finally:
-        get_settings.cache_clear()
+    runner = SettingsCliRunner(target.settings)
+    done = runner.invoke(main, ["audit", "import", str(file), "--name", "Phục hồi"])
+    assert done.exit_code == 0, done.output
+    assert f"imported '{TENANT}'" in done.output
+    assert "chain intact" in done.output
+    again = runner.invoke(main, ["audit", "import", str(file)])
+    assert again.exit_code == 2
+    assert "TENANT_SLUG_TAKEN" in again.output
+    replay = runner.invoke(main, ["audit", "replay", "--tenant", TENANT])
+    assert replay.exit_code == 0, replay.output
     comparison = compare_read_models(source.read_models(TENANT), target.read_models(TENANT))
     assert comparison.equal

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -25,15 +24,6 @@ from service.store import Store
 TENANT = "replayed"
 TODAY = date(2026, 11, 21)
 ALL_TABLES = [t.name for p in all_projections() for t in p.tables]
-
-
-@pytest.fixture(autouse=True)
-def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A personal-data key file (PostgreSQL mode has no development default)."""
-    path = tmp_path / "tenant-keys.json"
-    monkeypatch.delenv("KETNAP_TENANT_KEYS", raising=False)
-    monkeypatch.setenv("KETNAP_KEY_FILE", str(path))
-    return path
 
 
 @pytest.fixture

@@ -41,12 +41,14 @@ def backend() -> str:
     return "postgres"
 
 
-def _start_worker(database: PostgresDatabase, *, delay: float) -> subprocess.Popen[str]:
+def _start_worker(
+    store: Store, database: PostgresDatabase, *, delay: float
+) -> subprocess.Popen[str]:
     # The worker needs the same personal-data keys as the test's store (never in the database).
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("KETNAP_") or k == "KETNAP_KEY_FILE"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
+    assert store.settings.key_file is not None
     env.update(
+        KETNAP_KEY_FILE=str(store.settings.key_file),
         KETNAP_DATABASE_URL=with_database(
             database.admin_url, database.name, application_name="ketnap-crash-worker-pool"
         ),
@@ -90,7 +92,7 @@ def test_a_worker_killed_mid_catch_up_resumes_and_ends_equal_to_a_rebuild(
     assert head > 2000
     assert read_models.reached(DEMO_SLUG) == 0  # nothing projected yet: no worker ran
 
-    first = _start_worker(postgres_database, delay=0.02)
+    first = _start_worker(store, postgres_database, delay=0.02)
     try:
         _wait_until(
             lambda: read_models.reached(DEMO_SLUG) > 0 or first.poll() is not None,
@@ -106,7 +108,7 @@ def test_a_worker_killed_mid_catch_up_resumes_and_ends_equal_to_a_rebuild(
     after_kill = read_models.reached(DEMO_SLUG)
     assert 0 < killed_at <= after_kill < head  # killed in the middle of its catch-up
 
-    second = _start_worker(postgres_database, delay=0)
+    second = _start_worker(store, postgres_database, delay=0)
     try:
         _wait_until(
             lambda: read_models.reached(DEMO_SLUG) == head or second.poll() is not None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -15,6 +16,7 @@ from service.commands import Handlers, Principal
 from service.demo import ORGANIZER
 from service.read_models import ReadModels
 from service.store import Store
+from tests.conftest import SettingsCliRunner
 
 
 def _run(cli: CliRunner, *args: str) -> Result:
@@ -146,11 +148,10 @@ def test_report_shows_the_read_model_figures_at_the_cut(store: Store, cli: CliRu
 
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_the_worker_refuses_to_start_without_the_personal_data_keys(
-    store: Store, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+    store: Store, cli: SettingsCliRunner
 ) -> None:
-    monkeypatch.delenv("KETNAP_KEY_FILE", raising=False)
-    monkeypatch.delenv("KETNAP_TENANT_KEYS", raising=False)
-    result = cli.invoke(main, ["worker"])
+    no_keys = replace(cli.settings, key_file=None, inline_keys="")
+    result = cli.invoke(main, ["worker"], obj=no_keys)
     assert result.exit_code == 2
     assert "PERSONAL_DATA_KEYS_NOT_CONFIGURED" in result.output
     assert "KETNAP_KEY_FILE" in result.output

@@ -17,7 +17,6 @@ from uuid import UUID
 
 import psycopg
 import pytest
-from click.testing import CliRunner
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
@@ -47,12 +46,12 @@ from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
 from domain.values import Actor, DocumentRef, Gender, PersonProfile, Role
 from service.commands import Handlers, Principal
-from service.crypto import INLINE_KEYS_ENV, KEY_FILE_ENV, KeySource
+from service.crypto import KeySource
 from service.keys_cli import keys as keys_cli
 from service.store import Store
 from service.store.registry import tenant_schema
 from service.transcoding import register_value_transcodings
-from tests.conftest import StoreMaker
+from tests.conftest import SettingsCliRunner, StoreMaker
 
 TODAY = date(2026, 11, 21)
 ORGANIZER = Actor("to-chuc-1", Role.ORGANIZER)
@@ -77,11 +76,11 @@ def profile(name: str, identity: str) -> PersonProfile:
 
 
 @pytest.fixture(autouse=True)
-def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A key file outside the database (PostgreSQL mode requires one)."""
+def key_file(tmp_path: Path, store_maker: StoreMaker) -> Path:
+    """A key file outside the database (PostgreSQL mode requires one), in every store's
+    settings."""
     path = tmp_path / "secrets" / "keys.json"
-    monkeypatch.delenv(INLINE_KEYS_ENV, raising=False)
-    monkeypatch.setenv(KEY_FILE_ENV, str(path))
+    store_maker.key_file = path
     return path
 
 
@@ -244,7 +243,8 @@ def test_rotation_new_events_use_the_new_key_old_ones_stay_readable(
     discover(h, T, "HS-OLD", profile(*PEOPLE[0]))
     assert stored_kids(store, T.tenant, "Candidate.Discovered") == ["k1"]
 
-    result = CliRunner().invoke(keys_cli, ["generate", "--tenant", T.tenant])
+    cli = SettingsCliRunner(store_maker.settings())
+    result = cli.invoke(keys_cli, ["generate", "--tenant", T.tenant])
     assert result.exit_code == 0, result.output
     assert "'k2-" in result.output
 
@@ -256,19 +256,18 @@ def test_rotation_new_events_use_the_new_key_old_ones_stay_readable(
     for reader in (store, restarted):
         assert case(reader, T, "HS-OLD").person == profile(*PEOPLE[0])
         assert case(reader, T, "HS-NEW").person == profile(*PEOPLE[1])
-    listed = CliRunner().invoke(keys_cli, ["list"])
+    listed = cli.invoke(keys_cli, ["list"])
     assert f"{T.tenant}: k1-" in listed.output
     assert ", k2-" in listed.output
 
 
 def test_a_missing_key_is_a_bilingual_refusal(
-    store: Store, store_maker: StoreMaker, key_file: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, store_maker: StoreMaker, key_file: Path
 ) -> None:
     h = set_up(store, T)
     discover(h, T, "HS-1", profile(*PEOPLE[0]))
 
-    monkeypatch.setenv(KEY_FILE_ENV, str(key_file.with_name("other-keys.json")))
-    keyless = store_maker()
+    keyless = store_maker(key_file=key_file.with_name("other-keys.json"))
     with pytest.raises(DomainError) as missing:
         case(keyless, T, "HS-1")
     assert missing.value.code == "PERSONAL_DATA_KEY_MISSING"
@@ -276,9 +275,7 @@ def test_a_missing_key_is_a_bilingual_refusal(
     assert "key 'k1-" in missing.value.message_en
 
     # Inline keys are read-only: a tenant missing from them cannot write personal data.
-    monkeypatch.delenv(KEY_FILE_ENV)
-    monkeypatch.setenv(INLINE_KEYS_ENV, "{}")
-    inline = store_maker()
+    inline = store_maker(key_file=None, inline_keys="{}")
     before = inline.app(T.tenant).recorder.max_notification_id()
     with pytest.raises(DomainError) as required:
         discover(Handlers(inline, today=lambda: TODAY), T, "HS-2", profile(*PEOPLE[1]))
@@ -288,9 +285,9 @@ def test_a_missing_key_is_a_bilingual_refusal(
     assert inline.app(T.tenant).recorder.max_notification_id() == before  # nothing written
 
 
-def test_without_any_key_setting(store_maker: StoreMaker, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_any_key_setting(store_maker: StoreMaker) -> None:
     """SQLite: a development key file under the data dir; PostgreSQL: refused."""
-    monkeypatch.delenv(KEY_FILE_ENV)
+    store_maker.key_file = None
     store = store_maker()
     h = set_up(store, T)
     if store_maker.backend == "sqlite":
@@ -309,13 +306,12 @@ def test_without_any_key_setting(store_maker: StoreMaker, monkeypatch: pytest.Mo
 
 
 def test_ciphertext_copied_to_another_tenant_does_not_decrypt(
-    store_maker: StoreMaker, monkeypatch: pytest.MonkeyPatch
+    store_maker: StoreMaker,
 ) -> None:
     # Same key material for both tenants: only the associated data (tenant) tells them apart.
     same = KeySource.ephemeral().generate("x").as_json()
-    monkeypatch.delenv(KEY_FILE_ENV)
-    monkeypatch.setenv(INLINE_KEYS_ENV, json.dumps({T.tenant: [same], U.tenant: [same]}))
-    store = store_maker()
+    inline = json.dumps({T.tenant: [same], U.tenant: [same]})
+    store = store_maker(key_file=None, inline_keys=inline)
     h = set_up(store, T, U)
     discover(h, T, "HS-1", profile(*PEOPLE[0]))
     source = store.app(T.tenant)

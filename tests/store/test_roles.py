@@ -26,6 +26,7 @@ from psycopg import sql
 from domain.commands import SetStalledThreshold
 from domain.errors import InvalidInput
 from domain.values import Actor, Role
+from service.bootstrap import read_settings
 from service.commands import Handlers, Principal
 from service.read_models import ReadModels
 from service.settings import Settings
@@ -52,8 +53,8 @@ OWNER_URL = "postgresql://ketnap_owner:hidden@db.example:5432/ketnap"
 
 
 def test_owner_url_is_optional_and_read_from_the_environment() -> None:
-    assert Settings.from_env({"KETNAP_DATABASE_URL": APP_URL}).separate_owner is False
-    settings = Settings.from_env(
+    assert read_settings({"KETNAP_DATABASE_URL": APP_URL}).separate_owner is False
+    settings = read_settings(
         {"KETNAP_DATABASE_URL": APP_URL, "KETNAP_DATABASE_OWNER_URL": f" {OWNER_URL} "}
     )
     assert settings.separate_owner is True
@@ -88,7 +89,7 @@ def test_owner_url_is_optional_and_read_from_the_environment() -> None:
 )
 def test_bad_owner_url_is_a_bilingual_error(env: dict[str, str], vi: str, en: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        Settings.from_env(env)
+        read_settings(env)
     error = caught.value
     assert error.code == "SETTING_INVALID"
     assert error.field == "KETNAP_DATABASE_OWNER_URL"

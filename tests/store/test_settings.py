@@ -1,4 +1,4 @@
-"""Settings from environment variables."""
+"""Settings read from environment variables (by ``service.bootstrap``, the only reader)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from domain.errors import InvalidInput
+from service.bootstrap import absolute, bootstrap, read_settings
 from service.settings import Settings
 
 
 def test_defaults() -> None:
-    settings = Settings.from_env({})
+    settings = read_settings({})
     assert settings == Settings()
     assert settings.data_dir == Path("./ketnap-data")
     assert settings.backend == "sqlite"
@@ -21,7 +22,7 @@ def test_defaults() -> None:
 
 
 def test_values_from_env() -> None:
-    settings = Settings.from_env(
+    settings = read_settings(
         {
             "KETNAP_DATA_DIR": "/var/lib/ketnap",
             "KETNAP_DATABASE_URL": "postgresql://ketnap:s%40cret@db.local:6432/ketnap",
@@ -64,14 +65,71 @@ def test_socket_dir_and_extra_parameters() -> None:
         ("KETNAP_READ_YOUR_WRITES_TIMEOUT", "soon"),
         ("KETNAP_READ_YOUR_WRITES_TIMEOUT", "-1"),
         ("KETNAP_READ_YOUR_WRITES_TIMEOUT", "601"),
+        ("KETNAP_WORKER_POLL_INTERVAL", "often"),
+        ("KETNAP_WORKER_POLL_INTERVAL", "0"),
+        ("KETNAP_WORKER_TAKEOVER_INTERVAL", "3601"),
+        ("KETNAP_WORKER_TAKEOVER_INTERVAL", "nan"),
+        ("KETNAP_WORKER_TEST_DELAY", "-1"),
+        ("KETNAP_WORKER_NAME", "tab\there"),
     ],
 )
 def test_bad_values_are_explained_in_both_languages(name: str, value: str) -> None:
     with pytest.raises(InvalidInput) as info:
-        Settings.from_env({name: value})
+        read_settings({name: value})
     error = info.value
     assert error.code == "SETTING_INVALID"
     assert error.field == name
     assert name in error.message_vi
     assert name in error.message_en
     assert "pw" not in str(error)  # passwords are not echoed
+
+
+def test_worker_key_and_signing_settings_from_env() -> None:
+    settings = read_settings(
+        {
+            "KETNAP_WORKER_POLL_INTERVAL": "0.5",
+            "KETNAP_WORKER_TAKEOVER_INTERVAL": " 2 ",
+            "KETNAP_WORKER_NAME": "worker-7",
+            "KETNAP_WORKER_TEST_DELAY": "0.02",
+            "KETNAP_KEY_FILE": "/etc/ketnap/keys.json",
+            "KETNAP_SIGNING_KEY_FILE": "signing.pem",
+        }
+    )
+    assert (settings.worker_poll_interval, settings.worker_takeover_interval) == (0.5, 2.0)
+    assert (settings.worker_name, settings.worker_test_delay) == ("worker-7", 0.02)
+    assert settings.key_file == Path("/etc/ketnap/keys.json")
+    assert settings.signing_key_file == Path("signing.pem")
+    assert read_settings({"KETNAP_TENANT_KEYS": "{}"}).inline_keys == "{}"
+    defaults = read_settings({})
+    assert (defaults.worker_poll_interval, defaults.worker_name) == (5.0, "ketnap-worker")
+    assert (defaults.key_file, defaults.signing_key_file, defaults.inline_keys) == (None, None, "")
+
+
+def test_both_key_sources_are_refused_in_both_languages() -> None:
+    with pytest.raises(InvalidInput) as info:
+        read_settings({"KETNAP_KEY_FILE": "k.json", "KETNAP_TENANT_KEYS": "{}"})
+    assert info.value.code == "PERSONAL_DATA_KEYS_INVALID"
+    assert "KETNAP_TENANT_KEYS" in info.value.message_vi
+    assert "KETNAP_TENANT_KEYS" in info.value.message_en
+
+
+def test_bootstrap_makes_every_path_absolute_once(tmp_path: Path) -> None:
+    relative = read_settings(
+        {
+            "KETNAP_KEY_FILE": "secrets/../keys.json",
+            "KETNAP_SIGNING_KEY_FILE": "signing.pem",
+            "KETNAP_JWT_PUBLIC_KEY_FILE": "jwt/public.pem",
+        }
+    )
+    fixed = absolute(relative, tmp_path)
+    assert fixed.data_dir == tmp_path / "ketnap-data"
+    assert fixed.key_file == tmp_path / "keys.json"
+    assert fixed.signing_key_file == tmp_path / "signing.pem"
+    assert fixed.jwt_public_key_file == str(tmp_path / "jwt" / "public.pem")
+    assert absolute(fixed, Path("/elsewhere")) == fixed  # absolute paths stay as they are
+    with bootstrap(environ={"KETNAP_DATA_DIR": "rel-data"}) as parts:
+        assert parts.settings.data_dir == Path.cwd() / "rel-data"
+        assert parts.settings.data_dir.is_absolute()
+    with bootstrap(Settings(data_dir=tmp_path / "d")) as parts:
+        assert parts.settings.data_dir == tmp_path / "d"
+        assert not (tmp_path / "d").exists()  # nothing is opened before it is used

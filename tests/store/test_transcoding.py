@@ -20,7 +20,7 @@ import domain
 from domain.errors import DomainError
 from domain.rules import Sponsor
 from domain.values import Actor, DocumentRef, Gender, PersonProfile, Role
-from service.crypto import INLINE_KEYS_ENV, KEY_FILE_ENV, KeySource, TenantKeyring
+from service.crypto import KeySource, TenantKeyring
 from service.transcoding import (
     PERSONAL_TEXT_ATTRIBUTES,
     PersonalText,
@@ -153,7 +153,7 @@ def test_key_file_and_inline_keys(tmp_path: Path) -> None:
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     second = source.generate("bloc_a")
     assert second.kid.startswith("k2-")
-    inline = KeySource.from_env({INLINE_KEYS_ENV: path.read_text()})
+    inline = KeySource.configured(key_file=None, inline=path.read_text())
     keyring = TenantKeyring("bloc_a", inline)
     assert keyring.current() == second
     assert keyring.key(first.kid).key == first.key
@@ -161,16 +161,16 @@ def test_key_file_and_inline_keys(tmp_path: Path) -> None:
         TenantKeyring("bloc_b", inline).current()
     assert missing.value.code == "PERSONAL_DATA_KEY_REQUIRED"
     with pytest.raises(DomainError) as both:
-        KeySource.from_env({INLINE_KEYS_ENV: "{}", KEY_FILE_ENV: str(path)})
+        KeySource.configured(key_file=path, inline="{}")
     assert both.value.code == "PERSONAL_DATA_KEYS_INVALID"
     for bad in ("not json", "[]", '{"t": [{"kid": "k1", "key": "c2hvcnQ="}]}'):
         with pytest.raises(DomainError) as invalid:
-            KeySource.from_env({INLINE_KEYS_ENV: bad}).load()
+            KeySource.configured(key_file=None, inline=bad).load()
         assert invalid.value.code == "PERSONAL_DATA_KEYS_INVALID"
 
 
 def test_postgres_without_key_setting_refuses_bilingually() -> None:
-    keyring = TenantKeyring("bloc_a", KeySource.from_env({}))
+    keyring = TenantKeyring("bloc_a", KeySource.configured(key_file=None))
     with pytest.raises(DomainError) as refused:
         encrypting_transcoder(keyring).encode(PersonalText("Ngô D"))
     assert refused.value.code == "PERSONAL_DATA_KEY_REQUIRED"
