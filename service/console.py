@@ -6,17 +6,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import click
 
 from domain.errors import DomainError
 from service.settings import get_settings
-
-if TYPE_CHECKING:
-    # Imported when used: the store's PostgreSQL recorder imports the audit chain, whose
-    # commands import this module.
-    from service.store import Store
+from service.store import Store
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -48,8 +44,6 @@ def refusals(func: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def open_store() -> Iterator[Store]:
     """The store the environment's settings describe, closed afterwards."""
-    from service.store import Store
-
     store = Store.from_settings(get_settings())
     try:
         yield store
