@@ -49,7 +49,7 @@ def audit() -> None:
     """Kiểm tra / audit: hash chain, verification, checkpoints, export, replay."""
 
 
-# --- hash chain -------------------------------------------------------------------------------
+# --- hash chain -----------------------------------------------------------------------------
 
 
 @audit.command("chain")
@@ -77,7 +77,7 @@ def chain_command(init: bool, tenant: str | None) -> None:
             )
 
 
-# --- verification -----------------------------------------------------------------------------
+# --- verification ---------------------------------------------------------------------------
 
 
 def echo_result(result: VerifyResult, *, as_json: bool = False) -> None:
@@ -146,7 +146,7 @@ def verify_command(
     sys.exit(1 if broken else 0)
 
 
-# --- checkpoints ------------------------------------------------------------------------------
+# --- checkpoints ----------------------------------------------------------------------------
 
 
 @audit.command("keygen")
@@ -195,7 +195,7 @@ def checkpoint_command(tenant: str | None, key_file: Path | None, out: Path | No
         out.write_text(text + "\n", encoding="utf-8")
 
 
-# --- export ------------------------------------------------------------------------------------
+# --- export ---------------------------------------------------------------------------------
 
 
 @audit.command("export")
@@ -237,7 +237,7 @@ def verify_file_command(
     sys.exit(0 if result.intact else 1)
 
 
-# --- import ------------------------------------------------------------------------------------
+# --- import ---------------------------------------------------------------------------------
 
 
 @audit.command("import")
@@ -283,7 +283,7 @@ def import_command(file: Path, tenant: str | None, name: str | None, kind: str) 
     )
 
 
-# --- replay ------------------------------------------------------------------------------------
+# --- replay ---------------------------------------------------------------------------------
 
 
 def echo_comparison(result: ReadModelComparison, *, reference_label: str = "replay") -> None:
@@ -372,7 +372,7 @@ def replay_command(tenant: str, as_of: str | None, limit: int) -> None:
     sys.exit(1)
 
 
-# --- access log ----------------------------------------------------------------------------------
+# --- access log -----------------------------------------------------------------------------
 
 
 @audit.command("access-log")
