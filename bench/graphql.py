@@ -24,6 +24,7 @@ import uvicorn
 from domain.values import Role
 from service.api.app import make_app
 from service.api.auth import issue_dev_token
+from service.api.context import Services
 from service.bootstrap import bootstrap
 from service.demo import DEMO_SLUG, seed_demo
 from service.settings import Settings
@@ -60,7 +61,7 @@ def main() -> None:
         started = time.perf_counter()
         seed_demo(parts.handlers)
         print(f"demo seeded in {time.perf_counter() - started:.1f} s")
-        services = parts.services()
+        services = Services.of(parts)
         port = _free_port()
         server = uvicorn.Server(
             uvicorn.Config(make_app(services), host="127.0.0.1", port=port, log_level="warning")

@@ -47,7 +47,6 @@ import psycopg
 from psycopg import sql
 
 from domain import ids
-from service.audit.chain import init_tenant
 from service.audit.verify import verify_tenant
 from service.bootstrap import bootstrap
 from service.crypto import KeySource, TenantKeyring, is_envelope
@@ -56,6 +55,7 @@ from service.read_models import ReadModels
 from service.settings import Settings
 from service.store import Store
 from service.store.registry import tenant_schema
+from service.store.tenant_chain import init_tenant
 
 TEMPLATE = "benchtpl"
 TODAY = date(2026, 11, 21)

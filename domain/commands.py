@@ -212,7 +212,7 @@ class QuotaChange(Command):
     """A change of a unit's quota plan for a period."""
 
     unit_code: str = spec.code(UNIT)
-    period: Period = spec.period(PERIOD)
+    period: Period = spec.parsed(PERIOD, kind=Period, parse=Period.parse)
 
 
 @command

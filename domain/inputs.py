@@ -1,7 +1,7 @@
 """Canonical input: how every field of a command or value is written, once.
 
 A field is declared with one of the field specifiers below (``code``, ``name``, ``text``,
-``count``, ``day``, ``number``, ``period``, ``identity``, ``given``); each carries the field's
+``count``, ``day``, ``number``, ``parsed``, ``identity``, ``given``); each carries the field's
 description and its bounds. :func:`canonical` walks a command (or a mapping of raw values, as a
 transport received them) and returns the canonical command: text in Unicode NFC, codes without
 invisible, control, bidi or non-ASCII-digit characters, names with a letter, bounded lengths,
@@ -320,17 +320,19 @@ class IdentitySpec(Spec):
 
 
 @dataclasses.dataclass(frozen=True)
-class PeriodSpec(Spec):
-    """A reporting period, written as text ("2024", "2024-Q3"…) or given as a Period."""
+class ParsedSpec(Spec):
+    """A value written as a code (e.g. a period, "2024-Q3") and read by ``parse``; a value
+    that already is of type ``kind`` passes as it is. GraphQL carries it as text."""
+
+    kind: type = object
+    parse: Callable[[str], Any] = str
 
     def clean(self, value: Any, today: date) -> Any:
-        from domain.quotas import Period  # domain.quotas declares its fields with this module
-
-        if isinstance(value, Period):
+        if isinstance(value, self.kind):
             return value
         text = CodeSpec(self.description).clean(value, today)
         try:
-            return Period.parse(text)
+            return self.parse(text)
         except DomainError as error:
             raise Bad(error.code, error.message_vi, error.message_en) from None
 
@@ -405,9 +407,11 @@ def identity(description: str, *, default: Any = MISSING) -> Any:
     return _field(IdentitySpec(description), default)
 
 
-def period(description: str, *, default: Any = MISSING) -> Any:
-    """A reporting period (GraphQL: written as text)."""
-    return _field(PeriodSpec(description), default)
+def parsed(
+    description: str, *, kind: type, parse: Callable[[str], Any], default: Any = MISSING
+) -> Any:
+    """A value of type ``kind`` written as text and read by ``parse`` (a period)."""
+    return _field(ParsedSpec(description, None, kind, parse), default)
 
 
 def given(description: str, *, default: Any = MISSING, graphql_name: str | None = None) -> Any:
@@ -418,7 +422,7 @@ def given(description: str, *, default: Any = MISSING, graphql_name: str | None 
 @dataclass_transform(
     frozen_default=True,
     kw_only_default=True,
-    field_specifiers=(code, name, text, count, number, day, identity, period, given),
+    field_specifiers=(code, name, text, count, number, day, identity, parsed, given),
 )
 def command(cls: type[T]) -> type[T]:
     """A command: a frozen, keyword-only dataclass whose fields are declared once."""
@@ -427,7 +431,7 @@ def command(cls: type[T]) -> type[T]:
 
 @dataclass_transform(
     frozen_default=True,
-    field_specifiers=(code, name, text, count, number, day, identity, period, given),
+    field_specifiers=(code, name, text, count, number, day, identity, parsed, given),
 )
 def value(cls: type[T]) -> type[T]:
     """A value object (stored in events) whose fields are declared with their input rules."""

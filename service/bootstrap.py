@@ -20,9 +20,11 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from domain.errors import InvalidInput
+from service.commands import Handlers
+from service.crypto import DEV_KEY_FILE_NAME, KeySource
+from service.read_models import ReadModels
 from service.settings import (
     DEFAULT_APP_CACHE_SIZE,
     DEFAULT_DATA_DIR,
@@ -38,15 +40,7 @@ from service.settings import (
     URL_VARIABLE,
     Settings,
 )
-
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from service.api.context import Services
-    from service.commands import Handlers
-    from service.crypto import KeySource
-    from service.read_models import ReadModels
-    from service.store import Store
+from service.store import Store
 
 
 def read_settings(environ: Mapping[str, str]) -> Settings:
@@ -142,22 +136,16 @@ class Parts:
     @cached_property
     def store(self) -> Store:
         """The tenant registry and the tenants' applications."""
-        from service.store import Store
-
         return Store.from_settings(self.settings)
 
     @cached_property
     def read_models(self) -> ReadModels:
         """Every tenant's projections, as seen from this process."""
-        from service.read_models import ReadModels
-
         return ReadModels(self.store, inline=self.inline)
 
     @cached_property
     def handlers(self) -> Handlers:
         """The command handlers; after each save the read models catch up when inline."""
-        from service.commands import Handlers
-
         return Handlers(self.store, today=self.today, after_save=self.read_models.after_save)
 
     @cached_property
@@ -165,8 +153,6 @@ class Parts:
         """Where the personal-data keys come from as configured (``KETNAP_KEY_FILE`` or
         ``KETNAP_TENANT_KEYS``), else the SQLite development file ``<data dir>/keys.json``.
         PostgreSQL has no fallback: a source with neither names nothing."""
-        from service.crypto import DEV_KEY_FILE_NAME, KeySource
-
         dev = (
             self.settings.data_dir / DEV_KEY_FILE_NAME
             if self.settings.backend == "sqlite"
@@ -174,26 +160,6 @@ class Parts:
         )
         return KeySource.configured(
             key_file=self.settings.key_file, inline=self.settings.inline_keys, dev_key_file=dev
-        )
-
-    def signing_key(self, explicit: Path | None = None) -> Ed25519PrivateKey:
-        """The audit signing key: ``explicit`` (a ``--key-file``), else
-        ``KETNAP_SIGNING_KEY_FILE``; bilingual errors when neither is set or it is unusable."""
-        from service.audit.checkpoints import load_signing_key, signing_key_path
-
-        chosen = absolute_path(explicit) if explicit is not None else None
-        return load_signing_key(signing_key_path(self.settings.signing_key_file, chosen))
-
-    def services(self) -> Services:
-        """The long-lived parts of the GraphQL service."""
-        from service.api.context import Services
-
-        return Services(
-            store=self.store,
-            handlers=self.handlers,
-            read_models=self.read_models,
-            settings=self.settings,
-            today=self.today,
         )
 
     def close(self) -> None:

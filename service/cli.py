@@ -33,7 +33,6 @@ from projections import all_projections
 from projections.runner import BatchReport, RunReport
 from service.api.cli import run_server, token
 from service.audit.cli import audit
-from service.audit.cli import register_commands as register_audit_commands
 from service.console import open_parts, refusals, tenant_slugs
 from service.demo import DEMO_SLUG, seed_demo
 from service.keys_cli import keys
@@ -477,7 +476,6 @@ def projections_rebuild(tenant: str | None, names: tuple[str, ...]) -> None:
         )
 
 
-register_audit_commands()
 main.add_command(audit)
 main.add_command(keys)
 main.add_command(token)

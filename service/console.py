@@ -11,18 +11,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import click
 
 from domain.errors import DomainError
+from service.bootstrap import Parts, bootstrap
 from service.settings import Settings
-
-if TYPE_CHECKING:
-    # Imported when used: the store's PostgreSQL recorder imports the audit chain, whose
-    # commands import this module.
-    from service.bootstrap import Parts
-    from service.store import Store
+from service.store import Store
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -61,8 +57,6 @@ def given_settings() -> Settings | None:
 @contextmanager
 def open_parts() -> Iterator[Parts]:
     """The process's parts (:func:`service.bootstrap.bootstrap`), closed afterwards."""
-    from service.bootstrap import bootstrap
-
     with bootstrap(given_settings()) as parts:
         yield parts
 

@@ -11,6 +11,7 @@ import uvicorn
 
 from domain.values import Role
 from service.api.auth import TOKEN_ROLES, issue_dev_token
+from service.api.context import Services
 from service.bootstrap import Parts
 from service.console import open_parts, refusals
 from service.demo import DEMO_SLUG
@@ -29,7 +30,7 @@ def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
     from service.api.app import make_app  # the GraphQL schema: only the server needs it
 
     settings = parts.settings
-    app = make_app(parts.services())
+    app = make_app(Services.of(parts))
     url = f"http://{host}:{port}/graphql"
     click.echo(
         f"GraphQL: {url}" + ("" if settings.production else "  (GraphiQL: open in a browser)")

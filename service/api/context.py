@@ -38,6 +38,7 @@ from projections.queries.org_tree import UnitNode
 from projections.sql import Tx
 from service.api.auth import ApiPrincipal, AuthError
 from service.api.permissions import Forbidden
+from service.bootstrap import Parts
 from service.commands import CommandResult, Handlers, Principal
 from service.read_models import ProjectionLagging, ReadModels
 from service.settings import Settings
@@ -80,6 +81,17 @@ class Services:
     settings: Settings
     marks: WriteMarks = field(default_factory=WriteMarks)
     today: Callable[[], date] = field(default=date.today)
+
+    @classmethod
+    def of(cls, parts: Parts) -> Services:
+        """The service's parts, from the process's (``service.bootstrap``)."""
+        return cls(
+            store=parts.store,
+            handlers=parts.handlers,
+            read_models=parts.read_models,
+            settings=parts.settings,
+            today=parts.today,
+        )
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import click
-
 from domain.errors import DomainError, InvalidInput
 from domain.values import Actor, Role
 from projections.sql import Dialect, ReadModelDB, Tx, as_datetime
-from service.audit.cli import audit
 from service.commands import Principal
-from service.console import open_store, refusals
 from service.store import Store
 
 TABLE = "access_log"
@@ -356,8 +352,9 @@ def access_entries(
     return AccessPage(entries, entries[-1].id if more and entries else None)
 
 
-# --- command line -----------------------------------------------------------------------------
-def _parse_time(value: str | None, field_name: str) -> datetime | None:
+# --- input -----------------------------------------------------------------------------------
+def parse_time(value: str | None, field_name: str) -> datetime | None:
+    """An ISO time from the command line, UTC when it has no offset (bilingual refusal)."""
     if value is None:
         return None
     try:
@@ -370,44 +367,3 @@ def _parse_time(value: str | None, field_name: str) -> datetime | None:
             field_name,
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@audit.command("access-log")
-@click.option("--tenant", required=True, help="Đơn vị / tenant slug.")
-@click.option("--candidate", default=None, help="Chỉ hồ sơ này / only this candidate id.")
-@click.option("--actor", default=None, help="Chỉ người này / only this user id.")
-@click.option("--since", default=None, help="Từ / from (ISO time, UTC if no offset).")
-@click.option("--until", default=None, help="Đến trước / before (ISO time).")
-@click.option("--after", type=int, default=None, help="Trang tiếp sau mục / page after this id.")
-@click.option("--limit", type=int, default=DEFAULT_PAGE, show_default=True)
-@refusals
-def access_log_command(
-    tenant: str,
-    candidate: str | None,
-    actor: str | None,
-    since: str | None,
-    until: str | None,
-    after: int | None,
-    limit: int,
-) -> None:
-    """Who read which candidate's personal fields, newest first (nhật ký truy cập)."""
-    with open_store() as store:
-        page = access_entries(
-            store,
-            tenant,
-            actor=actor,
-            candidate=candidate,
-            since=_parse_time(since, "since"),
-            until=_parse_time(until, "until"),
-            after=after,
-            limit=limit,
-        )
-    for entry in page.entries:
-        click.echo(
-            f"{entry.id:>8}  {entry.recorded_at.strftime('%Y-%m-%d %H:%M:%S')}  "
-            f"{entry.actor_id} ({entry.role})  {entry.candidate_id}  {entry.purpose}"
-        )
-    if not page.entries:
-        click.echo("Không có mục nào / no entries")
-    if page.next_after is not None:
-        click.echo(f"… trang tiếp / next page: --after {page.next_after}")

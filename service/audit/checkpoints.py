@@ -27,29 +27,19 @@ import binascii
 import hashlib
 import json
 import os
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import click
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from psycopg import sql
 
 from domain.errors import DomainError
-from service.audit.chain import CHECKPOINTS_TABLE
-from service.audit.cli import audit
-from service.console import open_parts, refusals, tenant_slugs
-
-if TYPE_CHECKING:
-    from service.store import Store
 
 SIGNING_KEY_ENV = "KETNAP_SIGNING_KEY_FILE"
 CHECKPOINT_FORMAT = "ketnap-checkpoint/1"
@@ -301,115 +291,3 @@ def load_checkpoints(paths: Sequence[Path]) -> list[Checkpoint]:
             ) from None
         checkpoints.extend(parse_checkpoints(text, str(path)))
     return checkpoints
-
-
-# --- taking checkpoints ---------------------------------------------------------------------
-
-
-def record_checkpoint(
-    store: Store, slug: str, key: Ed25519PrivateKey, *, now: datetime | None = None
-) -> Checkpoint:
-    """Verify ``slug``'s chain, sign its head and store the statement in the tenant.
-
-    Refuses (bilingual ``AUDIT_CHAIN_BROKEN``) when the chain is broken: a checkpoint must
-    never vouch for tampered history.
-    """
-    from service.audit.verify import verify_tenant
-
-    result = verify_tenant(store, slug)
-    if result.first_break is not None:
-        b = result.first_break
-        raise DomainError(
-            "AUDIT_CHAIN_BROKEN",
-            f"Không tạo điểm kiểm tra: chuỗi băm của đơn vị '{slug}' đứt tại vị trí "
-            f"{b.position} ({b.message_vi}).",
-            f"No checkpoint taken: the hash chain of tenant '{slug}' is broken at position "
-            f"{b.position} ({b.message_en}).",
-            field="tenant",
-        )
-    recorded_at = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
-    checkpoint = sign_checkpoint(
-        key,
-        tenant=slug,
-        position=result.head_position,
-        events=result.events,
-        head_hash=result.head_hash,
-        recorded_at=recorded_at,
-    )
-    store_checkpoint(store, slug, checkpoint)
-    return checkpoint
-
-
-def store_checkpoint(store: Store, slug: str, checkpoint: Checkpoint) -> None:
-    """Append ``checkpoint`` to the tenant's ``ketnap_checkpoints`` table."""
-    from service.audit.verify import postgres_tenant, sqlite_tenant_file
-
-    if store.backend == "postgres":
-        datastore, schema, _ = postgres_tenant(store, slug)
-        with datastore.transaction(commit=True) as curs:
-            curs.execute(
-                sql.SQL("INSERT INTO {} (recorded_at, statement) VALUES (%s, %s)").format(
-                    sql.Identifier(schema, CHECKPOINTS_TABLE)
-                ),
-                (checkpoint.recorded_at, checkpoint.to_json()),
-            )
-    else:
-        conn = sqlite3.connect(sqlite_tenant_file(store, slug))
-        try:
-            with conn:
-                conn.execute(
-                    f"INSERT INTO {CHECKPOINTS_TABLE} (recorded_at, statement) VALUES (?, ?)",
-                    (checkpoint.recorded_at, checkpoint.to_json()),
-                )
-        finally:
-            conn.close()
-
-
-# --- commands -------------------------------------------------------------------------------
-
-
-@audit.command("keygen")
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Tệp khóa riêng mới / new private key file (PEM, mode 0600).",
-)
-@refusals
-def keygen_command(out: Path) -> None:
-    """Tạo khóa ký Ed25519 / create the deployment's Ed25519 signing key."""
-    public = public_key_b64(generate_key(out))
-    click.echo(f"Đã ghi khóa riêng / private key written: {out}")
-    click.echo(f"Khóa công khai / public key: {public}")
-    click.echo(f"Dấu vân tay / fingerprint: {fingerprint(public)}")
-    click.echo(f"Đặt / set {SIGNING_KEY_ENV}={out.absolute()}")
-
-
-@audit.command("checkpoint")
-@click.option("--tenant", default=None, help="Đơn vị / tenant slug (default: all).")
-@click.option(
-    "--key-file",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=f"Khóa riêng / private key (default: ${SIGNING_KEY_ENV}).",
-)
-@click.option(
-    "--out",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ghi thêm ra tệp JSON / also write a JSON array to this file.",
-)
-@refusals
-def checkpoint_command(tenant: str | None, key_file: Path | None, out: Path | None) -> None:
-    """Ký đầu chuỗi / sign each tenant's chain head; prints one statement (JSON) per line."""
-    taken: list[Checkpoint] = []
-    with open_parts() as parts:
-        key = parts.signing_key(key_file)
-        store = parts.store
-        for slug in tenant_slugs(store, tenant):
-            checkpoint = record_checkpoint(store, slug, key)
-            taken.append(checkpoint)
-            click.echo(checkpoint.to_json())
-    if out is not None:
-        text = json.dumps([c.as_dict() for c in taken], ensure_ascii=False, indent=2)
-        out.write_text(text + "\n", encoding="utf-8")

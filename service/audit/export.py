@@ -30,7 +30,7 @@ only) is ``{"type": "link", "position": P, "hash": "…", "prev_hash": "…"}`` 
 ``counts.events`` = number of ``event`` lines; ``counts.links`` = ``event`` lines with a
 non-null ``hash`` plus ``link`` lines; ``counts.checkpoints`` = ``checkpoint`` lines. Readers
 reject another ``format`` or ``version`` and ignore unknown keys. Hashes are lowercase hex;
-the link hash encoding is in ``service.audit.chain``.
+the link hash encoding is in ``service.store.chain``.
 """
 
 from __future__ import annotations
@@ -38,32 +38,23 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 from uuid import UUID
 
-import click
-
 from domain.errors import DomainError
-from service.audit.chain import GENESIS
-from service.audit.checkpoints import Checkpoint, load_checkpoints, parse_checkpoints
-from service.audit.cli import audit
+from service.audit.checkpoints import Checkpoint, parse_checkpoints
 from service.audit.verify import (
     ChainRecord,
     VerifyResult,
     chain_snapshot,
-    checkpoint_options,
-    echo_result,
     verify_records,
 )
-from service.console import open_store, refusals, tenant_slugs
-
-if TYPE_CHECKING:
-    from service.store import Store
+from service.store import Store
+from service.store.chain import GENESIS
 
 EXPORT_FORMAT = "ketnap-audit-export"
 EXPORT_VERSION = 1
@@ -138,6 +129,26 @@ def export_tenant(
         for statement in statements:
             out.write(_line({"type": "checkpoint", "statement": json.loads(statement)}))
     return ExportCounts(counts.events, counts.links, counts.checkpoints)
+
+
+def export_to_file(store: Store, slug: str, out: Path) -> ExportCounts:
+    """Export tenant ``slug`` into the file ``out``, written beside it and renamed once
+    complete: a failure leaves no partial file (bilingual ``AUDIT_EXPORT_UNWRITABLE``)."""
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as file:
+            counts = export_tenant(store, slug, file)
+        partial.replace(out)
+    except OSError as error:
+        raise DomainError(
+            "AUDIT_EXPORT_UNWRITABLE",
+            f"Không ghi được tệp {out}: {error.strerror}.",
+            f"Cannot write the file {out}: {error.strerror}.",
+            field="out",
+        ) from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return counts
 
 
 # --- reading and verifying a file -----------------------------------------------------------
@@ -294,58 +305,3 @@ def verify_file(
     except UnicodeDecodeError:
         raise _bad_file(0, "không phải UTF-8.", "not UTF-8.") from None
     return verify_export(export, checkpoints, trusted_key=trusted_key)
-
-
-# --- commands -------------------------------------------------------------------------------
-
-
-@audit.command("export")
-@click.option("--tenant", required=True, help="Đơn vị / tenant slug.")
-@click.option(
-    "--out",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Tệp đích / output file (default: standard output).",
-)
-@refusals
-def export_command(tenant: str, out: Path | None) -> None:
-    """Xuất toàn bộ lịch sử / export a tenant's full history as JSON Lines."""
-    with open_store() as store:
-        slug = tenant_slugs(store, tenant)[0]
-        if out is None:
-            counts = export_tenant(store, slug, sys.stdout)
-        else:
-            # Written next to OUT and renamed once complete: a failure leaves no partial file.
-            partial = out.with_name(f".{out.name}.partial")
-            try:
-                with partial.open("w", encoding="utf-8", newline="\n") as file:
-                    counts = export_tenant(store, slug, file)
-                partial.replace(out)
-            except OSError as error:
-                raise DomainError(
-                    "AUDIT_EXPORT_UNWRITABLE",
-                    f"Không ghi được tệp {out}: {error.strerror}.",
-                    f"Cannot write the file {out}: {error.strerror}.",
-                    field="out",
-                ) from None
-            finally:
-                partial.unlink(missing_ok=True)
-    click.echo(
-        f"{slug}: {counts.events} sự kiện / events, {counts.links} liên kết / links, "
-        f"{counts.checkpoints} điểm kiểm tra / checkpoints",
-        err=True,
-    )
-
-
-@audit.command("verify-file")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@checkpoint_options
-@click.option("--json", "as_json", is_flag=True, help="JSON output.")
-@refusals
-def verify_file_command(
-    file: Path, checkpoint_files: tuple[Path, ...], public_key: str | None, as_json: bool
-) -> None:
-    """Kiểm tra tệp xuất, không cần CSDL / verify an export offline: exit 0, 1 broken, 2."""
-    result = verify_file(file, load_checkpoints(checkpoint_files), trusted_key=public_key)
-    echo_result(result, as_json=as_json)
-    sys.exit(0 if result.intact else 1)

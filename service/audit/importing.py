@@ -28,7 +28,6 @@ and ``ketnap projections rebuild --tenant T`` finishes once the keys are in plac
 from __future__ import annotations
 
 import sqlite3
-import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -36,24 +35,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 from psycopg import sql
 
 from domain.errors import DomainError
-from projections.runner import BatchReport, Progress, RunReport
-from service.audit.chain import CHECKPOINTS_TABLE, LINKS_TABLE
-from service.audit.cli import audit
+from projections.runner import Progress, RunReport
 from service.audit.export import ExportFile, read_export, verify_export
-from service.audit.verify import (
-    ChainRecord,
-    VerifyResult,
-    postgres_tenant,
-    sqlite_tenant_file,
-    verify_tenant,
-)
-from service.console import open_store, refusals
+from service.audit.verify import ChainRecord, VerifyResult, verify_tenant
 from service.read_models import ReadModels
 from service.store import Store, TenantKind
+from service.store.chain import CHECKPOINTS_TABLE, LINKS_TABLE
+from service.store.tenant_chain import postgres_tenant, sqlite_tenant_file
 
 BATCH = 1000
 
@@ -309,47 +300,4 @@ def import_tenant(
         verified=verified,
         rebuild=rebuild,
         seconds=time.perf_counter() - started,
-    )
-
-
-@audit.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--tenant", default=None, help="Phải trùng mã trong tệp / must equal the file's tenant."
-)
-@click.option("--name", default=None, help="Tên đơn vị / tenant name (default: the slug).")
-@click.option(
-    "--kind",
-    type=click.Choice([k.value for k in TenantKind]),
-    default=TenantKind.OTHER.value,
-    show_default=True,
-)
-@refusals
-def import_command(file: Path, tenant: str | None, name: str | None, kind: str) -> None:
-    """Restore a tenant from export FILE into this deployment (the tenant must not exist)."""
-    with open_store() as store:
-        bar: Any = None
-
-        def advance(batch: BatchReport) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = click.progressbar(length=max(batch.head, 1), label="rebuild", file=sys.stderr)
-                bar.__enter__()
-            bar.update(batch.events)
-
-        def say(line: str) -> None:
-            click.echo(line, err=True)
-
-        try:
-            result = import_tenant(
-                store, file, tenant=tenant, name=name, kind=kind, progress=advance, say=say
-            )
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
-    click.echo(
-        f"Đã nhập / imported '{result.tenant}': {result.events} sự kiện / events, "
-        f"{result.checkpoints} điểm kiểm tra / checkpoints; chuỗi nguyên vẹn / chain intact, "
-        f"head {result.head_position} {result.head_hash}; bảng đọc dựng lại / read models "
-        f"rebuilt ({result.rebuild.events} events) in {result.seconds:.2f} s"
     )

@@ -36,7 +36,6 @@ return plain dataclasses (the GraphQL layer exposes them).
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -45,15 +44,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import click
-
 from domain.errors import InvalidInput
 from projections import all_projections
 from projections.framework import Projection
-from projections.runner import BatchReport, Progress, TenantProjector
+from projections.runner import Progress, TenantProjector
 from projections.sql import ColumnType, Dialect, ReadModelDB, SQLiteReadModels, Table, Tx
-from service.audit.cli import audit
-from service.console import open_store, refusals
 from service.store import Store
 
 #: Per table, the business date of a dated fact (``--as-of``: rows dated on or before it).
@@ -466,7 +461,7 @@ def replay_and_compare(
     )
 
 
-# --- command line -----------------------------------------------------------------------------
+# --- input -----------------------------------------------------------------------------------
 def parse_date(value: str | None, field_name: str = "as_of") -> date | None:
     """An ISO date from the command line (bilingual refusal if malformed)."""
     if value is None:
@@ -480,89 +475,3 @@ def parse_date(value: str | None, field_name: str = "as_of") -> date | None:
             f"The date {value!r} is not valid; use YYYY-MM-DD.",
             field=field_name,
         ) from None
-
-
-def echo_comparison(result: ReadModelComparison, *, reference_label: str = "replay") -> None:
-    """Print a comparison: one line per table, then the first differences of each."""
-    if result.as_of is not None:
-        click.echo(
-            f"Theo ngày nghiệp vụ / as of business date {result.as_of.isoformat()} "
-            "(ghi nhận hiện tại / as recorded now)"
-        )
-    if result.lagging:
-        click.echo(
-            f"Lưu ý: bảng đọc đang chạy chưa cập nhật đến vị trí {result.head}; so sánh tại vị trí "
-            "đã đạt được. / Note: the live read models have not reached position "
-            f"{result.head}; compared at the positions they reached."
-        )
-    for problem in result.problems:
-        click.echo(f"  ! {problem}")
-    for table in result.tables:
-        if table.equal:
-            click.echo(
-                f"  {table.table}: bằng nhau / equal ({table.live_rows} rows, P={table.position})"
-            )
-            continue
-        click.echo(
-            f"  {table.table}: KHÁC / DIFFERS — live {table.live_rows} rows, {reference_label} "
-            f"{table.reference_rows} rows; thiếu / missing {table.missing}, "
-            f"thừa / extra {table.extra} [{table.rule}]"
-        )
-        for difference in table.differences:
-            click.echo(f"      {difference.describe()}")
-        # A "changed" difference stands for one missing and one extra row.
-        shown = sum(2 if d.kind == "changed" else 1 for d in table.differences)
-        total = table.missing + table.extra
-        if shown < total:
-            click.echo(f"      … (đã hiện / shown {shown} of {total} differing rows)")
-
-
-@audit.command("replay")
-@click.option("--tenant", required=True, help="Đơn vị / tenant slug.")
-@click.option(
-    "--as-of",
-    "as_of",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="So sánh theo ngày nghiệp vụ / compare what the read models say as of this date.",
-)
-@click.option(
-    "--limit",
-    default=DEFAULT_LIMIT,
-    show_default=True,
-    help="Số dòng khác hiển thị mỗi bảng / differing rows shown per table.",
-)
-@refusals
-def replay_command(tenant: str, as_of: str | None, limit: int) -> None:
-    """Rebuild TENANT's read models in a scratch store and compare them with the live ones.
-
-    Exit 0 when every table is equal, 1 on any difference, 2 on a refusal.
-    """
-    day = parse_date(as_of)
-    with open_store() as store:
-        slug = store.registry.get(tenant).slug
-        head = int(store.app(slug, write=False).recorder.max_notification_id() or 0)
-        click.echo(
-            f"Phát lại {head} sự kiện của '{slug}' vào bảng tạm… / "
-            f"replaying {head} events of '{slug}' into scratch read models…",
-            err=True,
-        )
-        with click.progressbar(length=max(head, 1), label=slug, file=sys.stderr) as bar:
-
-            def advance(batch: BatchReport) -> None:
-                bar.update(batch.events)
-
-            result = replay_and_compare(store, slug, as_of=day, limit=limit, progress=advance)
-    echo_comparison(result)
-    if result.equal:
-        click.echo(
-            f"Khớp: bảng đọc đang chạy bằng bản phát lại ({len(result.tables)} bảng, "
-            f"{result.replayed_events} sự kiện, {result.seconds:.2f} s). / Equal: the live read "
-            f"models match the replay ({len(result.tables)} tables)."
-        )
-        return
-    click.echo(
-        f"KHÔNG KHỚP: {len(result.differing_tables)} bảng khác. / "
-        f"DIFFERENT: {len(result.differing_tables)} table(s) differ.",
-    )
-    sys.exit(1)

@@ -2,7 +2,7 @@
 
 :func:`verify_records` walks a tenant's history in position order — from the database
 (:func:`verify_tenant`, through :func:`chain_snapshot`) or from an export file
-(``service.audit.export``) — recomputes every link (``service.audit.chain``) and reports the
+(``service.audit.export``) — recomputes every link (``service.store.chain``) and reports the
 first break, checking signed checkpoints (``service.audit.checkpoints``) on the way. Break
 kinds, at position P:
 
@@ -23,33 +23,25 @@ kinds, at position P:
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import Any
 from uuid import UUID
 
-import click
 from psycopg import sql
 
-from domain.errors import DomainError
-from service.audit.chain import (
+from service.audit.checkpoints import Checkpoint
+from service.store import Store
+from service.store.chain import (
     CHECKPOINTS_TABLE,
     GENESIS,
     LINKS_TABLE,
     chain_missing,
     link_hash,
 )
-from service.audit.checkpoints import Checkpoint, load_checkpoints
-from service.audit.cli import audit
-from service.console import echo_error, open_store, refusals, tenant_slugs
-
-if TYPE_CHECKING:
-    from service.store import Store
+from service.store.tenant_chain import postgres_tenant, sqlite_tenant_file
 
 BATCH = 2000
 
@@ -479,24 +471,6 @@ def _uuid(value: object) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
-def sqlite_tenant_file(store: Store, slug: str) -> Path:
-    """The SQLite file of tenant ``slug`` (SQLite backend only)."""
-    from service.store.sqlite import ChainedSQLiteApplicationRecorder
-
-    recorder = store.app(slug, write=False).recorder
-    assert isinstance(recorder, ChainedSQLiteApplicationRecorder)
-    return Path(str(recorder.datastore.pool.db_name))
-
-
-def postgres_tenant(store: Store, slug: str) -> tuple[Any, str, str]:
-    """(tenant datastore, schema, events table) of tenant ``slug`` (PostgreSQL backend)."""
-    from service.store.postgres import ChainedPostgresApplicationRecorder
-
-    recorder = store.app(slug, write=False).recorder
-    assert isinstance(recorder, ChainedPostgresApplicationRecorder)
-    return recorder.datastore, recorder.datastore.schema, recorder.events_table_name
-
-
 @contextmanager
 def chain_snapshot(store: Store, slug: str) -> Iterator[ChainSnapshot]:
     """A consistent read-only snapshot of ``slug``'s chain (bilingual error if it has none)."""
@@ -546,31 +520,6 @@ def verify_tenant(
         return verify_records(slug, snapshot.records(), checkpoints, trusted_key=trusted_key)
 
 
-def echo_result(result: VerifyResult, *, as_json: bool = False) -> None:
-    """Print ``result`` (bilingual summary, or one JSON object)."""
-    if as_json:
-        click.echo(json.dumps(result_as_dict(result), ensure_ascii=False))
-        return
-    vi, en = result.summary()
-    click.echo(vi)
-    click.echo(f"  {en}")
-    b = result.first_break
-    if b is not None and (b.expected or b.found):
-        click.echo(f"  đã lưu / expected: {b.expected}")
-        click.echo(f"  tính lại / found:  {b.found}")
-    for check in result.checkpoints:
-        c = check.checkpoint
-        state = {True: "khớp / matches", False: "KHÔNG khớp / does NOT match"}.get(
-            check.matches,  # type: ignore[arg-type]
-            "chưa kiểm / not reached",
-        )
-        click.echo(
-            f"  điểm kiểm tra / checkpoint {c.recorded_at} @ {c.position}: {state}; chữ ký / "
-            f"signature {'OK' if check.signature_valid else 'SAI / BAD'}"
-            + ("" if check.key_trusted is not False else "; khóa lạ / untrusted key")
-        )
-
-
 def result_as_dict(result: VerifyResult) -> dict[str, Any]:
     """``result`` as plain data (for ``--json`` and APIs)."""
     return {
@@ -591,48 +540,3 @@ def result_as_dict(result: VerifyResult) -> dict[str, Any]:
             for c in result.checkpoints
         ],
     }
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def checkpoint_options(command: Callable[P, R]) -> Callable[P, R]:
-    """``--checkpoint FILE`` (repeatable) and ``--public-key B64``: what history is checked
-    against, the same for ``verify`` and ``verify-file``."""
-    command = click.option(
-        "--public-key", default=None, help="Khóa công khai tin cậy (base64) / trusted key."
-    )(command)
-    return click.option(
-        "--checkpoint",
-        "checkpoint_files",
-        multiple=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Tệp điểm kiểm tra đã lưu / saved checkpoint file (repeatable).",
-    )(command)
-
-
-@audit.command("verify")
-@click.option("--tenant", default=None, help="Đơn vị / tenant slug (default: all).")
-@checkpoint_options
-@click.option("--json", "as_json", is_flag=True, help="JSON output (one object per tenant).")
-@refusals
-def verify_command(
-    tenant: str | None, checkpoint_files: tuple[Path, ...], public_key: str | None, as_json: bool
-) -> None:
-    """Kiểm tra chuỗi băm / verify the hash chain: exit 0 intact, 1 broken, 2 refusal."""
-    checkpoints = load_checkpoints(checkpoint_files)
-    broken = False
-    with open_store() as store:
-        for slug in tenant_slugs(store, tenant):
-            try:
-                result = verify_tenant(store, slug, checkpoints, trusted_key=public_key)
-            except DomainError as error:
-                if tenant is not None:
-                    raise
-                echo_error(error)
-                broken = True
-                continue
-            echo_result(result, as_json=as_json)
-            broken = broken or not result.intact
-    sys.exit(1 if broken else 0)

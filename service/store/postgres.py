@@ -19,7 +19,7 @@ does not expect are handled here:
   override them so that dropping or closing a tenant application never closes the pool.
 
 Tenant applications record events with :class:`ChainedPostgresApplicationRecorder`, which
-also writes each event's hash-chain link (``service.audit.chain``) into ``t_<slug>.ketnap_links``
+also writes each event's hash-chain link (``service.store.chain``) into ``t_<slug>.ketnap_links``
 in the same transaction, after the library's ``LOCK TABLE``.
 """
 
@@ -43,13 +43,13 @@ from psycopg import Connection, Cursor, sql
 from psycopg.rows import DictRow
 from psycopg.types.composite import CompositeInfo, register_composite
 
-from service.audit.chain import (
+from service.settings import PostgresParams
+from service.store.chain import (
     GENESIS,
     LINKS_TABLE,
     chain_missing,
     postgres_chain_statements,
 )
-from service.settings import PostgresParams
 
 _make_namedtuple: Any = collections.namedtuple
 
@@ -166,7 +166,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
     """The library's application recorder, plus the tenant's hash-chain links.
 
     The library's ``INSERT`` of the events is replaced by one statement that also inserts
-    their links (``service.audit.chain``), computed by PostgreSQL from the rows just inserted
+    their links (``service.store.chain``), computed by PostgreSQL from the rows just inserted
     (a data-modifying CTE, ``sha256()`` and a recursive CTE over them in position order),
     chained onto the last link. It runs where the library's ``INSERT`` ran: inside the insert
     transaction, after ``LOCK TABLE … IN EXCLUSIVE MODE``, so links commit or roll back with
@@ -223,7 +223,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
 def chained_insert_statement(schema: str, events_table: str, event_type: str) -> sql.Composed:
     """``INSERT`` of the events (one array parameter) and of their links; returns the ids.
 
-    The hash input is built exactly as ``service.audit.chain.link_hash`` builds it:
+    The hash input is built exactly as ``service.store.chain.link_hash`` builds it:
     prev ‖ int8 position ‖ uuid bytes ‖ int8 version ‖ int4 len ‖ topic UTF-8 ‖ int8 len ‖
     state (``int8send``/``int4send`` are big-endian).
     """

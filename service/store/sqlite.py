@@ -1,4 +1,4 @@
-"""SQLite wiring: the library's SQLite factory, with the hash chain (``service.audit.chain``).
+"""SQLite wiring: the library's SQLite factory, with the hash chain (``service.store.chain``).
 
 :class:`ChainedSQLiteApplicationRecorder` writes each event's link into the tenant file's
 ``ketnap_links`` table inside the insert transaction: the events are inserted first (which
@@ -22,7 +22,7 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
-from service.audit.chain import (
+from service.store.chain import (
     GENESIS,
     LINKS_TABLE,
     SQLITE_CHAIN_STATEMENTS,

@@ -13,6 +13,7 @@ import pytest
 from domain.values import Actor, Role
 from service.api.app import make_app
 from service.api.auth import issue_dev_token
+from service.api.context import Services
 from service.bootstrap import bootstrap
 from service.settings import Settings
 from tests.api.conftest import Server
@@ -31,7 +32,7 @@ def test_verify_history_works_with_the_default_relative_data_dir(
         token = issue_dev_token(
             parts.settings, subject="kiem-tra", roles=[Role.AUDITOR], tenant="alpha"
         )
-        server = Server(make_app(parts.services()))
+        server = Server(make_app(Services.of(parts)))
         server.start()
         try:
             response = httpx.post(

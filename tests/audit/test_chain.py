@@ -11,11 +11,12 @@ from click.testing import CliRunner
 from eventsourcing.persistence import StoredEvent
 
 from domain.errors import DomainError
-from service.audit.chain import GENESIS, chain_links, init_tenant, link_hash
 from service.audit.verify import verify_tenant
 from service.cli import main
 from service.errors import ConcurrentChange
 from service.store import Store, TenantKind
+from service.store.chain import GENESIS, chain_links, link_hash
+from service.store.tenant_chain import init_tenant
 from tests.audit.test_verify_tamper import SLUG, Note, Raw, save_notes
 
 

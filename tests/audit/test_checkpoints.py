@@ -12,7 +12,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.errors import DomainError
-from service.audit.chain import GENESIS, init_tenant
 from service.audit.checkpoints import (
     SIGNING_KEY_ENV,
     Checkpoint,
@@ -20,13 +19,15 @@ from service.audit.checkpoints import (
     load_signing_key,
     parse_checkpoints,
     public_key_b64,
-    record_checkpoint,
     sign_checkpoint,
     signing_key_path,
 )
+from service.audit.recording import record_checkpoint
 from service.audit.verify import verify_tenant
 from service.cli import main
 from service.store import Store, TenantKind
+from service.store.chain import GENESIS
+from service.store.tenant_chain import init_tenant
 from tests.audit.test_verify_tamper import SLUG, Raw, save_notes
 from tests.conftest import SettingsCliRunner
 

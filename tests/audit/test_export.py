@@ -13,13 +13,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.errors import DomainError
-from service.audit.chain import GENESIS
-from service.audit.checkpoints import public_key_b64, record_checkpoint
+from service.audit.checkpoints import public_key_b64
 from service.audit.export import export_tenant, read_export, verify_file
+from service.audit.recording import record_checkpoint
 from service.audit.verify import verify_tenant
 from service.cli import main
 from service.settings import Settings
 from service.store import Store, TenantKind
+from service.store.chain import GENESIS
 from tests.audit.test_verify_tamper import SLUG, Raw, save_notes
 from tests.conftest import SettingsCliRunner
 

@@ -16,9 +16,9 @@ import psycopg
 import pytest
 from eventsourcing.domain import Aggregate, event
 
-from service.audit.chain import GENESIS, link_hash
 from service.audit.verify import VerifyResult, verify_tenant
 from service.store import Store, TenantKind
+from service.store.chain import GENESIS, link_hash
 from service.store.registry import tenant_schema
 
 SLUG = "acme"

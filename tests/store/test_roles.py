@@ -32,6 +32,7 @@ from service.read_models import ReadModels
 from service.settings import Settings
 from service.store import Store, TenantKind
 from service.store.roles import GUARD_TRIGGER, LOCK_FUNCTION, is_append_only
+from service.store.tenant_chain import init_tenant
 from service.worker import Worker, WorkerOptions
 from tests.conftest import PostgresDatabase, with_database
 from tests.store.test_store import ORGANIZER, Dossier, document
@@ -396,8 +397,6 @@ def _wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> 
 
 @pytest.mark.postgres
 def test_chain_init_as_the_owner_grants_the_application_its_rights(two_roles: TwoRoles) -> None:
-    from service.audit.chain import init_tenant
-
     store = two_roles.store()
     Handlers(store, today=lambda: TODAY).create_tenant(OPERATOR, "acme", "Acme", "other")
     # A tenant from before the chain: its links table does not exist yet.

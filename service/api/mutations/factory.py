@@ -35,6 +35,7 @@ from domain.commands import (
 from domain.errors import DomainError
 from domain.inputs import (
     DecimalSpec,
+    ParsedSpec,
     canonical,
     client_path,
     hints,
@@ -43,7 +44,7 @@ from domain.inputs import (
     spec_of,
     unwrap_optional,
 )
-from domain.quotas import Period, QuotaTarget
+from domain.quotas import QuotaTarget
 from domain.rules import PriorMembership, Sponsor
 from domain.values import DocumentRef, PersonProfile
 from service.api.context import ApiContext, get_context
@@ -103,7 +104,7 @@ def _leaf_type(f: Field[Any], hint: Any) -> Any:
     nested = nested_value(inner)
     if nested is not None:
         graphql: Any = input_type(nested)
-    elif isinstance(spec_of(f), DecimalSpec) or inner in (Period, Decimal):
+    elif isinstance(spec_of(f), DecimalSpec | ParsedSpec) or inner is Decimal:
         graphql = str  # numbers and periods are written as text
     elif inner in (str, int, bool, date) or (isinstance(inner, type) and issubclass(inner, Enum)):
         graphql = inner

@@ -14,8 +14,9 @@ Every stored event has a **position** (PostgreSQL ``notification_id``, SQLite ``
 bytes) for the first one. ``state`` is the bytes as stored (after compression/encryption).
 The links are written by the recorders in ``service.store.postgres`` and
 ``service.store.sqlite`` inside the insert transaction, after the events table's write lock;
-:func:`init_tenant` (``ketnap audit chain --init``) links the events of tenants that existed
-before the chain. See ``docs/audit.md`` for the full description.
+``service.store.tenant_chain.init_tenant`` (``ketnap audit chain --init``) links the events of
+tenants that existed before the chain. This module is part of the store: it imports nothing
+of the audit tools or the command line. See ``docs/audit.md`` for the full description.
 """
 
 from __future__ import annotations
@@ -25,18 +26,12 @@ import sqlite3
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
-import click
 from psycopg import sql
 
 from domain.errors import DomainError
-from service.audit.cli import audit
-from service.console import open_store, refusals, tenant_slugs
-
-if TYPE_CHECKING:
-    from service.store import Store
 
 GENESIS = bytes(32)
 """``prev_hash`` of the first event of every tenant."""
@@ -305,52 +300,3 @@ def _first(row: Any) -> Any:
 
 def _second(row: Any) -> Any:
     return _values(row)[1]
-
-
-def init_tenant(store: Store, slug: str) -> InitResult:
-    """``chain --init`` for one tenant: create the tables if missing, link unlinked events."""
-    from service.audit.verify import postgres_tenant, sqlite_tenant_file
-
-    if store.backend == "postgres":
-        datastore, schema, events_table = postgres_tenant(store, slug)
-        # With KETNAP_DATABASE_OWNER_URL the tables must be created (and owned) by the owner.
-        owner = store.owner_datastore
-        if owner is not None:
-            datastore = owner.for_schema(schema)
-        with datastore.transaction(commit=True) as curs:
-            result = init_chain_postgres(curs, schema, events_table, slug)
-        # Tables it created belong to the owner: the application role needs its rights on them.
-        grant = getattr(store.registry, "grant_tenant_rights", None)
-        if owner is not None and grant is not None:
-            grant(slug)
-        return result
-    conn = sqlite3.connect(sqlite_tenant_file(store, slug), isolation_level=None)
-    try:
-        return init_chain_sqlite(conn, slug)
-    finally:
-        conn.close()
-
-
-@audit.command("chain")
-@click.option("--init", "init", is_flag=True, help="Khởi tạo chuỗi / link unlinked events.")
-@click.option("--tenant", default=None, help="Đơn vị / tenant slug (default: all).")
-@refusals
-def chain_command(init: bool, tenant: str | None) -> None:
-    """Chuỗi băm / hash chain: ``--init`` links the events of tenants created before it.
-
-    Safe to run again: it only links events that have no link yet, continuing the chain.
-    """
-    if not init:
-        raise DomainError(
-            "AUDIT_CHAIN_USAGE",
-            "Dùng 'ketnap audit chain --init [--tenant T]'.",
-            "Use 'ketnap audit chain --init [--tenant T]'.",
-        )
-    with open_store() as store:
-        for slug in tenant_slugs(store, tenant):
-            result = init_tenant(store, slug)
-            click.echo(
-                f"{slug}: đã liên kết {result.linked} sự kiện mới ({result.already_linked} đã "
-                f"có) / linked {result.linked} new events ({result.already_linked} already "
-                "linked)"
-            )
