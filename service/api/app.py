@@ -40,6 +40,7 @@ from strawberry.types import ExecutionResult
 from domain.errors import DomainError
 from service.api.auth import ApiPrincipal, AuthError, TokenVerifier
 from service.api.context import ApiContext, Services
+from service.api.errors import NUL_CHARACTER, RequestFault
 from service.api.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,30 @@ def accepted_media_type(request: Request) -> str | None:
     if JSON in accept or "*/*" in accept or "application/*" in accept:
         return JSON
     return None
+
+
+class RequestRefused(HTTPException):
+    """A request refused before GraphQL sees it, with its typed, bilingual fault."""
+
+    def __init__(self, status: int, fault: RequestFault) -> None:
+        super().__init__(status, fault.message_en)
+        self.fault = fault
+
+
+def holds_nul(value: object) -> bool:
+    """Whether a NUL character is in ``value``: a string, or the keys and values of JSON data."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 class BodyTooLarge(Exception):
@@ -201,6 +226,11 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
             return self._http_error(request, error, media_type)
 
     def _http_error(self, request: Request, error: HTTPException, media_type: str) -> Response:
+        if isinstance(error, RequestRefused):
+            fault = error.fault
+            return error_response(
+                error.status_code, fault.code, fault.message_vi, fault.message_en, media_type
+            )
         reason = str(error.reason)
         if request.method == "GET" and "mutation" in reason.lower():
             return error_response(
@@ -253,7 +283,13 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
                 raise HTTPException(
                     400, "The request body must be a JSON object (query, variables)."
                 )
-        return await super().parse_http_body(request)
+        data = await super().parse_http_body(request)
+        # NUL never reaches storage or SQL (PostgreSQL refuses it in text): refused here for the
+        # variables (and the rest of the request); string literals by the schema's validation.
+        for item in data if isinstance(data, list) else [data]:
+            if holds_nul([item.query, item.operation_name, item.variables, item.extensions]):
+                raise RequestRefused(400, NUL_CHARACTER)
+        return data
 
     async def get_context(self, request: Any, response: Any) -> ApiContext:
         principal = request.state.principal
