@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.api.conftest import Api
@@ -204,6 +205,17 @@ CASES: list[Hostile | Raw] = [
         with_(DISCOVERY, person=with_(PERSON, birthDate="2000-00-10")),
         "DATE_INVALID",
     ),
+    Hostile("date with full-width digits", AS_OF, "Date", "２０２４-01-01", "DATE_INVALID"),
+    Hostile("date in week form", AS_OF, "Date", "2024-W05-4", "DATE_INVALID"),
+    Hostile("date with spaces around", AS_OF, "Date", " 2024-01-01 ", "DATE_INVALID"),
+    Hostile("datetime as a number", AS_RECORDED_AT, "DateTime", 1700000000, "DATETIME_INVALID"),
+    Hostile(
+        "date in an audit filter",
+        "query { auditEntries(first: 1, filter: $v) { totalCount } }",
+        "AuditFilterInput",
+        {"occurredFrom": "2024-02-31"},
+        "DATE_INVALID",
+    ),
     # Ints
     Hostile("int 10^10", FIRST, "Int", 10**10, "INT_INVALID"),
     Hostile("int 2^31", FIRST, "Int", 2**31, "INT_INVALID"),
@@ -228,6 +240,8 @@ CASES: list[Hostile | Raw] = [
         with_(HEADCOUNT_REPORT, members="12"),
         "INT_INVALID",
     ),
+    Hostile("page size 0", FIRST, "Int", 0, "PAGE_SIZE_INVALID"),
+    Hostile("page size negative", FIRST, "Int", -1, "PAGE_SIZE_INVALID"),
     # Strings and booleans
     Hostile("string as a boolean", CASE, "String!", True, "STRING_INVALID"),
     Hostile("string as a number", CASE, "String!", 42, "STRING_INVALID"),
@@ -244,6 +258,13 @@ CASES: list[Hostile | Raw] = [
         FILTER,
         "CandidateFilter",
         {"overdueOnly": "yes"},
+        "BOOLEAN_INVALID",
+    ),
+    Hostile(
+        "boolean as a string in a directive",
+        "query { me @include(if: $v) { subject } }",
+        "Boolean!",
+        "yes",
         "BOOLEAN_INVALID",
     ),
     # Enums
@@ -307,6 +328,13 @@ CASES: list[Hostile | Raw] = [
         with_(DISCOVERY, person=with_(PERSON, salary=1000)),
         "INPUT_FIELD_UNKNOWN",
     ),
+    Hostile(
+        "unknown field with a huge name",
+        ESTABLISH,
+        "EstablishUnitInput!",
+        with_(UNIT, **{"x" * 10_000: 1}),
+        "INPUT_FIELD_UNKNOWN",
+    ),
     Hostile("null for a non-null argument", ORDER, "CandidateOrder", None, "NULL_NOT_ALLOWED"),
     Hostile(
         "null for a non-null field",
@@ -356,6 +384,20 @@ CASES: list[Hostile | Raw] = [
     Hostile("audit cursor superscript digit", AUDIT_AFTER, "String", b64("k:²"), "CURSOR_INVALID"),
     Hostile("audit cursor NUL", AUDIT_AFTER, "String", b64("k:1\x00"), "CURSOR_INVALID"),
     Hostile("unit cursor with a NUL", UNITS_AFTER, "String", b64("k:A\x00"), "CURSOR_INVALID"),
+    Hostile(
+        "deadline cursor of another order",
+        "query { candidates(first: 1, orderBy: DEADLINE, after: $v) { totalCount } }",
+        "String",
+        b64("k:HS-0001"),
+        "CURSOR_INVALID",
+    ),
+    Hostile(
+        "deadline cursor with a bad date",
+        "query { candidates(first: 1, orderBy: DEADLINE, after: $v) { totalCount } }",
+        "String",
+        b64("k:2024-02-30|HS-0001"),
+        "CURSOR_INVALID",
+    ),
     # Forged global ids
     Hostile("id not base64", NODE, "ID!", "%%%", "ID_INVALID"),
     Hostile("id without a type", NODE, "ID!", b64(str(uuid.uuid4())), "ID_INVALID"),
@@ -382,6 +424,13 @@ CASES: list[Hostile | Raw] = [
         with_(DISCOVERY, person=with_(PERSON, fullName="An\x00"), notes="x\x00"),
         "NUL_CHARACTER",
     ),
+    Hostile(
+        "NUL in a unit code",
+        "query { orgTree(rootCode: $v) { code } }",
+        "String",
+        "A\x00",
+        "NUL_CHARACTER",
+    ),
     Hostile("NUL in a list", FILTER, "CandidateFilter", {"unitCodes": ["A\x00"]}, "NUL_CHARACTER"),
     # Huge values are refused without being echoed
     Hostile("huge string for an int", FIRST, "Int", HUGE, "INT_INVALID"),
@@ -398,6 +447,30 @@ CASES: list[Hostile | Raw] = [
         "mutation { establishUnit { __typename } }",
         {},
         "ARGUMENT_MISSING",
+    ),
+    Raw(
+        "lone surrogate in a variable",
+        "query($c: String!) { candidate(caseCode: $c) { caseCode } }",
+        {"c": "HS-\ud800"},
+        "UNICODE_INVALID",
+    ),
+    Raw(
+        "lone surrogate in a mutation's input",
+        "mutation($v: EstablishUnitInput!) { establishUnit(input: $v) { __typename } }",
+        {"v": as_json(with_(UNIT, name="Chi bộ \udfff"))},
+        "UNICODE_INVALID",
+    ),
+    Raw(
+        "lone surrogate escaped in a literal",
+        '{ candidate(caseCode: "HS-\\ud800") { caseCode } }',
+        {},
+        "GRAPHQL_PARSE_FAILED",
+    ),
+    Raw(
+        "not a number for an Int (JSON NaN)",
+        "query($n: Int) { candidates(first: $n) { totalCount } }",
+        {"n": float("nan")},
+        "INT_INVALID",
     ),
     Raw(
         "NUL in a variable's name",
@@ -423,11 +496,18 @@ def history_length(api: Api, tenant: str = "alpha") -> int:
     return int(api.store.app(tenant, write=False).recorder.max_notification_id() or 0)
 
 
+def send(api: Api, document: str, variables: dict[str, Any]) -> httpx.Response:
+    """POST the request as ASCII JSON (so that lone surrogates and NaN travel as JSON has them)."""
+    body = json.dumps({"query": document, "variables": variables})
+    headers = {"authorization": f"Bearer {api.token()}", "content-type": "application/json"}
+    return api.client.post(api.url, content=body.encode(), headers=headers)
+
+
 def failures_of(api: Api, case: Hostile | Raw) -> list[str]:
     """What is wrong with the answers to ``case`` (empty when all is right)."""
     problems: list[str] = []
     for form, document, variables in case.requests():
-        response = api.post(document, variables, token=api.token())
+        response = send(api, document, variables)
         where = f"{case.name} ({form})"
         if not case.code:  # not an error at all
             if response.status_code != 200 or response.json().get("errors"):
@@ -489,6 +569,18 @@ def test_the_client_s_faults_are_not_logged_with_their_values(
         assert answer["errors"][0]["extensions"]["code"] == "INPUT_FIELD_MISSING"
         assert secret not in json.dumps(answer, ensure_ascii=False)
     assert secret not in caplog.text
+
+
+def test_json_nested_too_deeply_is_refused_cleanly(api: Api) -> None:
+    before = history_length(api)
+    body = '{"query": "{ me { subject } }", "variables": {"v": ' + "[" * 100_000
+    body += "]" * 100_000 + "}}"
+    headers = {"authorization": f"Bearer {api.token()}", "content-type": "application/json"}
+    response = api.client.post(api.url, content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "JSON_TOO_DEEP"
+    assert api.data("{ me { subject } }")["me"]["subject"] == "user-1"
+    assert history_length(api) == before
 
 
 def test_the_table_has_enough_cases() -> None:
