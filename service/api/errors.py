@@ -212,9 +212,9 @@ def request_fault(error: GraphQLError, schema: GraphQLSchema | None = None) -> R
     if isinstance(error, ScalarInvalid):
         return _leaf(schema, error.type_name, vi, en)
     found = _PROVIDED.match(reason)
-    if found and _VARIABLE.match(error.message):
-        variable = _VARIABLE.match(error.message)
-        name = variable.group(1) if variable else "?"
+    variable = _VARIABLE.match(error.message)
+    if found and variable:  # a declared non-null variable the request did not give
+        name = variable.group(1)
         return RequestFault(
             "VARIABLE_MISSING",
             f"Thiếu giá trị của biến ${name} (kiểu {found.group(1)}).",
@@ -228,7 +228,7 @@ def request_fault(error: GraphQLError, schema: GraphQLSchema | None = None) -> R
             f"Thiếu giá trị của biến ${name} (kiểu {type_name}).",
             f"The variable ${name} (type {type_name}) was not given a value.",
         )
-    found = _NULL.match(reason) or _PROVIDED.match(reason)
+    found = _NULL.match(reason)
     if found:
         return RequestFault(
             "NULL_NOT_ALLOWED",
