@@ -40,6 +40,7 @@ from strawberry.types import ExecutionResult
 from domain.errors import DomainError
 from service.api.auth import ApiPrincipal, AuthError, TokenVerifier
 from service.api.context import ApiContext, Services
+from service.api.errors import NUL_CHARACTER, RequestFault
 from service.api.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,49 @@ def accepted_media_type(request: Request) -> str | None:
         return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
     if JSON in accept or "*/*" in accept or "application/*" in accept:
         return JSON
+    return None
+
+
+#: A lone surrogate in a string of the request (not Unicode text).
+UNICODE_INVALID = RequestFault(
+    "UNICODE_INVALID",
+    "Yêu cầu chứa một chuỗi không phải văn bản Unicode hợp lệ (ký tự thay thế đơn lẻ).",
+    "The request holds a string that is not valid Unicode text (a lone surrogate).",
+)
+#: JSON nested deeper than the parser goes.
+JSON_TOO_DEEP = RequestFault(
+    "JSON_TOO_DEEP",
+    "Nội dung JSON của yêu cầu lồng nhau quá sâu.",
+    "The request's JSON is nested too deeply.",
+)
+
+
+class RequestRefused(HTTPException):
+    """A request refused before GraphQL sees it, with its typed, bilingual fault."""
+
+    def __init__(self, status: int, fault: RequestFault) -> None:
+        super().__init__(status, fault.message_en)
+        self.fault = fault
+
+
+def text_fault(value: object) -> RequestFault | None:
+    """What is wrong with the text in ``value`` (a string, or the keys and values of JSON data):
+    a NUL character, or a lone surrogate (JSON's ``\\ud800``: no UTF-8, no database takes it)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return NUL_CHARACTER
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return UNICODE_INVALID
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return None
 
 
@@ -201,6 +245,11 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
             return self._http_error(request, error, media_type)
 
     def _http_error(self, request: Request, error: HTTPException, media_type: str) -> Response:
+        if isinstance(error, RequestRefused):
+            fault = error.fault
+            return error_response(
+                error.status_code, fault.code, fault.message_vi, fault.message_en, media_type
+            )
         reason = str(error.reason)
         if request.method == "GET" and "mutation" in reason.lower():
             return error_response(
@@ -211,13 +260,8 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
                 media_type,
                 {"Allow": "POST"},
             )
-        return error_response(
-            error.status_code,
-            "BAD_REQUEST",
-            f"Yêu cầu không hợp lệ: {reason}",
-            f"Bad request: {reason}",
-            media_type,
-        )
+        vi, en = _bad_request(reason)
+        return error_response(error.status_code, "BAD_REQUEST", vi, en, media_type)
 
     async def _authenticate(self, request: Request) -> ApiPrincipal:
         principal = await run_in_threadpool(
@@ -253,7 +297,18 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
                 raise HTTPException(
                     400, "The request body must be a JSON object (query, variables)."
                 )
-        return await super().parse_http_body(request)
+        try:
+            data = await super().parse_http_body(request)
+        except RecursionError:  # JSON nested deeper than the parser goes
+            raise RequestRefused(400, JSON_TOO_DEEP) from None
+        # NUL and lone surrogates never reach storage or SQL (PostgreSQL refuses NUL in text,
+        # neither database takes a surrogate): refused here for the variables (and the rest of
+        # the request); string literals by the schema's validation and GraphQL's parser.
+        for item in data if isinstance(data, list) else [data]:
+            fault = text_fault([item.query, item.operation_name, item.variables, item.extensions])
+            if fault is not None:
+                raise RequestRefused(400, fault)
+        return data
 
     async def get_context(self, request: Any, response: Any) -> ApiContext:
         principal = request.state.principal
@@ -285,6 +340,71 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
             (k, v) for k, v in sub_response.headers.raw if k.lower() != b"content-type"
         )
         return response
+
+
+#: strawberry's refusals of a request's shape (English only): both languages, in our words (the
+#: reason may repeat client text, e.g. an unknown operation's name).
+_BAD_REQUESTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "Unable to parse request body as JSON",
+        "Nội dung yêu cầu không phải là JSON hợp lệ.",
+        "The request body is not valid JSON.",
+    ),
+    (
+        "`query` must be a string",
+        "Trường query phải là một chuỗi (tài liệu GraphQL).",
+        "The query field must be a string (a GraphQL document).",
+    ),
+    (
+        "`variables` must be an object",
+        "Trường variables phải là một đối tượng JSON (hoặc null).",
+        "The variables field must be a JSON object (or null).",
+    ),
+    (
+        "`extensions` must be an object",
+        "Trường extensions phải là một đối tượng JSON (hoặc null).",
+        "The extensions field must be a JSON object (or null).",
+    ),
+    (
+        "No GraphQL query found",
+        "Yêu cầu không có tài liệu GraphQL (query).",
+        "The request has no GraphQL document (query).",
+    ),
+    (
+        "Unknown operation named",
+        "Tài liệu không có thao tác mang tên operationName đã gửi.",
+        "The document has no operation of the name given in operationName.",
+    ),
+    (
+        "Can't get GraphQL operation type",
+        "Không xác định được thao tác cần chạy trong tài liệu.",
+        "The operation to run cannot be found in the document.",
+    ),
+    (
+        "Batching is not enabled",
+        "Không nhận nhiều thao tác trong một mảng JSON (batch).",
+        "Batches (a JSON array of operations) are not accepted.",
+    ),
+    (
+        "Unsupported content type",
+        "Kiểu nội dung (Content-Type) không được hỗ trợ; hãy gửi application/json.",
+        "Unsupported content type; send application/json.",
+    ),
+    (
+        "must be a JSON object (query, variables)",
+        "Nội dung yêu cầu phải là một đối tượng JSON (query, variables).",
+        "The request body must be a JSON object (query, variables).",
+    ),
+)
+
+
+def _bad_request(reason: str) -> tuple[str, str]:
+    """(Vietnamese, English) of a refusal of the request's shape."""
+    for known, vi, en in _BAD_REQUESTS:
+        if known in reason:
+            return vi, en
+    shown = reason[:200]
+    return f"Yêu cầu không hợp lệ ({shown}).", f"Bad request: {shown}"
 
 
 #: GraphQL's and strawberry's own request errors (English only, no code): their code and the

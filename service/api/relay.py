@@ -2,7 +2,9 @@
 
 Global ids are ``base64("<Type>:<key>")``. Keys are the read models' ids (deterministic uuids
 of the tenant and the code), so an id of another tenant simply is not found in the token's
-tenant: ``node(id)`` answers ``null`` exactly as for an id that never existed.
+tenant: ``node(id)`` answers ``null`` exactly as for an id that never existed. An id we cannot
+have issued (not base64 of text, an unknown type, a key that is not a uuid, too long) is refused
+with ``ID_INVALID``; a cursor we cannot have issued with ``CURSOR_INVALID``.
 
 Connections carry ``edges { cursor node }``, ``pageInfo { hasNextPage endCursor }`` and
 ``totalCount``; pages are taken in SQL (``first``/``after``), ``first`` is capped at
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Annotated, Generic, TypeVar
 
 import strawberry
@@ -24,6 +27,9 @@ T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+#: Longest global id and cursor we issue, with room to spare (keys are uuids and codes).
+MAX_ID_LENGTH = 200
+MAX_CURSOR_LENGTH = 2_048
 
 
 First = Annotated[
@@ -42,16 +48,36 @@ def global_id(type_name: str, key: str) -> strawberry.ID:
     return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode())
 
 
-def parse_global_id(value: str) -> tuple[str, str] | None:
-    """``(type name, key)`` of a global id, or None when it is not one of ours."""
+def parse_global_id(value: str, types: Collection[str]) -> tuple[str, str]:
+    """``(type name, key)`` of a global id of one of ``types`` (bilingual refusal otherwise)."""
+    text = _unbase64(value, MAX_ID_LENGTH)
+    type_name, sep, key = (text or "").partition(":")
+    if sep and type_name in types and _is_uuid(key):
+        return type_name, key
+    raise InvalidInput(
+        "ID_INVALID",
+        "Mã định danh (id) không hợp lệ: không phải mã do hệ thống cấp.",
+        "The id is not valid: it is not one this service issued.",
+        field="id",
+    )
+
+
+def _unbase64(value: str, limit: int) -> str | None:
+    """The text ``value`` encodes (URL-safe base64 of UTF-8), or None."""
+    if len(value) > limit or not value.isascii():
+        return None
     try:
         text = base64.urlsafe_b64decode(value.encode()).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    type_name, sep, key = text.partition(":")
-    if not sep or not type_name or not key:
-        return None
-    return type_name, key
+    return text if text.isprintable() else None
+
+
+def _is_uuid(key: str) -> bool:
+    try:
+        return str(uuid.UUID(key)) == key
+    except ValueError:
+        return False
 
 
 def page_size(first: int | None) -> int:
@@ -77,10 +103,7 @@ def decode_cursor(cursor: str | None) -> str | None:
     """The keyset position of a cursor (bilingual refusal for a cursor we did not issue)."""
     if cursor is None:
         return None
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
+    text = _unbase64(cursor, MAX_CURSOR_LENGTH) or ""
     if not text.startswith("k:"):
         raise InvalidInput(
             "CURSOR_INVALID",

@@ -5,7 +5,11 @@ protections every request goes through.
   (:data:`MAX_TOKENS`) and operations per document (:data:`MAX_OPERATIONS`); page sizes are
   capped by the connections (``relay.MAX_PAGE_SIZE``).
 - Parsed and validated documents are cached (``ParserCache``, ``ValidationCache``).
-- Errors are masked except ours (domain errors, refusals) and GraphQL's request errors.
+- Every error is typed (``service.api.errors.RequestErrors``): ours pass, malformed values
+  (literals or variables) get their code and both languages, anything else is masked.
+- No NUL character in a string literal (``NoNulInStrings``; variables are checked by the HTTP
+  layer): PostgreSQL refuses NUL in text, and no code or name needs one.
+- The date scalars refuse malformed values cleanly (``service.api.scalars``).
 - Production (``KETNAP_ENV=production``): no introspection, no field suggestions.
 - The access log: candidates whose personal fields a request read are written to the tenant's
   access log before the response leaves (a failure to log fails the request: no unlogged read).
@@ -16,18 +20,24 @@ protections every request goes through.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode, ValidationContext
+from graphql import (
+    ASTValidationRule,
+    GraphQLError,
+    OperationDefinitionNode,
+    StringValueNode,
+    ValidationContext,
+)
 from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -36,9 +46,10 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from service.api.context import ApiContext
-from service.api.errors import should_mask
+from service.api.errors import NUL_CHARACTER, RequestErrors, is_client_fault
 from service.api.mutations.cases import CaseMutations
 from service.api.mutations.organisation import OrganisationMutations
 from service.api.mutations.tenants import TenantMutations
@@ -48,7 +59,10 @@ from service.api.queries.dashboards import DashboardQueries
 from service.api.queries.settings import SettingsQueries
 from service.api.queries.tenants import TenantQueries
 from service.api.relay import Node
+from service.api.scalars import SCALARS
 from service.audit.access_log import record_personal_read
+
+log = logging.getLogger(__name__)
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -87,6 +101,16 @@ class OperationCountLimit(ASTValidationRule):
             )
 
 
+class NoNulInStrings(ASTValidationRule):
+    """No string literal of the document holds a NUL character (written ``\\u0000``)."""
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if "\x00" in node.value:
+            self.report_error(
+                GraphQLError(NUL_CHARACTER.message_en, node, extensions=NUL_CHARACTER.extensions)
+            )
+
+
 class AccessLogger(SchemaExtension):
     """Writes the request's reads of personal fields to the tenant's access log."""
 
@@ -109,26 +133,46 @@ class AccessLogger(SchemaExtension):
         context.personal_reads.clear()
 
 
+class KetnapSchema(strawberry.Schema):
+    """strawberry's schema, logging as errors only what is not the client's doing.
+
+    strawberry logs every error of a result with its traceback; a malformed request or a refusal
+    is the client's, and its text may repeat the client's values (megabytes, personal data):
+    those are logged at debug level, without the message.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = []
+        for error in errors:
+            if is_client_fault(error, self._schema):
+                log.debug("request refused (%s)", type(error.original_error or error).__name__)
+            else:
+                unexpected.append(error)
+        super().process_errors(unexpected, execution_context)
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The schema with its protections (introspection and suggestions off in production)."""
     extensions: list[Any] = [
         partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
         partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(AddValidationRules, [OperationCountLimit]),
+        partial(AddValidationRules, [OperationCountLimit, NoNulInStrings]),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
-        partial(MaskErrors, should_mask_error=should_mask),
+        RequestErrors,
         AccessLogger,
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return KetnapSchema(
         query=Query,
         mutation=Mutation,
         types=[Node],
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=production),
+        config=StrawberryConfig(disable_field_suggestions=production, scalar_map=SCALARS),
     )
 
 

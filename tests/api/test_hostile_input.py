@@ -1,8 +1,10 @@
 """Hostile and careless values in mutation inputs (docs/commands.md, "Canonical input").
 
 Each value is sent twice, as a GraphQL literal and through variables, to a real server: each
-gets its typed, bilingual refusal with the field's path as the client wrote it, and the
-tenant's history does not grow by one event. Look-alike codes never open a second case or
+gets its typed, bilingual refusal with the field's path as the client wrote it (a NUL character
+is refused for the whole request before any command, ``NUL_CHARACTER``), and the tenant's
+history does not grow by one event. Malformed requests (bad scalars, unknown enum values,
+forged cursors and ids) are in ``test_hostile_requests.py``. Look-alike codes never open a second case or
 unit: they are refused, or they are the same code.
 """
 
@@ -118,7 +120,7 @@ HOSTILE: list[tuple[str, dict[str, Any], str, str]] = [
         "input.caseCode",
         "CODE_INVISIBLE_CHARACTER",
     ),
-    ("discoverCandidate", discover(caseCode="HS\x002"), "input.caseCode", "CONTROL_CHARACTER"),
+    ("discoverCandidate", discover(caseCode="HS\x002"), "", "NUL_CHARACTER"),
     ("discoverCandidate", discover(caseCode=" HS-2"), "input.caseCode", "CODE_WHITESPACE"),
     ("discoverCandidate", discover(caseCode="HS-2 "), "input.caseCode", "CODE_WHITESPACE"),
     ("discoverCandidate", discover(caseCode="HS 2"), "input.caseCode", "CODE_INVISIBLE_CHARACTER"),
@@ -164,12 +166,7 @@ HOSTILE: list[tuple[str, dict[str, Any], str, str]] = [
         "input.person.fullName",
         "NAME_TOO_LONG",
     ),
-    (
-        "discoverCandidate",
-        discover(person={"fullName": "Lan\x00"}),
-        "input.person.fullName",
-        "CONTROL_CHARACTER",
-    ),
+    ("discoverCandidate", discover(person={"fullName": "Lan\x00"}), "", "NUL_CHARACTER"),
     (
         "discoverCandidate",
         discover(person={"fullName": "Lan\u202eAnh"}),
@@ -260,7 +257,7 @@ HOSTILE: list[tuple[str, dict[str, Any], str, str]] = [
         "input.notes",
         "TEXT_INVALID_CHARACTER",
     ),
-    ("discoverCandidate", discover(notes="a\x00b"), "input.notes", "CONTROL_CHARACTER"),
+    ("discoverCandidate", discover(notes="a\x00b"), "", "NUL_CHARACTER"),
     # units
     (
         "establishUnit",
@@ -307,8 +304,8 @@ HOSTILE: list[tuple[str, dict[str, Any], str, str]] = [
             "parentCode": "DU\x00",
             "occurredOn": "2020-01-01",
         },
-        "input.parentCode",
-        "CONTROL_CHARACTER",
+        "",
+        "NUL_CHARACTER",
     ),
     (
         "renameUnit",
@@ -424,8 +421,8 @@ HOSTILE: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "correctStepDate",
         step(step="sympathizer\x00", correctedDate="2025-01-01", reason="Nhầm"),
-        "input.step",
-        "CONTROL_CHARACTER",
+        "",
+        "NUL_CHARACTER",
     ),
     ("withdrawCandidate", step(explanation="\t\n "), "input.explanation", "TEXT_REQUIRED"),
     (
@@ -474,6 +471,16 @@ def input_type(api: Api, mutation: str) -> str:
     raise AssertionError(mutation)
 
 
+def answer(api: Api, mutation: str, document: str, variables: dict[str, Any] | None = None) -> Any:
+    """The mutation's result, or a refusal of the whole request (NUL characters are refused
+    at the transport, before any command) in the same shape, with no field."""
+    body = api.post(document, variables, token=api.token()).json()
+    if (body.get("data") or {}).get(mutation) is not None:
+        return body["data"][mutation]
+    refusal = body["errors"][0]["extensions"]
+    return {"__typename": "RequestError", **refusal, "field": "", "violations": []}
+
+
 def send_both_ways(api: Api, mutation: str, arguments: dict[str, Any]) -> list[dict[str, Any]]:
     """The mutation's answers to ``arguments`` as a literal and through variables."""
     if mutation in INLINE:
@@ -482,18 +489,27 @@ def send_both_ways(api: Api, mutation: str, arguments: dict[str, Any]) -> list[d
             f"${k}: {'Int!' if isinstance(v, int) else 'String!'}" for k, v in arguments.items()
         )
         passed = ", ".join(f"{k}: ${k}" for k in arguments)
-        first = api.data(f"mutation {{ {mutation}({written}) {{ {SELECT} }} }}")
-        second = api.data(
-            f"mutation({params}) {{ {mutation}({passed}) {{ {SELECT} }} }}", plain(arguments)
-        )
-    else:
-        first = api.data(f"mutation {{ {mutation}(input: {literal(arguments)}) {{ {SELECT} }} }}")
-        kind = input_type(api, mutation)
-        second = api.data(
+        return [
+            answer(api, mutation, f"mutation {{ {mutation}({written}) {{ {SELECT} }} }}"),
+            answer(
+                api,
+                mutation,
+                f"mutation({params}) {{ {mutation}({passed}) {{ {SELECT} }} }}",
+                plain(arguments),
+            ),
+        ]
+    kind = input_type(api, mutation)
+    return [
+        answer(
+            api, mutation, f"mutation {{ {mutation}(input: {literal(arguments)}) {{ {SELECT} }} }}"
+        ),
+        answer(
+            api,
+            mutation,
             f"mutation($input: {kind}!) {{ {mutation}(input: $input) {{ {SELECT} }} }}",
             {"input": plain(arguments)},
-        )
-    return [first[mutation], second[mutation]]
+        ),
+    ]
 
 
 def seed(api: Api) -> None:
@@ -543,17 +559,17 @@ def test_every_hostile_value_gets_its_typed_bilingual_refusal_and_records_nothin
     seed(api)
     before = events(api)
     for mutation, arguments, path, code in HOSTILE:
-        for answer in send_both_ways(api, mutation, arguments):
-            where = (mutation, path, code, answer)
-            assert answer["__typename"] == "DomainError", where
-            assert answer["code"] != "INTERNAL_ERROR", where
-            found = {v["path"]: v["code"] for v in answer["violations"]} or {
-                answer["field"]: answer["code"]
+        for answered in send_both_ways(api, mutation, arguments):
+            where = (mutation, path, code, answered)
+            assert answered["__typename"] in {"DomainError", "RequestError"}, where
+            assert answered["code"] != "INTERNAL_ERROR", where
+            found = {v["path"]: v["code"] for v in answered["violations"]} or {
+                answered["field"]: answered["code"]
             }
             assert found == {path: code}, where
-            assert answer["messageVi"].strip(), where
-            assert answer["messageEn"].strip(), where
-            assert answer["messageVi"] != answer["messageEn"], where
+            assert answered["messageVi"].strip(), where
+            assert answered["messageEn"].strip(), where
+            assert answered["messageVi"] != answered["messageEn"], where
     assert events(api) == before
 
 

@@ -258,7 +258,8 @@ def _int_cursor(after: str | None) -> int | None:
     key = decode_cursor(after)
     if key is None:
         return None
-    if not key.isdigit():
+    # ASCII digits, and few enough for a 64-bit integer (SQLite and PostgreSQL positions).
+    if not (key.isascii() and key.isdigit()) or len(key) > 18:
         raise InvalidInput(
             "CURSOR_INVALID",
             "Con trỏ trang (after) không hợp lệ.",
