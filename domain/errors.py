@@ -103,9 +103,11 @@ class InputViolations(InvalidInput):
             super().__init__(
                 "INPUT_INVALID",
                 f"Dữ liệu có {len(violations)} lỗi: "
-                + "; ".join(f"{v.path}: {v.message_vi}" for v in violations),
+                + "; ".join(f"{v.path}: {v.message_vi.rstrip('.')}" for v in violations)
+                + ".",
                 f"The input has {len(violations)} errors: "
-                + "; ".join(f"{v.path}: {v.message_en}" for v in violations),
+                + "; ".join(f"{v.path}: {v.message_en.rstrip('.')}" for v in violations)
+                + ".",
                 field=first.path,
             )
         self.violations = tuple(violations)

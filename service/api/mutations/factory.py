@@ -68,7 +68,8 @@ INLINE: frozenset[type[Command]] = frozenset(
     {ChooseCountingBasis, SetSourcePoolRatio, SetStalledThreshold}
 )
 
-_INPUTS: dict[str, tuple[type, type]] = {}
+#: The generated input types by name, and the set of them (to tell them from plain values).
+_INPUTS: dict[str, type] = {}
 _GENERATED: set[type] = set()
 
 
@@ -129,7 +130,7 @@ def input_type(cls: type) -> type:
     source = _shared_base(cls)
     name = VALUE_INPUTS.get(source) or source.__name__ + "Input"
     if name in _INPUTS:
-        return _INPUTS[name][1]
+        return _INPUTS[name]
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
     for f in spec_fields(source):
@@ -149,7 +150,7 @@ def input_type(cls: type) -> type:
     namespace["__annotations__"] = annotations
     namespace["__module__"] = __name__
     generated = strawberry.input(type(name, (), namespace), name=name, description=describe(source))
-    _INPUTS[name] = (source, generated)
+    _INPUTS[name] = generated
     _GENERATED.add(generated)
     return generated
 
