@@ -14,8 +14,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +27,7 @@ import pytest
 from click.testing import CliRunner, Result
 from psycopg import sql
 
+from service.bootstrap import Parts, bootstrap
 from service.settings import Settings
 from service.store import Store
 
@@ -99,6 +101,7 @@ class StoreMaker:
     key_file: Path | None
     database: PostgresDatabase | None = None
     stores: list[Store] = field(default_factory=list)
+    all_parts: list[Parts] = field(default_factory=list)
 
     def settings(self, **overrides: Any) -> Settings:
         base = Settings(
@@ -115,7 +118,18 @@ class StoreMaker:
         self.stores.append(store)
         return store
 
+    def parts(
+        self, *, today: Callable[[], date] = date.today, inline: bool = True, **overrides: Any
+    ) -> Parts:
+        """The process's parts from the composition root (as the CLI, the worker and the
+        server build them), on this backend; projections inline unless ``inline=False``."""
+        parts = bootstrap(self.settings(**overrides), inline=inline, today=today)
+        self.all_parts.append(parts)
+        return parts
+
     def close(self) -> None:
+        for parts in self.all_parts:
+            parts.close()
         for store in self.stores:
             store.close()
 

@@ -24,8 +24,8 @@ from service.api.app import make_app
 from service.api.auth import issue_dev_token
 from service.api.context import Services
 from service.commands import Handlers, Principal
-from service.read_models import ReadModels
 from service.store import Store
+from tests.conftest import StoreMaker
 
 TODAY = date(2026, 11, 21)
 OPERATOR = Actor("ops", Role.PLATFORM_OPERATOR)
@@ -138,19 +138,13 @@ class Api:
 
 
 @pytest.fixture
-def api(store: Store) -> Iterator[Api]:
-    """The service over each backend with tenants ``alpha`` and ``beta``, on a free port."""
-    read_models = ReadModels(store, inline=True)
-    handlers = Handlers(store, today=lambda: TODAY, after_save=read_models.after_save)
+def api(store_maker: StoreMaker) -> Iterator[Api]:
+    """The service over each backend with tenants ``alpha`` and ``beta``, on a free port (its
+    parts from the composition root, projections inline)."""
+    parts = store_maker.parts(today=lambda: TODAY)
     for slug in TENANTS:
-        handlers.create_tenant(OPERATOR, slug, f"Đảng bộ {slug}", "other")
-    services = Services(
-        store=store,
-        handlers=handlers,
-        read_models=read_models,
-        settings=store.settings,
-        today=lambda: TODAY,
-    )
+        parts.handlers.create_tenant(OPERATOR, slug, f"Đảng bộ {slug}", "other")
+    services = Services.of(parts)
     server = Server(make_app(services))
     server.start()
     try:

@@ -14,6 +14,7 @@ from projections.sql import Tx
 from service.commands import Handlers, Principal
 from service.read_models import ReadModels
 from service.store import Store
+from tests.conftest import StoreMaker
 
 TODAY = date(2026, 11, 21)
 ORGANIZER = Actor("to-chuc-1", Role.ORGANIZER)
@@ -39,9 +40,11 @@ class World:
 
 
 @pytest.fixture
-def world(store: Store) -> World:
-    """Tenant ``bloc`` on each backend; projections run inline after every command."""
-    read_models = ReadModels(store, inline=True)
-    handlers = Handlers(store, today=lambda: TODAY, after_save=read_models.after_save)
-    handlers.create_tenant(Actor("ops", Role.PLATFORM_OPERATOR), TENANT, "Đảng bộ Khối", "other")
-    return World(store, handlers, read_models)
+def world(store_maker: StoreMaker) -> World:
+    """Tenant ``bloc`` on each backend (parts from the composition root); projections run
+    inline after every command."""
+    parts = store_maker.parts(today=lambda: TODAY)
+    parts.handlers.create_tenant(
+        Actor("ops", Role.PLATFORM_OPERATOR), TENANT, "Đảng bộ Khối", "other"
+    )
+    return World(parts.store, parts.handlers, parts.read_models)
