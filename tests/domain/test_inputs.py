@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.commands import (
     COMMANDS,
@@ -27,7 +29,7 @@ from domain.commands import (
     Step,
 )
 from domain.errors import InputViolations
-from domain.inputs import canonical, spec_fields, spec_of
+from domain.inputs import Bad, CodeSpec, NameSpec, TextSpec, canonical, spec_fields, spec_of
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget, TargetKind
 from domain.rules import Sponsor
@@ -269,3 +271,54 @@ def test_a_command_built_in_python_is_checked_the_same_way() -> None:
     sponsor = Sponsor("DV-1", " Trần  Văn B ", date(2010, 1, 1), date(2019, 1, 1))
     step = AddSponsor(case_code="HS-1", occurred_on=TODAY, sponsor=sponsor)
     assert canonical(AddSponsor, step, today=TODAY).sponsor.full_name == "Trần Văn B"
+
+
+# --- properties over any text -------------------------------------------------------------------
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",))
+    | st.sampled_from("\u200b\ufeff\u202e\x00 \t\n"),
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_a_canonical_code_is_canonical_again_and_shows_nothing_hidden(raw: str) -> None:
+    spec = CodeSpec("a code")
+    try:
+        cleaned = spec.clean(raw, TODAY)
+    except Bad:
+        return
+    assert spec.clean(cleaned, TODAY) == cleaned
+    assert cleaned == unicodedata.normalize("NFC", cleaned) == cleaned.strip()
+    assert all(unicodedata.category(c) not in {"Cc", "Cf", "Zl", "Zp"} for c in cleaned)
+    assert not any(c.isspace() for c in cleaned)
+    assert all("0" <= c <= "9" for c in cleaned if unicodedata.category(c) == "Nd")
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_a_canonical_name_is_canonical_again_and_holds_a_letter(raw: str) -> None:
+    spec = NameSpec("a name")
+    try:
+        cleaned = spec.clean(raw, TODAY)
+    except Bad:
+        return
+    assert spec.clean(cleaned, TODAY) == cleaned
+    assert any(c.isalpha() for c in cleaned)
+    assert len(cleaned) <= 200
+    assert "\x00" not in cleaned
+    assert "  " not in cleaned
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_canonical_text_is_canonical_again_and_never_holds_nul(raw: str) -> None:
+    spec = TextSpec("notes")
+    try:
+        cleaned = spec.clean(raw, TODAY)
+    except Bad:
+        return
+    assert spec.clean(cleaned, TODAY) == cleaned
+    assert "\x00" not in cleaned
+    assert "\u202e" not in cleaned
