@@ -645,8 +645,8 @@ def _leaf(f: Field[Any], hint: Any, value: Any, today: date) -> Any:
         if isinstance(value, inner):
             return value
         try:
-            return inner(value)
-        except ValueError:
+            return inner(value) if value in {m.value for m in inner} else inner[value]
+        except (KeyError, TypeError):
             raise Bad(
                 "VALUE_UNKNOWN",
                 f"Giá trị «{_shown(str(value))}» không có trong danh sách cho phép.",

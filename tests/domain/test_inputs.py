@@ -29,11 +29,23 @@ from domain.commands import (
     Step,
 )
 from domain.errors import InputViolations
-from domain.inputs import Bad, CodeSpec, NameSpec, TextSpec, canonical, spec_fields, spec_of
+from domain.inputs import (
+    Bad,
+    CodeSpec,
+    NameSpec,
+    Spec,
+    TextSpec,
+    canonical,
+    hints,
+    nested_value,
+    spec_fields,
+    spec_of,
+    unwrap_optional,
+)
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget, TargetKind
 from domain.rules import Sponsor
-from domain.values import DocumentRef
+from domain.values import DocumentRef, Gender
 
 TODAY = date(2026, 11, 29)
 
@@ -60,6 +72,26 @@ def test_every_field_of_every_command_is_declared_with_a_description() -> None:
     for command in COMMANDS:
         for f in spec_fields(command):
             assert spec_of(f).description.strip(), (command.__name__, f.name)
+
+
+def test_every_text_number_and_date_field_is_bounded() -> None:
+    """No command carries free text, a number or a date without its rule (``given`` is for
+    enums, booleans and nested values)."""
+    seen: set[type] = set()
+    pending: list[type] = list(COMMANDS)
+    while pending:
+        cls = pending.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        for f in spec_fields(cls):
+            inner, _ = unwrap_optional(hints(cls)[f.name])
+            nested = nested_value(inner)
+            if nested is not None:
+                pending.append(nested)
+            elif inner in (str, int, date, Decimal):
+                assert type(spec_of(f)) is not Spec, (cls.__name__, f.name)
+    assert {DocumentRef, Sponsor} <= seen
 
 
 def test_the_nfd_spelling_of_a_code_is_the_same_code() -> None:
@@ -322,3 +354,15 @@ def test_canonical_text_is_canonical_again_and_never_holds_nul(raw: str) -> None
     assert spec.clean(cleaned, TODAY) == cleaned
     assert "\x00" not in cleaned
     assert "\u202e" not in cleaned
+
+
+def test_an_enum_is_read_by_its_value_or_its_name_and_nothing_else() -> None:
+    for gender in ("female", "FEMALE"):
+        raw = discovery(person={"gender": gender})
+        assert canonical(DiscoverCandidate, raw, today=TODAY).person.gender is Gender.FEMALE
+    assert violations(DiscoverCandidate, discovery(person={"gender": "nữ"})) == {
+        "person.gender": "VALUE_UNKNOWN"
+    }
+    assert violations(DiscoverCandidate, discovery(person={"gender": ["female"]})) == {
+        "person.gender": "VALUE_UNKNOWN"
+    }
