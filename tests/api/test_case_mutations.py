@@ -3,6 +3,7 @@ a branch secretary's scope, roles that may not write, exits, moves and correctio
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -17,7 +18,7 @@ from domain.rules import AdmissionAuthority
 from domain.values import Gender, PersonProfile, Role
 from service.api.schema import schema
 from tests.api.conftest import Api
-from tests.walks import Steps, issued_by, walk
+from tests.walks import DOSSIER_2025, STEPS, issued_by, walk
 
 RESULT = """
     __typename
@@ -126,12 +127,11 @@ def seed_case(api: Api, code: str, unit: str = "CB1", *, sympathizer: bool = Tru
 
 def seed_verified_case(api: Api, code: str) -> None:
     """A case with a complete, verified dossier (ready for the branch meeting)."""
-    steps = Steps(
+    steps = replace(
+        DOSSIER_2025,
+        discovered=STEPS.discovered,
+        sympathizer=STEPS.sympathizer,
         certificate=date(2025, 2, 20),
-        application=date(2025, 3, 3),
-        sponsors=date(2025, 3, 10),
-        verification=date(2025, 4, 15),
-        comments=date(2025, 4, 20),
     )
     documents = issued_by("Chi bộ Phòng Kỹ thuật")
     for command in walk(code, Stage.VERIFIED, steps=steps, who=NAM, documents=documents):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import stat
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -48,7 +49,7 @@ from service.store import Store
 from service.store.registry import tenant_schema
 from service.transcoding import register_value_transcodings
 from tests.conftest import SettingsCliRunner, StoreMaker
-from tests.walks import Steps, doc, walk
+from tests.walks import DOSSIER_2025, doc, walk
 
 TODAY = date(2026, 11, 21)
 ORGANIZER = Actor("to-chuc-1", Role.ORGANIZER)
@@ -64,11 +65,10 @@ PEOPLE = [
 HELPER = "Đinh Công Quáchh"
 SPONSOR = "Vi Thị Ngoãn Đảng"
 DOC_NUMBER = "SO-RO-RANG-4711"  # a document number: not personal, stays readable
-DATES = Steps(
+DATES = replace(
+    DOSSIER_2025,
     discovered=date(2024, 1, 2),
     sympathizer=date(2024, 2, 1),
-    certificate=date(2024, 3, 1),
-    application=date(2025, 3, 3),
     sponsors=date(2025, 3, 3),
 )
 
