@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from domain.candidates import Stage
 from domain.commands import (
     AddToSympathizerList,
     CorrectProfile,
-    DiscoverCandidate,
     EstablishUnit,
     ProfileCorrection,
-    RecordAwarenessCertificate,
 )
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority
@@ -34,6 +33,7 @@ from service.audit.verify import verify_tenant
 from service.commands import Principal
 from tests.api.conftest import Api
 from tests.audit.test_verify_tamper import Raw
+from tests.walks import Steps, walk
 
 NAME_1 = "Nguyễn Thị Kín Đáo"
 NAME_2 = "Trần Văn Riêng Tư"
@@ -107,42 +107,38 @@ def seed(api: Api) -> None:
     )
     for code in ("CB1", "CB2"):
         h.handle(p, EstablishUnit(code=code, name=f"Chi bộ {code}", kind=UnitKind.BRANCH, parent_code="DU", occurred_on=founded))  # fmt: skip
-    h.handle(
-        p,
-        DiscoverCandidate(
-            case_code="HS-1",
-            unit_code="CB1",
-            person=PersonProfile(
-                NAME_1,
-                date(1998, 5, 4),
-                Gender.FEMALE,
-                education=EducationLevel.UPPER_SECONDARY,
-                occupation=Occupation.INTELLECTUAL,
-                identity_number=IDENTITY_1,
-                is_youth_union_member=True,
-            ),
-            occurred_on=date(2025, 1, 10),
-            document=doc("BB", date(2025, 1, 10)),
-        ),
+    hs1 = PersonProfile(
+        NAME_1,
+        date(1998, 5, 4),
+        Gender.FEMALE,
+        education=EducationLevel.UPPER_SECONDARY,
+        occupation=Occupation.INTELLECTUAL,
+        identity_number=IDENTITY_1,
+        is_youth_union_member=True,
     )
-    h.handle(p, AddToSympathizerList(case_code="HS-1", occurred_on=date(2025, 2, 1)))
-    h.handle(
-        p,
-        RecordAwarenessCertificate(
-            case_code="HS-1",
-            occurred_on=date(2025, 6, 2),
-            document=doc("GCN", date(2025, 6, 2), "Trung tâm"),
-        ),
+    hs1_steps = Steps(
+        discovered=date(2025, 1, 10), sympathizer=date(2025, 2, 1), certificate=date(2025, 6, 2)
     )
-    h.handle(
-        p,
-        DiscoverCandidate(
-            case_code="HS-2",
+    hs2 = PersonProfile(NAME_2, date(1997, 1, 2), Gender.MALE)
+    commands = [
+        *walk(
+            "HS-1",
+            Stage.AWARENESS_TRAINED,
+            steps=hs1_steps,
+            who=hs1,
+            discovery_document=doc("BB", date(2025, 1, 10)),
+            documents=lambda kind, on: doc(kind, on, "Trung tâm"),
+        ),
+        *walk(
+            "HS-2",
+            Stage.DISCOVERED,
+            steps=Steps(discovered=date(2025, 3, 1)),
             unit_code="CB2",
-            person=PersonProfile(NAME_2, date(1997, 1, 2), Gender.MALE),
-            occurred_on=date(2025, 3, 1),
+            who=hs2,
         ),
-    )
+    ]
+    for command in commands:
+        h.handle(p, command)
 
 
 def entries(api: Api, token: str | None = None, **variables: Any) -> dict[str, Any]:

@@ -3,26 +3,22 @@ a branch secretary's scope, roles that may not write, exits, moves and correctio
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
 
+from domain.candidates import Stage
 from domain.commands import (
-    AddSponsor,
-    AddToSympathizerList,
-    DiscoverCandidate,
     EstablishUnit,
-    RecordAwarenessCertificate,
-    RecordBackgroundVerification,
-    RecordComments,
-    SubmitApplication,
 )
 from domain.org_units import UnitKind
-from domain.rules import AdmissionAuthority, Sponsor
-from domain.values import DocumentRef, Gender, PersonProfile, Role
+from domain.rules import AdmissionAuthority
+from domain.values import Gender, PersonProfile, Role
 from service.api.schema import schema
 from tests.api.conftest import Api
+from tests.walks import DOSSIER_2025, STEPS, issued_by, walk
 
 RESULT = """
     __typename
@@ -37,6 +33,9 @@ RESULT = """
     }
     ... on DomainError { code messageVi messageEn regulation field }
 """
+
+
+NAM = PersonProfile("Trần Văn Nam", date(1995, 2, 3), Gender.MALE)
 
 
 def doc(kind: str, on: str, number: str | None = None) -> dict[str, str]:
@@ -121,73 +120,22 @@ def tree(api: Api) -> Api:
 
 def seed_case(api: Api, code: str, unit: str = "CB1", *, sympathizer: bool = True) -> None:
     """A case opened through the handlers (discovered, then on the sympathizer list)."""
-    p = api.principal()
-    api.handlers.handle(
-        p,
-        DiscoverCandidate(
-            case_code=code,
-            unit_code=unit,
-            person=PersonProfile("Trần Văn Nam", date(1995, 2, 3), Gender.MALE),
-            occurred_on=date(2025, 1, 6),
-        ),
-    )
-    if sympathizer:
-        api.handlers.handle(p, AddToSympathizerList(case_code=code, occurred_on=date(2025, 2, 3)))
+    until = Stage.SYMPATHIZER if sympathizer else Stage.DISCOVERED
+    for command in walk(code, until, unit_code=unit, who=NAM):
+        api.handlers.handle(api.principal(), command)
 
 
 def seed_verified_case(api: Api, code: str) -> None:
     """A case with a complete, verified dossier (ready for the branch meeting)."""
-    p = api.principal()
-    h = api.handlers
-
-    def ref(kind: str, on: date) -> DocumentRef:
-        return DocumentRef(kind, f"{kind}-{on:%Y%m%d}", on, "Chi bộ Phòng Kỹ thuật")
-
-    seed_case(api, code)
-    h.handle(
-        p,
-        RecordAwarenessCertificate(
-            case_code=code, occurred_on=date(2025, 2, 20), document=ref("GCN", date(2025, 2, 20))
-        ),
+    steps = replace(
+        DOSSIER_2025,
+        discovered=STEPS.discovered,
+        sympathizer=STEPS.sympathizer,
+        certificate=date(2025, 2, 20),
     )
-    h.handle(
-        p,
-        SubmitApplication(
-            case_code=code,
-            occurred_on=date(2025, 3, 3),
-            document=ref("1-KNĐ", date(2025, 3, 3)),
-            personal_history=ref("2-KNĐ", date(2025, 3, 3)),
-        ),
-    )
-    for member in ("DV1", "DV2"):
-        h.handle(
-            p,
-            AddSponsor(
-                case_code=code,
-                sponsor=Sponsor(member, f"Đảng viên {member}", date(2010, 1, 1), date(2019, 1, 1)),
-                occurred_on=date(2025, 3, 10),
-                document=ref("3-KNĐ", date(2025, 3, 10)),
-            ),
-        )
-    h.handle(
-        p,
-        RecordBackgroundVerification(
-            case_code=code,
-            passed=True,
-            conclusion="Đạt",
-            occurred_on=date(2025, 4, 15),
-            document=ref("KL", date(2025, 4, 15)),
-        ),
-    )
-    h.handle(
-        p,
-        RecordComments(
-            case_code=code,
-            source="Công đoàn cơ sở",
-            occurred_on=date(2025, 4, 20),
-            document=ref("5-KNĐ", date(2025, 4, 20)),
-        ),
-    )
+    documents = issued_by("Chi bộ Phòng Kỹ thuật")
+    for command in walk(code, Stage.VERIFIED, steps=steps, who=NAM, documents=documents):
+        api.handlers.handle(api.principal(), command)
 
 
 def procedure(code: str = "HS-1", unit: str = "CB1") -> list[tuple[str, dict[str, Any], str]]:

@@ -14,20 +14,14 @@ from typing import Any
 
 import pytest
 
-from domain.commands import (
-    AddSponsor,
-    AddToSympathizerList,
-    DiscoverCandidate,
-    EstablishUnit,
-    RecordAwarenessCertificate,
-    SubmitApplication,
-)
+from domain.candidates import Stage
+from domain.commands import EstablishUnit
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
-from domain.values import DocumentRef, Gender, PersonProfile
 from projections.sql import Tx
 from service.commands import Handlers, Principal
 from tests.api.conftest import Api
+from tests.walks import DOSSIER_2025, person, walk
 
 CASES = 50
 #: Statements a page takes whatever its size: the page itself, then one batch of units (the unit
@@ -97,10 +91,6 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> Statements:
     return seen
 
 
-def doc(kind: str, on: date) -> DocumentRef:
-    return DocumentRef(kind, f"{kind}-{on:%Y%m%d}", on, "Chi bộ")
-
-
 def seed(h: Handlers, p: Principal) -> None:
     """A committee, two grassroots committees, three branches; ``CASES`` cases spread over the
     branches, the first two with a sponsor each."""
@@ -140,42 +130,22 @@ def seed(h: Handlers, p: Principal) -> None:
         )
     branches = list(BRANCHES)
     for n in range(CASES):
-        h.handle(
-            p,
-            DiscoverCandidate(
-                case_code=f"HS-{n:03d}",
-                unit_code=branches[n % len(branches)],
-                person=PersonProfile(f"Quần chúng {n}", date(1996, 4, 12), Gender.FEMALE),
-                occurred_on=date(2023, 10, 2),
-            ),
-        )
+        who = person(f"Quần chúng {n}")
+        unit_code = branches[n % len(branches)]
+        for command in walk(
+            f"HS-{n:03d}", Stage.DISCOVERED, steps=DOSSIER_2025, unit_code=unit_code, who=who
+        ):
+            h.handle(p, command)
     for n in range(2):
-        code = f"HS-{n:03d}"
-        h.handle(p, AddToSympathizerList(case_code=code, occurred_on=date(2023, 11, 6)))
-        h.handle(
-            p,
-            RecordAwarenessCertificate(
-                case_code=code, occurred_on=date(2024, 3, 1), document=doc("GCN", date(2024, 3, 1))
-            ),
-        )
-        h.handle(
-            p,
-            SubmitApplication(
-                case_code=code,
-                occurred_on=date(2025, 3, 3),
-                document=doc("1-KNĐ", date(2025, 3, 3)),
-                personal_history=doc("2-KNĐ", date(2025, 3, 3)),
-            ),
-        )
-        h.handle(
-            p,
-            AddSponsor(
-                case_code=code,
-                sponsor=Sponsor(f"DV{n}", f"Đảng viên {n}", date(2010, 1, 1), date(2019, 1, 1)),
-                occurred_on=date(2025, 3, 10),
-                document=doc("3-KNĐ", date(2025, 3, 10)),
-            ),
-        )
+        sponsor = Sponsor(f"DV{n}", f"Đảng viên {n}", date(2010, 1, 1), date(2019, 1, 1))
+        for command in walk(
+            f"HS-{n:03d}",
+            Stage.SPONSORED,
+            after=Stage.DISCOVERED,
+            steps=DOSSIER_2025,
+            sponsors=[sponsor],
+        ):
+            h.handle(p, command)
 
 
 def page(api: Api, statements: Statements, first: int) -> tuple[list[dict[str, Any]], int, str]:

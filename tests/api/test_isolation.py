@@ -35,16 +35,18 @@ from graphql import (
 from strawberry.types.base import StrawberryObjectDefinition
 
 from domain import ids
-from domain.commands import AddToSympathizerList, DiscoverCandidate, EstablishUnit
+from domain.candidates import Stage
+from domain.commands import EstablishUnit
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority
-from domain.values import Gender, PersonProfile, Role
+from domain.values import Role
 from service.api.auth import TOKEN_ROLES
 from service.api.permissions import ROLE_CAPABILITIES, Capability, allows, capability_of
 from service.api.relay import global_id
 from service.api.schema import schema
 from service.commands import Principal
 from tests.api.conftest import Api
+from tests.walks import Steps, person, walk
 
 SECRET_NAME = "Bạch Thị Bảo Mật"
 BETA_CASE = "BETA-0001"
@@ -85,18 +87,10 @@ def _seed(api: Api, tenant: str, case_code: str, units: dict[str, str], name: st
             code=cb, name=cb_name, kind=UnitKind.BRANCH, parent_code=du, occurred_on=established
         ),
     )
-    h.handle(
-        p,
-        DiscoverCandidate(
-            case_code=case_code,
-            unit_code=cb,
-            person=PersonProfile(
-                name, date(1998, 5, 4), Gender.FEMALE, identity_number="079098123456"
-            ),
-            occurred_on=date(2025, 1, 10),
-        ),
-    )
-    h.handle(p, AddToSympathizerList(case_code=case_code, occurred_on=date(2025, 2, 1)))
+    who = person(name, date(1998, 5, 4), identity_number="079098123456")
+    steps = Steps(discovered=date(2025, 1, 10), sympathizer=date(2025, 2, 1))
+    for command in walk(case_code, Stage.SYMPATHIZER, steps=steps, unit_code=cb, who=who):
+        h.handle(p, command)
 
 
 @pytest.fixture

@@ -9,31 +9,21 @@ through the command handlers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from domain.candidates import Stage
 from domain.commands import (
-    AddSponsor,
-    AddToSympathizerList,
     ChooseCountingBasis,
-    DiscoverCandidate,
     EstablishUnit,
     MergeUnits,
-    RecordAdmissionDecision,
-    RecordAwarenessCertificate,
-    RecordBackgroundVerification,
-    RecordBranchResolution,
-    RecordComments,
-    RecordCommitteeResolution,
     SetQuota,
-    SubmitApplication,
 )
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
-from domain.rules import AdmissionAuthority, Sponsor
 from domain.tenant_policy import CountingBasis
-from domain.values import Gender, PersonProfile
 from projections.candidates import ADMISSIONS, CANDIDATE_STAGES
 from projections.cut import Cut
 from projections.queries.attainment import (
@@ -47,6 +37,7 @@ from projections.queries.attainment import (
 from projections.sql import Table
 from tests.projections.conftest import TENANT, World
 from tests.projections.test_units import MERGED_ON, build_tree, doc, uid
+from tests.walks import DOSSIER_2025, person, walk
 
 YEAR = Period.year(2024)
 
@@ -259,97 +250,16 @@ def test_sql_level_coverage_source_pool_and_net_growth(world: World) -> None:
     assert before_removal.removed == 0
 
 
-def full_member(member_id: str) -> Sponsor:
-    """An official member who has worked with the candidates for years."""
-    return Sponsor(member_id, f"Đảng viên {member_id}", date(2010, 1, 1), date(2019, 1, 1))
-
-
 def admit(world: World, code: str, decided: date) -> None:
     """One case in CB1 from discovery to the admission decision, through the handlers."""
-    h, p = world.handlers, world.principal
-    h.handle(
-        p,
-        DiscoverCandidate(
-            case_code=code,
-            unit_code="CB1",
-            person=PersonProfile(f"Quần chúng {code}", date(1996, 4, 12), Gender.FEMALE),
-            occurred_on=date(2023, 10, 2),
-        ),
-    )
-    h.handle(p, AddToSympathizerList(case_code=code, occurred_on=date(2023, 11, 6)))
-    h.handle(
-        p,
-        RecordAwarenessCertificate(
-            case_code=code, occurred_on=date(2024, 3, 1), document=doc("GCN", date(2024, 3, 1))
-        ),
-    )
-    h.handle(
-        p,
-        SubmitApplication(
-            case_code=code,
-            occurred_on=date(2025, 3, 3),
-            document=doc("1-KNĐ", date(2025, 3, 3)),
-            personal_history=doc("2-KNĐ", date(2025, 3, 3)),
-        ),
-    )
-    for member in ("DV1", "DV2"):
-        h.handle(
-            p,
-            AddSponsor(
-                case_code=code,
-                sponsor=full_member(member),
-                occurred_on=date(2025, 3, 10),
-                document=doc("3-KNĐ", date(2025, 3, 10)),
-            ),
-        )
-    h.handle(
-        p,
-        RecordBackgroundVerification(
-            case_code=code,
-            passed=True,
-            conclusion="Đạt",
-            occurred_on=date(2025, 4, 15),
-            document=doc("KL", date(2025, 4, 15)),
-        ),
-    )
-    h.handle(
-        p,
-        RecordComments(
-            case_code=code,
-            source="Công đoàn cơ sở",
-            occurred_on=date(2025, 4, 20),
-            document=doc("5-KNĐ", date(2025, 4, 20)),
-        ),
-    )
-    h.handle(
-        p,
-        RecordBranchResolution(
-            case_code=code,
-            official_members=12,
-            votes_for=9,
-            occurred_on=date(2025, 5, 6),
-            document=doc("6-KNĐ", date(2025, 5, 6)),
-        ),
-    )
-    h.handle(
-        p,
-        RecordCommitteeResolution(
-            case_code=code,
-            committee_members=9,
-            votes_for=7,
-            occurred_on=date(2025, 5, 20),
-            document=doc("8-KNĐ", date(2025, 5, 20)),
-        ),
-    )
-    h.handle(
-        p,
-        RecordAdmissionDecision(
-            case_code=code,
-            decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-            occurred_on=decided,
-            document=doc("9-KNĐ", decided),
-        ),
-    )
+    for command in walk(
+        code,
+        Stage.DECIDED,
+        steps=replace(DOSSIER_2025, decision=decided),
+        who=person(f"Quần chúng {code}"),
+        documents=doc,
+    ):
+        world.handlers.handle(world.principal, command)
 
 
 def test_seed_001_six_admitted_in_nine_months_of_a_yearly_plan_of_seven(world: World) -> None:

@@ -15,17 +15,9 @@ from domain.commands import (
     ReceiveTransferredCandidate,
 )
 from projections.sql import Tx, as_date
-from tests.projections.cases import (
-    STEPS,
-    Steps,
-    case_id,
-    doc,
-    establish_tree,
-    person,
-    take_case,
-    unit,
-)
+from tests.projections.cases import case_id, establish_tree, take_case, unit
 from tests.projections.conftest import World
+from tests.walks import STEPS, Steps, doc, person
 
 # A case resolved by its branch on Monday 2/12/2024, with the steps before it in 2024.
 DECEMBER = Steps(

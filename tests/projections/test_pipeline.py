@@ -31,18 +31,10 @@ from projections.queries.pipeline import (
     stalled,
     time_in_stage,
 )
-from tests.projections.cases import (
-    BulkCase,
-    Steps,
-    bulk_cases,
-    doc,
-    establish_tree,
-    person,
-    take_case,
-    unit,
-)
+from tests.projections.cases import BulkCase, bulk_cases, establish_tree, take_case, unit
 from tests.projections.conftest import World
 from tests.projections.test_candidates import DECEMBER
+from tests.walks import Steps, doc, person
 
 CB1, CB2 = unit("CB1"), unit("CB2")
 

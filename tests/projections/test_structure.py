@@ -20,8 +20,9 @@ from domain.values import (
 )
 from projections.cut import Cut
 from projections.queries.structure import admitted_structure, age_group, age_on
-from tests.projections.cases import BulkCase, bulk_cases, establish_tree, person, take_case, unit
+from tests.projections.cases import BulkCase, bulk_cases, establish_tree, take_case, unit
 from tests.projections.conftest import World
+from tests.walks import person
 
 CB1, CB2 = unit("CB1"), unit("CB2")
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))

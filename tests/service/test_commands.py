@@ -4,6 +4,7 @@ the whole pipeline runs through the handlers; one tenant cannot reach another's 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -15,44 +16,25 @@ from domain.commands import (
     AddToSympathizerList,
     DiscoverCandidate,
     EstablishUnit,
-    HoldAdmissionCeremony,
     MergeUnits,
     RecordAdmissionDecision,
-    RecordAwarenessCertificate,
-    RecordBackgroundVerification,
     RecordBranchResolution,
-    RecordComments,
-    RecordCommitteeResolution,
-    RecordNewMemberClass,
-    RecordRecognitionDecision,
-    RecordRecognitionVote,
     SetQuota,
-    SubmitApplication,
 )
 from domain.errors import DomainError, NotFound
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
 from domain.rules import AdmissionAuthority, Sponsor
-from domain.values import Actor, DocumentRef, Gender, PersonProfile, Role
+from domain.values import Actor, Role
 from service.commands import Handlers, Principal
 from service.store import Store, TenantApplication
+from tests.walks import DOSSIER_2025, Steps, Vote, issued_by, person, walk
 
 TODAY = date(2026, 11, 21)
 ORGANIZER = Actor("to-chuc-1", Role.ORGANIZER)
 A = Principal("bloc_a", ORGANIZER)
 B = Principal("bloc_b", ORGANIZER)
-
-
-def doc(kind: str, on: date) -> DocumentRef:
-    return DocumentRef(kind, f"{kind}-{on:%Y%m%d}", on, "Chi bộ Phòng Kỹ thuật")
-
-
-def person() -> PersonProfile:
-    return PersonProfile("Nguyễn Thị Lan", date(1996, 4, 12), Gender.FEMALE)
-
-
-def full_member(member_id: str) -> Sponsor:
-    return Sponsor(member_id, f"Đảng viên {member_id}", date(2010, 1, 1), date(2019, 1, 1))
+doc = issued_by("Chi bộ Phòng Kỹ thuật")
 
 
 @pytest.fixture
@@ -107,57 +89,9 @@ def case_of(h: Handlers, principal: Principal, code: str) -> Candidate:
 
 def verified_case(h: Handlers, code: str = "HS-1", certificate_on: date = date(2024, 3, 1)) -> None:
     """A case of tenant A with a complete, verified dossier (ready for the branch meeting)."""
-    h.handle(
-        A,
-        DiscoverCandidate(
-            case_code=code, unit_code="CB", person=person(), occurred_on=date(2023, 10, 2)
-        ),
-    )
-    h.handle(A, AddToSympathizerList(case_code=code, occurred_on=date(2023, 11, 6)))
-    h.handle(
-        A,
-        RecordAwarenessCertificate(
-            case_code=code, occurred_on=certificate_on, document=doc("GCN", certificate_on)
-        ),
-    )
-    h.handle(
-        A,
-        SubmitApplication(
-            case_code=code,
-            occurred_on=date(2025, 3, 3),
-            document=doc("1-KNĐ", date(2025, 3, 3)),
-            personal_history=doc("2-KNĐ", date(2025, 3, 3)),
-        ),
-    )
-    for member in ("DV1", "DV2"):
-        h.handle(
-            A,
-            AddSponsor(
-                case_code=code,
-                sponsor=full_member(member),
-                occurred_on=date(2025, 3, 10),
-                document=doc("3-KNĐ", date(2025, 3, 10)),
-            ),
-        )
-    h.handle(
-        A,
-        RecordBackgroundVerification(
-            case_code=code,
-            passed=True,
-            conclusion="Đạt",
-            occurred_on=date(2025, 4, 15),
-            document=doc("KL", date(2025, 4, 15)),
-        ),
-    )
-    h.handle(
-        A,
-        RecordComments(
-            case_code=code,
-            source="Công đoàn cơ sở",
-            occurred_on=date(2025, 4, 20),
-            document=doc("5-KNĐ", date(2025, 4, 20)),
-        ),
-    )
+    steps = replace(DOSSIER_2025, certificate=certificate_on)
+    for command in walk(code, Stage.VERIFIED, steps=steps, unit_code="CB", documents=doc):
+        h.handle(A, command)
 
 
 def assert_refused(h: Handlers, code: str, action: Callable[[], object]) -> DomainError:
@@ -177,71 +111,10 @@ def assert_refused(h: Handlers, code: str, action: Callable[[], object]) -> Doma
 def test_a_candidate_goes_from_discovery_to_full_membership(handlers: Handlers) -> None:
     h = handlers
     verified_case(h)
-    positions = [
-        h.handle(
-            A,
-            RecordBranchResolution(
-                case_code="HS-1",
-                official_members=12,
-                votes_for=9,
-                occurred_on=date(2025, 5, 6),
-                document=doc("6-KNĐ", date(2025, 5, 6)),
-            ),
-        ).position,
-        h.handle(
-            A,
-            RecordCommitteeResolution(
-                case_code="HS-1",
-                committee_members=9,
-                votes_for=7,
-                occurred_on=date(2025, 5, 20),
-                document=doc("8-KNĐ", date(2025, 5, 20)),
-            ),
-        ).position,
-        h.handle(
-            A,
-            RecordAdmissionDecision(
-                case_code="HS-1",
-                decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-                occurred_on=date(2025, 6, 16),
-                document=doc("9-KNĐ", date(2025, 6, 16)),
-            ),
-        ).position,
-        h.handle(
-            A,
-            HoldAdmissionCeremony(
-                case_code="HS-1",
-                occurred_on=date(2025, 7, 2),
-                decision_received_on=date(2025, 6, 18),
-            ),
-        ).position,
-        h.handle(
-            A,
-            RecordNewMemberClass(
-                case_code="HS-1",
-                occurred_on=date(2025, 10, 1),
-                document=doc("GCN", date(2025, 10, 1)),
-            ),
-        ).position,
-        h.handle(
-            A,
-            RecordRecognitionVote(
-                case_code="HS-1",
-                official_members=12,
-                votes_for=12,
-                occurred_on=date(2026, 7, 10),
-                document=doc("NQ", date(2026, 7, 10)),
-            ),
-        ).position,
-        h.handle(
-            A,
-            RecordRecognitionDecision(
-                case_code="HS-1",
-                occurred_on=date(2026, 7, 30),
-                document=doc("QĐ", date(2026, 7, 30)),
-            ),
-        ).position,
-    ]
+    walked = walk(
+        "HS-1", Stage.FULL_MEMBER, after=Stage.VERIFIED, steps=DOSSIER_2025, documents=doc
+    )
+    positions = [h.handle(A, command).position for command in walked]
     recorded = [p for p in positions if p is not None]
     assert len(recorded) == len(positions)
     assert recorded == sorted(set(recorded))
@@ -362,28 +235,14 @@ def test_an_expired_awareness_certificate_is_refused_at_the_branch_meeting(
 
 def test_a_sponsor_who_is_not_a_full_member_is_refused(handlers: Handlers) -> None:
     h = handlers
-    h.handle(
-        A,
-        DiscoverCandidate(
-            case_code="HS-5", unit_code="CB", person=person(), occurred_on=date(2024, 1, 8)
-        ),
+    steps = Steps(
+        discovered=date(2024, 1, 8),
+        sympathizer=date(2024, 2, 1),
+        certificate=date(2024, 5, 2),
+        application=date(2024, 6, 3),
     )
-    h.handle(A, AddToSympathizerList(case_code="HS-5", occurred_on=date(2024, 2, 1)))
-    h.handle(
-        A,
-        RecordAwarenessCertificate(
-            case_code="HS-5", occurred_on=date(2024, 5, 2), document=doc("GCN", date(2024, 5, 2))
-        ),
-    )
-    h.handle(
-        A,
-        SubmitApplication(
-            case_code="HS-5",
-            occurred_on=date(2024, 6, 3),
-            document=doc("1-KNĐ", date(2024, 6, 3)),
-            personal_history=doc("2-KNĐ", date(2024, 6, 3)),
-        ),
-    )
+    for command in walk("HS-5", Stage.APPLIED, steps=steps, unit_code="CB", documents=doc):
+        h.handle(A, command)
     probationary = Sponsor("DV9", "Trần Văn Dự Bị", None, date(2020, 1, 1))
     assert_refused(
         h,
@@ -403,26 +262,16 @@ def test_a_sponsor_who_is_not_a_full_member_is_refused(handlers: Handlers) -> No
 def test_a_decision_by_a_committee_without_authority_is_refused(handlers: Handlers) -> None:
     h = handlers
     verified_case(h)
-    h.handle(
-        A,
-        RecordBranchResolution(
-            case_code="HS-1",
-            official_members=12,
-            votes_for=12,
-            occurred_on=date(2025, 5, 6),
-            document=doc("6-KNĐ", date(2025, 5, 6)),
-        ),
-    )
-    h.handle(
-        A,
-        RecordCommitteeResolution(
-            case_code="HS-1",
-            committee_members=9,
-            votes_for=9,
-            occurred_on=date(2025, 5, 20),
-            document=doc("8-KNĐ", date(2025, 5, 20)),
-        ),
-    )
+    for command in walk(
+        "HS-1",
+        Stage.COMMITTEE_RESOLVED,
+        after=Stage.VERIFIED,
+        steps=DOSSIER_2025,
+        documents=doc,
+        branch_vote=Vote(12, 12),
+        committee_vote=Vote(9, 9),
+    ):
+        h.handle(A, command)
     assert_refused(
         h,
         "ADMISSION_AUTHORITY_MISMATCH",

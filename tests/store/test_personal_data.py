@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import stat
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -29,17 +30,13 @@ from psycopg import sql
 
 import domain
 from domain import ids
-from domain.candidates import Candidate
+from domain.candidates import Candidate, Stage
 from domain.commands import (
-    AddSponsor,
     AddToSympathizerList,
     AssignHelper,
     CorrectProfile,
-    DiscoverCandidate,
     EstablishUnit,
     ProfileCorrection,
-    RecordAwarenessCertificate,
-    SubmitApplication,
 )
 from domain.errors import DomainError
 from domain.org_units import UnitKind
@@ -52,6 +49,7 @@ from service.store import Store
 from service.store.registry import tenant_schema
 from service.transcoding import register_value_transcodings
 from tests.conftest import SettingsCliRunner, StoreMaker
+from tests.walks import DOSSIER_2025, doc, walk
 
 TODAY = date(2026, 11, 21)
 ORGANIZER = Actor("to-chuc-1", Role.ORGANIZER)
@@ -67,6 +65,12 @@ PEOPLE = [
 HELPER = "Đinh Công Quáchh"
 SPONSOR = "Vi Thị Ngoãn Đảng"
 DOC_NUMBER = "SO-RO-RANG-4711"  # a document number: not personal, stays readable
+DATES = replace(
+    DOSSIER_2025,
+    discovered=date(2024, 1, 2),
+    sympathizer=date(2024, 2, 1),
+    sponsors=date(2025, 3, 3),
+)
 
 
 def profile(name: str, identity: str) -> PersonProfile:
@@ -124,12 +128,8 @@ def set_up(store: Store, *principals: Principal) -> Handlers:
 
 
 def discover(h: Handlers, p: Principal, code: str, person: PersonProfile) -> None:
-    h.handle(
-        p,
-        DiscoverCandidate(
-            case_code=code, unit_code="CB", person=person, occurred_on=date(2024, 1, 2)
-        ),
-    )
+    for command in walk(code, Stage.DISCOVERED, steps=DATES, unit_code="CB", who=person):
+        h.handle(p, command)
 
 
 def case(store: Store, p: Principal, code: str) -> Candidate:
@@ -175,36 +175,24 @@ def test_event_table_holds_no_name_or_identity_number_in_clear(
     h = set_up(store, T)
     for i, (name, identity) in enumerate(PEOPLE):
         discover(h, T, f"HS-{i}", profile(name, identity))
-    h.handle(T, AddToSympathizerList(case_code="HS-0", occurred_on=date(2024, 2, 1)))
+    h.handle(T, AddToSympathizerList(case_code="HS-0", occurred_on=DATES.sympathizer))
     h.handle(T, AssignHelper(case_code="HS-0", member_name=HELPER, occurred_on=date(2024, 2, 2)))
-    h.handle(
-        T,
-        RecordAwarenessCertificate(
-            case_code="HS-0",
-            occurred_on=date(2024, 3, 1),
-            document=DocumentRef("GCN", DOC_NUMBER, date(2024, 3, 1), "Trung tâm chính trị"),
-        ),
-    )
-    on = date(2025, 3, 3)
-    h.handle(
-        T,
-        SubmitApplication(
-            case_code="HS-0",
-            occurred_on=on,
-            document=DocumentRef("1-KNĐ", "1", on, "Chi bộ"),
-            personal_history=DocumentRef("2-KNĐ", "2", on, "Chi bộ"),
-        ),
-    )
+
+    def documents(kind: str, on: date) -> DocumentRef:
+        if kind == "GCN":
+            return DocumentRef(kind, DOC_NUMBER, on, "Trung tâm chính trị")
+        return doc(kind, on)
+
     sponsor = Sponsor("DV-9", SPONSOR, date(2010, 1, 1), date(2019, 1, 1))
-    h.handle(
-        T,
-        AddSponsor(
-            case_code="HS-0",
-            sponsor=sponsor,
-            occurred_on=on,
-            document=DocumentRef("3-KNĐ", "3", on, "CB"),
-        ),
-    )
+    for command in walk(
+        "HS-0",
+        Stage.SPONSORED,
+        after=Stage.SYMPATHIZER,
+        steps=DATES,
+        sponsors=[sponsor],
+        documents=documents,
+    ):
+        h.handle(T, command)
     corrected = profile("Hoàng Thị Quỳnh Xuyếnn", "079196099999")
     h.handle(
         T,
@@ -359,8 +347,10 @@ def test_events_stored_in_clear_before_encryption_still_decode(
     encrypting = app.events.mapper
     app.events.mapper = clear_mapper()  # write as the code before this change did
     try:
-        discover(h, T, "HS-1", profile(*PEOPLE[0]))
-        h.handle(T, AddToSympathizerList(case_code="HS-1", occurred_on=date(2024, 2, 1)))
+        for command in walk(
+            "HS-1", Stage.SYMPATHIZER, steps=DATES, unit_code="CB", who=profile(*PEOPLE[0])
+        ):
+            h.handle(T, command)
         h.handle(
             T, AssignHelper(case_code="HS-1", member_name=HELPER, occurred_on=date(2024, 2, 2))
         )
