@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import sqlite3
 import sys
@@ -287,12 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read-page", type=int, default=500, help="rows per raw-read query")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get("KETNAP_BENCH_POSTGRES_URL", ""),
-        help="a database to fill (default: $KETNAP_BENCH_POSTGRES_URL); must be empty",
+        required=True,
+        help="a database to fill, empty (bash bench/run starts one and passes it)",
     )
     args = parser.parse_args(argv)
-    if not args.postgres_url:
-        parser.error("set KETNAP_BENCH_POSTGRES_URL or --postgres-url (or use: bash bench/run)")
     slugs = [f"bench_{n:03d}" for n in range(args.tenants)]
     with tempfile.TemporaryDirectory(prefix="ketnap-bench-") as workdir:
         # One key file for the template and every tenant (keys never live in the database).
