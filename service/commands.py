@@ -205,12 +205,7 @@ class Handlers:
     def handle(self, p: Principal, command: Command) -> CommandResult:
         """Make ``command`` canonical and carry it out as ``p``; nothing is saved on refusal."""
         command = canonical(type(command), command, today=self.today())
-        app = self._app(p)
-        for kind in type(command).__mro__:
-            handler = _HANDLERS.get(kind)
-            if handler is not None:
-                return handler(self, p, app, command)
-        raise TypeError(f"no handler for {type(command).__name__}")  # pragma: no cover
+        return handler_of(type(command))(self, p, self._app(p), command)
 
     # --- tenants ------------------------------------------------------------------------------
     def create_tenant(self, actor: Actor, slug: str, name: str, kind: TenantKind | str) -> Tenant:
@@ -257,18 +252,28 @@ def handles(
     return register
 
 
-def _method(command: Command) -> str:
-    kind = type(command)
+def handler_of(kind: type[Command]) -> Handler:
+    """The handler of commands of type ``kind``: its own, else its nearest base's."""
+    for base in kind.__mro__:
+        handler = _HANDLERS.get(base)
+        if handler is not None:
+            return handler
+    raise TypeError(f"no handler for {kind.__name__}")
+
+
+def method_name(kind: type[Command]) -> str:
+    """The domain method a command calls: its name in snake case, or its entry in ``_METHOD``."""
     return _METHOD.get(kind) or re.sub(r"(?<!^)(?=[A-Z])", "_", kind.__name__).lower()
+
+
+def arguments_of(kind: type[Command]) -> list[str]:
+    """The command's fields the domain method takes (all but those naming the aggregate)."""
+    return [f.name for f in dataclasses.fields(kind) if f.name not in _ADDRESS]
 
 
 def _arguments(command: Command, **context: Any) -> dict[str, Any]:
     """The domain method's arguments: the command's fields but its address, and ``context``."""
-    arguments = {
-        f.name: getattr(command, f.name)
-        for f in dataclasses.fields(command)
-        if f.name not in _ADDRESS
-    }
+    arguments = {name: getattr(command, name) for name in arguments_of(type(command))}
     return {**arguments, **context}
 
 
@@ -281,7 +286,7 @@ def _apply(
     **context: Any,
 ) -> CommandResult:
     """Call the domain method named after ``command`` on ``aggregate``, then save it."""
-    getattr(aggregate, _method(command))(actor=p.actor, **_arguments(command, **context))
+    getattr(aggregate, method_name(type(command)))(actor=p.actor, **_arguments(command, **context))
     return h._save(app, aggregate.id, aggregate)
 
 
