@@ -20,6 +20,7 @@ from domain.commands import (
     AddToSympathizerList,
     CaseCommand,
     DiscoverCandidate,
+    EstablishUnit,
     HoldAdmissionCeremony,
     RecordAdmissionDecision,
     RecordAwarenessCertificate,
@@ -32,6 +33,7 @@ from domain.commands import (
     RecordRecognitionVote,
     SubmitApplication,
 )
+from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
 from domain.values import DocumentRef, Gender, MassOrganization, PersonProfile
 
@@ -266,3 +268,31 @@ def walk(
             )
         )
     return commands
+
+
+def bloc_tree(*branches: tuple[str, str], on: date = date(2015, 1, 1)) -> list[EstablishUnit]:
+    """The tests' tree: the bloc KDN → grassroots committee DU (which decides admissions) →
+    the ``branches`` given as (code, name), all established on ``on``."""
+    return [
+        EstablishUnit(
+            code="KDN",
+            name="Đảng bộ Khối",
+            kind=UnitKind.COMMITTEE,
+            parent_code=None,
+            occurred_on=on,
+        ),
+        EstablishUnit(
+            code="DU",
+            name="Đảng bộ Công ty Điện lực",
+            kind=UnitKind.GRASSROOTS_COMMITTEE,
+            parent_code="KDN",
+            occurred_on=on,
+            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        ),
+        *(
+            EstablishUnit(
+                code=code, name=name, kind=UnitKind.BRANCH, parent_code="DU", occurred_on=on
+            )
+            for code, name in branches
+        ),
+    ]

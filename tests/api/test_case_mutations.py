@@ -10,15 +10,10 @@ from typing import Any
 import pytest
 
 from domain.candidates import Stage
-from domain.commands import (
-    EstablishUnit,
-)
-from domain.org_units import UnitKind
-from domain.rules import AdmissionAuthority
 from domain.values import Gender, PersonProfile, Role
 from service.api.schema import schema
 from tests.api.conftest import Api
-from tests.walks import DOSSIER_2025, STEPS, issued_by, walk
+from tests.walks import DOSSIER_2025, STEPS, bloc_tree, issued_by, walk
 
 RESULT = """
     __typename
@@ -84,37 +79,9 @@ def events(api: Api, tenant: str = "alpha") -> int:
 @pytest.fixture
 def tree(api: Api) -> Api:
     """Tenant alpha: bloc KDN → grassroots committee DU (decides admissions) → branches CB1, CB2."""
-    p = api.principal()
-    h = api.handlers
-    on = date(2015, 1, 1)
-    h.handle(
-        p,
-        EstablishUnit(
-            code="KDN",
-            name="Đảng bộ Khối",
-            kind=UnitKind.COMMITTEE,
-            parent_code=None,
-            occurred_on=on,
-        ),
-    )
-    h.handle(
-        p,
-        EstablishUnit(
-            code="DU",
-            name="Đảng bộ Công ty Điện lực",
-            kind=UnitKind.GRASSROOTS_COMMITTEE,
-            parent_code="KDN",
-            occurred_on=on,
-            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-        ),
-    )
-    for code, name in (("CB1", "Chi bộ Phòng Kỹ thuật"), ("CB2", "Chi bộ Phòng Kinh doanh")):
-        h.handle(
-            p,
-            EstablishUnit(
-                code=code, name=name, kind=UnitKind.BRANCH, parent_code="DU", occurred_on=on
-            ),
-        )
+    branches = (("CB1", "Chi bộ Phòng Kỹ thuật"), ("CB2", "Chi bộ Phòng Kinh doanh"))
+    for command in bloc_tree(*branches):
+        api.handlers.handle(api.principal(), command)
     return api
 
 

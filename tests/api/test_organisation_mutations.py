@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from domain.commands import DeclareDayOff, EstablishUnit, ReportHeadcount
-from domain.org_units import UnitKind
-from domain.rules import AdmissionAuthority
+from domain.commands import DeclareDayOff, ReportHeadcount
 from domain.values import Role
 from tests.api.conftest import Api
+from tests.walks import bloc_tree
 
 DOC = {"kind": "QĐ", "number": "12-QĐ/ĐU", "issuedOn": "2026-01-05", "issuer": "Đảng ủy Khối"}
 ERROR = "... on DomainError { code messageVi messageEn field }"
@@ -89,38 +88,8 @@ def events(api: Api, tenant: str = "alpha") -> int:
 def seed_tree(api: Api) -> None:
     """Tenant alpha: bloc KDN → grassroots committee DU → branch CB (120 members at 2025's end)."""
     h, p = api.handlers, api.principal()
-    on = date(2015, 1, 1)
-    h.handle(
-        p,
-        EstablishUnit(
-            code="KDN",
-            name="Đảng bộ Khối",
-            kind=UnitKind.COMMITTEE,
-            parent_code=None,
-            occurred_on=on,
-        ),
-    )
-    h.handle(
-        p,
-        EstablishUnit(
-            code="DU",
-            name="Đảng bộ Công ty Điện lực",
-            kind=UnitKind.GRASSROOTS_COMMITTEE,
-            parent_code="KDN",
-            occurred_on=on,
-            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-        ),
-    )
-    h.handle(
-        p,
-        EstablishUnit(
-            code="CB",
-            name="Chi bộ Kỹ thuật",
-            kind=UnitKind.BRANCH,
-            parent_code="DU",
-            occurred_on=on,
-        ),
-    )
+    for command in bloc_tree(("CB", "Chi bộ Kỹ thuật")):
+        h.handle(p, command)
     h.handle(p, ReportHeadcount(code="CB", members=120, occurred_on=date(2025, 12, 31)))
 
 

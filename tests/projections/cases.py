@@ -11,19 +11,16 @@ round-trips and inline projection would make such a test slow, and add nothing).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from uuid import UUID
 
 from domain import ids
 from domain.candidates import Candidate, Stage
-from domain.commands import EstablishUnit
-from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority
 from domain.values import MassOrganization, PersonProfile
 from domain.working_days import WorkingCalendar
 from service.commands import CommandResult
 from tests.projections.conftest import ORGANIZER, TENANT, World
-from tests.walks import STEPS, Steps, doc, full_member, person, walk
+from tests.walks import STEPS, Steps, bloc_tree, doc, full_member, person, walk
 
 
 def unit(code: str) -> str:
@@ -38,40 +35,8 @@ def case_id(code: str) -> str:
 
 def establish_tree(world: World) -> None:
     """KDN (the bloc) → DU (grassroots committee, decides admissions) → branches CB1, CB2."""
-    h, p = world.handlers, world.principal
-    on = date(2015, 1, 1)
-    h.handle(
-        p,
-        EstablishUnit(
-            code="KDN",
-            name="Đảng bộ Khối",
-            kind=UnitKind.COMMITTEE,
-            parent_code=None,
-            occurred_on=on,
-        ),
-    )
-    h.handle(
-        p,
-        EstablishUnit(
-            code="DU",
-            name="Đảng bộ Công ty Điện lực",
-            kind=UnitKind.GRASSROOTS_COMMITTEE,
-            parent_code="KDN",
-            occurred_on=on,
-            admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-        ),
-    )
-    for code in ("CB1", "CB2"):
-        h.handle(
-            p,
-            EstablishUnit(
-                code=code,
-                name=f"Chi bộ {code}",
-                kind=UnitKind.BRANCH,
-                parent_code="DU",
-                occurred_on=on,
-            ),
-        )
+    for command in bloc_tree(("CB1", "Chi bộ CB1"), ("CB2", "Chi bộ CB2")):
+        world.handlers.handle(world.principal, command)
 
 
 def take_case(

@@ -28,7 +28,7 @@ from domain.rules import AdmissionAuthority, Sponsor
 from domain.values import Actor, Role
 from service.commands import Handlers, Principal
 from service.store import Store, TenantApplication
-from tests.walks import DOSSIER_2025, Steps, Vote, issued_by, person, walk
+from tests.walks import DOSSIER_2025, Steps, Vote, bloc_tree, issued_by, person, walk
 
 TODAY = date(2026, 11, 21)
 ORGANIZER = Actor("to-chuc-1", Role.ORGANIZER)
@@ -43,38 +43,8 @@ def handlers(store: Store) -> Handlers:
     h = Handlers(store, today=lambda: TODAY)
     for principal in (A, B):
         h.create_tenant(Actor("ops", Role.PLATFORM_OPERATOR), principal.tenant, "Khối DN", "other")
-        established = date(2015, 1, 1)
-        h.handle(
-            principal,
-            EstablishUnit(
-                code="KDN",
-                name="Đảng bộ Khối",
-                kind=UnitKind.COMMITTEE,
-                parent_code=None,
-                occurred_on=established,
-            ),
-        )
-        h.handle(
-            principal,
-            EstablishUnit(
-                code="DU",
-                name="Đảng bộ Công ty Điện lực",
-                kind=UnitKind.GRASSROOTS_COMMITTEE,
-                parent_code="KDN",
-                occurred_on=established,
-                admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-            ),
-        )
-        h.handle(
-            principal,
-            EstablishUnit(
-                code="CB",
-                name="Chi bộ Phòng Kỹ thuật",
-                kind=UnitKind.BRANCH,
-                parent_code="DU",
-                occurred_on=established,
-            ),
-        )
+        for command in bloc_tree(("CB", "Chi bộ Phòng Kỹ thuật")):
+            h.handle(principal, command)
     return h
 
 

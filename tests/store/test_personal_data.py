@@ -35,12 +35,10 @@ from domain.commands import (
     AddToSympathizerList,
     AssignHelper,
     CorrectProfile,
-    EstablishUnit,
     ProfileCorrection,
 )
 from domain.errors import DomainError
-from domain.org_units import UnitKind
-from domain.rules import AdmissionAuthority, Sponsor
+from domain.rules import Sponsor
 from domain.values import Actor, DocumentRef, Gender, PersonProfile, Role
 from service.commands import Handlers, Principal
 from service.crypto import KeySource
@@ -49,7 +47,7 @@ from service.store import Store
 from service.store.registry import tenant_schema
 from service.transcoding import register_value_transcodings
 from tests.conftest import SettingsCliRunner, StoreMaker
-from tests.walks import DOSSIER_2025, doc, walk
+from tests.walks import DOSSIER_2025, bloc_tree, doc, walk
 
 TODAY = date(2026, 11, 21)
 ORGANIZER = Actor("to-chuc-1", Role.ORGANIZER)
@@ -93,37 +91,8 @@ def set_up(store: Store, *principals: Principal) -> Handlers:
     h = Handlers(store, today=lambda: TODAY)
     for p in principals:
         h.create_tenant(Actor("ops", Role.PLATFORM_OPERATOR), p.tenant, "Khối DN", "other")
-        h.handle(
-            p,
-            EstablishUnit(
-                code="KDN",
-                name="Đảng bộ Khối",
-                kind=UnitKind.COMMITTEE,
-                parent_code=None,
-                occurred_on=date(2015, 1, 1),
-            ),
-        )
-        h.handle(
-            p,
-            EstablishUnit(
-                code="DU",
-                name="Đảng bộ Công ty Điện lực",
-                kind=UnitKind.GRASSROOTS_COMMITTEE,
-                parent_code="KDN",
-                occurred_on=date(2015, 1, 1),
-                admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-            ),
-        )
-        h.handle(
-            p,
-            EstablishUnit(
-                code="CB",
-                name="Chi bộ Phòng Kỹ thuật",
-                kind=UnitKind.BRANCH,
-                parent_code="DU",
-                occurred_on=date(2015, 1, 1),
-            ),
-        )
+        for command in bloc_tree(("CB", "Chi bộ Phòng Kỹ thuật")):
+            h.handle(p, command)
     return h
 
 
