@@ -213,14 +213,3 @@ def require_not_before(
             f"{what_en} ({later:%d/%m/%Y}) cannot be before {earlier:%d/%m/%Y}.",
             field=field,
         )
-
-
-def require_not_in_future(day: date, today: date, *, field: str = "occurred_on") -> None:
-    """A business date cannot lie after the day it is recorded on."""
-    if day > today:
-        raise InvalidInput(
-            "DATE_IN_FUTURE",
-            f"Ngày {day:%d/%m/%Y} nằm trong tương lai (hôm nay là {today:%d/%m/%Y}).",
-            f"The date {day:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y}).",
-            field=field,
-        )

@@ -11,8 +11,10 @@ import pytest
 
 from domain import AGGREGATES, VALUE_TYPES, event_type_names
 from domain.candidates import Stage
+from domain.commands import Step
 from domain.errors import InvalidInput
-from domain.values import Actor, DocumentRef, Role, require_not_in_future
+from domain.inputs import canonical
+from domain.values import Actor, DocumentRef, Role
 from tests.domain.builders import AN, candidate_at
 from tests.domain.refusals import refused
 
@@ -86,8 +88,10 @@ def test_every_event_of_the_story_is_a_known_event_type_made_of_known_values() -
 
 
 def test_a_business_date_after_the_day_it_is_recorded_on_is_refused() -> None:
-    require_not_in_future(date(2024, 3, 5), date(2024, 3, 5))
+    today = date(2024, 3, 5)
+    assert canonical(Step, {"case_code": "HS-1", "occurred_on": today}, today=today)
     with refused(InvalidInput) as refusal:
-        require_not_in_future(date(2024, 3, 6), date(2024, 3, 5))
+        canonical(Step, {"case_code": "HS-1", "occurred_on": date(2024, 3, 6)}, today=today)
     assert refusal.value.code == "DATE_IN_FUTURE"
+    assert refusal.value.field == "occurred_on"
     assert "06/03/2024" in refusal.value.message_vi
