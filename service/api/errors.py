@@ -234,18 +234,16 @@ def request_fault(error: GraphQLError, schema: GraphQLSchema | None = None) -> R
         return _leaf(schema, original.type_name, vi, en)
     if isinstance(error, ScalarInvalid):
         return _leaf(schema, error.type_name, vi, en)
-    found = _PROVIDED.match(reason)
+    provided = _PROVIDED.match(reason)
     variable = _VARIABLE.match(error.message)
-    if found and variable:  # a declared non-null variable the request did not give
-        name = variable.group(1)
-        return RequestFault(
-            "VARIABLE_MISSING",
-            f"Thiếu giá trị của biến ${name} (kiểu {found.group(1)}).",
-            f"The variable ${name} (type {found.group(1)}) was not given a value.",
-        )
-    found = _NO_RUNTIME_VALUE.match(reason)
-    if found:
-        name, type_name = found.groups()
+    no_value = _NO_RUNTIME_VALUE.match(reason)
+    missing: tuple[str, str] | None = None
+    if provided and variable:  # a declared non-null variable the request did not give
+        missing = (variable.group(1), provided.group(1))
+    elif no_value:
+        missing = (no_value.group(1), no_value.group(2))
+    if missing is not None:
+        name, type_name = missing
         return RequestFault(
             "VARIABLE_MISSING",
             f"Thiếu giá trị của biến ${name} (kiểu {type_name}).",
