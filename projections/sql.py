@@ -135,7 +135,28 @@ class Cursor(Protocol):
 _PLACEHOLDER = re.compile(r"%s")
 
 
+#: Characters a text column cannot hold: NUL (PostgreSQL refuses it) and lone surrogates (no
+#: UTF-8 form, so neither backend's driver can send them).
+_UNWRITABLE = re.compile(r"[\x00\ud800-\udfff]")
+#: What an unwritable character becomes in a read model (the event keeps the original).
+REPLACEMENT = "\ufffd"
+
+
+def writable_text(value: str) -> str:
+    """``value`` with every character no text column can hold replaced by U+FFFD.
+
+    Commands refuse such characters (``domain.inputs``), but an event stored before that rule,
+    or imported, may still carry one: the read model shows a replacement character instead of
+    failing the projection on it, on both backends alike.
+    """
+    if "\x00" not in value and value.isascii():
+        return value  # the common case: two C-speed scans, no regex
+    return _UNWRITABLE.sub(REPLACEMENT, value)
+
+
 def _sqlite_param(value: Any) -> Any:
+    if type(value) is str:
+        return writable_text(value)
     if isinstance(value, datetime):
         # One fixed-width UTC form, so timestamps compare correctly as text.
         if value.tzinfo is None:
@@ -156,6 +177,8 @@ _PG_AS_IS = frozenset({str, int, float, bool, type(None), date, datetime})
 
 
 def _pg_param(value: Any) -> Any:
+    if type(value) is str:
+        return writable_text(value)
     if type(value) in _PG_AS_IS:  # the common case, decided by one set lookup
         return value
     if isinstance(value, UUID):

@@ -1,5 +1,5 @@
 """The ``ketnap`` command line: tenants, the demo tenant, a look at a tenant's history, serve,
-the projection worker and the read models (``projections status`` / ``projections rebuild``).
+the projection worker and the read models (``projections status`` / ``rebuild`` / ``retry``).
 
 Every command takes its parts from ``service.bootstrap`` (settings read once from the
 environment, see ``service.settings``; paths made absolute): the embedded SQLite store in
@@ -436,6 +436,18 @@ def projections_status(tenant: str | None) -> None:
         click.echo("  ".join(cells).rstrip())
     if not rows:
         click.echo("Chưa có đơn vị sử dụng nào / no tenants yet")
+    failures = {(s.tenant, s.failure.projection): s.failure for s in rows if s.failure}
+    if failures:
+        click.echo("")
+        click.echo("Bảng đọc bị dừng do lỗi / projections stopped by a failure:")
+    for failure in failures.values():
+        click.echo(
+            f"  FAILED {failure.tenant} {failure.projection} at position {failure.position}"
+            f" (attempt {failure.attempts}, next try {failure.retry_at:%Y-%m-%d %H:%M:%S}):"
+            f" {failure.error}"
+        )
+    if failures:
+        click.echo("Sau khi khắc phục / after a fix: ketnap projections retry [--tenant T]")
 
 
 @projections.command("rebuild")
@@ -474,6 +486,29 @@ def projections_rebuild(tenant: str | None, names: tuple[str, ...]) -> None:
         click.echo(
             f"Tổng / total: {total_events} events in {total_seconds:.2f} s = {rate:,.0f} events/s"
         )
+
+
+@projections.command("retry")
+@click.option("--tenant", default=None, help="Only this tenant (default: all).")
+@click.option("--projection", "name", default=None, help="Only this projection's failure.")
+@refusals
+def projections_retry(tenant: str | None, name: str | None) -> None:
+    """Clear recorded projection failures so the events are tried again now (after a fix)."""
+    if name is not None and name not in {p.name for p in all_projections()}:
+        raise _unknown_projection({name})
+    with open_parts() as parts:
+        cleared = [
+            failure
+            for slug in tenant_slugs(parts.store, tenant)
+            for failure in parts.read_models.retry(slug, None if name is None else [name])
+        ]
+    for failure in cleared:
+        click.echo(
+            f"Thử lại / retrying: {failure.tenant} {failure.projection} "
+            f"from position {failure.position}"
+        )
+    if not cleared:
+        click.echo("Không có lỗi nào được ghi nhận / no failure recorded")
 
 
 main.add_command(audit)

@@ -8,10 +8,15 @@ process runs them (see :mod:`service.worker`), and a reader that must see its ow
 
 At most ``settings.app_cache_size`` projectors are kept (least recently used dropped first):
 a projector caches aggregates, so a process following many tenants stays bounded.
+
+When a projection has failed on an event (see :mod:`projections.runner`), a wait for a position
+at or past that event does not run out its timeout: it raises :class:`ProjectionFailed` at once
+(``PROJECTION_FAILED``, with the position). :meth:`ReadModels.retry` clears the failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -25,9 +30,18 @@ import psycopg
 from domain.errors import DomainError
 from projections import all_projections
 from projections.framework import Projection
-from projections.runner import Progress, ProjectionStatus, RunReport, TenantProjector
+from projections.runner import (
+    Progress,
+    ProjectionFailure,
+    ProjectionHalted,
+    ProjectionStatus,
+    RunReport,
+    TenantProjector,
+    read_failure,
+)
 from projections.sql import Tx, placeholders
 from service.store import Store
+from service.store.postgres import EVENTS_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +61,27 @@ class ProjectionLagging(DomainError):
         )
         self.position = position
         self.reached = reached
+
+
+class ProjectionFailed(DomainError):
+    """The read models stopped at an event a projection failed on: a position at or past it
+    will not be reached until the cause is fixed and the projection retried."""
+
+    def __init__(self, failure: ProjectionFailure, position: int) -> None:
+        super().__init__(
+            "PROJECTION_FAILED",
+            f"Dữ liệu báo cáo của đơn vị '{failure.tenant}' đang dừng ở sự kiện "
+            f"{failure.position}: bảng đọc {failure.projection} gặp lỗi khi xử lý sự kiện này. "
+            f"Thay đổi ở vị trí {position} đã được ghi lại nhưng chưa hiển thị được cho đến khi "
+            "người quản trị khắc phục lỗi (ketnap projections retry).",
+            f"The read models of tenant '{failure.tenant}' are stopped at event "
+            f"{failure.position}: projection {failure.projection} failed on it. The change at "
+            f"position {position} is recorded but cannot be shown until an operator fixes the "
+            "cause (ketnap projections retry).",
+            field="position",
+        )
+        self.failure = failure
+        self.position = position
 
 
 class ReadModels:
@@ -101,8 +136,14 @@ class ReadModels:
             self._projectors.pop(tenant, None)
 
     def catch_up(self, tenant: str, *, progress: Progress | None = None) -> RunReport:
-        """Apply every event of ``tenant`` not yet applied."""
-        return self.projector(tenant).catch_up(progress=progress)
+        """Apply every event of ``tenant`` not yet applied (:class:`ProjectionFailed` when a
+        projection fails on one, or a recorded failure still holds)."""
+        try:
+            return self.projector(tenant).catch_up(progress=progress)
+        except ProjectionHalted as halted:
+            if halted.attempted:
+                log_failure(halted.failure)
+            raise ProjectionFailed(halted.failure, halted.failure.position) from None
 
     def after_save(self, tenant: str, position: int | None) -> None:
         """Called by the command handlers after each save: runs projections inline if set.
@@ -113,6 +154,8 @@ class ReadModels:
         if self.inline and position is not None:
             try:
                 self.catch_up(tenant)
+            except ProjectionFailed:
+                pass  # recorded and logged; the wait for the position says so to the client
             except Exception:
                 log.exception("projections of tenant %s failed after position %s", tenant, position)
 
@@ -123,15 +166,33 @@ class ReadModels:
         return self.projector(tenant).rebuild(names, progress=progress)
 
     def status(self, tenant: str) -> list[ProjectionStatus]:
-        """Position, version and lag of each projection of ``tenant``."""
+        """Position, version, lag and failure of each projection of ``tenant``."""
         return self.projector(tenant).status()
+
+    def failure(self, tenant: str) -> ProjectionFailure | None:
+        """The recorded failure that stops ``tenant``'s projections, if any (one read)."""
+        return read_failure(self.store.read_models(tenant))
+
+    def retry(self, tenant: str, names: Sequence[str] | None = None) -> list[ProjectionFailure]:
+        """Clear ``tenant``'s recorded failure (only of ``names``, when given) so its events
+        are tried again now: inline at once, and by the worker, which is told (PostgreSQL)."""
+        cleared = self.projector(tenant).retry(names)
+        if cleared and self.store.backend == "postgres":
+            with self.store.read_models(tenant).transaction() as tx:
+                tx.execute("SELECT pg_notify(%s, %s)", (EVENTS_CHANNEL, tenant))
+        if cleared and self.inline:
+            with contextlib.suppress(ProjectionFailed):
+                self.catch_up(tenant)
+        return cleared
 
     def wait_for(self, tenant: str, position: int | None, timeout: float | None = None) -> int:
         """Block until every projection of ``tenant`` has passed ``position``.
 
         Bounded by ``timeout`` seconds (default: the ``KETNAP_READ_YOUR_WRITES_TIMEOUT``
-        setting); raises :class:`ProjectionLagging` when it runs out. Returns the position
-        reached. In inline mode the caller's own thread catches up instead of waiting.
+        setting); raises :class:`ProjectionLagging` when it runs out, and
+        :class:`ProjectionFailed` at once when a recorded failure stops the projections at or
+        before ``position``. Returns the position reached. In inline mode the caller's own
+        thread catches up instead of waiting.
         """
         if position is None:
             return 0
@@ -143,10 +204,16 @@ class ReadModels:
             if reached >= position:
                 return reached
             if self.inline:
-                self.catch_up(tenant)
+                try:
+                    self.catch_up(tenant)
+                except ProjectionFailed as failed:
+                    raise ProjectionFailed(failed.failure, position) from None
                 if self.reached(tenant) >= position:
                     continue
                 # Inline catch-up cannot pass a position that does not exist (yet).
+            failure = self.failure(tenant)
+            if failure is not None and failure.position <= position:
+                raise ProjectionFailed(failure, position)
             if time.monotonic() >= deadline:
                 raise ProjectionLagging(tenant, position, reached, limit)
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
@@ -177,3 +244,17 @@ class ReadModels:
         """A read-only transaction (one snapshot) on ``tenant``'s read models."""
         with self.store.read_models(tenant).transaction(write=False) as tx:
             yield tx
+
+
+def log_failure(failure: ProjectionFailure) -> None:
+    """One line per failed attempt: what, where, and when the next one is (no values)."""
+    log.error(
+        "tenant %s: projection %s failed on the event at position %d (attempt %d; next try at "
+        "%s; ketnap projections retry after a fix): %s",
+        failure.tenant,
+        failure.projection,
+        failure.position,
+        failure.attempts,
+        failure.retry_at.strftime("%H:%M:%S"),
+        failure.error,
+    )

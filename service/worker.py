@@ -23,6 +23,13 @@ every owned tenant catches up from its tracking positions. A safety poll (every
 reached, in case a notification was missed. SIGTERM/SIGINT (see :func:`run_worker`) stop the
 worker after the batch in progress.
 
+A projection that fails on an event stops its tenant's read models before that event, with
+the failure recorded in the tenant's schema (see :mod:`projections.runner`): the worker logs
+one line per failed attempt and goes on with the other tenants; the failed tenant is tried
+again when its back-off has passed (doubling, bounded) or at once after ``ketnap projections
+retry``, which notifies the worker. Other errors (a bug outside the events, a database that
+refuses) also back off, doubling from :data:`FAILURE_BACKOFF` up to :data:`FAILURE_BACKOFF_MAX`.
+
 Followed tenants: all registered tenants, disabled ones included (a disabled tenant records
 nothing new, but its read models must still reach the end of its history).
 
@@ -47,9 +54,9 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from projections.runner import TenantProjector
+from projections.runner import ProjectionHalted, TenantProjector
 from projections.sql import OWNER_LOCK_CLASS, ReadModelDB, Tx
-from service.read_models import ReadModels
+from service.read_models import ReadModels, log_failure
 from service.settings import DEFAULT_WORKER_NAME
 from service.store import Store, tenant_schema
 from service.store.postgres import EVENTS_CHANNEL
@@ -61,8 +68,11 @@ log = logging.getLogger(__name__)
 WORKER_LOCK_CLASS = 72_003
 #: Test-only: seconds each batch transaction waits before committing.
 TEST_DELAY_ENV = "KETNAP_WORKER_TEST_DELAY"
-#: How long a tenant whose projections failed waits before the next attempt.
-FAILURE_BACKOFF = 30.0
+#: How long a tenant whose projections failed (not on an event) waits before the next
+#: attempt; doubled after each failure in a row...
+FAILURE_BACKOFF = 1.0
+#: ... up to this.
+FAILURE_BACKOFF_MAX = 60.0
 MAX_SLOTS = 1024
 
 
@@ -143,6 +153,7 @@ class Worker:
         self._reached: dict[str, int] = {}
         self._runs: dict[str, _Run] = {}
         self._failed_until: dict[str, float] = {}
+        self._failures_in_row: Counter[str] = Counter()
         self._conn: psycopg.Connection[Any] | None = None
         self._slot: int | None = None
         self._refresh_tenants = True
@@ -325,16 +336,29 @@ class Worker:
         run = self._runs.setdefault(slug, _Run())
         try:
             report = self._projector(slug).catch_up(max_batches=1)
+        except ProjectionHalted as halted:
+            # Recorded in the tenant's schema; the projector knows when to try again, and
+            # the safety poll or a retry's notification brings the tenant back here.
+            if halted.attempted:
+                log_failure(halted.failure)
+            self._pending.pop(slug, None)
+            self._runs.pop(slug, None)
+            return
         except psycopg.OperationalError:
             raise
         except Exception:
-            log.exception("tenant %s: projections failed; retrying in %g s", slug, FAILURE_BACKOFF)
-            self._failed_until[slug] = time.monotonic() + FAILURE_BACKOFF
+            self._failures_in_row[slug] += 1
+            delay = min(
+                FAILURE_BACKOFF_MAX, FAILURE_BACKOFF * 2 ** min(self._failures_in_row[slug] - 1, 16)
+            )
+            log.exception("tenant %s: projections failed; retrying in %g s", slug, delay)
+            self._failed_until[slug] = time.monotonic() + delay
             self._pending.pop(slug, None)
             self._runs.pop(slug, None)
             self.read_models.forget(slug)
             return
         self._failed_until.pop(slug, None)
+        self._failures_in_row.pop(slug, None)
         run.events += report.events
         run.seconds += report.seconds
         self.stats.events[slug] += report.events

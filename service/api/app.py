@@ -12,9 +12,10 @@
   ``Accept``, 413 for a body over ``KETNAP_MAX_REQUEST_BYTES``, 400 for a body that is not JSON;
 - the IDE, introspection and field suggestions are off in production (``KETNAP_ENV``).
 
-``/healthz`` answers 200 while the process runs. ``/readyz`` answers 200 when the store answers
-and no tenant's read models are more than ``KETNAP_READY_MAX_LAG`` events behind, else 503
-with the reason.
+``/healthz`` answers 200 while the process runs. ``/readyz`` answers 200 when the store answers,
+no tenant's read models are more than ``KETNAP_READY_MAX_LAG`` events behind and no projection
+is stopped by a failure (``projections failed``: tenant, projection, position), else 503 with
+the reason.
 """
 
 from __future__ import annotations
@@ -479,11 +480,17 @@ def _readiness(services: Services) -> tuple[bool, dict[str, Any]]:
         log.warning("readiness: store unreachable: %s", error)
         return False, {"status": "store unreachable", "error": type(error).__name__}
     lagging: dict[str, int] = {}
+    failed: dict[str, dict[str, Any]] = {}
     for slug in tenants:
         head = int(store.app(slug, write=False).recorder.max_notification_id() or 0)
         lag = head - services.read_models.reached(slug)
         if lag > services.settings.ready_max_lag:
             lagging[slug] = lag
+        failure = services.read_models.failure(slug) if lag > 0 else None
+        if failure is not None:
+            failed[slug] = {"projection": failure.projection, "position": failure.position}
+    if failed:
+        return False, {"status": "projections failed", "failed": failed, "lagging": lagging}
     if lagging:
         return False, {"status": "read models lagging", "lagging": lagging}
     return True, {"status": "ready", "tenants": len(tenants)}

@@ -40,7 +40,7 @@ from service.api.auth import ApiPrincipal, AuthError
 from service.api.permissions import Forbidden
 from service.bootstrap import Parts
 from service.commands import CommandResult, Handlers, Principal
-from service.read_models import ProjectionLagging, ReadModels
+from service.read_models import ProjectionFailed, ProjectionLagging, ReadModels
 from service.settings import Settings
 from service.store import Store
 
@@ -236,8 +236,9 @@ class ApiContext:
             result = run(services.handlers, principal)
             services.marks.note(principal.tenant, self.principal.subject, result.position)
             # Saved either way: when the read models lag, later reads of this caller wait for
-            # the position (see WriteMarks).
-            with contextlib.suppress(ProjectionLagging):
+            # the position (see WriteMarks); when they are stopped by a failed projection, the
+            # payload's first read says PROJECTION_FAILED at once.
+            with contextlib.suppress(ProjectionLagging, ProjectionFailed):
                 services.read_models.wait_for(principal.tenant, result.position)
             return result
 
