@@ -14,7 +14,7 @@ from projections import all_projections
 from service.cli import main
 from service.commands import Handlers, Principal
 from service.demo import ORGANIZER
-from service.read_models import ReadModels
+from service.read_models import ProjectionFailed, ReadModels
 from service.store import Store
 from tests.conftest import SettingsCliRunner
 
@@ -157,3 +157,38 @@ def test_the_worker_refuses_to_start_without_the_personal_data_keys(
     assert "KETNAP_KEY_FILE" in result.output
     assert "cần khóa dữ liệu cá nhân" in result.output
     assert "needs the tenants' personal-data keys" in result.output
+
+
+def test_status_shows_a_failed_projection_and_retry_clears_it(store: Store, cli: CliRunner) -> None:
+    from tests.projections.test_failures import POISON, Thresholds, with_thresholds
+
+    handlers = Handlers(store, today=lambda: date(2026, 11, 21))
+    _tenant(handlers, "one", 2)
+    position = handlers.handle(Principal("one", ORGANIZER), SetStalledThreshold(days=POISON))
+    poison = position.position
+    assert poison is not None
+    Thresholds.broken = True
+    with pytest.raises(ProjectionFailed):
+        ReadModels(store, projections=with_thresholds, inline=False).catch_up("one")
+
+    status = _run(cli, "projections", "status", "--tenant", "one")
+    assert status.exit_code == 0, status.output
+    assert re.search(
+        rf"^  FAILED one {Thresholds.name} at position {poison} \(attempt 1, next try "
+        r"[\d-]+ [\d:]+\): \w+",
+        status.output,
+        re.M,
+    ), status.output
+    assert "ketnap projections retry" in status.output
+    rows = [line.split() for line in status.output.splitlines()[1:7]]
+    assert {row[3] for row in rows} == {str(poison - 1)}  # stopped before it
+
+    unknown = _run(cli, "projections", "retry", "--projection", "nope")
+    assert unknown.exit_code == 2
+    assert "PROJECTION_NOT_FOUND" in unknown.output
+    retried = _run(cli, "projections", "retry", "--tenant", "one")
+    assert retried.exit_code == 0, retried.output
+    assert f"one {Thresholds.name} from position {poison}" in retried.output
+    assert ReadModels(store).failure("one") is None
+    again = _run(cli, "projections", "retry")
+    assert "no failure recorded" in again.output

@@ -22,7 +22,7 @@ from domain.errors import DomainError
 from domain.values import Actor, Role
 from projections.sql import OWNER_LOCK_CLASS
 from service.commands import CommandResult, Handlers, Principal
-from service.read_models import ProjectionLagging, ReadModels
+from service.read_models import ProjectionFailed, ProjectionLagging, ReadModels
 from service.store import Store
 from service.worker import Worker, WorkerOptions
 from tests.conftest import PostgresDatabase, StoreMaker, with_database
@@ -215,3 +215,60 @@ def test_read_your_writes_waits_for_the_worker_and_refuses_bilingually_without_i
     assert "have not caught up" in error.message_en
     assert caught.value.position == position
     assert caught.value.reached == position - 1
+
+
+def test_a_projection_failing_in_the_worker_is_recorded_refused_at_once_and_retried(
+    store: Store, store_maker: StoreMaker, postgres_database: PostgresDatabase
+) -> None:
+    """The worker records a projection's failure and goes on with the other tenants; readers
+    get PROJECTION_FAILED at once; ``retry`` (which notifies the worker) makes it catch up
+    without waiting for a poll."""
+    from tests.projections.test_failures import POISON, Thresholds, with_thresholds
+
+    handlers = Handlers(store, today=lambda: TODAY)
+    for slug in ("sick", "well"):
+        handlers.create_tenant(OPERATOR, slug, slug.title(), "other")
+    readers = ReadModels(store, projections=with_thresholds, inline=False)
+    url = with_database(postgres_database.admin_url, postgres_database.name)
+    worker = Worker(
+        store_maker(database_url=url),
+        # Polls far apart: what brings the retried tenant back must be the notification.
+        options=WorkerOptions(name="ketnap-worker-sick", poll_interval=60, takeover_interval=60),
+        read_models=ReadModels(store_maker(database_url=url), projections=with_thresholds),
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    Thresholds.broken = True
+    thread.start()
+    try:
+        assert worker.ready.wait(10), "worker did not start"
+        _record(handlers, "sick", 30)
+        poison = _record(handlers, "sick", POISON)
+        later = _record(handlers, "sick", 31)
+        _wait_until(lambda: readers.failure("sick") is not None, what="failure recorded")
+        failure = readers.failure("sick")
+        assert failure is not None
+        assert (failure.projection, failure.position) == (Thresholds.name, poison)
+        assert "[22003]" in failure.error  # numeric value out of range, the value masked
+
+        started = time.monotonic()
+        with pytest.raises(ProjectionFailed) as caught:
+            readers.wait_for("sick", later, timeout=5)
+        assert time.monotonic() - started < 1
+        assert caught.value.code == "PROJECTION_FAILED"
+        assert readers.reached("sick") == poison - 1
+
+        # The other tenant is not held up.
+        position = _record(handlers, "well", 40)
+        assert readers.wait_for("well", position, timeout=5) >= position
+
+        Thresholds.broken = False
+        started = time.monotonic()
+        assert [f.position for f in readers.retry("sick")] == [poison]
+        assert readers.wait_for("sick", later, timeout=10) == later
+        assert time.monotonic() - started < 5  # notified, not the 60 s poll
+        assert readers.failure("sick") is None
+    finally:
+        Thresholds.broken = True
+        stop.set()
+        thread.join(10)
