@@ -7,9 +7,11 @@ once with its path.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 import pytest
@@ -366,3 +368,42 @@ def test_an_enum_is_read_by_its_value_or_its_name_and_nothing_else() -> None:
     assert violations(DiscoverCandidate, discovery(person={"gender": ["female"]})) == {
         "person.gender": "VALUE_UNKNOWN"
     }
+
+
+# --- nothing a command accepts can fail a projection ---------------------------------------------
+def _leaf_specs(cls: type, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(path, hint, spec) of every leaf field of ``cls``, nested values walked."""
+    found = []
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        hint = hints(cls)[f.name]
+        inner = nested_value(hint)
+        if inner is not None:
+            found += _leaf_specs(inner, f"{prefix}{f.name}.")
+        else:
+            found.append((f"{cls.__name__}.{prefix}{f.name}", hint, spec_of(f)))
+    return found
+
+
+def test_every_text_field_of_every_command_refuses_what_no_text_column_can_hold() -> None:
+    """NUL (PostgreSQL cannot store it) and lone surrogates (no UTF-8 form) are refused by every
+    field that takes text, so no accepted command can carry one into a projection."""
+    checked, accepted = 0, []
+    for command in COMMANDS:
+        for path, hint, spec in _leaf_specs(command):
+            inner, _ = unwrap_optional(hint)
+            if type(spec) is Spec:
+                # Only enums and booleans are checked by their type alone: never free text.
+                assert inner is bool or issubclass(inner, Enum), path
+                continue
+            for poison in ("\x00", "\ud800", "\udfff"):
+                for raw in (poison, f"HS-1{poison}", f"Lan{poison}Anh"):
+                    try:
+                        spec.clean(raw, TODAY)
+                    except Bad:
+                        continue
+                    accepted.append((path, raw))
+            checked += 1
+    assert accepted == []
+    assert checked > 100
