@@ -149,8 +149,15 @@ def writable_text(value: str) -> str:
     or imported, may still carry one: the read model shows a replacement character instead of
     failing the projection on it, on both backends alike.
     """
-    if "\x00" not in value and value.isascii():
-        return value  # the common case: two C-speed scans, no regex
+    if "\x00" not in value:
+        if value.isascii():  # the common case: a flag of the string and one memchr
+            return value
+        try:
+            value.encode()  # C speed, where a regex over non-ASCII text costs twice as much
+        except UnicodeEncodeError:
+            pass
+        else:
+            return value
     return _UNWRITABLE.sub(REPLACEMENT, value)
 
 

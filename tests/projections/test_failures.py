@@ -125,13 +125,13 @@ def test_a_failing_projection_stops_the_tenant_before_the_event_and_says_so_at_o
     assert {s.head for s in statuses} == {head}
 
     # Read-your-writes: a position at or past the poison is refused at once, bilingually, well
-    # within the 5 s timeout; an earlier one is served.
+    # within the timeout; an earlier one is served.
     waiter = ReadModels(store, projections=with_thresholds, inline=False)
     for position in (poison, head):
         started = time.monotonic()
         with pytest.raises(ProjectionFailed) as refused:
-            waiter.wait_for("alpha", position, timeout=5)
-        assert time.monotonic() - started < 1
+            waiter.wait_for("alpha", position, timeout=10)
+        assert time.monotonic() - started < 2.5  # not the 10 s timeout
         assert refused.value.position == position
         assert refused.value.failure.position == poison
     assert waiter.wait_for("alpha", poison - 1, timeout=5) == poison - 1

@@ -253,8 +253,8 @@ def test_a_projection_failing_in_the_worker_is_recorded_refused_at_once_and_retr
 
         started = time.monotonic()
         with pytest.raises(ProjectionFailed) as caught:
-            readers.wait_for("sick", later, timeout=5)
-        assert time.monotonic() - started < 1
+            readers.wait_for("sick", later, timeout=10)
+        assert time.monotonic() - started < 2.5  # not the 10 s timeout
         assert caught.value.code == "PROJECTION_FAILED"
         assert readers.reached("sick") == poison - 1
 
