@@ -41,6 +41,7 @@ from domain.errors import DomainError
 from service.api.auth import ApiPrincipal, AuthError, TokenVerifier
 from service.api.context import ApiContext, Services
 from service.api.errors import NUL_CHARACTER, RequestFault
+from service.api.request_log import note_principal, note_refusal, with_request_log
 from service.api.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,9 @@ def error_response(
     media_type: str = JSON,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """A bilingual error answer with ``status``."""
+    """A bilingual error answer with ``status`` (noted as the request's refusal for its log
+    line)."""
+    note_refusal(code)
     return Response(
         json.dumps(error_body(code, vi, en), ensure_ascii=False),
         status_code=status,
@@ -267,6 +270,7 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
         principal = await run_in_threadpool(
             self.verifier.from_header, request.headers.get("authorization")
         )
+        note_principal(principal)
         if principal.tenant is not None:
             tenant = principal.tenant
 
@@ -326,6 +330,7 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
         for error in processed.get("errors") or []:
             if isinstance(error, dict):
                 _describe(error)
+                note_refusal(str(error["extensions"]["code"]))
         return processed
 
     def create_response(
@@ -506,4 +511,4 @@ def make_app(services: Services) -> ASGIApp:
         ]
     )
     app.state.services = services
-    return BodyLimit(app, services.settings.max_request_bytes)
+    return with_request_log(BodyLimit(app, services.settings.max_request_bytes))
