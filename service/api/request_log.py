@@ -46,6 +46,8 @@ log = logging.getLogger("ketnap.access")
 REQUEST_ID_HEADER = "X-Request-ID"
 #: A request id we accept from a client or a proxy: a short token (UUIDs, trace ids).
 _SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+#: The code of an error that is the server's fault (a bug, a database failure).
+INTERNAL_ERROR = "INTERNAL_ERROR"
 #: Longest operation name written to the log (client text, cut and escaped).
 OPERATION_LIMIT = 60
 #: The server's log format: every line carries the request id ("-" outside a request).
@@ -142,8 +144,12 @@ class AccessLog:
             parts.append(f"actor={printable(note.actor, 200)}")
         if note.operation:
             parts.append(f"operation={printable(note.operation, OPERATION_LIMIT)}")
-        if note.refusals:
-            parts.append(f"refused={_codes(note.refusals)}")
+        refused = [code for code in note.refusals if code != INTERNAL_ERROR]
+        if refused:
+            parts.append(f"refused={_codes(refused)}")
+        failed = len(note.refusals) - len(refused)
+        if failed:  # its traceback is on the line before (schema.KetnapSchema.process_errors)
+            parts.append(f"failed={_codes([INTERNAL_ERROR] * failed)}")
         log.info(" ".join(parts))
 
 

@@ -13,6 +13,7 @@ and the actor, and no traceback is anywhere.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -28,12 +29,13 @@ import httpx
 import pytest
 
 from domain.values import Actor, Role
+from projections.queries import pipeline
 from service.api.auth import issue_dev_token
 from service.api.schema import schema
 from service.bootstrap import bootstrap
 from service.commands import Principal
 from service.settings import Settings
-from tests.api.conftest import free_port
+from tests.api.conftest import Api, free_port
 from tests.api.test_case_mutations import procedure
 from tests.walks import bloc_tree
 
@@ -302,3 +304,31 @@ def test_the_server_log_holds_no_personal_data_and_one_info_line_per_refusal(
     assert "GET /graphql 200" in reads[0], reads
     assert "?" not in reads[0], reads
     assert "operation=Listed" in reads[0], reads
+
+
+def test_an_internal_error_alone_is_logged_with_its_traceback_and_never_the_document(
+    api: Api, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("the read model is gone")
+
+    monkeypatch.setattr(pipeline, "candidate_by_id", broken)
+    caplog.set_level(logging.INFO)
+    query = f'query Boom {{ candidate(caseCode: "{IDENTITY}") {{ fullName }} }}'
+    failed = api.post(query, token=api.token(), headers={"x-request-id": "boom-1"})
+    assert failed.json()["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR", failed.text
+    assert failed.headers["x-request-id"] == "boom-1"
+    leader = api.token("alpha", Role.LEADER, subject="lanh-dao-2")
+    forbidden = api.post(query, token=leader, headers={"x-request-id": "refused-1"})
+    assert forbidden.status_code == 403, forbidden.text
+
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(errors) == 1, caplog.text
+    assert errors[0].exc_info is not None
+    assert errors[0].getMessage() == "INTERNAL_ERROR in operation Boom at candidate (RuntimeError)"
+    assert IDENTITY not in caplog.text
+    access = [r.getMessage() for r in caplog.records if r.name == "ketnap.access"]
+    assert len(access) == 2, access
+    assert access[0].endswith("operation=Boom failed=INTERNAL_ERROR"), access
+    assert access[1].endswith("actor=lanh-dao-2 operation=Boom refused=FORBIDDEN"), access
+    assert all(r.exc_info is None for r in caplog.records if r.name == "ketnap.access")
