@@ -10,7 +10,9 @@
   says for that legacy type. Both get 401 for a missing/invalid token, 403 when every field was
   refused for the caller's roles, 405 for a mutation over GET, 406 for an unacceptable
   ``Accept``, 413 for a body over ``KETNAP_MAX_REQUEST_BYTES``, 400 for a body that is not JSON;
-- the IDE, introspection and field suggestions are off in production (``KETNAP_ENV``).
+- the IDE, introspection and field suggestions are off in production (``KETNAP_ENV``);
+- every request gets a request id (``X-Request-ID``) and one line in the server log, with the
+  codes of its refusals (``service.api.request_log``): every refusal here is noted there.
 
 ``/healthz`` answers 200 while the process runs. ``/readyz`` answers 200 when the store answers
 and no tenant's read models are more than ``KETNAP_READY_MAX_LAG`` events behind, else 503
