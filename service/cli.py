@@ -35,6 +35,7 @@ from service.api.cli import run_server, token
 from service.audit.cli import audit
 from service.console import open_parts, refusals, tenant_slugs
 from service.demo import DEMO_SLUG, seed_demo
+from service.escaping import printable
 from service.keys_cli import keys
 from service.reports import report_lines
 from service.store import Store, TenantApplication, TenantKind
@@ -101,7 +102,9 @@ def tenants_create(slug: str, name: str, kind: str) -> None:
     """Create a tenant SLUG (lowercase letters, digits, _)."""
     with open_parts() as parts:
         tenant = parts.handlers.create_tenant(_operator(), slug, name, kind)
-        click.echo(f"Đã tạo / created: {tenant.slug} — {tenant.name} ({tenant.kind.value})")
+        click.echo(
+            f"Đã tạo / created: {tenant.slug} — {printable(tenant.name)} ({tenant.kind.value})"
+        )
 
 
 @tenants.command("list")
@@ -128,7 +131,7 @@ def tenants_list(as_json: bool) -> None:
         click.echo("Chưa có đơn vị sử dụng nào / no tenants yet (try: ketnap demo)")
     for t in rows:
         state = " [khóa / disabled]" if t.disabled else ""
-        click.echo(f"{t.slug:24} {t.kind.value:28} {t.name}{state}")
+        click.echo(f"{t.slug:24} {t.kind.value:28} {printable(t.name)}{state}")
 
 
 @tenants.command("disable")
@@ -188,7 +191,7 @@ def _project(parts: Parts, tenant: str) -> None:
         )
     with read_models.read(tenant) as tx:
         for line in report_lines(tx, DEMO_PERIOD, DEMO_PERIOD.end):
-            click.echo(line)
+            click.echo(printable(line))
     click.echo(f"Xem thêm / more: ketnap report --tenant {tenant} --period 2024 --as-of 2024-12-31")
 
 
@@ -268,7 +271,7 @@ def report(
             read_models.catch_up(tenant)
         with read_models.read(tenant) as tx:
             for line in report_lines(tx, chosen, day, moment):
-                click.echo(line)
+                click.echo(printable(line))
 
 
 @main.command()
@@ -292,8 +295,9 @@ def events(tenant: str, last: int) -> None:
             occurred = getattr(event, "occurred_on", None)
             actor = getattr(event, "actor", None)
             when = occurred.isoformat() if isinstance(occurred, date) else "-"
-            who = actor.user_id if isinstance(actor, Actor) else "-"
-            kind = n.topic.rsplit(":", 1)[-1]
+            # stored text from a client (a token's sub): escaped, it cannot forge a line
+            who = printable(actor.user_id) if isinstance(actor, Actor) else "-"
+            kind = printable(n.topic.rsplit(":", 1)[-1])
             click.echo(f"{n.id:7} {kind:42} {when:10} {who}")
 
 

@@ -17,6 +17,7 @@ import click
 
 from domain.errors import DomainError
 from service.bootstrap import Parts, bootstrap
+from service.escaping import printable
 from service.settings import Settings
 from service.store import Store
 
@@ -26,11 +27,12 @@ R = TypeVar("R")
 
 def echo_error(error: DomainError) -> None:
     """Print ``error`` on stderr: code, Vietnamese, English, and the regulation if any."""
-    click.echo(f"Lỗi / Error [{error.code}]", err=True)
-    click.echo(f"  {error.message_vi}", err=True)
-    click.echo(f"  {error.message_en}", err=True)
+    # a message may repeat stored or typed-in text: escaped, it stays on its line
+    click.echo(f"Lỗi / Error [{printable(error.code)}]", err=True)
+    click.echo(f"  {printable(error.message_vi)}", err=True)
+    click.echo(f"  {printable(error.message_en)}", err=True)
     if error.regulation:
-        click.echo(f"  Căn cứ / Source: {error.regulation}", err=True)
+        click.echo(f"  Căn cứ / Source: {printable(error.regulation)}", err=True)
 
 
 def refusals(func: Callable[P, R]) -> Callable[P, R]:

@@ -10,7 +10,9 @@
   says for that legacy type. Both get 401 for a missing/invalid token, 403 when every field was
   refused for the caller's roles, 405 for a mutation over GET, 406 for an unacceptable
   ``Accept``, 413 for a body over ``KETNAP_MAX_REQUEST_BYTES``, 400 for a body that is not JSON;
-- the IDE, introspection and field suggestions are off in production (``KETNAP_ENV``).
+- the IDE, introspection and field suggestions are off in production (``KETNAP_ENV``);
+- every request gets a request id (``X-Request-ID``) and one line in the server log, with the
+  codes of its refusals (``service.api.request_log``): every refusal here is noted there.
 
 ``/healthz`` answers 200 while the process runs. ``/readyz`` answers 200 when the store answers,
 no tenant's read models are more than ``KETNAP_READY_MAX_LAG`` events behind and no projection
@@ -42,6 +44,7 @@ from domain.errors import DomainError
 from service.api.auth import ApiPrincipal, AuthError, TokenVerifier
 from service.api.context import ApiContext, Services
 from service.api.errors import NUL_CHARACTER, RequestFault
+from service.api.request_log import note_principal, note_refusal, with_request_log
 from service.api.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -70,7 +73,9 @@ def error_response(
     media_type: str = JSON,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """A bilingual error answer with ``status``."""
+    """A bilingual error answer with ``status`` (noted as the request's refusal for its log
+    line)."""
+    note_refusal(code)
     return Response(
         json.dumps(error_body(code, vi, en), ensure_ascii=False),
         status_code=status,
@@ -268,6 +273,7 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
         principal = await run_in_threadpool(
             self.verifier.from_header, request.headers.get("authorization")
         )
+        note_principal(principal)
         if principal.tenant is not None:
             tenant = principal.tenant
 
@@ -327,6 +333,7 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
         for error in processed.get("errors") or []:
             if isinstance(error, dict):
                 _describe(error)
+                note_refusal(str(error["extensions"]["code"]))
         return processed
 
     def create_response(
@@ -513,4 +520,4 @@ def make_app(services: Services) -> ASGIApp:
         ]
     )
     app.state.services = services
-    return BodyLimit(app, services.settings.max_request_bytes)
+    return with_request_log(BodyLimit(app, services.settings.max_request_bytes))

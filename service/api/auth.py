@@ -16,9 +16,11 @@ every read and write comes from here, never from a GraphQL argument.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +29,21 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from domain.errors import DomainError
+from domain.inputs import Bad, CodeSpec
 from domain.values import Actor, Role
 from service.commands import Principal
+from service.escaping import printable
 from service.settings import Settings
+from service.store.registry import SLUG_PATTERN
 
 DEV_KEY_FILE = "dev-jwt-key.pem"
 DEV_ISSUER = "ketnap-dev"
 #: Roles a token may carry (``system`` is the CLI's own and never comes from a token).
 TOKEN_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
+#: Longest ``sub`` accepted (it is written into events and the access log).
+MAX_SUBJECT_LENGTH = 200
+#: Most unit codes a token's scope may list.
+MAX_UNITS = 500
 #: Order in which a writer's role is chosen to sign its events.
 WRITING_ROLES = (Role.ORGANIZER, Role.BRANCH_SECRETARY)
 
@@ -84,8 +93,33 @@ class ApiPrincipal:
         return Principal(self.tenant, Actor(self.subject, self.acting_role))
 
 
-def principal_from_claims(claims: dict[str, Any]) -> ApiPrincipal:
-    """Check the claims' shapes and build the principal (bilingual 401 on anything wrong)."""
+def _claim_shown(value: object) -> str:
+    """A claim's value for a message: its repr, short (a token may carry anything)."""
+    return printable(repr(value), 40)
+
+
+def _check_times(claims: dict[str, Any]) -> None:
+    """``exp`` (and ``nbf``, ``iat`` when present) are JSON numbers, as RFC 7519 says: PyJWT
+    reads a numeric string such as ``"9999999999"`` as a time, we do not."""
+    for name in ("exp", "nbf", "iat"):
+        if name not in claims and name != "exp":
+            continue
+        value = claims.get(name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise _unauthenticated(
+                "TOKEN_TIME_INVALID",
+                f"Thời điểm {name} trong mã truy cập phải là một số (giây từ 1970).",
+                f"The token's {name} must be a number (seconds since 1970).",
+            )
+
+
+def _subject(claims: dict[str, Any]) -> str:
+    """The ``sub`` claim: printable text of at most :data:`MAX_SUBJECT_LENGTH` characters (it
+    is written into events, the access log and the server log)."""
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject.strip():
         raise _unauthenticated(
@@ -93,6 +127,20 @@ def principal_from_claims(claims: dict[str, Any]) -> ApiPrincipal:
             "Mã truy cập thiếu người dùng (sub).",
             "The token has no subject (sub).",
         )
+    subject = subject.strip()
+    if len(subject) > MAX_SUBJECT_LENGTH or not subject.isprintable():
+        raise _unauthenticated(
+            "TOKEN_SUBJECT_INVALID",
+            f"Người dùng (sub) trong mã truy cập không hợp lệ: tối đa {MAX_SUBJECT_LENGTH} ký "
+            "tự in được, không có ký tự điều khiển hay ký tự ẩn.",
+            f"The token's subject (sub) is not valid: at most {MAX_SUBJECT_LENGTH} printable "
+            "characters, no control or invisible characters.",
+        )
+    return subject
+
+
+def _roles(claims: dict[str, Any]) -> frozenset[Role]:
+    """The ``roles`` claim: a non-empty list of known roles."""
     raw_roles = claims.get("roles")
     if not isinstance(raw_roles, list) or not raw_roles:
         raise _unauthenticated(
@@ -106,12 +154,43 @@ def principal_from_claims(claims: dict[str, Any]) -> ApiPrincipal:
         if role is None:
             raise _unauthenticated(
                 "TOKEN_ROLE_UNKNOWN",
-                f"Vai trò không hợp lệ trong mã truy cập: {raw!r}.",
-                f"Unknown role in the token: {raw!r}.",
+                f"Vai trò không hợp lệ trong mã truy cập: {_claim_shown(raw)}.",
+                f"Unknown role in the token: {_claim_shown(raw)}.",
             )
         roles.add(role)
+    return frozenset(roles)
+
+
+def _units(claims: dict[str, Any]) -> tuple[str, ...]:
+    """The ``units`` claim: a list (at most :data:`MAX_UNITS`) of unit codes, each a code as
+    commands take it (printable, no invisible characters, 1–64 characters)."""
+    units = claims.get("units", [])
+    refused = _unauthenticated(
+        "TOKEN_UNITS_INVALID",
+        "Phạm vi đơn vị (units) trong mã truy cập không hợp lệ.",
+        "The token's unit scope (units) is not valid.",
+    )
+    if not isinstance(units, list) or len(units) > MAX_UNITS:
+        raise refused
+    spec = CodeSpec("unit code")
+    codes: list[str] = []
+    for unit in units:
+        try:
+            codes.append(spec.clean(unit, date.today()))
+        except Bad:
+            raise refused from None
+    return tuple(codes)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> ApiPrincipal:
+    """Check the claims' shapes strictly and build the principal (bilingual 401 on anything
+    wrong): ``sub`` printable and bounded, ``exp`` a number, ``roles`` a list of known roles,
+    ``units`` a list of codes, ``tenant`` a valid slug."""
+    _check_times(claims)
+    subject = _subject(claims)
+    roles = _roles(claims)
     tenant = claims.get("tenant")
-    if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
+    if tenant is not None and (not isinstance(tenant, str) or not SLUG_PATTERN.fullmatch(tenant)):
         raise _unauthenticated(
             "TOKEN_TENANT_INVALID",
             "Đơn vị sử dụng (tenant) trong mã truy cập không hợp lệ.",
@@ -123,14 +202,7 @@ def principal_from_claims(claims: dict[str, Any]) -> ApiPrincipal:
             "Mã truy cập thiếu đơn vị sử dụng (tenant).",
             "The token names no tenant.",
         )
-    units = claims.get("units", [])
-    if not isinstance(units, list) or not all(isinstance(u, str) and u.strip() for u in units):
-        raise _unauthenticated(
-            "TOKEN_UNITS_INVALID",
-            "Phạm vi đơn vị (units) trong mã truy cập không hợp lệ.",
-            "The token's unit scope (units) is not valid.",
-        )
-    return ApiPrincipal(subject.strip(), tenant, frozenset(roles), tuple(units))
+    return ApiPrincipal(subject, tenant, roles, _units(claims))
 
 
 # --- keys --------------------------------------------------------------------------------------

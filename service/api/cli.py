@@ -28,6 +28,7 @@ EXAMPLE_QUERY = """{
 def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
     """Serve GraphQL on ``host:port`` until interrupted (prints a token and an example first)."""
     from service.api.app import make_app  # the GraphQL schema: only the server needs it
+    from service.api.request_log import configure_logging
 
     settings = parts.settings
     app = make_app(Services.of(parts))
@@ -47,8 +48,19 @@ def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
             f"  curl -s {url} -H 'Content-Type: application/json' "
             f"-H 'Authorization: Bearer {token_value}' -d '{body}'"
         )
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    configure_logging(logging.INFO)
+    # uvicorn's access log prints the query string (a GET's document and variables): off, the
+    # service writes its own line per request (service.api.request_log); log_config=None keeps
+    # uvicorn's own lines on the handler above, with the request id.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        access_log=False,
+        log_config=None,
+    )
 
 
 @click.command()

@@ -23,6 +23,7 @@ from strawberry.extensions import SchemaExtension
 
 from domain.errors import DomainError
 from service.api.permissions import PermissionRefused
+from service.api.request_log import note_refusal
 from service.api.scalars import ScalarInvalid
 
 P = TypeVar("P")
@@ -64,6 +65,9 @@ class DomainErrorType:
 
     @classmethod
     def of(cls, error: DomainError) -> DomainErrorType:
+        """The refusal as a mutation's result (and as the request's refusal in its log line:
+        it is data to GraphQL, not an error)."""
+        note_refusal(error.code)
         return cls(
             code=error.code,
             message_vi=error.message_vi,

@@ -59,8 +59,10 @@ from service.api.queries.dashboards import DashboardQueries
 from service.api.queries.settings import SettingsQueries
 from service.api.queries.tenants import TenantQueries
 from service.api.relay import Node
+from service.api.request_log import OPERATION_LIMIT, OperationName, operation_name
 from service.api.scalars import SCALARS
 from service.audit.access_log import record_personal_read
+from service.escaping import printable
 
 log = logging.getLogger(__name__)
 
@@ -134,23 +136,29 @@ class AccessLogger(SchemaExtension):
 
 
 class KetnapSchema(strawberry.Schema):
-    """strawberry's schema, logging as errors only what is not the client's doing.
+    """strawberry's schema, logging only what is not the client's doing, and never the request.
 
-    strawberry logs every error of a result with its traceback; a malformed request or a refusal
-    is the client's, and its text may repeat the client's values (megabytes, personal data):
-    those are logged at debug level, without the message.
+    strawberry logs every error of a result at ERROR with its traceback, and the error's text
+    prints the lines of the document around it (names, birth dates in literals). A malformed
+    request or a refusal is the client's: it is not logged here at all, the request's one log
+    line carries its code (``service.api.request_log``). Anything else (``INTERNAL_ERROR``) is
+    logged with its traceback, its operation and path, but not the document.
     """
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        unexpected = []
         for error in errors:
             if is_client_fault(error, self._schema):
-                log.debug("request refused (%s)", type(error.original_error or error).__name__)
-            else:
-                unexpected.append(error)
-        super().process_errors(unexpected, execution_context)
+                continue
+            original = error.original_error
+            log.error(
+                "INTERNAL_ERROR in operation %s at %s (%s)",
+                printable(operation_name(execution_context) or "-", OPERATION_LIMIT),
+                ".".join(str(key) for key in error.path or ()) or "-",
+                type(original or error).__name__,
+                exc_info=original,
+            )
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
@@ -164,6 +172,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         partial(ValidationCache, maxsize=512),
         RequestErrors,
         AccessLogger,
+        OperationName,
     ]
     if production:
         extensions.append(DisableIntrospection)

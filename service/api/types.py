@@ -1,8 +1,9 @@
 """GraphQL object types shared by queries and mutation payloads: cases and units.
 
 Leaf fields are plain attributes (cheap); related objects (a case's unit) come through the
-request's DataLoaders. Fields holding a candidate's personal data (``fullName``) note the read
-in the request's access log (written before the response leaves). ``Candidate.profile`` loads the
+request's DataLoaders. Fields holding personal data (a candidate's ``fullName``, the names of
+its sponsors and helpers) note the read in the request's access log (written before the response
+leaves), as a read of the case. ``Candidate.profile`` loads the
 decrypted personal data from the case's aggregate (not the read models), batched per request.
 """
 
@@ -102,9 +103,16 @@ class StepDate:
 
 @strawberry.type(description="A sponsoring member (người giới thiệu) and the date of the letter.")
 class Sponsorship:
+    candidate_id: strawberry.Private[str]
+    name_value: strawberry.Private[str]
     member_id: str = strawberry.field(description="The sponsor's member id.")
-    name: str = strawberry.field(description="The sponsor's name.")
     letter_on: date = strawberry.field(description="Date of the sponsorship letter (3-KNĐ).")
+
+    @strawberry.field(description="The sponsor's name: personal data, every read is logged.")
+    def name(self, info: Info) -> str:
+        # logged as a read of the case it appears in (the access log is kept per case)
+        get_context(info).personal_read(self.candidate_id, "graphql:Sponsorship.name")
+        return self.name_value
 
 
 @strawberry.type(description="The next step's deadline (thời hạn) in the case's current stage.")
@@ -136,9 +144,7 @@ class Candidate(Node):
     step_dates: list[StepDate] = strawberry.field(
         description="Steps dated on or before that date, in order."
     )
-    helpers: list[str] = strawberry.field(
-        description="Members assigned to help (đảng viên giúp đỡ), on or before that date."
-    )
+    helper_names: strawberry.Private[list[str]]
     sponsors: list[Sponsorship] = strawberry.field(
         description="Sponsors (người giới thiệu) with letters on or before that date."
     )
@@ -169,9 +175,14 @@ class Candidate(Node):
             stage_since=row.stage_since,
             introduced_by=row.introduced_by,
             step_dates=[StepDate(step=s, on=d) for s, d in row.step_dates],
-            helpers=list(row.helpers),
+            helper_names=list(row.helpers),
             sponsors=[
-                Sponsorship(member_id=s.member_id, name=s.name, letter_on=s.letter_on)
+                Sponsorship(
+                    candidate_id=row.candidate_id,
+                    name_value=s.name,
+                    member_id=s.member_id,
+                    letter_on=s.letter_on,
+                )
                 for s in row.sponsors
             ],
             deadline=deadline,
@@ -182,6 +193,15 @@ class Candidate(Node):
     def full_name(self, info: Info) -> str:
         get_context(info).personal_read(self.candidate_id, "graphql:Candidate.fullName")
         return self.full_name_value
+
+    @strawberry.field(
+        description="Members assigned to help (đảng viên giúp đỡ), on or before that date: "
+        "their names are personal data, every read is logged."
+    )
+    def helpers(self, info: Info) -> list[str]:
+        if self.helper_names:
+            get_context(info).personal_read(self.candidate_id, "graphql:Candidate.helpers")
+        return self.helper_names
 
     @strawberry.field(description="The unit (chi bộ) the case was in on that date.")
     async def unit(self, info: Info) -> OrgUnit | None:

@@ -38,6 +38,7 @@ from service.audit.replay import DEFAULT_LIMIT, ReadModelComparison, parse_date,
 from service.audit.verify import VerifyResult, result_as_dict, verify_tenant
 from service.bootstrap import absolute_path
 from service.console import echo_error, open_parts, open_store, refusals, tenant_slugs
+from service.escaping import printable
 from service.store import TenantKind
 from service.store.tenant_chain import init_tenant
 
@@ -315,7 +316,7 @@ def echo_comparison(result: ReadModelComparison, *, reference_label: str = "repl
             f"thừa / extra {table.extra} [{table.rule}]"
         )
         for difference in table.differences:
-            click.echo(f"      {difference.describe()}")
+            click.echo(f"      {printable(difference.describe())}")
         # A "changed" difference stands for one missing and one extra row.
         shown = sum(2 if d.kind == "changed" else 1 for d in table.differences)
         total = table.missing + table.extra
@@ -410,7 +411,8 @@ def access_log_command(
     for entry in page.entries:
         click.echo(
             f"{entry.id:>8}  {entry.recorded_at.strftime('%Y-%m-%d %H:%M:%S')}  "
-            f"{entry.actor_id} ({entry.role})  {entry.candidate_id}  {entry.purpose}"
+            f"{printable(entry.actor_id)} ({printable(entry.role)})  "
+            f"{printable(entry.candidate_id)}  {printable(entry.purpose)}"
         )
     if not page.entries:
         click.echo("Không có mục nào / no entries")

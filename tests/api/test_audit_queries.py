@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from domain.candidates import Stage
 from domain.commands import (
     AddToSympathizerList,
+    AssignHelper,
     CorrectProfile,
     EstablishUnit,
     ProfileCorrection,
@@ -536,6 +537,35 @@ def test_a_query_touching_no_personal_field_logs_nothing(seeded: Api) -> None:
     api.data('{ candidate(caseCode: "HS-1") { caseCode stepDates { step on } } }')
     entries(api, first=200)
     assert access_log(api)["totalCount"] == 0
+
+
+def test_reading_the_names_of_sponsors_and_helpers_is_logged(seeded: Api) -> None:
+    api = seeded
+    h, p = api.handlers, alpha(api)
+    steps = Steps(discovered=date(2025, 1, 10), sympathizer=date(2025, 2, 1))
+    for command in walk("HS-3", Stage.SYMPATHIZER, steps=steps, who=PersonProfile(NAME_2, date(1999, 1, 1), Gender.MALE)):  # fmt: skip
+        h.handle(p, command)
+    h.handle(p, AssignHelper(case_code="HS-3", member_name="Lê Văn Giúp", occurred_on=date(2025, 2, 3)))  # fmt: skip
+    for command in walk("HS-3", Stage.SPONSORED, after=Stage.SYMPATHIZER):
+        h.handle(p, command)
+
+    # the sponsors' ids and dates are not personal data: no entry
+    plain = api.data('{ candidate(caseCode: "HS-3") { sponsors { memberId letterOn } } }')
+    assert len(plain["candidate"]["sponsors"]) == 2
+    assert access_log(api)["totalCount"] == 0
+
+    reader = api.token("alpha", Role.BRANCH_SECRETARY, units=("CB1",), subject="bi-thu-3")
+    named = api.data('{ candidate(caseCode: "HS-3") { sponsors { name } } }', token=reader)
+    assert {s["name"] for s in named["candidate"]["sponsors"]} == {"Đảng viên DV1", "Đảng viên DV2"}
+    helped = api.data('{ candidate(caseCode: "HS-3") { helpers } }', token=reader)
+    assert helped["candidate"]["helpers"] == ["Lê Văn Giúp"]
+
+    log = access_log(api)
+    assert log["totalCount"] == 2
+    assert [(n["caseCode"], n["actorId"], n["purpose"]) for n in nodes(log)] == [
+        ("HS-3", "bi-thu-3", "graphql:Candidate.helpers"),
+        ("HS-3", "bi-thu-3", "graphql:Sponsorship.name"),
+    ]
 
 
 def test_the_access_log_pages_and_filters(seeded: Api) -> None:

@@ -157,6 +157,10 @@ def serving(api: Api, **settings: Any) -> Iterator[str]:
         server.stop()
 
 
+#: A subject that would print a line of its own, in red, wherever it is printed raw.
+FORGED_SUBJECT = "user-9\n     42 Candidate.Admitted  2025-01-01 \x1b[31mauditor\x1b[0m"
+
+
 # --- refusals ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BadToken:
@@ -289,6 +293,46 @@ BAD_TOKENS = (
         "TOKEN_TENANT_INVALID",
     ),
     BadToken(
+        "sub with a newline and ANSI escapes (a forged log line)",
+        bearer(lambda api: dev_signed(api, claims(sub=FORGED_SUBJECT))),
+        "TOKEN_SUBJECT_INVALID",
+    ),
+    BadToken(
+        "sub with a bidi override",
+        bearer(lambda api: dev_signed(api, claims(sub="user-\u202e9"))),
+        "TOKEN_SUBJECT_INVALID",
+    ),
+    BadToken(
+        "sub too long",
+        bearer(lambda api: dev_signed(api, claims(sub="u" * 201))),
+        "TOKEN_SUBJECT_INVALID",
+    ),
+    BadToken(
+        "exp as a numeric string",
+        bearer(lambda api: dev_signed(api, claims(exp=str(int(time.time()) + 600)))),
+        "TOKEN_TIME_INVALID",
+    ),
+    BadToken(
+        "iat as a numeric string",
+        bearer(lambda api: dev_signed(api, claims(iat=str(int(time.time()))))),
+        "TOKEN_TIME_INVALID",
+    ),
+    BadToken(
+        "tenant not a slug",
+        bearer(lambda api: dev_signed(api, claims(tenant="Alpha\n"))),
+        "TOKEN_TENANT_INVALID",
+    ),
+    BadToken(
+        "unit with an escape character",
+        bearer(lambda api: dev_signed(api, claims(units=["CB1\x1b[31m"]))),
+        "TOKEN_UNITS_INVALID",
+    ),
+    BadToken(
+        "unit not a string",
+        bearer(lambda api: dev_signed(api, claims(units=[1]))),
+        "TOKEN_UNITS_INVALID",
+    ),
+    BadToken(
         "units not a list",
         bearer(lambda api: dev_signed(api, claims(units="CB"))),
         "TOKEN_UNITS_INVALID",
@@ -309,6 +353,17 @@ def test_every_bad_token_gets_a_bilingual_401(api: Api) -> None:
         except AssertionError as error:
             raise AssertionError(f"{bad.name}: {error}") from error
     assert me(post(api.url, api.token()))["tenant"] == "alpha"
+
+
+def test_a_refusal_repeats_no_more_than_a_short_escaped_piece_of_a_claim(api: Api) -> None:
+    role = {"name": "organizer\n" + "x" * 5000}
+    response = post(api.url, dev_signed(api, claims(roles=[role])))
+    error = assert_refused(response, "TOKEN_ROLE_UNKNOWN")
+    assert len(error["extensions"]["messageEn"]) < 120, error
+    assert "\n" not in error["message"]
+    assert (
+        me(post(api.url, dev_signed(api, claims(exp=time.time() + 600.5))))["subject"] == "user-9"
+    )
 
 
 def test_a_refusal_uses_the_media_type_the_client_accepts(api: Api) -> None:
