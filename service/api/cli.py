@@ -28,6 +28,7 @@ EXAMPLE_QUERY = """{
 def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
     """Serve GraphQL on ``host:port`` until interrupted (prints a token and an example first)."""
     from service.api.app import make_app  # the GraphQL schema: only the server needs it
+    from service.api.http_server import server_config
 
     settings = parts.settings
     app = make_app(Services.of(parts))
@@ -48,7 +49,7 @@ def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
             f"-H 'Authorization: Bearer {token_value}' -d '{body}'"
         )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.Server(server_config(app, host=host, port=port)).run()
 
 
 @click.command()
