@@ -35,9 +35,10 @@ environment (the only code that does) and resolves every path to an absolute one
 - ``KETNAP_REQUEST_TIME_BUDGET`` (default 10 seconds, 0.1-600): how long one GraphQL request
   may take (validation and, for a query, execution); over it the request is cancelled and
   answered 503 ``REQUEST_TIMEOUT``. A mutation whose commands already run is let finish.
-- ``KETNAP_MAX_QUERY_ROWS`` (default 2,000): the most rows one query may ask for, as estimated
+- ``KETNAP_MAX_QUERY_ROWS`` (default 2,500): the most rows one query may ask for, as estimated
   before it runs (list items times the lists above them, aliases and fragments counted, each
-  object a resolver fetches); more is refused with ``QUERY_TOO_COSTLY``.
+  object a resolver fetches, a case's personal data as ten); more is refused with
+  ``QUERY_TOO_COSTLY``. One page of 200 cases with their units and personal data is 2,401.
 - ``KETNAP_READY_MAX_LAG`` (default 10,000 events): ``/readyz`` fails when a tenant's read
   models are further behind its history.
 - ``KETNAP_KEY_FILE`` / ``KETNAP_TENANT_KEYS`` (default: neither): where the per-tenant keys of
@@ -79,7 +80,7 @@ DEFAULT_READ_YOUR_WRITES_TIMEOUT = 5.0
 DEFAULT_MAX_REQUEST_BYTES = 1_000_000
 DEFAULT_READY_MAX_LAG = 10_000
 DEFAULT_REQUEST_TIME_BUDGET = 10.0
-DEFAULT_MAX_QUERY_ROWS = 2_000
+DEFAULT_MAX_QUERY_ROWS = 2_500
 DEFAULT_WORKER_INTERVAL = 5.0
 DEFAULT_WORKER_NAME = "ketnap-worker"
 ENVIRONMENTS = ("development", "production")

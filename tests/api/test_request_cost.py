@@ -148,9 +148,9 @@ def test_a_costly_query_names_its_estimate_and_the_limit_and_a_full_page_still_p
     refused = api.gql(aliased_pages(30))
     error = refused["errors"][0]
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert "12,030" in error["extensions"]["messageEn"], error
+    assert "66,030" in error["extensions"]["messageEn"], error
     assert f"{limit:,}" in error["extensions"]["messageEn"], error
-    assert "12,030" in error["extensions"]["messageVi"], error
+    assert "66,030" in error["extensions"]["messageVi"], error
     # one page of 200 cases with their units and personal data is an ordinary request
     page = "{ candidates(first: 200) { totalCount edges { node { caseCode unit { code } "
     page += PROFILE + " } } } }"
@@ -158,7 +158,8 @@ def test_a_costly_query_names_its_estimate_and_the_limit_and_a_full_page_still_p
     # the page size of a variable counts too
     document = f"query($n: Int) {{ a: candidates(first: $n) {{ edges {{ node {{ {PROFILE} }} }} }}"
     document += f" b: candidates(first: $n) {{ edges {{ node {{ {PROFILE} }} }} }} }}"
-    assert not api.gql(document, {"n": 200}).get("errors")
+    assert not api.gql(document, {"n": 100}).get("errors")
+    assert api.gql(document, {"n": 200})["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
     many = "query($n: Int) { " + " ".join(
         f"a{i}: candidates(first: $n) {{ edges {{ node {{ {PROFILE} }} }} }}" for i in range(6)
     )
@@ -211,8 +212,9 @@ def test_the_estimate_counts_pages_aliases_nested_objects_and_variables() -> Non
         return limits.estimated_rows(schema._schema, parse(document), None, variables)
 
     one_page = f"{{ candidates(first: 200) {{ edges {{ node {{ {PROFILE} }} }} }} }}"
-    assert rows(one_page) == 1 + 200 + 200  # the connection, its edges, the profiles fetched
-    assert rows(aliased_pages(30)) == 30 * 401
+    # the connection, its edges, and each case's personal data (rebuilt from its history) as ten
+    assert rows(one_page) == 1 + 200 + 200 * 10
+    assert rows(aliased_pages(30)) == 30 * 2_201
     sponsors = "{ candidates { edges { node { caseCode sponsors { name } } } } }"
     assert rows(sponsors) == 1 + 50 + 50  # a case's sponsors come with its row: one each
     assert (
@@ -222,6 +224,13 @@ def test_the_estimate_counts_pages_aliases_nested_objects_and_variables() -> Non
     assert rows("{ candidates(first: 100000) { edges { node { caseCode } } } }") == 201
     spread = "{ candidates(first: 10) { ...Page } } fragment Page on CandidateConnection "
     assert rows(spread + "{ edges { node { caseCode } } }") == 11
+
+
+def test_the_weighted_fields_exist() -> None:
+    for type_name, field_name in limits.FIELD_ROWS:
+        type_ = schema._schema.get_type(type_name)
+        assert type_ is not None, type_name
+        assert field_name in getattr(type_, "fields", {}), (type_name, field_name)
 
 
 def test_a_repeated_document_is_validated_once() -> None:
