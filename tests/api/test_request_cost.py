@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import signal
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,7 +41,9 @@ from service.api import limits
 from service.api.app import MAX_HEADERS, KetnapGraphQL
 from service.api.http_server import MAX_HEADER_BYTES
 from service.api.schema import build_schema, schema
-from tests.api.conftest import Api, Server
+from tests.api.conftest import Api, Server, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ME = "{ me { tenant } }"
 PROFILE = "fullName profile { birthDate gender ethnicity identityNumber }"
@@ -167,6 +174,60 @@ def test_a_costly_query_names_its_estimate_and_the_limit_and_a_full_page_still_p
     assert api.gql(many + " }", {"n": 200})["errors"][0]["extensions"]["code"] == (
         "QUERY_TOO_COSTLY"
     )
+
+
+def test_ketnap_serve_refuses_a_fragment_bomb_keeps_answering_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    # The real process: before, 2^40 spreads held its event loop for good (SIGTERM ignored).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
+    env["KETNAP_DATA_DIR"] = str(tmp_path / "data")
+
+    def ketnap(*args: str) -> list[str]:
+        return [sys.executable, "-m", "service.cli", *args]
+
+    token = subprocess.run(
+        ketnap("token", "--role", "platform_operator"),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    port = free_port()
+    server = subprocess.Popen(
+        ketnap("serve", "--no-demo", "--port", str(port)),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(timeout=30) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if client.get(f"{base}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "ketnap serve did not start"
+                assert server.poll() is None, "ketnap serve exited"
+                time.sleep(0.1)
+            headers = {"authorization": f"Bearer {token}"}
+            answer = client.post(
+                f"{base}/graphql", json={"query": fragment_bomb(40)}, headers=headers
+            ).json()
+            assert answer["errors"][0]["extensions"]["code"] == "TOO_MANY_FIELDS"
+            assert client.get(f"{base}/healthz").status_code == 200
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) is not None
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=10)
 
 
 # --- the document limits, linear in the document ---------------------------------------------
