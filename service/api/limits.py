@@ -6,8 +6,9 @@ spread anew, so ``fragment F0 on OrgUnit { ...F1 ...F1 } … fragment F22 on Org
 (950 bytes) made them walk 2^22 spreads (26 s) on the event loop, freezing every tenant's
 requests. Here each fragment is summarised once (:class:`Shape`: depth, aliases and fields after
 expansion) and a spread adds its fragment's summary; a cycle counts as nothing (graphql-core's
-``NoFragmentCyclesRule`` refuses it). The rules are module-level classes, so strawberry's
-validation cache, keyed on the rule classes, hits for a repeated document.
+``NoFragmentCyclesRule`` refuses it). The rules are module-level classes, so the validation cache
+(:class:`ValidationOffLoop`), keyed on the rule classes, hits for a repeated document (strawberry's
+limiters built a new rule class per request: its cache never hit).
 
 - :class:`DocumentLimits`: depth (:data:`MAX_DEPTH`), aliases (:data:`MAX_ALIASES`) and fields
   after fragment expansion (:data:`MAX_FIELDS`), each refusal typed and bilingual.
