@@ -39,8 +39,10 @@ from strawberry.extensions import AddValidationRules
 from domain.values import Role
 from service.api import limits
 from service.api.app import MAX_HEADERS, KetnapGraphQL
+from service.api.auth import issue_dev_token
 from service.api.http_server import MAX_HEADER_BYTES
 from service.api.schema import build_schema, schema
+from service.settings import Settings
 from tests.api.conftest import Api, Server, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,15 +188,12 @@ def test_ketnap_serve_refuses_a_fragment_bomb_keeps_answering_and_stops_on_sigte
     def ketnap(*args: str) -> list[str]:
         return [sys.executable, "-m", "service.cli", *args]
 
-    token = subprocess.run(
-        ketnap("token", "--role", "platform_operator"),
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    # the development key the server reads is created on first use, here
+    token = issue_dev_token(
+        Settings(data_dir=data_dir), subject="ops", roles=[Role.PLATFORM_OPERATOR], tenant=None
+    )
     port = free_port()
     server = subprocess.Popen(
         ketnap("serve", "--no-demo", "--port", str(port)),
