@@ -25,6 +25,7 @@ from domain.values import Role
 from service.api.app import make_app
 from service.api.auth import issue_dev_token
 from service.api.context import Services
+from service.api.http_server import server_config
 from service.bootstrap import bootstrap
 from service.demo import DEMO_SLUG, seed_demo
 from service.settings import Settings
@@ -64,7 +65,7 @@ def main() -> None:
         services = Services.of(parts)
         port = _free_port()
         server = uvicorn.Server(
-            uvicorn.Config(make_app(services), host="127.0.0.1", port=port, log_level="warning")
+            server_config(make_app(services), host="127.0.0.1", port=port, log_level="warning")
         )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

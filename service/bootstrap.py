@@ -28,12 +28,14 @@ from service.read_models import ReadModels
 from service.settings import (
     DEFAULT_APP_CACHE_SIZE,
     DEFAULT_DATA_DIR,
+    DEFAULT_MAX_QUERY_ROWS,
     DEFAULT_MAX_REQUEST_BYTES,
     DEFAULT_PG_MAX_OVERFLOW,
     DEFAULT_PG_POOL_SIZE,
     DEFAULT_PROJECTION_BATCH_SIZE,
     DEFAULT_READ_YOUR_WRITES_TIMEOUT,
     DEFAULT_READY_MAX_LAG,
+    DEFAULT_REQUEST_TIME_BUDGET,
     DEFAULT_WORKER_INTERVAL,
     DEFAULT_WORKER_NAME,
     OWNER_URL_VARIABLE,
@@ -77,6 +79,10 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         jwt_audience=text("KETNAP_JWT_AUDIENCE"),
         max_request_bytes=_read_int(environ, "KETNAP_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
         ready_max_lag=_read_int(environ, "KETNAP_READY_MAX_LAG", DEFAULT_READY_MAX_LAG),
+        request_time_budget=_read_float(
+            environ, "KETNAP_REQUEST_TIME_BUDGET", DEFAULT_REQUEST_TIME_BUDGET
+        ),
+        max_query_rows=_read_int(environ, "KETNAP_MAX_QUERY_ROWS", DEFAULT_MAX_QUERY_ROWS),
         key_file=path("KETNAP_KEY_FILE"),
         inline_keys=text("KETNAP_TENANT_KEYS"),
         signing_key_file=path("KETNAP_SIGNING_KEY_FILE"),

@@ -32,6 +32,13 @@ environment (the only code that does) and resolves every path to an absolute one
 - ``KETNAP_JWT_ISSUER`` / ``KETNAP_JWT_AUDIENCE`` (default empty: not checked): the ``iss`` and
   ``aud`` tokens must carry.
 - ``KETNAP_MAX_REQUEST_BYTES`` (default 1,000,000): larger request bodies are refused (413).
+- ``KETNAP_REQUEST_TIME_BUDGET`` (default 10 seconds, 0.1-600): how long one GraphQL request
+  may take (validation and, for a query, execution); over it the request is cancelled and
+  answered 503 ``REQUEST_TIMEOUT``. A mutation whose commands already run is let finish.
+- ``KETNAP_MAX_QUERY_ROWS`` (default 2,500): the most rows one query may ask for, as estimated
+  before it runs (list items times the lists above them, aliases and fragments counted, each
+  object a resolver fetches, a case's personal data as ten); more is refused with
+  ``QUERY_TOO_COSTLY``. One page of 200 cases with their units and personal data is 2,401.
 - ``KETNAP_READY_MAX_LAG`` (default 10,000 events): ``/readyz`` fails when a tenant's read
   models are further behind its history.
 - ``KETNAP_KEY_FILE`` / ``KETNAP_TENANT_KEYS`` (default: neither): where the per-tenant keys of
@@ -72,6 +79,8 @@ DEFAULT_PROJECTION_BATCH_SIZE = 500
 DEFAULT_READ_YOUR_WRITES_TIMEOUT = 5.0
 DEFAULT_MAX_REQUEST_BYTES = 1_000_000
 DEFAULT_READY_MAX_LAG = 10_000
+DEFAULT_REQUEST_TIME_BUDGET = 10.0
+DEFAULT_MAX_QUERY_ROWS = 2_500
 DEFAULT_WORKER_INTERVAL = 5.0
 DEFAULT_WORKER_NAME = "ketnap-worker"
 ENVIRONMENTS = ("development", "production")
@@ -109,6 +118,8 @@ class Settings:
     jwt_audience: str = ""
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     ready_max_lag: int = DEFAULT_READY_MAX_LAG
+    request_time_budget: float = DEFAULT_REQUEST_TIME_BUDGET
+    max_query_rows: int = DEFAULT_MAX_QUERY_ROWS
     key_file: Path | None = None
     inline_keys: str = ""
     signing_key_file: Path | None = None
@@ -129,6 +140,8 @@ class Settings:
             )
         _check_int("KETNAP_MAX_REQUEST_BYTES", self.max_request_bytes, minimum=1024)
         _check_int("KETNAP_READY_MAX_LAG", self.ready_max_lag, minimum=0)
+        _check_int("KETNAP_MAX_QUERY_ROWS", self.max_query_rows, minimum=1)
+        _check_seconds("KETNAP_REQUEST_TIME_BUDGET", self.request_time_budget, 0.1, 600)
         _check_int("KETNAP_PG_POOL_SIZE", self.pg_pool_size, minimum=1)
         _check_int("KETNAP_PG_MAX_OVERFLOW", self.pg_max_overflow, minimum=0)
         _check_int("KETNAP_APP_CACHE_SIZE", self.app_cache_size, minimum=1)

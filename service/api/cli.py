@@ -28,6 +28,7 @@ EXAMPLE_QUERY = """{
 def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
     """Serve GraphQL on ``host:port`` until interrupted (prints a token and an example first)."""
     from service.api.app import make_app  # the GraphQL schema: only the server needs it
+    from service.api.http_server import server_config
     from service.api.request_log import configure_logging
 
     settings = parts.settings
@@ -49,18 +50,7 @@ def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
             f"-H 'Authorization: Bearer {token_value}' -d '{body}'"
         )
     configure_logging(logging.INFO)
-    # uvicorn's access log prints the query string (a GET's document and variables): off, the
-    # service writes its own line per request (service.api.request_log); log_config=None keeps
-    # uvicorn's own lines on the handler above, with the request id.
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=True,
-        access_log=False,
-        log_config=None,
-    )
+    uvicorn.Server(server_config(app, host=host, port=port)).run()
 
 
 @click.command()

@@ -109,6 +109,7 @@ class ApiContext:
         self.services = services
         self.principal = principal
         self.personal_reads: dict[str, str] = {}  # candidate id -> purpose
+        self.writing = False  # a mutation runs: the time budget lets it finish (limits.py)
         self._waited = False
         self.unit_loader: DataLoader[tuple[CutKey, str], UnitNode | None] = DataLoader(
             load_fn=self._load_units

@@ -1,10 +1,13 @@
 """The GraphQL schema: root types assembled from the query and mutation modules, with the
 protections every request goes through.
 
-- Limits: depth (:data:`MAX_DEPTH`), aliases (:data:`MAX_ALIASES`), tokens
-  (:data:`MAX_TOKENS`) and operations per document (:data:`MAX_OPERATIONS`); page sizes are
-  capped by the connections (``relay.MAX_PAGE_SIZE``).
-- Parsed and validated documents are cached (``ParserCache``, ``ValidationCache``).
+- Limits: tokens (:data:`MAX_TOKENS`) and operations per document (:data:`MAX_OPERATIONS`);
+  depth, aliases and fields after fragment expansion, computed in time linear in the document
+  (``service.api.limits.DocumentLimits``); the rows a query asks for
+  (``limits.RowCost``, ``KETNAP_MAX_QUERY_ROWS``); page sizes are capped by the connections
+  (``relay.MAX_PAGE_SIZE``).
+- Parsed and validated documents are cached (``ParserCache``, ``limits.ValidationOffLoop``:
+  validation runs in a worker thread, never on the event loop).
 - Every error is typed (``service.api.errors.RequestErrors``): ours pass, malformed values
   (literals or variables) get their code and both languages, anything else is masked.
 - No NUL character in a string literal (``NoNulInStrings``; variables are checked by the HTTP
@@ -38,18 +41,16 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from service.api.context import ApiContext
 from service.api.errors import NUL_CHARACTER, RequestErrors, is_client_fault
+from service.api.limits import DocumentLimits, RowCost, ValidationOffLoop, WritesFinish
 from service.api.mutations.cases import CaseMutations
 from service.api.mutations.organisation import OrganisationMutations
 from service.api.mutations.tenants import TenantMutations
@@ -63,11 +64,10 @@ from service.api.request_log import OPERATION_LIMIT, OperationName, operation_na
 from service.api.scalars import SCALARS
 from service.audit.access_log import record_personal_read
 from service.escaping import printable
+from service.settings import DEFAULT_MAX_QUERY_ROWS
 
 log = logging.getLogger(__name__)
 
-MAX_DEPTH = 10
-MAX_ALIASES = 30
 MAX_TOKENS = 2_000
 MAX_OPERATIONS = 5
 
@@ -161,15 +161,21 @@ class KetnapSchema(strawberry.Schema):
             )
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
-    """The schema with its protections (introspection and suggestions off in production)."""
+def build_schema(
+    *, production: bool = False, max_rows: int = DEFAULT_MAX_QUERY_ROWS
+) -> strawberry.Schema:
+    """The schema with its protections (introspection and suggestions off in production; at
+    most ``max_rows`` rows per query, see ``limits.RowCost``).
+
+    The validation rules are module-level classes: the validation cache is keyed on them.
+    """
     extensions: list[Any] = [
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(AddValidationRules, [OperationCountLimit, NoNulInStrings]),
+        partial(AddValidationRules, [DocumentLimits, OperationCountLimit, NoNulInStrings]),
         partial(ParserCache, maxsize=512),
-        partial(ValidationCache, maxsize=512),
+        ValidationOffLoop,
+        partial(RowCost, max_rows),
+        WritesFinish,
         RequestErrors,
         AccessLogger,
         OperationName,

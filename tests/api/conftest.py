@@ -23,6 +23,7 @@ from domain.values import Actor, Role
 from service.api.app import make_app
 from service.api.auth import issue_dev_token
 from service.api.context import Services
+from service.api.http_server import server_config
 from service.commands import Handlers, Principal
 from service.store import Store
 from tests.conftest import StoreMaker
@@ -39,11 +40,13 @@ def free_port() -> int:
 
 
 class Server:
-    """uvicorn serving ``app`` in a background thread until :meth:`stop`."""
+    """uvicorn serving ``app`` in a background thread until :meth:`stop`, configured as
+    ``ketnap serve`` configures it."""
 
     def __init__(self, app: Any) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        # ``ketnap serve``'s own configuration (timeouts, limits, JSON errors of uvicorn's)
+        config = server_config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

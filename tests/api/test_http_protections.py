@@ -14,6 +14,7 @@ import pytest
 from graphql import GraphQLError
 
 from domain.errors import DomainError, InvalidInput
+from service.api import limits
 from service.api import schema as api_schema
 from service.api.errors import should_mask
 from service.api.permissions import PermissionRefused
@@ -119,12 +120,12 @@ def unit_chain(parents: int) -> str:
 def test_a_query_deeper_than_the_limit_is_refused(api: Api) -> None:
     # candidates > edges > node > unit > parent… > code: the root field is at depth 0, so
     # the leaf ``code`` under a chain of n parents sits at depth 4 + n.
-    allowed = api.gql(unit_chain(api_schema.MAX_DEPTH - 4))
+    allowed = api.gql(unit_chain(limits.MAX_DEPTH - 4))
     assert not allowed.get("errors"), allowed
-    refused = api.gql(unit_chain(api_schema.MAX_DEPTH - 3))
+    refused = api.gql(unit_chain(limits.MAX_DEPTH - 3))
     assert refused["data"] is None
     assert "depth" in error_messages(refused)
-    assert str(api_schema.MAX_DEPTH) in error_messages(refused)
+    assert str(limits.MAX_DEPTH) in error_messages(refused)
 
 
 def aliased_me(count: int) -> str:
@@ -132,9 +133,9 @@ def aliased_me(count: int) -> str:
 
 
 def test_a_query_with_too_many_aliases_is_refused(api: Api) -> None:
-    allowed = api.data(aliased_me(api_schema.MAX_ALIASES))
-    assert len(allowed) == api_schema.MAX_ALIASES
-    refused = api.gql(aliased_me(api_schema.MAX_ALIASES + 1))
+    allowed = api.data(aliased_me(limits.MAX_ALIASES))
+    assert len(allowed) == limits.MAX_ALIASES
+    refused = api.gql(aliased_me(limits.MAX_ALIASES + 1))
     assert refused["data"] is None
     assert "aliases" in error_messages(refused)
 

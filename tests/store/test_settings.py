@@ -71,6 +71,11 @@ def test_socket_dir_and_extra_parameters() -> None:
         ("KETNAP_WORKER_TAKEOVER_INTERVAL", "nan"),
         ("KETNAP_WORKER_TEST_DELAY", "-1"),
         ("KETNAP_WORKER_NAME", "tab\there"),
+        ("KETNAP_REQUEST_TIME_BUDGET", "soon"),
+        ("KETNAP_REQUEST_TIME_BUDGET", "0"),
+        ("KETNAP_REQUEST_TIME_BUDGET", "601"),
+        ("KETNAP_MAX_QUERY_ROWS", "0"),
+        ("KETNAP_MAX_QUERY_ROWS", "many"),
     ],
 )
 def test_bad_values_are_explained_in_both_languages(name: str, value: str) -> None:
@@ -82,6 +87,12 @@ def test_bad_values_are_explained_in_both_languages(name: str, value: str) -> No
     assert name in error.message_vi
     assert name in error.message_en
     assert "pw" not in str(error)  # passwords are not echoed
+
+
+def test_request_cost_settings_from_env() -> None:
+    assert (Settings().request_time_budget, Settings().max_query_rows) == (10.0, 2_500)
+    settings = read_settings({"KETNAP_REQUEST_TIME_BUDGET": "2.5", "KETNAP_MAX_QUERY_ROWS": "100"})
+    assert (settings.request_time_budget, settings.max_query_rows) == (2.5, 100)
 
 
 def test_worker_key_and_signing_settings_from_env() -> None:
