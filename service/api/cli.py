@@ -15,6 +15,7 @@ from service.api.context import Services
 from service.bootstrap import Parts
 from service.console import open_parts, refusals
 from service.demo import DEMO_SLUG
+from service.store.registry_watch import following_registry
 
 EXAMPLE_QUERY = """{
   me { subject tenant roles }
@@ -48,7 +49,9 @@ def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
             f"-H 'Authorization: Bearer {token_value}' -d '{body}'"
         )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    # Tenants disabled, enabled or created by other processes take effect here at once.
+    with following_registry(parts.store):
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
 
 
 @click.command()
