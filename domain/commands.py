@@ -592,3 +592,27 @@ class CorrectProfile(Step):
 
 #: Every command, in declaration order: the steps that exist (bases such as ``Step`` are not).
 COMMANDS: tuple[type[Command], ...] = tuple(c for c in _DECLARED if not c.__subclasses__())
+
+
+# --- the platform (not a tenant's history) -----------------------------------------------------
+@command
+class PlatformCommand:
+    """A platform operator's change of the tenant registry; recorded in the platform's history
+    (who, when, why), not in a tenant's. Not a :class:`Command`: no tenant receives it."""
+
+    slug: str = spec.code("The tenant's slug: a-z, 0-9 and _, 2-40 characters.")
+    reason: str = spec.text("Why (lý do), for the platform's history; required.", required=True)
+
+
+@command
+class DisableTenant(PlatformCommand):
+    """Disable a tenant (khóa đơn vị sử dụng): its history stays readable, nothing more can be recorded, in every running process within a second."""
+
+
+@command
+class EnableTenant(PlatformCommand):
+    """Enable a disabled tenant again (mở khóa đơn vị sử dụng)."""
+
+
+#: The platform operators' commands.
+PLATFORM_COMMANDS: tuple[type[PlatformCommand], ...] = (DisableTenant, EnableTenant)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 import domain
+from domain.commands import DisableTenant, EnableTenant
 from domain.errors import DomainError
 from domain.quotas import Period
 from domain.values import Actor, Role
@@ -134,26 +135,64 @@ def tenants_list(as_json: bool) -> None:
         click.echo(f"{t.slug:24} {t.kind.value:28} {printable(t.name)}{state}")
 
 
+REASON = click.option(
+    "--reason", required=True, help="Lý do / why (kept in the platform's history)."
+)
+
+
 @tenants.command("disable")
 @click.argument("slug")
+@REASON
 @refusals
-def tenants_disable(slug: str) -> None:
-    """Disable a tenant: its history stays readable, nothing more can be recorded."""
+def tenants_disable(slug: str, reason: str) -> None:
+    """Disable a tenant: its history stays readable, nothing more can be recorded (in every
+    running server within a second)."""
     with open_parts() as parts:
-        store = parts.store
-        store.registry.disable(slug)
+        parts.handlers.handle_platform(_operator(), DisableTenant(slug=slug, reason=reason))
     click.echo(f"Đã khóa / disabled: {slug}")
 
 
 @tenants.command("enable")
 @click.argument("slug")
+@REASON
 @refusals
-def tenants_enable(slug: str) -> None:
+def tenants_enable(slug: str, reason: str) -> None:
     """Enable a disabled tenant again."""
     with open_parts() as parts:
-        store = parts.store
-        store.registry.enable(slug)
+        parts.handlers.handle_platform(_operator(), EnableTenant(slug=slug, reason=reason))
     click.echo(f"Đã mở khóa / enabled: {slug}")
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped, so a stored value cannot forge a line."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+@tenants.command("history")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@refusals
+def tenants_history(slug: str, as_json: bool) -> None:
+    """The platform history of a tenant: created, disabled, enabled — who, when, why."""
+    with open_parts() as parts:
+        events = parts.store.registry.history(slug)
+    if as_json:
+        rows = [
+            {
+                "change": e.change.value,
+                "actor": e.actor.user_id,
+                "role": e.actor.role.value,
+                "reason": e.reason,
+                "recordedAt": e.recorded_at.isoformat(),
+            }
+            for e in events
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for e in events:
+        when = e.recorded_at.astimezone(UTC).isoformat(timespec="seconds")
+        reason = f" — {_printable(e.reason)}" if e.reason else ""
+        click.echo(f"{when} {e.change.value:9} {_printable(e.actor.user_id)}{reason}")
 
 
 def _print_summary(app: TenantApplication) -> None:

@@ -30,13 +30,16 @@ from domain.commands import (
     CaseCommand,
     Command,
     CorrectProfile,
+    DisableTenant,
     DiscoverCandidate,
     DissolveUnit,
+    EnableTenant,
     EstablishUnit,
     HoldAdmissionCeremony,
     MergeUnits,
     MoveCandidate,
     MoveUnit,
+    PlatformCommand,
     PolicyChange,
     QuotaChange,
     ReceiveTransferredCandidate,
@@ -210,11 +213,22 @@ class Handlers:
     # --- tenants ------------------------------------------------------------------------------
     def create_tenant(self, actor: Actor, slug: str, name: str, kind: TenantKind | str) -> Tenant:
         """Register a tenant (platform operators) and record its default policy."""
-        tenant = self.store.registry.create(slug, name, kind)
+        tenant = self.store.registry.create(slug, name, kind, actor=actor)
         app = self.store.app(tenant.slug)
         policy = TenantPolicy(id=ids.tenant_policy_id(tenant.slug), tenant=tenant.slug, actor=actor)
         self._save(app, policy.id, policy)
         return tenant
+
+    def handle_platform(self, actor: Actor, command: PlatformCommand) -> Tenant:
+        """Make a platform operator's ``command`` canonical and carry it out as ``actor``; the
+        tenant as it now stands. Recorded in the platform's history, nothing on refusal."""
+        command = canonical(type(command), command, today=self.today())
+        registry = self.store.registry
+        if isinstance(command, DisableTenant):
+            return registry.disable(command.slug, actor=actor, reason=command.reason)
+        if isinstance(command, EnableTenant):
+            return registry.enable(command.slug, actor=actor, reason=command.reason)
+        raise TypeError(f"no handler for {type(command).__name__}")
 
 
 # --- dispatch -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from service.api.context import Services
 from service.bootstrap import Parts
 from service.console import open_parts, refusals
 from service.demo import DEMO_SLUG
+from service.store.registry_watch import following_registry
 
 EXAMPLE_QUERY = """{
   me { subject tenant roles }
@@ -50,7 +51,9 @@ def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
             f"-H 'Authorization: Bearer {token_value}' -d '{body}'"
         )
     configure_logging(logging.INFO)
-    uvicorn.Server(server_config(app, host=host, port=port)).run()
+    # Tenants disabled, enabled or created by other processes take effect here at once.
+    with following_registry(parts.store):
+        uvicorn.Server(server_config(app, host=host, port=port)).run()
 
 
 @click.command()

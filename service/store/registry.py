@@ -15,6 +15,19 @@ connection follows them all):
 - :data:`TENANTS_CHANNEL` (``ketnap_tenants``), payload the slug: a tenant was created, disabled
   or enabled (sent in the same transaction, so listeners hear it once it is committed).
 
+Creating, disabling and enabling a tenant are events of the platform: each appends a
+:class:`RegistryEvent` (what, who, when, why) to the registry's history (``tenant_events``, in
+``registry.sqlite`` or the ``platform`` schema) in the same transaction that writes the tenant's
+row, so the row (the quick lookup every request reads) and its history never disagree. A plain
+table rather than an event-sourced platform application: the library's recorder commits its own
+transaction, and the row must change with the event, all or nothing.
+
+A change made by another process (the CLI, another replica) reaches this one through
+:meth:`TenantRegistry.refresh`, which re-reads the rows and tells the :meth:`on_change`
+listeners (the store updates its cached applications): on SQLite :meth:`TenantRegistry.sync`
+(called per request) notices it by ``PRAGMA data_version``; on PostgreSQL a listener thread
+(:mod:`service.store.registry_watch`) hears :data:`TENANTS_CHANNEL`.
+
 With a separate owner role (``KETNAP_DATABASE_OWNER_URL``), everything that changes the schema
 or the registry (the ``platform`` schema, creating, disabling and enabling tenants) runs as the
 owner; the application's role only reads the registry, and gets append-only rights on each new
@@ -25,6 +38,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import dataclasses
 import logging
 import re
 import sqlite3
@@ -41,20 +55,23 @@ from eventsourcing.persistence import IntegrityError
 from psycopg import sql
 from psycopg.rows import DictRow
 
-from domain.errors import InvalidInput, NotFound
+from domain.errors import DomainError, InvalidInput, NotFound
 from domain.inputs import Bad, NameSpec
+from domain.values import Actor, Role
 from service.store import roles
 from service.store.postgres import SharedPostgresDatastore
 
 log = logging.getLogger(__name__)
 
-#: Channel of "tenant <payload> recorded events" notifications.
 #: Channel of "tenant <payload> was created, disabled or enabled" notifications.
 TENANTS_CHANNEL = "ketnap_tenants"
 #: The tenant's events table (``TenantApplication.name`` + ``_events``).
 EVENTS_TABLE = "ketnap_events"
 
 SLUG_PATTERN = re.compile(r"[a-z0-9_]{2,40}")
+
+#: Who changes the registry when a caller names no one (programmatic calls, tests).
+SYSTEM = Actor("system", Role.SYSTEM)
 
 
 class TenantKind(Enum):
@@ -81,6 +98,52 @@ class Tenant:
     def schema(self) -> str:
         """Its PostgreSQL schema."""
         return tenant_schema(self.slug)
+
+
+class RegistryChange(Enum):
+    """What happened to a tenant in the platform's history."""
+
+    CREATED = "created"
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+
+
+@dataclass(frozen=True)
+class RegistryEvent:
+    """One entry of a tenant's platform history: what happened, who did it, when, and why."""
+
+    slug: str
+    change: RegistryChange
+    actor: Actor
+    reason: str
+    recorded_at: datetime
+
+
+def _event_from_row(row: Sequence[Any] | dict[str, Any]) -> RegistryEvent:
+    if isinstance(row, dict):
+        values = tuple(row[k] for k in ("slug", "change", "actor", "role", "reason", "recorded_at"))
+    else:
+        values = tuple(row)
+    slug, change, actor, role, reason, recorded_at = values
+    if isinstance(recorded_at, str):
+        recorded_at = datetime.fromisoformat(recorded_at)
+    return RegistryEvent(
+        slug=str(slug),
+        change=RegistryChange(change),
+        actor=Actor(str(actor), Role(role)),
+        reason=str(reason),
+        recorded_at=recorded_at,
+    )
+
+
+def _event_values(event: RegistryEvent) -> tuple[str, str, str, str, str]:
+    return (
+        event.slug,
+        event.change.value,
+        event.actor.user_id,
+        event.actor.role.value,
+        event.reason,
+    )
 
 
 def validate_slug(slug: object) -> str:
@@ -134,6 +197,23 @@ def _slug_taken(slug: str) -> InvalidInput:
     )
 
 
+def _already(slug: str, *, disabled: bool) -> DomainError:
+    """Refusal of a change that would change nothing (and record a meaningless event)."""
+    if disabled:
+        return DomainError(
+            "TENANT_ALREADY_DISABLED",
+            f"Đơn vị sử dụng '{slug}' đã bị khóa từ trước.",
+            f"The tenant '{slug}' is already disabled.",
+            field="slug",
+        )
+    return DomainError(
+        "TENANT_NOT_DISABLED",
+        f"Đơn vị sử dụng '{slug}' không bị khóa.",
+        f"The tenant '{slug}' is not disabled.",
+        field="slug",
+    )
+
+
 def _unknown_tenant(slug: str) -> NotFound:
     return NotFound(
         "TENANT_NOT_FOUND",
@@ -158,8 +238,11 @@ class TenantRegistry(ABC):
         """Call ``listener`` with a new tenant right after its storage is created."""
         self._create_listeners.append(listener)
 
-    def create(self, slug: str, name: str, kind: TenantKind | str) -> Tenant:
-        """Register a tenant and create its storage, all or nothing.
+    def create(
+        self, slug: str, name: str, kind: TenantKind | str, *, actor: Actor = SYSTEM
+    ) -> Tenant:
+        """Register a tenant and create its storage, all or nothing (with its ``created``
+        event, by ``actor``).
 
         Bilingual :class:`~domain.errors.InvalidInput` for a bad slug, name or kind, or a slug
         that is taken.
@@ -171,7 +254,8 @@ class TenantRegistry(ABC):
             disabled=False,
             created_at=datetime.now(UTC),
         )
-        self._create(tenant)
+        event = RegistryEvent(tenant.slug, RegistryChange.CREATED, actor, "", tenant.created_at)
+        self._create(tenant, event)
         for listener in self._create_listeners:
             listener(tenant)
         return tenant
@@ -183,34 +267,67 @@ class TenantRegistry(ABC):
             raise _unknown_tenant(slug)
         return tenant
 
-    def disable(self, slug: str) -> Tenant:
-        """Stop all writes to the tenant (its history stays readable)."""
-        return self._set_disabled(slug, disabled=True)
+    def disable(self, slug: str, *, actor: Actor = SYSTEM, reason: str = "") -> Tenant:
+        """Stop all writes to the tenant (its history stays readable); recorded with who and
+        why. Bilingual refusal if it is unknown or already disabled."""
+        return self._set_disabled(slug, disabled=True, actor=actor, reason=reason)
 
-    def enable(self, slug: str) -> Tenant:
-        """Allow writes again."""
-        return self._set_disabled(slug, disabled=False)
+    def enable(self, slug: str, *, actor: Actor = SYSTEM, reason: str = "") -> Tenant:
+        """Allow writes again; recorded with who and why. Refused unless it is disabled."""
+        return self._set_disabled(slug, disabled=False, actor=actor, reason=reason)
+
+    def history(self, slug: str) -> builtins.list[RegistryEvent]:
+        """The tenant's platform history, oldest first; bilingual NotFound if unknown."""
+        self.get(slug)
+        return self._history(validate_slug(slug))
+
+    def refresh(self, slug: str | None = None) -> None:
+        """Re-read tenant ``slug`` (every tenant when None) and tell the :meth:`on_change`
+        listeners its state: how a change made by another process reaches this one."""
+        if slug is None:
+            tenants = self.list()
+        else:
+            found = self._get(slug) if SLUG_PATTERN.fullmatch(slug) else None
+            tenants = [] if found is None else [found]
+        for tenant in tenants:
+            self._tell(tenant)
+
+    @abstractmethod
+    def sync(self) -> None:
+        """Bring in changes other processes made, cheaply enough to call on every request."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release what the registry holds open."""
 
     @abstractmethod
     def list(self) -> builtins.list[Tenant]:
         """All tenants, by slug."""
 
-    def _set_disabled(self, slug: str, *, disabled: bool) -> Tenant:
-        if not self._update_disabled(validate_slug(slug), disabled=disabled):
-            raise _unknown_tenant(slug)
-        tenant = self.get(slug)
-        for listener in self._listeners:
-            listener(tenant)
+    def _set_disabled(self, slug: str, *, disabled: bool, actor: Actor, reason: str) -> Tenant:
+        change = RegistryChange.DISABLED if disabled else RegistryChange.ENABLED
+        event = RegistryEvent(validate_slug(slug), change, actor, reason, datetime.now(UTC))
+        tenant = self._record_change(event, disabled=disabled)
+        self._tell(tenant)
         return tenant
 
+    def _tell(self, tenant: Tenant) -> None:
+        for listener in self._listeners:
+            listener(tenant)
+
     @abstractmethod
-    def _create(self, tenant: Tenant) -> None: ...
+    def _create(self, tenant: Tenant, event: RegistryEvent) -> None: ...
 
     @abstractmethod
     def _get(self, slug: str) -> Tenant | None: ...
 
     @abstractmethod
-    def _update_disabled(self, slug: str, *, disabled: bool) -> bool: ...
+    def _record_change(self, event: RegistryEvent, *, disabled: bool) -> Tenant:
+        """Set the row's ``disabled`` and append ``event``, in one transaction; the tenant as
+        it now stands. Refuses an unknown tenant and a change that changes nothing."""
+
+    @abstractmethod
+    def _history(self, slug: str) -> builtins.list[RegistryEvent]: ...
 
 
 def _tenant_from_row(row: Sequence[Any] | dict[str, Any]) -> Tenant:
@@ -255,6 +372,46 @@ class SQLiteTenantRegistry(TenantRegistry):
                 " disabled INTEGER NOT NULL DEFAULT 0,"
                 " created_at TEXT NOT NULL)"
             )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS tenant_events ("
+                " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " slug TEXT NOT NULL,"
+                " change TEXT NOT NULL,"
+                " actor TEXT NOT NULL,"
+                " role TEXT NOT NULL,"
+                " reason TEXT NOT NULL,"
+                " recorded_at TEXT NOT NULL)"
+            )
+        # One connection kept open only to ask, per request, whether the file changed:
+        # ``PRAGMA data_version`` changes when any other connection (any process) committed.
+        self._watch: sqlite3.Connection | None = sqlite3.connect(
+            path, timeout=30, check_same_thread=False
+        )
+        self._watch_lock = threading.Lock()
+        self._data_version = self._read_version(self._watch)
+
+    @staticmethod
+    def _read_version(conn: sqlite3.Connection) -> int:
+        row = conn.execute("PRAGMA data_version").fetchone()
+        return int(row[0])
+
+    def sync(self) -> None:
+        """Refresh every tenant if the registry file changed since the last look (about
+        10 µs when it did not)."""
+        with self._watch_lock:
+            if self._watch is None:  # closed
+                return
+            version = self._read_version(self._watch)
+            if version == self._data_version:
+                return
+            self._data_version = version
+        self.refresh()
+
+    def close(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -264,7 +421,15 @@ class SQLiteTenantRegistry(TenantRegistry):
         finally:
             conn.close()
 
-    def _create(self, tenant: Tenant) -> None:
+    @staticmethod
+    def _append(conn: sqlite3.Connection, event: RegistryEvent) -> None:
+        conn.execute(
+            "INSERT INTO tenant_events (slug, change, actor, role, reason, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (*_event_values(event), event.recorded_at.isoformat()),
+        )
+
+    def _create(self, tenant: Tenant, event: RegistryEvent) -> None:
         file = self._tenant_path(tenant.slug)
         with self._create_lock, self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -279,6 +444,7 @@ class SQLiteTenantRegistry(TenantRegistry):
                     " VALUES (?, ?, ?, 0, ?)",
                     (tenant.slug, tenant.name, tenant.kind.value, tenant.created_at.isoformat()),
                 )
+                self._append(conn, event)
                 created_file = True
                 self._provision(tenant.slug)
                 conn.execute("COMMIT")
@@ -303,12 +469,36 @@ class SQLiteTenantRegistry(TenantRegistry):
             ).fetchall()
         return [_tenant_from_row(row) for row in rows]
 
-    def _update_disabled(self, slug: str, *, disabled: bool) -> bool:
+    def _record_change(self, event: RegistryEvent, *, disabled: bool) -> Tenant:
         with self._connect() as conn:
-            cursor = conn.execute(
-                "UPDATE tenants SET disabled = ? WHERE slug = ?", (int(disabled), slug)
-            )
-            return cursor.rowcount > 0
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute(
+                    "SELECT slug, name, kind, disabled, created_at FROM tenants WHERE slug = ?",
+                    (event.slug,),
+                ).fetchone()
+                if row is None:
+                    raise _unknown_tenant(event.slug)
+                if bool(row[3]) == disabled:
+                    raise _already(event.slug, disabled=disabled)
+                conn.execute(
+                    "UPDATE tenants SET disabled = ? WHERE slug = ?", (int(disabled), event.slug)
+                )
+                self._append(conn, event)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return dataclasses.replace(_tenant_from_row(row), disabled=disabled)
+
+    def _history(self, slug: str) -> builtins.list[RegistryEvent]:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT slug, change, actor, role, reason, recorded_at FROM tenant_events"
+                " WHERE slug = ? ORDER BY id",
+                (slug,),
+            ).fetchall()
+        return [_event_from_row(row) for row in rows]
 
 
 def _remove_sqlite_files(file: Path) -> None:
@@ -361,6 +551,7 @@ class PostgresTenantRegistry(TenantRegistry):
         self.owner = owner or datastore
         self._create_statements = create_statements
         self._table = sql.Identifier(datastore.schema, "tenants")
+        self._events = sql.Identifier(datastore.schema, "tenant_events")
         #: The application's role when it is not the owner (None: one role does everything).
         self.app_role: str | None = None if owner is None else self._app_role(owner)
         self._ensure_table()
@@ -390,9 +581,12 @@ class PostgresTenantRegistry(TenantRegistry):
         # The registry's DDL, run (as the owner) only on a database that lacks it.
         schema = self.datastore.schema
         with self.owner.transaction(commit=True) as curs:
-            curs.execute("SELECT to_regclass(%s) AS t", (f"{schema}.tenants",))
+            curs.execute(
+                "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL AS t",
+                (f"{schema}.tenants", f"{schema}.tenant_events"),
+            )
             row = curs.fetchone()
-            exists = row is not None and row["t"] is not None
+            exists = row is not None and bool(row["t"])
             if exists and (self.app_role is None or self._app_can_read(curs, self.app_role)):
                 return
             curs.execute("SELECT pg_advisory_xact_lock(hashtext('ketnap.platform'))")
@@ -407,15 +601,38 @@ class PostgresTenantRegistry(TenantRegistry):
                     " created_at timestamptz NOT NULL)"
                 ).format(self._table)
             )
+            curs.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} ("
+                    " id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                    " slug text NOT NULL REFERENCES {} (slug),"
+                    " change text NOT NULL,"
+                    " actor text NOT NULL,"
+                    " role text NOT NULL,"
+                    " reason text NOT NULL,"
+                    " recorded_at timestamptz NOT NULL)"
+                ).format(self._events, self._table)
+            )
             if self.app_role is not None:
                 for statement in roles.platform_grant_statements(schema, self.app_role):
+                    curs.execute(statement)
+                # The platform's history is append-only, like a tenant's events.
+                for statement in roles.guard_statements(schema, ["tenant_events"]):
                     curs.execute(statement)
 
     def _app_can_read(self, curs: Any, app_role: str) -> bool:
         curs.execute(
             "SELECT has_schema_privilege(%s, %s, 'USAGE')"
+            " AND has_table_privilege(%s, %s, 'SELECT')"
             " AND has_table_privilege(%s, %s, 'SELECT') AS ok",
-            (app_role, self.datastore.schema, app_role, f"{self.datastore.schema}.tenants"),
+            (
+                app_role,
+                self.datastore.schema,
+                app_role,
+                f"{self.datastore.schema}.tenants",
+                app_role,
+                f"{self.datastore.schema}.tenant_events",
+            ),
         )
         row = curs.fetchone()
         return bool(row is not None and row["ok"])
@@ -455,7 +672,16 @@ class PostgresTenantRegistry(TenantRegistry):
             ):
                 curs.execute(statement, prepare=False)
 
-    def _create(self, tenant: Tenant) -> None:
+    def _append(self, curs: Any, event: RegistryEvent) -> None:
+        curs.execute(
+            sql.SQL(
+                "INSERT INTO {} (slug, change, actor, role, reason, recorded_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s)"
+            ).format(self._events),
+            (*_event_values(event), event.recorded_at),
+        )
+
+    def _create(self, tenant: Tenant, event: RegistryEvent) -> None:
         # Statements are built before the transaction (building them reads the catalog).
         statements = list(self._create_statements(tenant.slug))
         types_first = sorted(statements, key=lambda s: "CREATE TYPE" not in s.as_string())
@@ -468,6 +694,7 @@ class PostgresTenantRegistry(TenantRegistry):
                     ).format(self._table),
                     (tenant.slug, tenant.name, tenant.kind.value, tenant.created_at),
                 )
+                self._append(curs, event)
                 curs.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(tenant.schema)))
                 for statement in types_first:
                     curs.execute(statement, prepare=False)
@@ -482,6 +709,13 @@ class PostgresTenantRegistry(TenantRegistry):
             if self._get(tenant.slug) is not None:
                 raise _slug_taken(tenant.slug) from None
             raise
+
+    def sync(self) -> None:
+        """Nothing per request: a listener thread (``service.store.registry_watch``) hears
+        every change and calls :meth:`refresh`."""
+
+    def close(self) -> None:
+        """Nothing of its own: the datastores belong to the store's backend."""
 
     def _get(self, slug: str) -> Tenant | None:
         with self.datastore.transaction(commit=False) as curs:
@@ -504,16 +738,39 @@ class PostgresTenantRegistry(TenantRegistry):
             rows = curs.fetchall()
         return [_tenant_from_row(row) for row in rows]
 
-    def _update_disabled(self, slug: str, *, disabled: bool) -> bool:
+    def _record_change(self, event: RegistryEvent, *, disabled: bool) -> Tenant:
         with self.owner.transaction(commit=True) as curs:
             curs.execute(
-                sql.SQL("UPDATE {} SET disabled = %s WHERE slug = %s").format(self._table),
-                (disabled, slug),
+                sql.SQL(
+                    "SELECT slug, name, kind, disabled, created_at FROM {} WHERE slug = %s"
+                    " FOR UPDATE"
+                ).format(self._table),
+                (event.slug,),
             )
-            changed = curs.rowcount > 0
-            if changed:
-                _notify_tenants(curs, slug)
-            return changed
+            row: DictRow | None = curs.fetchone()
+            if row is None:
+                raise _unknown_tenant(event.slug)
+            if bool(row["disabled"]) == disabled:
+                raise _already(event.slug, disabled=disabled)
+            curs.execute(
+                sql.SQL("UPDATE {} SET disabled = %s WHERE slug = %s").format(self._table),
+                (disabled, event.slug),
+            )
+            self._append(curs, event)
+            _notify_tenants(curs, event.slug)
+        return dataclasses.replace(_tenant_from_row(row), disabled=disabled)
+
+    def _history(self, slug: str) -> builtins.list[RegistryEvent]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                sql.SQL(
+                    "SELECT slug, change, actor, role, reason, recorded_at FROM {}"
+                    " WHERE slug = %s ORDER BY id"
+                ).format(self._events),
+                (slug,),
+            )
+            rows = curs.fetchall()
+        return [_event_from_row(row) for row in rows]
 
 
 def _notify_tenants(curs: Any, slug: str) -> None:

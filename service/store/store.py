@@ -204,8 +204,12 @@ class Store:
         (:class:`~domain.errors.NotFound`), and, when ``write`` is true, a disabled tenant
         (:class:`~service.errors.TenantDisabled`). With ``write=False`` a disabled tenant's
         application is returned for reading; its ``save`` still refuses.
+
+        Registry changes other processes made are brought in first (``registry.sync``: on
+        SQLite one ``PRAGMA``; on PostgreSQL a no-op, a listener thread does it).
         """
         slug = validate_slug(tenant)
+        self.registry.sync()
         with self._lock:
             if self._closed:
                 msg = "the store is closed"
@@ -283,6 +287,7 @@ class Store:
             app.close()
         for db in dbs:
             db.close()
+        self.registry.close()
         self._backend.close()
 
     def __enter__(self) -> Store:

@@ -26,8 +26,12 @@ mutation ($slug: String!, $name: String!, $kind: TenantKind!) {{
   createTenant(slug: $slug, name: $name, kind: $kind) {{ {RESULT} }}
 }}
 """
-DISABLE = f"mutation ($slug: String!) {{ disableTenant(slug: $slug) {{ {RESULT} }} }}"
-ENABLE = f"mutation ($slug: String!) {{ enableTenant(slug: $slug) {{ {RESULT} }} }}"
+DISABLE = f"""mutation ($slug: String!, $reason: String!) {{
+  disableTenant(slug: $slug, reason: $reason) {{ {RESULT} }} }}"""
+ENABLE = f"""mutation ($slug: String!, $reason: String!) {{
+  enableTenant(slug: $slug, reason: $reason) {{ {RESULT} }} }}"""
+HISTORY = """query ($slug: String!) {
+  tenantHistory(slug: $slug) { change actor role reason recordedAt } }"""
 
 
 def operator(api: Api) -> str:
@@ -101,8 +105,11 @@ def test_an_operator_disables_and_enables_a_tenant(api: Api) -> None:
     beta = api.principal("beta")
     api.handlers.handle(beta, EstablishUnit(code="KDN", name="Đảng bộ Khối", kind=UnitKind.COMMITTEE, parent_code=None, occurred_on=date(2015, 1, 1)))  # fmt: skip
     ops = operator(api)
-    disabled = api.data(DISABLE, {"slug": "beta"}, token=ops)["disableTenant"]
+    unpaid = {"slug": "beta", "reason": "Chưa gia hạn hợp đồng"}
+    disabled = api.data(DISABLE, unpaid, token=ops)["disableTenant"]
     assert disabled["tenant"]["disabled"] is True
+    again = api.data(DISABLE, unpaid, token=ops)["disableTenant"]
+    assert again["code"] == "TENANT_ALREADY_DISABLED"  # refused: nothing recorded twice
     listed = {t["slug"]: t["disabled"] for t in api.data(TENANTS, token=ops)["tenants"]}
     assert listed == {"alpha": False, "beta": True}
     # a disabled tenant's history stays readable by its users; nothing more can be recorded
@@ -112,10 +119,20 @@ def test_an_operator_disables_and_enables_a_tenant(api: Api) -> None:
     with pytest.raises(DomainError) as refused:
         api.handlers.handle(beta, EstablishUnit(code="DU", name="Đảng bộ", kind=UnitKind.COMMITTEE, parent_code="KDN", occurred_on=date(2015, 1, 1)))  # fmt: skip
     assert refused.value.code == "TENANT_DISABLED"
-    enabled = api.data(ENABLE, {"slug": "beta"}, token=ops)["enableTenant"]
-    assert enabled["tenant"]["disabled"] is False
-    unknown = api.data(DISABLE, {"slug": "nobody"}, token=ops)["disableTenant"]
+    no_reason = api.data(ENABLE, {"slug": "beta", "reason": "  "}, token=ops)["enableTenant"]
+    assert (no_reason["code"], no_reason["field"]) == ("TEXT_REQUIRED", "reason")
+    enabled = api.data(ENABLE, {"slug": "beta", "reason": "Đã gia hạn"}, token=ops)
+    assert enabled["enableTenant"]["tenant"]["disabled"] is False
+    unknown = api.data(DISABLE, {"slug": "nobody", "reason": "x"}, token=ops)["disableTenant"]
     assert (unknown["__typename"], unknown["code"]) == ("DomainError", "TENANT_NOT_FOUND")
+    # the platform's history of the tenant: who, what, why (the refusals left no trace)
+    history = api.data(HISTORY, {"slug": "beta"}, token=ops)["tenantHistory"]
+    assert [(h["change"], h["actor"], h["role"], h["reason"]) for h in history] == [
+        ("CREATED", "ops", "platform_operator", ""),
+        ("DISABLED", "ops-7", "platform_operator", "Chưa gia hạn hợp đồng"),
+        ("ENABLED", "ops-7", "platform_operator", "Đã gia hạn"),
+    ]
+    assert history[0]["recordedAt"] <= history[1]["recordedAt"] <= history[2]["recordedAt"]
 
 
 def test_an_operator_reads_no_tenant_data(api: Api) -> None:
@@ -141,7 +158,10 @@ def test_tenant_users_cannot_manage_tenants(api: Api) -> None:
         response = api.post(CREATE, {"slug": "sneaky", "name": "X", "kind": "OTHER"}, token=token)
         assert response.status_code == 403, response.text
         assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-        assert_forbidden(api, 'mutation { disableTenant(slug: "beta") { __typename } }', token)
+        assert_forbidden(
+            api, 'mutation { disableTenant(slug: "beta", reason: "x") { __typename } }', token
+        )
+        assert_forbidden(api, '{ tenantHistory(slug: "beta") { reason } }', token)
     slugs = [t.slug for t in api.store.registry.list()]
     assert slugs == ["alpha", "beta"]
     assert not api.store.registry.get("beta").disabled

@@ -70,8 +70,14 @@ def test_every_documented_command_works_from_a_fresh_directory_with_the_defaults
     assert "Acme" in ketnap("tenants", "create", "acme", "--name", "Acme", "--kind", "other").stdout
     listed = json.loads(ketnap("tenants", "list", "--json").stdout)
     assert {t["slug"] for t in listed} == {"demo", "acme"}
-    assert "disabled: acme" in ketnap("tenants", "disable", "acme").stdout
-    assert "enabled: acme" in ketnap("tenants", "enable", "acme").stdout
+    assert "disabled: acme" in ketnap("tenants", "disable", "acme", "--reason", "Tạm dừng").stdout
+    assert "enabled: acme" in ketnap("tenants", "enable", "acme", "--reason", "Tiếp tục").stdout
+    history = json.loads(ketnap("tenants", "history", "acme", "--json").stdout)
+    assert [(h["change"], h["reason"]) for h in history] == [
+        ("created", ""),
+        ("disabled", "Tạm dừng"),
+        ("enabled", "Tiếp tục"),
+    ]
 
     events = ketnap("events", "--tenant", "demo", "--last", "5").stdout.splitlines()
     assert len(events) == 5

@@ -241,6 +241,8 @@ def test_app_role_cannot_update_delete_or_truncate_events(two_roles: TwoRoles) -
         assert _count(conn, "platform.tenants") == 1
         assert "permission denied" in _refused(conn, "UPDATE platform.tenants SET disabled = true")
         assert "permission denied" in _refused(conn, "DELETE FROM platform.tenants")
+        assert _count(conn, "platform.tenant_events") == 1  # its creation
+        assert "permission denied" in _refused(conn, "DELETE FROM platform.tenant_events")
 
     # Nothing changed, and the application still appends.
     _save_dossier(store, code="c-2")
@@ -267,7 +269,10 @@ def test_the_owner_is_refused_too_by_the_append_only_triggers(two_roles: TwoRole
             (f"{GUARD_TRIGGER}%",),
         ).fetchone()
         assert row is not None
-        assert row[0] == 6  # row and truncate triggers on events, links and checkpoints
+        # row and truncate triggers on events, links and checkpoints, and on the platform's
+        # history of tenants
+        assert row[0] == 8
+        assert "append-only" in _refused(conn, "DELETE FROM platform.tenant_events")
 
 
 @pytest.mark.postgres

@@ -1,9 +1,12 @@
 """Tenant mutations (platform operators): create, disable and enable tenants.
 
 Each answers the union ``TenantResult``: the tenant as it stands now, or the domain error
-(bad slug, name or kind, slug taken, unknown tenant). Creating a tenant records its default
-policy, signed by the operator (``Handlers.create_tenant``, which projects it where projections
-run inline), so the new tenant's users see it at once.
+(bad slug, name or kind, slug taken, unknown tenant, a missing reason, a tenant already in that
+state). Creating a tenant records its default policy, signed by the operator
+(``Handlers.create_tenant``, which projects it where projections run inline), so the new
+tenant's users see it at once. Disabling and enabling build the platform commands
+``DisableTenant`` / ``EnableTenant`` (``domain.commands``): the reason and the operator go to
+the platform's history of the tenant (``tenantHistory``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from domain.commands import DisableTenant, EnableTenant, PlatformCommand
 from domain.errors import DomainError
 from domain.values import Actor, Role
 from service.api.context import ApiContext, get_context
@@ -37,6 +41,9 @@ TenantResult = Annotated[
 
 Slug = Annotated[
     str, strawberry.argument(description="The tenant's slug: a-z, 0-9 and _, 2-40 characters.")
+]
+Reason = Annotated[
+    str, strawberry.argument(description="Why (lý do), kept in the platform's history.")
 ]
 
 
@@ -80,16 +87,21 @@ class TenantMutations:
         "recorded. Platform operators only.",
         permission_classes=MANAGE_TENANTS,
     )
-    async def disable_tenant(self, info: Info, slug: Slug) -> TenantResult:
-        ctx = get_context(info)
-        registry = ctx.services.store.registry
-        return await _tenant_change(ctx, lambda: registry.disable(slug))
+    async def disable_tenant(self, info: Info, slug: Slug, reason: Reason) -> TenantResult:
+        return await _platform_command(info, DisableTenant(slug=slug, reason=reason))
 
     @strawberry.mutation(
         description="Enable a disabled tenant again. Platform operators only.",
         permission_classes=MANAGE_TENANTS,
     )
-    async def enable_tenant(self, info: Info, slug: Slug) -> TenantResult:
-        ctx = get_context(info)
-        registry = ctx.services.store.registry
-        return await _tenant_change(ctx, lambda: registry.enable(slug))
+    async def enable_tenant(self, info: Info, slug: Slug, reason: Reason) -> TenantResult:
+        return await _platform_command(info, EnableTenant(slug=slug, reason=reason))
+
+
+async def _platform_command(
+    info: Info, command: PlatformCommand
+) -> TenantPayload | DomainErrorType:
+    ctx = get_context(info)
+    actor = Actor(ctx.principal.subject, Role.PLATFORM_OPERATOR)
+    handlers = ctx.services.handlers
+    return await _tenant_change(ctx, lambda: handlers.handle_platform(actor, command))

@@ -7,13 +7,14 @@ every tenant field refuses them (see ``permissions``).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from service.api.context import get_context
 from service.api.permissions import Capability, needs
-from service.store.registry import Tenant, TenantKind
+from service.store.registry import RegistryChange, RegistryEvent, Tenant, TenantKind
 
 TenantKindEnum = strawberry.enum(
     TenantKind,
@@ -46,6 +47,35 @@ class TenantType:
         )
 
 
+RegistryChangeEnum = strawberry.enum(
+    RegistryChange,
+    name="TenantChangeKind",
+    description="What happened to a tenant in the platform's history.",
+)
+
+
+@strawberry.type(
+    name="TenantChange",
+    description="One entry of a tenant's platform history: what happened, who, when and why.",
+)
+class TenantChangeType:
+    change: RegistryChange = strawberry.field(description="Created, disabled or enabled.")
+    actor: str = strawberry.field(description="The operator's user id (from the token).")
+    role: str = strawberry.field(description="The role the operator acted in.")
+    reason: str = strawberry.field(description="Why (empty for a creation).")
+    recorded_at: datetime = strawberry.field(description="When it was recorded (UTC).")
+
+    @classmethod
+    def of(cls, event: RegistryEvent) -> TenantChangeType:
+        return cls(
+            change=event.change,
+            actor=event.actor.user_id,
+            role=event.actor.role.value,
+            reason=event.reason,
+            recorded_at=event.recorded_at,
+        )
+
+
 @strawberry.type
 class TenantQueries:
     @strawberry.field(
@@ -57,3 +87,18 @@ class TenantQueries:
         registry = ctx.services.store.registry
         found = await ctx.run_sync(registry.list)
         return [TenantType.of(t) for t in found]
+
+    @strawberry.field(
+        description="The platform history of a tenant (creation, disables, enables: who, when, "
+        "why), oldest first. Platform operators only.",
+        permission_classes=needs(Capability.MANAGE_TENANTS),
+    )
+    async def tenant_history(
+        self,
+        info: Info,
+        slug: Annotated[str, strawberry.argument(description="The tenant's slug.")],
+    ) -> list[TenantChangeType]:
+        ctx = get_context(info)
+        registry = ctx.services.store.registry
+        found = await ctx.run_sync(lambda: registry.history(slug))
+        return [TenantChangeType.of(e) for e in found]
