@@ -463,10 +463,15 @@ def check(
         problems.append("the body is not a JSON object")
         body = {}
     for error in body.get("errors") or []:
-        code = str(((error or {}).get("extensions") or {}).get("code"))
+        extensions = (error if isinstance(error, dict) else {}).get("extensions") or {}
+        code = str(extensions.get("code"))
         tally.codes[code] += 1
         if code == "INTERNAL_ERROR":
             problems.append("INTERNAL_ERROR")
+        if not (
+            extensions.get("code") and extensions.get("messageVi") and extensions.get("messageEn")
+        ):
+            problems.append("an error without its code and both languages")
     home, other = heads()
     if other != before[1]:
         problems.append(f"tenant {OTHER} gained {other - before[1]} event(s)")

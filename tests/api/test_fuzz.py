@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from domain.values import Role
@@ -29,7 +29,7 @@ from tests.fuzzing import (
     seed,
 )
 
-#: Examples of each mutation, and of queries (~22 s per backend on our 2-core machines).
+#: Examples of each mutation, and of queries (11-25 s per backend on our 2-core machines, by load).
 EACH_MUTATION = 3
 QUERIES = 50
 OPERATOR = Caller("operator", None, (Role.PLATFORM_OPERATOR,))
@@ -54,6 +54,7 @@ def _fuzz(api: Api, strategy: st.SearchStrategy[Request], examples: int, tally: 
         deadline=None,
         derandomize=True,
         database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(strategy)
