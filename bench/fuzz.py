@@ -187,7 +187,7 @@ def _run(
                 before = heads()
                 response = client.post(
                     url,
-                    json={"query": request.document},
+                    json={"query": request.document, "variables": request.variables},
                     headers={"authorization": f"Bearer {token(request.caller)}"},
                 )
                 problems = check(request, response.status_code, response.text, heads, before, tally)

@@ -39,6 +39,8 @@ from graphql import (
     SelectionSetNode,
     StringValueNode,
     ValueNode,
+    VariableDefinitionNode,
+    VariableNode,
 )
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, queries
@@ -278,6 +280,8 @@ class Request:
     operation: str  # "query" or "mutation"
     field: str  # the root field of a mutation ("" for a query)
     document: str
+    #: The root fields' arguments, when they are sent as variables rather than literals.
+    variables: dict[str, Any] | None = None
 
 
 @cache
@@ -402,10 +406,43 @@ def requests(draw: st.DrawFn, mutation: str | None = None) -> Request:
             selection_set=SelectionSetNode(selections=(*root.selection_set.selections, *_OUTCOME)),
         )
         selection_set = SelectionSetNode(selections=(root,))
-    document = DocumentNode(
-        definitions=(dataclasses.replace(definition, selection_set=selection_set),)
-    )
-    return Request(caller, hostile, operation, name, graphql.print_ast(document))
+    definition = dataclasses.replace(definition, selection_set=selection_set)
+    variables = None
+    if draw(st.booleans()):
+        definition, variables = _as_variables(definition)
+    document = DocumentNode(definitions=(definition,))
+    return Request(caller, hostile, operation, name, graphql.print_ast(document), variables)
+
+
+def _as_variables(
+    definition: OperationDefinitionNode,
+) -> tuple[OperationDefinitionNode, dict[str, Any]]:
+    """``definition`` with its root fields' arguments sent as variables (the server parses
+    those with the scalars' ``parse_value``, literals with ``parse_literal``)."""
+    schema = _schema()
+    root = schema.mutation_type if definition.operation.value == "mutation" else schema.query_type
+    assert root is not None
+    variables: dict[str, Any] = {}
+    declared = []
+    selections = []
+    for selection in definition.selection_set.selections:
+        assert isinstance(selection, FieldNode)
+        arguments = []
+        for argument in selection.arguments or ():
+            name = f"v{len(variables)}"
+            kind = root.fields[selection.name.value].args[argument.name.value].type
+            variables[name] = graphql.value_from_ast_untyped(argument.value)
+            variable = VariableNode(name=NameNode(value=name))
+            declared.append(
+                VariableDefinitionNode(variable=variable, type=graphql.parse_type(str(kind)))
+            )
+            arguments.append(dataclasses.replace(argument, value=variable))
+        selections.append(dataclasses.replace(selection, arguments=tuple(arguments)))
+    return dataclasses.replace(
+        definition,
+        variable_definitions=tuple(declared),
+        selection_set=SelectionSetNode(selections=tuple(selections)),
+    ), variables
 
 
 # --- what must hold ----------------------------------------------------------------------------

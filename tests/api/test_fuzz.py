@@ -60,7 +60,7 @@ def _fuzz(api: Api, strategy: st.SearchStrategy[Request], examples: int, tally: 
     @given(strategy)
     def send(request: Request) -> None:
         before = heads()
-        response = api.post(request.document, token=_token(api, request.caller))
+        response = api.post(request.document, request.variables, token=_token(api, request.caller))
         problems = check(request, response.status_code, response.text, heads, before, tally)
         assert not problems, tally.failures[-1]
         if request.field == "disableTenant":  # the home tenant takes writes again
