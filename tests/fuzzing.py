@@ -43,7 +43,7 @@ from graphql import (
     VariableNode,
 )
 from hypothesis import strategies as st
-from hypothesis_graphql import mutations, queries
+from hypothesis_graphql import Mode, mutations, queries
 
 from domain import ids
 from domain.candidates import Stage
@@ -277,6 +277,7 @@ class Request:
 
     caller: Caller
     hostile: bool
+    invalid: bool  # breaks the schema once (hypothesis-graphql's negative mode)
     operation: str  # "query" or "mutation"
     field: str  # the root field of a mutation ("" for a query)
     document: str
@@ -294,20 +295,25 @@ def _document(node: DocumentNode) -> DocumentNode:
 
 
 @cache
-def _query_documents(hostile: bool) -> st.SearchStrategy[DocumentNode]:
+def _query_documents(hostile: bool, invalid: bool) -> st.SearchStrategy[DocumentNode]:
     return queries(
-        _schema(), custom_scalars=_scalars(hostile), print_ast=_document, allow_x00=hostile
+        _schema(),
+        custom_scalars=_scalars(hostile),
+        print_ast=_document,
+        allow_x00=hostile,
+        mode=Mode.NEGATIVE if invalid else Mode.POSITIVE,
     )
 
 
 @cache
-def _mutation_documents(name: str, hostile: bool) -> st.SearchStrategy[DocumentNode]:
+def _mutation_documents(name: str, hostile: bool, invalid: bool) -> st.SearchStrategy[DocumentNode]:
     return mutations(
         _schema(),
         fields=[name],
         custom_scalars=_scalars(hostile),
         print_ast=_document,
         allow_x00=hostile,
+        mode=Mode.NEGATIVE if invalid else Mode.POSITIVE,
     )
 
 
@@ -387,20 +393,20 @@ def requests(draw: st.DrawFn, mutation: str | None = None) -> Request:
     ``Mutation``) a document of that one mutation; and its caller."""
     caller = draw(st.sampled_from(CALLERS))
     hostile = draw(st.sampled_from([False, False, True]))
+    # Half the hostile documents break the schema once (a wrong type, a missing argument…).
+    invalid = hostile and draw(st.booleans())
     if mutation:
         operation, name = "mutation", mutation
-        generated = draw(_mutation_documents(name, hostile))
+        generated = draw(_mutation_documents(name, hostile, invalid))
     else:
         operation, name = "query", ""
-        generated = draw(_query_documents(hostile))
+        generated = draw(_query_documents(hostile, invalid))
     definition = generated.definitions[0]
     assert isinstance(definition, OperationDefinitionNode)
     selection_set = _with_realistic_arguments(definition.selection_set, draw, hostile)
-    if name:
+    root = selection_set.selections[0]
+    if name and isinstance(root, FieldNode) and root.selection_set is not None:
         # The answer says which member of the result union came back.
-        root = selection_set.selections[0]
-        assert isinstance(root, FieldNode)
-        assert root.selection_set is not None
         root = dataclasses.replace(
             root,
             selection_set=SelectionSetNode(selections=(*root.selection_set.selections, *_OUTCOME)),
@@ -408,10 +414,12 @@ def requests(draw: st.DrawFn, mutation: str | None = None) -> Request:
         selection_set = SelectionSetNode(selections=(root,))
     definition = dataclasses.replace(definition, selection_set=selection_set)
     variables = None
-    if draw(st.booleans()):
+    if not invalid and draw(st.booleans()):
         definition, variables = _as_variables(definition)
     document = DocumentNode(definitions=(definition,))
-    return Request(caller, hostile, operation, name, graphql.print_ast(document), variables)
+    return Request(
+        caller, hostile, invalid, operation, name, graphql.print_ast(document), variables
+    )
 
 
 def _as_variables(
@@ -486,7 +494,7 @@ def check(
     """What is wrong with the answer ``status``/``text`` to ``request`` (empty: nothing), given
     the (home, other) tenants' heads ``before`` it; counts it in ``tally``."""
     tally.statuses[status] += 1
-    kind = "hostile " if request.hostile else ""
+    kind = "invalid " if request.invalid else "hostile " if request.hostile else ""
     tally.operations[f"{kind}{request.operation} by {request.caller.name}"] += 1
     tally.fields[request.field or "query"] += 1
     problems = []
