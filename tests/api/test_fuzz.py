@@ -2,8 +2,9 @@
 HTTP, on each backend, with every kind of token (``tests/fuzzing.py`` says how).
 
 Bounded and reproducible: a fixed number of examples for each mutation and for queries,
-derandomized, no example database. Every answer: no 5xx, JSON, no ``INTERNAL_ERROR``, a refused
-mutation stores no event, tenant ``beta`` never gains one. The run must also reach the command
+derandomized, no example database. Every answer: no 5xx, a JSON object, no ``INTERNAL_ERROR``,
+every error with its code and both languages, a refused mutation stores no event, tenant
+``beta`` never gains one. The run must also reach the command
 handlers (mutations answered with a payload or a ``DomainError``, some accepted), or it would
 prove little. ``python -m bench.fuzz`` is the longer run.
 """
