@@ -56,7 +56,12 @@ def _fuzz(api: Api, strategy: st.SearchStrategy[Request], examples: int, tally: 
         derandomize=True,
         database=None,
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        # A request takes tens of milliseconds, and documents are large: not a problem here.
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
     )
     @given(strategy)
     def send(request: Request) -> None:
