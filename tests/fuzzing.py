@@ -392,10 +392,13 @@ def mutation_names() -> list[str]:
 
 
 @st.composite
-def requests(draw: st.DrawFn, mutation: str | None = None) -> Request:
+def requests(
+    draw: st.DrawFn, mutation: str | None = None, callers: Sequence[Caller] = CALLERS
+) -> Request:
     """A request with realistic values: a query, or (with ``mutation``, a root field of
-    ``Mutation``) a document of that one mutation; and its caller."""
-    caller = draw(st.sampled_from(CALLERS))
+    ``Mutation``) a document of that one mutation; and its caller, one of ``callers`` (the
+    first is the simplest example's)."""
+    caller = draw(st.sampled_from(callers))
     hostile = draw(st.sampled_from([False, False, True]))
     # Half the hostile documents break the schema once (a wrong type, a missing argument…).
     invalid = hostile and draw(st.booleans())
