@@ -276,7 +276,9 @@ class ApiContext:
         unit_codes: tuple[str, ...] = (),
     ) -> CommandResult:
         """A command on a candidate's case: a branch secretary may only act on cases (or open
-        cases in units) inside the units of its token; organizers act anywhere."""
+        cases in units) inside the units of its token, by the case's unit now
+        (``Handlers.within_units``); organizers act anywhere. An unknown case is refused with the
+        same FORBIDDEN as another unit's case, so the answer does not tell whether it exists."""
         if not self._writes_everywhere():
             principal = self.command_principal
             scope = self.principal.units
