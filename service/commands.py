@@ -171,12 +171,13 @@ class Handlers:
         unit_code: str | None = None,
     ) -> bool:
         """Whether the case's unit now (or the unit ``unit_code``) lies in a branch secretary's
-        scope: one of the units ``scope`` names, or under one of them today.
+        scope: one of the open units ``scope`` names, or under one of them today.
 
-        The same rule as the secretary's reads (``rm_unit_ancestry`` today, dissolved units
-        left out), taken from the aggregates so a write is checked against what is recorded
-        now: merged units are followed to the unit they were merged into, and a dissolved unit
-        hangs under nothing (its cases are no branch's until an organizer moves them). An
+        The same rule as the secretary's reads (``org_tree.scope_subtree`` today), taken from
+        the aggregates so a write is checked against what is recorded now: a closed unit named
+        in ``scope`` grants nothing, merged units are followed to the unit they were merged
+        into, and a dissolved unit hangs under nothing (its cases are no branch's until an
+        organizer moves them). An
         unknown case lies in no scope, so a secretary cannot tell it from another unit's case;
         an unknown unit raises the usual bilingual NOT_FOUND (units are no secret)."""
         app = self.store.app(p.tenant, write=False)
@@ -192,7 +193,7 @@ class Handlers:
         else:
             return False
         scope_ids = {ids.unit_id(p.tenant, code) for code in scope}
-        return any(u.id in scope_ids for u in self._scope_chain(app, unit))
+        return any(u.id in scope_ids and u.is_open for u in self._scope_chain(app, unit))
 
     def _same_work_as_a_case(self, app: TenantApplication, scope: Sequence[str]) -> None:
         """Walk up from the scope's first unit as a case's check walks up from its unit, so an

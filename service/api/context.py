@@ -307,8 +307,9 @@ class ApiContext:
         """The cases this caller may read at ``cut`` (None: the whole tenant).
 
         Organizers, auditors and leaders read the whole tenant. A branch secretary reads a case
-        only while it is in the units of its token (and those under them, dissolved units left
-        out): in them on the cut asked for *and* now. So a case that has left its units is
+        only while it is in the units of its token (the open ones, and those under them,
+        dissolved units left out: ``org_tree.scope_subtree``): in them on the cut asked for
+        *and* now. So a case that has left its units is
         hidden at every cut (nothing recorded after it left leaks through an earlier
         ``asOf``), and one that came in from elsewhere shows only from the day it came in.
         Nothing when its token names no units.

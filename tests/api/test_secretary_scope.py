@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from domain.commands import CorrectProfile, DissolveUnit, MoveCandidate, ProfileCorrection
+from domain.commands import (
+    CorrectProfile,
+    DissolveUnit,
+    MergeUnits,
+    MoveCandidate,
+    ProfileCorrection,
+)
 from domain.values import DocumentRef, Role
 from tests.api.conftest import Api
 from tests.api.test_case_mutations import doc, events, mutate, seed_case
@@ -171,6 +177,7 @@ def test_a_case_in_a_dissolved_unit_is_no_secretarys_until_it_is_moved(api: Api)
     for command in bloc_tree(("CB1", "Chi bộ Phòng Kỹ thuật"), ("CB2", "Chi bộ Kinh doanh")):
         api.handlers.handle(api.principal(), command)
     seed_case(api, "HS-D", "CB2")
+    assert case(api, secretary_of(api, "DU"), "HS-D") is not None
     dissolved_on = date(2025, 9, 1)
     api.handlers.handle(
         api.principal(),
@@ -179,7 +186,7 @@ def test_a_case_in_a_dissolved_unit_is_no_secretarys_until_it_is_moved(api: Api)
     helper = {"caseCode": "HS-D", "occurredOn": "2025-11-03", "memberName": "Lê Văn Tám"}
     before = events(api)
     for token in (secretary_of(api, "DU"), secretary_of(api, "CB2")):
-        assert case(api, token) is None
+        assert case(api, token, "HS-D") is None
         refused = mutate(api, "assignHelper", helper, token=token)
         assert (refused.get("code"), refused.get("field")) == ("FORBIDDEN", "input.caseCode")
         assert refused == mutate(
@@ -198,6 +205,36 @@ def test_a_case_in_a_dissolved_unit_is_no_secretarys_until_it_is_moved(api: Api)
         ),
     )
     du = secretary_of(api, "DU")
+    assert case(api, du, "HS-D") is not None
     accepted = mutate(api, "assignHelper", helper, token=du)
     assert accepted["__typename"] == "CandidatePayload", accepted
     assert accepted["candidate"]["unit"] == {"code": "CB1"}
+
+
+def test_a_merged_units_cases_are_the_secretary_of_the_unit_it_merged_into(api: Api) -> None:
+    for command in bloc_tree(("CB1", "Chi bộ Phòng Kỹ thuật"), ("CB2", "Chi bộ Kinh doanh")):
+        api.handlers.handle(api.principal(), command)
+    seed_case(api, "HS-G", "CB2")
+    merged_on = date(2025, 9, 1)
+    api.handlers.handle(
+        api.principal(),
+        MergeUnits(
+            code="CB2", into_code="CB1", occurred_on=merged_on, document=decision(merged_on)
+        ),
+    )
+    helper = {"caseCode": "HS-G", "occurredOn": "2025-11-03", "memberName": "Lê Văn Tám"}
+    # CB2 is gone: its secretary has the case no more, to read or to write
+    cb2 = secretary_of(api, "CB2")
+    before = events(api)
+    assert case(api, cb2, "HS-G") is None
+    assert case(api, cb2, "HS-G", asOf="2025-03-03") is None
+    refused = mutate(api, "assignHelper", helper, token=cb2)
+    assert refused == mutate(api, "assignHelper", {**helper, "caseCode": "KHONG-CO"}, token=cb2)
+    assert (refused.get("code"), refused.get("field")) == ("FORBIDDEN", "input.caseCode")
+    assert events(api) == before
+    # CB1's secretary has it from the merger on
+    cb1 = secretary_of(api, "CB1")
+    assert case(api, cb1, "HS-G", asOf="2025-03-03") is None
+    assert case(api, cb1, "HS-G") is not None
+    accepted = mutate(api, "assignHelper", helper, token=cb1)
+    assert accepted["__typename"] == "CandidatePayload", accepted
