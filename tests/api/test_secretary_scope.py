@@ -6,12 +6,14 @@ no one's."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from domain import ids
 from domain.commands import (
     CorrectProfile,
     DissolveUnit,
@@ -19,7 +21,9 @@ from domain.commands import (
     MoveCandidate,
     ProfileCorrection,
 )
-from domain.values import DocumentRef, Role
+from domain.values import DocumentRef, PersonProfile, Role
+from service.api.auth import ApiPrincipal
+from service.api.context import ApiContext
 from tests.api.conftest import Api
 from tests.api.test_case_mutations import doc, events, mutate, seed_case
 from tests.walks import bloc_tree
@@ -238,3 +242,21 @@ def test_a_merged_units_cases_are_the_secretary_of_the_unit_it_merged_into(api: 
     assert case(api, cb1, "HS-G") is not None
     accepted = mutate(api, "assignHelper", helper, token=cb1)
     assert accepted["__typename"] == "CandidatePayload", accepted
+
+
+def test_the_profile_loader_gives_no_personal_data_of_a_case_outside_the_scope_now(
+    moved: tuple[Api, datetime],
+) -> None:
+    """Personal data is guarded where it is decrypted too, whatever asks the loader for it."""
+    api, before_move = moved
+    secretary = ApiPrincipal("bi-thu-CB1", "alpha", frozenset({Role.BRANCH_SECRETARY}), ("CB1",))
+    ctx = ApiContext(api.services, secretary)
+    left, stayed = (str(ids.candidate_id("alpha", code)) for code in ("HS-M", "HS-S"))
+
+    async def load() -> list[PersonProfile | None]:
+        keys = [(None, left), (before_move, left), (None, stayed)]
+        return await ctx.profile_loader.load_many(keys)
+
+    now, then, other = asyncio.run(load())
+    assert (now, then) == (None, None)
+    assert other is not None
