@@ -177,9 +177,9 @@ class Handlers:
         the aggregates so a write is checked against what is recorded now: a closed unit named
         in ``scope`` grants nothing, merged units are followed to the unit they were merged
         into, and a dissolved unit hangs under nothing (its cases are no branch's until an
-        organizer moves them). An
-        unknown case lies in no scope, so a secretary cannot tell it from another unit's case;
-        an unknown unit raises the usual bilingual NOT_FOUND (units are no secret)."""
+        organizer moves them). An unknown case lies in no scope, so a secretary cannot tell it
+        from another unit's case; an unknown unit raises the usual bilingual NOT_FOUND (units
+        are no secret)."""
         app = self.store.app(p.tenant, write=False)
         if case_code is not None:
             try:

@@ -146,10 +146,10 @@ def candidates(
     """The cases known at ``cut``, with their stage, unit and next deadline on ``cut.as_of``.
 
     Filters: units (raw ids) on ``as_of`` and, with ``current_unit_ids``, now; stages, and
-    "overdue only" (the step due in the stage is past its due date on ``as_of``). Keyset pagination: ``first`` rows after ``after`` (the
-    ``end_cursor`` of the previous page) in ``order``: ``case_code`` (default),
-    ``case_code_desc``, or ``deadline`` (soonest due first, cases with nothing due last, then
-    by case code).
+    "overdue only" (the step due in the stage is past its due date on ``as_of``). Keyset
+    pagination: ``first`` rows after ``after`` (the ``end_cursor`` of the previous page) in
+    ``order``: ``case_code`` (default), ``case_code_desc``, or ``deadline`` (soonest due first,
+    cases with nothing due last, then by case code).
     """
     first = max(1, min(first, MAX_PAGE))
     found = _case_filter(cut, unit_ids, stages, overdue_only, current_unit_ids)

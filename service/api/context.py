@@ -309,15 +309,15 @@ class ApiContext:
         Organizers, auditors and leaders read the whole tenant. A branch secretary reads a case
         only while it is in the units of its token (the open ones, and those under them,
         dissolved units left out: ``org_tree.scope_subtree``): in them on the cut asked for
-        *and* now. So a case that has left its units is
-        hidden at every cut (nothing recorded after it left leaks through an earlier
-        ``asOf``), and one that came in from elsewhere shows only from the day it came in.
-        Nothing when its token names no units.
+        *and* now. So a case that has left its units is hidden at every cut (nothing recorded
+        after it left leaks through an earlier ``asOf``), and one that came in from elsewhere
+        shows only from the day it came in. Nothing when its token names no units.
         """
         if self._reads_everything():
             return None
         now = Cut(as_of=self.today())
-        return ReadScope(on_cut=self._secretary_units(tx, cut), now=self._secretary_units(tx, now))
+        on_cut = self._secretary_units(tx, cut)
+        return ReadScope(on_cut, on_cut if cut == now else self._secretary_units(tx, now))
 
     def _reads_everything(self) -> bool:
         return self.principal.has(Role.ORGANIZER, Role.AUDITOR, Role.LEADER)
