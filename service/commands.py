@@ -12,6 +12,7 @@ operator), never from command arguments.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 from collections.abc import Callable, Sequence
@@ -172,18 +173,59 @@ class Handlers:
         case_code: str | None = None,
         unit_code: str | None = None,
     ) -> bool:
-        """Whether the case's unit now (or the unit ``unit_code``) is one of the units ``scope``
-        names or lies under one of them (a branch secretary's scope). Unknown names raise the
-        usual bilingual NOT_FOUND."""
+        """Whether the case's unit now (or the unit ``unit_code``) lies in a branch secretary's
+        scope: one of the open units ``scope`` names, or under one of them today.
+
+        The same rule as the secretary's reads (``org_tree.scope_subtree`` today), taken from
+        the aggregates so a write is checked against what is recorded now: a closed unit named
+        in ``scope`` grants nothing, merged units are followed to the unit they were merged
+        into, and a dissolved unit hangs under nothing (its cases are no branch's until an
+        organizer moves them). An unknown case lies in no scope, so a secretary cannot tell it
+        from another unit's case; an unknown unit raises the usual bilingual NOT_FOUND (units
+        are no secret)."""
         app = self.store.app(p.tenant, write=False)
         if case_code is not None:
-            unit = self.candidate_unit(app, self.candidate(app, case_code))
+            try:
+                case = app.get(ids.candidate_id(p.tenant, case_code), Candidate)
+            except NotFound:
+                self._same_work_as_a_case(app, scope)
+                return False
+            unit = self.candidate_unit(app, case)
         elif unit_code is not None:
             unit = self.unit(app, unit_code)
         else:
             return False
         scope_ids = {ids.unit_id(p.tenant, code) for code in scope}
-        return any(u.id in scope_ids for u in [unit, *self._ancestors(app, unit)])
+        return any(u.id in scope_ids and u.is_open for u in self._scope_chain(app, unit))
+
+    def _same_work_as_a_case(self, app: TenantApplication, scope: Sequence[str]) -> None:
+        """Walk up from the scope's first unit as a case's check walks up from its unit, so an
+        unknown case costs about what another unit's case does (no timing oracle either)."""
+        with contextlib.suppress(NotFound):
+            if scope:
+                self._scope_chain(app, self.unit(app, scope[0]))
+
+    @staticmethod
+    def _scope_chain(app: TenantApplication, unit: OrgUnit) -> list[OrgUnit]:
+        """The units ``unit`` hangs under today, itself first, as ``rm_unit_ancestry`` has them:
+        a merged unit hangs under the unit it was merged into, a dissolved one under nothing.
+        Empty for a dissolved ``unit``: it is in no branch secretary's scope."""
+        if not unit.is_open and unit.merged_into is None:
+            return []
+        chain = [unit]
+        while len(chain) <= MAX_UNIT_DEPTH:
+            last = chain[-1]
+            up: UUID | None
+            if last.merged_into is not None:
+                up = last.merged_into
+            elif last.is_open:
+                up = last.parent_id
+            else:
+                up = None  # dissolved: nothing above it any more
+            if up is None:
+                break
+            chain.append(app.get(up, OrgUnit))
+        return chain
 
     def policy(self, app: TenantApplication) -> TenantPolicy:
         """The tenant's policy (created with the tenant)."""

@@ -145,6 +145,29 @@ def subtree(tx: Tx, cut: Cut, unit_id: str) -> frozenset[str]:
     return frozenset(str(r[0]) for r in rows)
 
 
+def scope_subtree(tx: Tx, cut: Cut, unit_id: str) -> frozenset[str]:
+    """The units a branch secretary of ``unit_id`` answers for on ``cut.as_of``: nothing when
+    the unit is closed (merged or dissolved) then, else its :func:`subtree` without the units
+    dissolved by then (their cases are no branch's until an organizer moves them; merged units
+    stay, under the unit they were merged into)."""
+    known_a, pa = cut.known("a")
+    valid_a, va = cut.valid("a")
+    known_v, pv = cut.known("v")
+    valid_v, vv = cut.valid("v")
+    known_o, po = cut.known("o")
+    valid_o, vo = cut.valid("o")
+    rows = tx.fetchall(
+        f"SELECT a.unit_id FROM rm_unit_ancestry a WHERE {known_a} AND {valid_a} "
+        "AND a.ancestor_id = %s "
+        f"AND EXISTS (SELECT 1 FROM rm_unit_versions o WHERE o.unit_id = a.ancestor_id "
+        f"AND {known_o} AND {valid_o} AND o.status = %s) "
+        "AND NOT EXISTS (SELECT 1 FROM rm_unit_versions v "
+        f"WHERE v.unit_id = a.unit_id AND {known_v} AND {valid_v} AND v.status = %s)",
+        [*pa, *va, unit_id, *po, *vo, "open", *pv, *vv, "dissolved"],
+    )
+    return frozenset(str(r[0]) for r in rows)
+
+
 def ancestry_on(tx: Tx, cut: Cut) -> dict[str, dict[str, int]]:
     """For each unit on ``cut.as_of``: its ancestors (itself included) with their depth."""
     known, known_params = cut.known("a")

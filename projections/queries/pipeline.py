@@ -86,8 +86,14 @@ def _case_filter(
     unit_ids: Sequence[str] | None,
     stages: Sequence[Stage] | None,
     overdue_only: bool,
+    current_unit_ids: Sequence[str] | None = None,
 ) -> tuple[list[str], list[Any]] | None:
-    """WHERE clauses (and parameters) of a case list; None when it is empty by definition."""
+    """WHERE clauses (and parameters) of a case list; None when it is empty by definition.
+
+    ``current_unit_ids`` keeps the cases whose unit *now* (the last recorded row of
+    ``rm_candidates``, whatever the cut) is one of them: a branch secretary's read scope must
+    hold at the cut and now.
+    """
     known_c, pc = cut.known("c")
     known_s, ps = cut.known("s")
     valid_s, vs = cut.valid("s")
@@ -98,6 +104,14 @@ def _case_filter(
             return None
         where.append(f"s.unit_id IN ({placeholders(len(unit_ids))})")
         params += list(unit_ids)
+    if current_unit_ids is not None:
+        if not current_unit_ids:
+            return None
+        where.append(
+            "EXISTS (SELECT 1 FROM rm_candidates n WHERE n.entity_id = c.entity_id "
+            f"AND n.rec_to IS NULL AND n.unit_id IN ({placeholders(len(current_unit_ids))}))"
+        )
+        params += list(current_unit_ids)
     if stages is not None:
         if not stages:
             return None
@@ -124,20 +138,21 @@ def candidates(
     unit_ids: Sequence[str] | None = None,
     stages: Sequence[Stage] | None = None,
     overdue_only: bool = False,
+    current_unit_ids: Sequence[str] | None = None,
     first: int = 50,
     after: str | None = None,
     order: CaseOrder = "case_code",
 ) -> CandidatePage:
     """The cases known at ``cut``, with their stage, unit and next deadline on ``cut.as_of``.
 
-    Filters: units (raw ids), stages, and "overdue only" (the step due in the stage is past its
-    due date on ``as_of``). Keyset pagination: ``first`` rows after ``after`` (the
-    ``end_cursor`` of the previous page) in ``order``: ``case_code`` (default),
-    ``case_code_desc``, or ``deadline`` (soonest due first, cases with nothing due last, then
-    by case code).
+    Filters: units (raw ids) on ``as_of`` and, with ``current_unit_ids``, now; stages, and
+    "overdue only" (the step due in the stage is past its due date on ``as_of``). Keyset
+    pagination: ``first`` rows after ``after`` (the ``end_cursor`` of the previous page) in
+    ``order``: ``case_code`` (default), ``case_code_desc``, or ``deadline`` (soonest due first,
+    cases with nothing due last, then by case code).
     """
     first = max(1, min(first, MAX_PAGE))
-    found = _case_filter(cut, unit_ids, stages, overdue_only)
+    found = _case_filter(cut, unit_ids, stages, overdue_only, current_unit_ids)
     if found is None:
         return CandidatePage((), False, None)
     where, params = found
@@ -191,9 +206,10 @@ def count_candidates(
     unit_ids: Sequence[str] | None = None,
     stages: Sequence[Stage] | None = None,
     overdue_only: bool = False,
+    current_unit_ids: Sequence[str] | None = None,
 ) -> int:
     """How many cases :func:`candidates` lists with the same filters (all pages)."""
-    found = _case_filter(cut, unit_ids, stages, overdue_only)
+    found = _case_filter(cut, unit_ids, stages, overdue_only, current_unit_ids)
     if found is None:
         return 0
     where, params = found
@@ -201,16 +217,38 @@ def count_candidates(
     return int(row[0]) if row else 0
 
 
-def candidate_by_id(tx: Tx, cut: Cut, candidate_id: str) -> CandidateRow | None:
-    """One case at ``cut`` (None when unknown then, or not in this tenant)."""
-    found = _case_filter(cut, None, None, False)
-    assert found is not None
+def candidate_by_id(
+    tx: Tx,
+    cut: Cut,
+    candidate_id: str,
+    *,
+    unit_ids: Sequence[str] | None = None,
+    current_unit_ids: Sequence[str] | None = None,
+) -> CandidateRow | None:
+    """One case at ``cut`` (None when unknown then, not in this tenant, or outside the units
+    asked: ``unit_ids`` on ``cut.as_of``, ``current_unit_ids`` now, as in :func:`candidates`)."""
+    found = _case_filter(cut, unit_ids, None, False, current_unit_ids)
+    if found is None:
+        return None
     where, params = found
     rows = tx.fetchdicts(
         f"SELECT {_CASE_COLUMNS} {_CASES_FROM}WHERE {' AND '.join(where)} AND c.candidate_id = %s",
         [*params, candidate_id],
     )
     return _candidate_row(rows[0], cut.as_of) if rows else None
+
+
+def cases_now_in(tx: Tx, candidate_ids: Sequence[str], unit_ids: Sequence[str]) -> frozenset[str]:
+    """Those of ``candidate_ids`` whose unit now (last recorded) is one of ``unit_ids``."""
+    if not candidate_ids or not unit_ids:
+        return frozenset()
+    rows = tx.fetchall(
+        "SELECT candidate_id FROM rm_candidates WHERE rec_to IS NULL "
+        f"AND candidate_id IN ({placeholders(len(candidate_ids))}) "
+        f"AND unit_id IN ({placeholders(len(unit_ids))})",
+        [*candidate_ids, *unit_ids],
+    )
+    return frozenset(str(r[0]) for r in rows)
 
 
 def _candidate_row(row: dict[str, Any], as_of: date) -> CandidateRow:
@@ -490,14 +528,28 @@ class StalledCase:
     days_without_step: int
 
 
-def stalled(tx: Tx, cut: Cut, *, unit_ids: Sequence[str] | None = None) -> tuple[StalledCase, ...]:
+def stalled(
+    tx: Tx,
+    cut: Cut,
+    *,
+    unit_ids: Sequence[str] | None = None,
+    current_unit_ids: Sequence[str] | None = None,
+) -> tuple[StalledCase, ...]:
     """Cases in a stage that expects a next step (:data:`STALL_STAGES`) whose last step by
     ``as_of`` (a dated step or a helper's assignment; test tasks keep no date) is more
-    than ``rm_policy.stalled_after_days`` calendar days before ``as_of``; ordered by case code."""
+    than ``rm_policy.stalled_after_days`` calendar days before ``as_of``; ordered by case code.
+    Units filter as in :func:`candidates`."""
     known_p, pp = cut.known()
     policy = tx.fetchone(f"SELECT stalled_after_days FROM rm_policy WHERE {known_p}", pp)
     threshold = int(policy[0]) if policy else 180
-    page = candidates(tx, cut, unit_ids=unit_ids, stages=STALL_STAGES, first=MAX_PAGE)
+    page = candidates(
+        tx,
+        cut,
+        unit_ids=unit_ids,
+        current_unit_ids=current_unit_ids,
+        stages=STALL_STAGES,
+        first=MAX_PAGE,
+    )
     result: list[StalledCase] = []
     while True:
         for row in page.rows:
@@ -510,5 +562,11 @@ def stalled(tx: Tx, cut: Cut, *, unit_ids: Sequence[str] | None = None) -> tuple
         if not page.has_next:
             return tuple(result)
         page = candidates(
-            tx, cut, unit_ids=unit_ids, stages=STALL_STAGES, first=MAX_PAGE, after=page.end_cursor
+            tx,
+            cut,
+            unit_ids=unit_ids,
+            current_unit_ids=current_unit_ids,
+            stages=STALL_STAGES,
+            first=MAX_PAGE,
+            after=page.end_cursor,
         )

@@ -33,7 +33,7 @@ from domain import ids
 from domain.candidates import Candidate as CandidateAggregate
 from domain.values import PersonProfile, Role
 from projections.cut import Cut, position_recorded_by
-from projections.queries import org_tree
+from projections.queries import org_tree, pipeline
 from projections.queries.org_tree import UnitNode
 from projections.sql import Tx
 from service.api.auth import ApiPrincipal, AuthError
@@ -100,6 +100,19 @@ class CutKey:
 
     as_of: date
     recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """A branch secretary's read scope: the unit ids a case must be in on the cut asked for
+    (``on_cut``) and now (``now``: today, everything recorded) to be visible."""
+
+    on_cut: frozenset[str]
+    now: frozenset[str]
+
+    def within(self, wanted: frozenset[str] | None) -> list[str]:
+        """The units of the cut, narrowed to ``wanted`` when given (for a unit filter)."""
+        return sorted(self.on_cut if wanted is None else self.on_cut & wanted)
 
 
 class ApiContext:
@@ -188,28 +201,35 @@ class ApiContext:
     async def _load_profiles(self, keys: list[ProfileKey]) -> list[PersonProfile | None]:
         """Personal data of each key's candidate, from its aggregate (decrypted by the tenant's
         application): at the aggregate version the read models knew at the recording time, the
-        latest version without one (None when the case was not recorded yet then)."""
+        latest version without one (None when the case was not recorded yet then, or when it is
+        not in a branch secretary's units now: see :meth:`read_scope`)."""
         tenant = self.tenant
         timed = [key for key in keys if key[0] is not None]
+
+        def versions_then(tx: Tx) -> tuple[dict[ProfileKey, int | None], frozenset[str] | None]:
+            found: dict[ProfileKey, int | None] = {}
+            positions: dict[datetime, int] = {}
+            for at, candidate_id in timed:
+                assert at is not None
+                if at not in positions:
+                    positions[at] = position_recorded_by(tx, at)
+                known, params = Cut(as_of=date.min, recorded=positions[at]).known()
+                row = tx.fetchone(
+                    f"SELECT version FROM rm_candidates WHERE candidate_id = %s AND {known}",
+                    [candidate_id, *params],
+                )
+                found[(at, candidate_id)] = None if row is None else int(row[0])
+            readable: frozenset[str] | None = None
+            if not self._reads_everything():
+                wanted = sorted({candidate_id for _, candidate_id in keys})
+                units = self._secretary_units(tx, Cut(as_of=self.today()))
+                readable = pipeline.cases_now_in(tx, wanted, sorted(units))
+            return found, readable
+
         versions: dict[ProfileKey, int | None] = {}
-        if timed:
-
-            def versions_then(tx: Tx) -> dict[ProfileKey, int | None]:
-                found: dict[ProfileKey, int | None] = {}
-                positions: dict[datetime, int] = {}
-                for at, candidate_id in timed:
-                    assert at is not None
-                    if at not in positions:
-                        positions[at] = position_recorded_by(tx, at)
-                    known, params = Cut(as_of=date.min, recorded=positions[at]).known()
-                    row = tx.fetchone(
-                        f"SELECT version FROM rm_candidates WHERE candidate_id = %s AND {known}",
-                        [candidate_id, *params],
-                    )
-                    found[(at, candidate_id)] = None if row is None else int(row[0])
-                return found
-
-            versions = await self.read(versions_then)
+        readable: frozenset[str] | None = None
+        if timed or not self._reads_everything():
+            versions, readable = await self.read(versions_then)
         store = self.services.store
 
         def load() -> list[PersonProfile | None]:
@@ -218,7 +238,9 @@ class ApiContext:
             for key in keys:
                 at, candidate_id = key
                 version = versions.get(key)
-                if at is not None and version is None:
+                if (at is not None and version is None) or (
+                    readable is not None and candidate_id not in readable
+                ):
                     people.append(None)
                     continue
                 case = app.get(UUID(candidate_id), CandidateAggregate, version=version)
@@ -256,7 +278,9 @@ class ApiContext:
         unit_codes: tuple[str, ...] = (),
     ) -> CommandResult:
         """A command on a candidate's case: a branch secretary may only act on cases (or open
-        cases in units) inside the units of its token; organizers act anywhere."""
+        cases in units) inside the units of its token, by the case's unit now
+        (``Handlers.within_units``); organizers act anywhere. An unknown case is refused with the
+        same FORBIDDEN as another unit's case, so the answer does not tell whether it exists."""
         if not self._writes_everywhere():
             principal = self.command_principal
             scope = self.principal.units
@@ -281,15 +305,30 @@ class ApiContext:
                 )
         return await self.command(run)
 
-    def read_scope(self, tx: Tx, cut: Cut) -> frozenset[str] | None:
-        """Unit ids whose cases this caller may read (None: the whole tenant).
+    def read_scope(self, tx: Tx, cut: Cut) -> ReadScope | None:
+        """The cases this caller may read at ``cut`` (None: the whole tenant).
 
-        Organizers, auditors and leaders read the whole tenant; a branch secretary the units
-        of its token and everything under them (nothing when its token names no units).
+        Organizers, auditors and leaders read the whole tenant. A branch secretary reads a case
+        only while it is in the units of its token (the open ones, and those under them,
+        dissolved units left out: ``org_tree.scope_subtree``): in them on the cut asked for
+        *and* now. So a case that has left its units is hidden at every cut (nothing recorded
+        after it left leaks through an earlier ``asOf``), and one that came in from elsewhere
+        shows only from the day it came in. Nothing when its token names no units.
         """
-        if self.principal.has(Role.ORGANIZER, Role.AUDITOR, Role.LEADER):
+        if self._reads_everything():
             return None
-        return self.units_under(tx, cut, self.principal.units)
+        now = Cut(as_of=self.today())
+        on_cut = self._secretary_units(tx, cut)
+        return ReadScope(on_cut, on_cut if cut == now else self._secretary_units(tx, now))
+
+    def _reads_everything(self) -> bool:
+        return self.principal.has(Role.ORGANIZER, Role.AUDITOR, Role.LEADER)
+
+    def _secretary_units(self, tx: Tx, cut: Cut) -> frozenset[str]:
+        inside: set[str] = set()
+        for code in self.principal.units:
+            inside |= org_tree.scope_subtree(tx, cut, str(ids.unit_id(self.tenant, code)))
+        return frozenset(inside)
 
     def units_under(self, tx: Tx, cut: Cut, codes: Sequence[str]) -> frozenset[str]:
         """Ids of the units ``codes`` names and every unit under them on ``cut.as_of``

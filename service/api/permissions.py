@@ -4,8 +4,9 @@
 role                   may
 =====================  =========================================================================
 ``organizer``          read everything of its tenant (personal data included); write anything
-``branch_secretary``   read dashboards and the cases of its units; write for candidates of units
-                       inside its scope (the token's ``units`` and everything under them)
+``branch_secretary``   read dashboards and the cases of its units (while a case is in them, on the
+                       cut asked for and now); write for candidates of units inside its scope
+                       (the token's open ``units`` and everything under them now)
 ``leader``             read dashboards (figures, counts, the org tree, settings); no names
 ``auditor``            read everything, audit history, the access log and chain verification
                        included; write nothing

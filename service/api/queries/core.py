@@ -82,15 +82,20 @@ def check_deadline_cursor(position: str) -> None:
 
 
 async def case_at(ctx: ApiContext, cut_key: CutKey, candidate_id: str) -> Candidate | None:
-    """One case at a cut, if it exists and lies in the caller's read scope."""
+    """One case at a cut, if it exists and lies in the caller's read scope (on the cut and
+    now, see ``ApiContext.read_scope``): a case outside it answers null, like an unknown one."""
 
     def one(tx: Tx) -> Candidate | None:
         cut = ctx.cut(tx, cut_key)
-        row = pipeline.candidate_by_id(tx, cut, candidate_id)
         scope = ctx.read_scope(tx, cut)
-        if row is None or (scope is not None and row.unit_id not in scope):
-            return None
-        return Candidate.of(row, cut_key)
+        row = pipeline.candidate_by_id(
+            tx,
+            cut,
+            candidate_id,
+            unit_ids=None if scope is None else sorted(scope.on_cut),
+            current_unit_ids=None if scope is None else sorted(scope.now),
+        )
+        return None if row is None else Candidate.of(row, cut_key)
 
     return await ctx.read(one)
 
@@ -161,21 +166,24 @@ class CoreQueries:
         criteria = filter or CandidateFilter()
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
-        def units(tx: Tx) -> list[str] | None:
+        def units(tx: Tx) -> tuple[list[str] | None, list[str] | None]:
+            """The units the cases must be in on the cut, and now (None: any)."""
             cut = ctx.cut(tx, cut_key)
             scope = ctx.read_scope(tx, cut)
             wanted = None
             if criteria.unit_codes is not None:
                 wanted = ctx.units_under(tx, cut, criteria.unit_codes)
             if scope is None:
-                return None if wanted is None else sorted(wanted)
-            return sorted(scope if wanted is None else wanted & scope)
+                return (None if wanted is None else sorted(wanted)), None
+            return scope.within(wanted), sorted(scope.now)
 
         def page(tx: Tx) -> pipeline.CandidatePage:
+            on_cut, now = units(tx)
             return pipeline.candidates(
                 tx,
                 ctx.cut(tx, cut_key),
-                unit_ids=units(tx),
+                unit_ids=on_cut,
+                current_unit_ids=now,
                 stages=criteria.stages,
                 overdue_only=criteria.overdue_only,
                 first=size,
@@ -183,16 +191,19 @@ class CoreQueries:
                 order=order,
             )
 
-        async def count() -> int:
-            return await ctx.read(
-                lambda tx: pipeline.count_candidates(
-                    tx,
-                    ctx.cut(tx, cut_key),
-                    unit_ids=units(tx),
-                    stages=criteria.stages,
-                    overdue_only=criteria.overdue_only,
-                )
+        def counted(tx: Tx) -> int:
+            on_cut, now = units(tx)
+            return pipeline.count_candidates(
+                tx,
+                ctx.cut(tx, cut_key),
+                unit_ids=on_cut,
+                current_unit_ids=now,
+                stages=criteria.stages,
+                overdue_only=criteria.overdue_only,
             )
+
+        async def count() -> int:
+            return await ctx.read(counted)
 
         found = await ctx.read(page)
         return connection(

@@ -796,9 +796,12 @@ class DashboardQueries:
             cut = ctx.cut(tx, cut_key)
             wanted = subtree_ids(ctx, tx, cut, unit_code)
             scope = ctx.read_scope(tx, cut)
+            now = None
             if scope is not None:
-                wanted = sorted(scope if wanted is None else scope.intersection(wanted))
-            return sorted(pipeline.stalled(tx, cut, unit_ids=wanted), key=lambda r: r.case_code)
+                wanted = scope.within(None if wanted is None else frozenset(wanted))
+                now = sorted(scope.now)
+            found = pipeline.stalled(tx, cut, unit_ids=wanted, current_unit_ids=now)
+            return sorted(found, key=lambda r: r.case_code)
 
         rows = await ctx.read(query)
         following = [r for r in rows if position is None or r.case_code > position]
