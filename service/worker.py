@@ -52,6 +52,7 @@ from projections.sql import OWNER_LOCK_CLASS, ReadModelDB, Tx
 from service.read_models import ReadModels
 from service.settings import DEFAULT_WORKER_NAME
 from service.store import Store, tenant_schema
+from service.store.outage import store_unavailable
 from service.store.postgres import EVENTS_CHANNEL
 from service.store.registry import TENANTS_CHANNEL
 
@@ -158,7 +159,11 @@ class Worker:
                 try:
                     self._session(stop)
                     pause = 0.5
-                except psycopg.OperationalError as error:
+                except Exception as error:
+                    # The pool's connections die with the server too, and the event store
+                    # reports that as its own OperationalError: same outage, same reconnect.
+                    if not store_unavailable(error):
+                        raise
                     log.warning("worker connection lost (%s); reconnecting in %.1f s", error, pause)
                     self._disconnect()
                     stop.wait(pause)
@@ -325,9 +330,9 @@ class Worker:
         run = self._runs.setdefault(slug, _Run())
         try:
             report = self._projector(slug).catch_up(max_batches=1)
-        except psycopg.OperationalError:
-            raise
-        except Exception:
+        except Exception as error:
+            if store_unavailable(error):
+                raise  # the database is gone, not this tenant's projections: reconnect
             log.exception("tenant %s: projections failed; retrying in %g s", slug, FAILURE_BACKOFF)
             self._failed_until[slug] = time.monotonic() + FAILURE_BACKOFF
             self._pending.pop(slug, None)
