@@ -10,8 +10,9 @@ few seconds and started again. Then:
   bilingual ``STORE_UNAVAILABLE`` error, and ``/readyz`` with 503 (never an internal error,
   never a dropped connection);
 - it recovered by itself (its pool reconnects): commands succeed again after the restart;
-- every command answered with success is in the history (nothing lost), the hash chain is
-  intact, and the worker caught up with the whole history again.
+- every command answered with success (or with ``PROJECTION_LAGGING``: recorded, the worker
+  still reconnecting) is in the history (nothing lost), the hash chain is intact, and the
+  worker caught up with the whole history again.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "alpha"
 DOWN_SECONDS = 4.0
+#: Answers saying the command was recorded.
+ACKNOWLEDGED = frozenset({"OK", "PROJECTION_LAGGING"})
 
 
 @pytest.fixture
@@ -205,7 +208,9 @@ def test_postgres_restarted_under_load_503_then_recovers_nothing_lost(
     def stored(code: str) -> bool:
         return ids.candidate_id(TENANT, code) in app.repository
 
-    acknowledged = [t.case_code for t in answers if t.answer.ok]
+    # PROJECTION_LAGGING answers a command that was recorded while the worker was still
+    # reconnecting (its read models did not pass it in time): acknowledged too.
+    acknowledged = [t.case_code for t in answers if t.answer.code in ACKNOWLEDGED]
     unavailable = [t for t in answers if t.answer.code == "STORE_UNAVAILABLE"]
     stored_anyway = [t.case_code for t in unavailable if stored(t.case_code)]
     print(
@@ -214,7 +219,7 @@ def test_postgres_restarted_under_load_503_then_recovers_nothing_lost(
         f"which {len(stored_anyway)} stored; first success {recovery:.2f} s after the restart; "
         f"worker caught up {caught_up:.2f} s later"
     )
-    assert set(codes) <= {"OK", "STORE_UNAVAILABLE"}, codes
+    assert set(codes) <= {*ACKNOWLEDGED, "STORE_UNAVAILABLE"}, codes
     assert unavailable, "no 503 while PostgreSQL was down"
     assert any(a.code == "STORE_UNAVAILABLE" for a in during)
     for t in unavailable:
