@@ -267,6 +267,46 @@ class ReadModelDB(ABC):
         """Release what this handle holds."""
 
 
+#: Seconds a writer of a SQLite file waits for its turn (in the process, then SQLite's lock).
+SQLITE_WRITE_WAIT_SECONDS = 30
+
+_FILE_LOCKS: dict[Path, threading.RLock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def sqlite_write_lock(path: Path) -> threading.RLock:
+    """The process's one lock for writing the SQLite file ``path``: event saves and read-model
+    batches of a tenant take it before SQLite's own write lock.
+
+    Without it two threads of one process could wait on each other: a projection batch holds
+    SQLite's write lock (``BEGIN IMMEDIATE``) and reads events through the event store's
+    connection pool, while a save holds that pool's writer connection and waits for SQLite's
+    write lock, and the pool's queue puts the batch's read behind the save. Both waited until
+    a timeout, and the save failed (``INTERNAL_ERROR`` under a few concurrent clients). Taken
+    first, in the same order everywhere, this lock lets only one of them in. Between
+    processes SQLite's busy timeout still orders them (each process has its own pool).
+    """
+    key = path.resolve()
+    with _FILE_LOCKS_GUARD:
+        lock = _FILE_LOCKS.get(key)
+        if lock is None:
+            lock = _FILE_LOCKS[key] = threading.RLock()
+        return lock
+
+
+@contextmanager
+def holding(lock: threading.RLock, what: str) -> Iterator[None]:
+    """Hold ``lock`` for the block, waiting at most :data:`SQLITE_WRITE_WAIT_SECONDS`; then
+    SQLite's own "database is locked" error (the store is busy: 503, retry)."""
+    if not lock.acquire(timeout=SQLITE_WRITE_WAIT_SECONDS):
+        msg = f"database is locked: {what} waited {SQLITE_WRITE_WAIT_SECONDS} s for its turn"
+        raise sqlite3.OperationalError(msg)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 class SQLiteReadModels(ReadModelDB):
     """A tenant's read models in its SQLite file (beside ``stored_events``)."""
 
@@ -277,11 +317,15 @@ class SQLiteReadModels(ReadModelDB):
         self.path = path
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        self._write_lock = sqlite_write_lock(path)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=SQLITE_WRITE_WAIT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -290,6 +334,18 @@ class SQLiteReadModels(ReadModelDB):
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        if write:
+            with (
+                holding(self._write_lock, "a read-model batch"),
+                self._transaction(write=True) as tx,
+            ):
+                yield tx
+        else:
+            with self._transaction(write=False) as tx:
+                yield tx
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Tx]:
         # One connection per tenant and process, used by one thread at a time.
         with self._lock:
             conn = self._connection()

@@ -32,6 +32,7 @@ from service.settings import (
     DEFAULT_MAX_REQUEST_BYTES,
     DEFAULT_PG_MAX_OVERFLOW,
     DEFAULT_PG_POOL_SIZE,
+    DEFAULT_PG_POOL_TIMEOUT,
     DEFAULT_PROJECTION_BATCH_SIZE,
     DEFAULT_READ_YOUR_WRITES_TIMEOUT,
     DEFAULT_READY_MAX_LAG,
@@ -65,6 +66,7 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         database_owner_url=text(OWNER_URL_VARIABLE),
         pg_pool_size=_read_int(environ, "KETNAP_PG_POOL_SIZE", DEFAULT_PG_POOL_SIZE),
         pg_max_overflow=_read_int(environ, "KETNAP_PG_MAX_OVERFLOW", DEFAULT_PG_MAX_OVERFLOW),
+        pg_pool_timeout=_read_float(environ, "KETNAP_PG_POOL_TIMEOUT", DEFAULT_PG_POOL_TIMEOUT),
         app_cache_size=_read_int(environ, "KETNAP_APP_CACHE_SIZE", DEFAULT_APP_CACHE_SIZE),
         projection_batch_size=_read_int(
             environ, "KETNAP_PROJECTION_BATCH_SIZE", DEFAULT_PROJECTION_BATCH_SIZE

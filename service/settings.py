@@ -17,6 +17,9 @@ environment (the only code that does) and resolves every path to an absolute one
 - ``KETNAP_PG_POOL_SIZE`` (default 5): connections kept open in the process's one pool.
 - ``KETNAP_PG_MAX_OVERFLOW`` (default 5): extra connections opened under load. The process never
   holds more than pool size + overflow PostgreSQL connections, whatever the number of tenants.
+- ``KETNAP_PG_POOL_TIMEOUT`` (default 5 seconds, 0.1-600): how long a request waits for a pooled
+  PostgreSQL connection. While PostgreSQL is down or restarting no connection comes: the
+  request is then answered 503 ``STORE_UNAVAILABLE`` with ``Retry-After`` instead of hanging.
 - ``KETNAP_APP_CACHE_SIZE`` (default 64): tenant applications kept open (least recently used
   out first).
 - ``KETNAP_PROJECTION_BATCH_SIZE`` (default 500): events applied to the read models per
@@ -74,6 +77,7 @@ OWNER_URL_VARIABLE = "KETNAP_DATABASE_OWNER_URL"
 DEFAULT_DATA_DIR = "./ketnap-data"
 DEFAULT_PG_POOL_SIZE = 5
 DEFAULT_PG_MAX_OVERFLOW = 5
+DEFAULT_PG_POOL_TIMEOUT = 5.0
 DEFAULT_APP_CACHE_SIZE = 64
 DEFAULT_PROJECTION_BATCH_SIZE = 500
 DEFAULT_READ_YOUR_WRITES_TIMEOUT = 5.0
@@ -108,6 +112,7 @@ class Settings:
     database_owner_url: str = ""
     pg_pool_size: int = DEFAULT_PG_POOL_SIZE
     pg_max_overflow: int = DEFAULT_PG_MAX_OVERFLOW
+    pg_pool_timeout: float = DEFAULT_PG_POOL_TIMEOUT
     app_cache_size: int = DEFAULT_APP_CACHE_SIZE
     projection_batch_size: int = DEFAULT_PROJECTION_BATCH_SIZE
     read_your_writes_timeout: float = DEFAULT_READ_YOUR_WRITES_TIMEOUT
@@ -144,6 +149,7 @@ class Settings:
         _check_seconds("KETNAP_REQUEST_TIME_BUDGET", self.request_time_budget, 0.1, 600)
         _check_int("KETNAP_PG_POOL_SIZE", self.pg_pool_size, minimum=1)
         _check_int("KETNAP_PG_MAX_OVERFLOW", self.pg_max_overflow, minimum=0)
+        _check_seconds("KETNAP_PG_POOL_TIMEOUT", self.pg_pool_timeout, 0.1, 600)
         _check_int("KETNAP_APP_CACHE_SIZE", self.app_cache_size, minimum=1)
         _check_int("KETNAP_PROJECTION_BATCH_SIZE", self.projection_batch_size, minimum=1)
         if not 0 <= self.read_your_writes_timeout <= 600:

@@ -59,6 +59,7 @@ from projections.sql import OWNER_LOCK_CLASS, ReadModelDB, Tx
 from service.read_models import ReadModels, log_failure
 from service.settings import DEFAULT_WORKER_NAME
 from service.store import Store, tenant_schema
+from service.store.outage import store_unavailable
 from service.store.postgres import EVENTS_CHANNEL
 from service.store.registry import TENANTS_CHANNEL
 
@@ -169,7 +170,11 @@ class Worker:
                 try:
                     self._session(stop)
                     pause = 0.5
-                except psycopg.OperationalError as error:
+                except Exception as error:
+                    # The pool's connections die with the server too, and the event store
+                    # reports that as its own OperationalError: same outage, same reconnect.
+                    if not store_unavailable(error):
+                        raise
                     log.warning("worker connection lost (%s); reconnecting in %.1f s", error, pause)
                     self._disconnect()
                     stop.wait(pause)
@@ -344,9 +349,9 @@ class Worker:
             self._pending.pop(slug, None)
             self._runs.pop(slug, None)
             return
-        except psycopg.OperationalError:
-            raise
-        except Exception:
+        except Exception as error:
+            if store_unavailable(error):
+                raise  # the database is gone, not this tenant's projections: reconnect
             self._failures_in_row[slug] += 1
             delay = min(
                 FAILURE_BACKOFF_MAX, FAILURE_BACKOFF * 2 ** min(self._failures_in_row[slug] - 1, 16)

@@ -16,10 +16,14 @@
 - every request gets a request id (``X-Request-ID``) and one line in the server log, with the
   codes of its refusals (``service.api.request_log``): every refusal here is noted there.
 
+When the store cannot answer (PostgreSQL down or restarting, SQLite's write lock busy too long)
+``/graphql`` answers 503 with ``Retry-After`` and the bilingual ``STORE_UNAVAILABLE`` error,
+whether that happens while checking the token's tenant or while running the operation.
+
 ``/healthz`` answers 200 while the process runs. ``/readyz`` answers 200 when the store answers,
 no tenant's read models are more than ``KETNAP_READY_MAX_LAG`` events behind and no projection
 is stopped by a failure (``projections failed``: tenant, projection, position), else 503 with
-the reason.
+the reason (and ``Retry-After`` when the store does not answer).
 """
 
 from __future__ import annotations
@@ -46,10 +50,11 @@ from strawberry.types import ExecutionResult
 from domain.errors import DomainError
 from service.api.auth import ApiPrincipal, AuthError, TokenVerifier
 from service.api.context import ApiContext, Services
-from service.api.errors import NUL_CHARACTER, RequestFault
+from service.api.errors import NUL_CHARACTER, STORE_UNAVAILABLE, RequestFault
 from service.api.http_server import MAX_HEADER_BYTES
 from service.api.request_log import note_principal, note_refusal, with_request_log
 from service.api.schema import build_schema
+from service.store.outage import store_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 #: Most headers one request may carry (browsers send about twenty).
 MAX_HEADERS = 100
 JSON = "application/json"
+#: Seconds a client is asked to wait (``Retry-After``) when the store does not answer.
+RETRY_AFTER_SECONDS = 5
 
 
 def error_body(code: str, message_vi: str, message_en: str) -> dict[str, Any]:
@@ -288,6 +295,10 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
             )
         except HTTPException as error:
             return self._http_error(request, error, media_type)
+        except Exception as error:
+            if not store_unavailable(error):
+                raise
+            return unavailable_response(media_type)
 
     def _http_error(self, request: Request, error: HTTPException, media_type: str) -> Response:
         if isinstance(error, RequestRefused):
@@ -401,6 +412,8 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
     ) -> GraphQLHTTPResponse:
         sub_response = request.state.sub_response
         sub_response.status_code = _status(result, request.state.media_type)
+        if sub_response.status_code == 503:
+            sub_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         processed = strawberry_process_result(result)
         for error in processed.get("errors") or []:
             if isinstance(error, dict):
@@ -528,12 +541,27 @@ def _status(result: ExecutionResult, media_type: str) -> int:
     """HTTP status of an executed (or refused) document, per the GraphQL-over-HTTP spec."""
     errors = result.errors or []
     codes = [(e.extensions or {}).get("code") for e in errors]
+    if STORE_UNAVAILABLE.code in codes:
+        return 503
     data_empty = result.data is None or all(v is None for v in result.data.values())
     if errors and data_empty and all(code == "FORBIDDEN" for code in codes):
         return 403
     if result.data is None and errors and media_type == GRAPHQL_RESPONSE:
         return 400
     return 200
+
+
+def unavailable_response(media_type: str = JSON) -> Response:
+    """503 with ``Retry-After``: the store does not answer now."""
+    fault = STORE_UNAVAILABLE
+    return error_response(
+        503,
+        fault.code,
+        fault.message_vi,
+        fault.message_en,
+        media_type,
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 async def healthz(request: Request) -> Response:
@@ -543,21 +571,28 @@ async def healthz(request: Request) -> Response:
 
 def _readiness(services: Services) -> tuple[bool, dict[str, Any]]:
     store = services.store
-    try:
-        tenants = [t.slug for t in store.registry.list()]
-    except Exception as error:  # the store did not answer
-        log.warning("readiness: store unreachable: %s", error)
-        return False, {"status": "store unreachable", "error": type(error).__name__}
     lagging: dict[str, int] = {}
     failed: dict[str, dict[str, Any]] = {}
-    for slug in tenants:
-        head = int(store.app(slug, write=False).recorder.max_notification_id() or 0)
-        lag = head - services.read_models.reached(slug)
-        if lag > services.settings.ready_max_lag:
-            lagging[slug] = lag
-        failure = services.read_models.failure(slug) if lag > 0 else None
-        if failure is not None:
-            failed[slug] = {"projection": failure.projection, "position": failure.position}
+    try:
+        tenants = [t.slug for t in store.registry.list()]
+        for slug in tenants:
+            head = int(store.app(slug, write=False).recorder.max_notification_id() or 0)
+            lag = head - services.read_models.reached(slug)
+            if lag > services.settings.ready_max_lag:
+                lagging[slug] = lag
+            failure = services.read_models.failure(slug) if lag > 0 else None
+            if failure is not None:
+                failed[slug] = {"projection": failure.projection, "position": failure.position}
+    except Exception as error:  # the store did not answer
+        log.warning("readiness: store unreachable: %s", type(error).__name__)
+        fault = STORE_UNAVAILABLE
+        return False, {
+            "status": "store unreachable",
+            "error": type(error).__name__,
+            "code": fault.code,
+            "messageVi": fault.message_vi,
+            "messageEn": fault.message_en,
+        }
     if failed:
         return False, {"status": "projections failed", "failed": failed, "lagging": lagging}
     if lagging:
@@ -573,7 +608,9 @@ def make_app(services: Services) -> ASGIApp:
 
     async def readyz(request: Request) -> Response:
         ready, body = await run_in_threadpool(_readiness, services)
-        return JSONResponse(body, status_code=200 if ready else 503)
+        unreachable = body.get("code") == STORE_UNAVAILABLE.code
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if unreachable else None
+        return JSONResponse(body, status_code=200 if ready else 503, headers=headers)
 
     app = Starlette(
         routes=[

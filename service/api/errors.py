@@ -25,6 +25,7 @@ from domain.errors import DomainError
 from service.api.permissions import PermissionRefused
 from service.api.request_log import note_refusal
 from service.api.scalars import ScalarInvalid
+from service.store.outage import store_unavailable
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -325,6 +326,16 @@ NUL_CHARACTER = RequestFault(
 )
 
 
+#: The store cannot answer now (PostgreSQL down or restarting, SQLite's write lock busy): the
+#: HTTP layer answers 503 with ``Retry-After``; nothing was recorded unless the client is told so.
+STORE_UNAVAILABLE = RequestFault(
+    "STORE_UNAVAILABLE",
+    "Kho dữ liệu tạm thời không trả lời (đang khởi động lại hoặc quá tải); vui lòng thử lại sau "
+    "ít giây.",
+    "The data store is temporarily unavailable (restarting or overloaded); retry in a few seconds.",
+)
+
+
 def is_client_fault(error: GraphQLError, schema: GraphQLSchema | None = None) -> bool:
     """Whether ``error`` is the client's doing (a malformed request, a refusal), not a bug."""
     return request_fault(error, schema) is not None or not should_mask(error)
@@ -343,6 +354,8 @@ class RequestErrors(SchemaExtension):
     - GraphQL's errors about a value — literal, variable or argument: a bad scalar, an unknown
       enum value, a missing, unknown or null field, a missing variable or argument — become
       :func:`request_fault`'s typed, bilingual error;
+    - the store not answering now (:func:`~service.store.outage.store_unavailable`) becomes
+      ``STORE_UNAVAILABLE`` (503 with ``Retry-After`` once the HTTP layer sees it);
     - any other error raised while running (a bug, a database failure) is masked as
       "Unexpected error." (``INTERNAL_ERROR`` once the HTTP layer describes it);
     - GraphQL's other request errors (syntax, unknown fields, limits) pass to the HTTP layer,
@@ -362,6 +375,8 @@ class RequestErrors(SchemaExtension):
         if _is_ours(error) or isinstance(error.original_error, DomainError | PermissionRefused):
             return error
         fault = request_fault(error, schema)
+        if fault is None and store_unavailable(error.original_error):
+            fault = STORE_UNAVAILABLE
         if fault is not None:
             return GraphQLError(
                 fault.message_en,

@@ -64,7 +64,13 @@ class SharedPostgresDatastore(PostgresDatastore):
         pool_size: int,
         max_overflow: int,
         schema: str = "platform",
+        pool_timeout: float = 30.0,
     ) -> None:
+        # ``connect_timeout`` is the library's name for how long a caller waits for a pooled
+        # connection (psycopg_pool's ``timeout``): while the server is down none comes.
+        # ``pre_ping``: a pooled connection is checked before it is handed out, so after a
+        # restart of the server its dead connections are replaced instead of failing one
+        # request (or one worker session) each.
         super().__init__(
             dbname=params.dbname,
             host=params.host,
@@ -73,7 +79,8 @@ class SharedPostgresDatastore(PostgresDatastore):
             password=params.password,
             pool_size=pool_size,
             max_overflow=max_overflow,
-            connect_timeout=30.0,
+            connect_timeout=pool_timeout,
+            pre_ping=True,
             idle_in_transaction_session_timeout=5,
             schema=schema,
         )
@@ -162,6 +169,11 @@ def _register(info: CompositeInfo, conn: Connection[DictRow]) -> None:
 EVENTS_CHANNEL = "ketnap_tenant_events"
 
 
+def _once(method: Any) -> Any:
+    """The library's recorder method without its retry decorator (``functools.wraps``)."""
+    return getattr(method, "__wrapped__", method)
+
+
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
     """The library's application recorder, plus the tenant's hash-chain links.
 
@@ -190,11 +202,22 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             schema, self.events_table_name, self.stored_event_type_name
         )
 
+    # The library retries each of these calls 10 times, 0.2 s apart, each attempt waiting for a
+    # pooled connection: while PostgreSQL was down a request hung for ten times the pool's
+    # timeout (a minute by default), and a save whose commit was lost could be sent again.
+    # Pooled connections are checked before use (``pre_ping``), so one attempt is enough: a
+    # failure is answered at once with 503 "retry" (``service.store.outage``).
+    select_events = _once(PostgresApplicationRecorder.select_events)
+    select_notifications = _once(PostgresApplicationRecorder.select_notifications)
+    max_notification_id = _once(PostgresApplicationRecorder.max_notification_id)
+
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         try:
-            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            ids: Sequence[int] | None = _once(PostgresApplicationRecorder.insert_events)(
+                self, stored_events, **kwargs
+            )
         except Exception as error:
             cause = error if isinstance(error, psycopg.Error) else error.__cause__
             if isinstance(cause, psycopg.errors.UndefinedTable) and LINKS_TABLE in str(cause):

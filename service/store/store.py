@@ -107,6 +107,7 @@ class _PostgresBackend(_Backend):
             settings.postgres(),
             pool_size=settings.pg_pool_size,
             max_overflow=settings.pg_max_overflow,
+            pool_timeout=settings.pg_pool_timeout,
         )
         # KETNAP_DATABASE_OWNER_URL: DDL and registry writes as the owner (service.store.roles).
         owner_params = settings.owner_postgres()
