@@ -6,7 +6,9 @@ throw-away SQLite store, creates a second tenant for the bystander, and serves t
 with ``ketnap serve``'s uvicorn configuration: once as configured by default
 (``KETNAP_MAX_QUERY_ROWS`` 2,500) and once without a row limit, so that the time budget
 (``--budget`` seconds) is what stops the costly query. For each attack it prints how long the
-attacker waited, the answer's code, and the bystander's median, p99 and worst latency.
+attacker waited, the answer's code, and the bystander's median, p99 and worst latency, and
+the bystander's p99 as a ratio to its p99 in the same run while the attacker only sends
+``{ __typename }`` (the baseline, first row).
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ def main() -> None:
             services, settings=dataclasses.replace(settings, max_query_rows=10**9)
         )
         attacks = [
+            ("default", services, "baseline: { __typename }", "{ __typename }"),
             ("default", services, "2^22 fragment spreads", fragment_bomb(22)),
             ("default", services, "2^40 fragment spreads", fragment_bomb(40)),
             ("default", services, "30 aliased pages of 200 profiles", aliased_pages(30)),
@@ -163,16 +166,18 @@ def main() -> None:
         ]
         print(
             f"{'server':13} {'attack':34} {'waited s':>9} {'answer':>18} "
-            f"{'bystander median/p99/max s':>28} {'n':>5}"
+            f"{'bystander median/p99/max s':>28} {'n':>5} {'p99/baseline':>12}"
         )
+        baseline: float | None = None
         for label, served, name, document in attacks:
             with serving(served) as url:
                 found = attack(url, document, attacker, bystander)
             answer = f"{found['status']} {found['code']}"
             figures = f"{found['median']:.3f}/{found['p99']:.3f}/{found['max']:.3f}"
+            baseline = baseline or found["p99"]
             print(
                 f"{label:13} {name:34} {found['waited']:9.2f} {answer:>18} {figures:>28} "
-                f"{found['n']:5}"
+                f"{found['n']:5} {found['p99'] / baseline:12.1f}"
             )
         # a cancelled query's worker threads run on to their end: let them, before closing
         time.sleep(args.budget)
