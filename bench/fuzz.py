@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,14 +46,9 @@ from tests.fuzzing import (
     requests,
     seed,
 )
+from tests.processes import Ketnap, free_port, serving, start
 
 OPERATOR = Actor("fuzz-operator", Role.PLATFORM_OPERATOR)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rss_kib(pid: int) -> int:
@@ -70,16 +63,13 @@ def _head(store: Store, tenant: str) -> int:
     return int(store.app(tenant, write=False).recorder.max_notification_id() or 0)
 
 
-def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_until_up(server: Ketnap, base: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server stopped:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+        if server.process.poll() is not None:
+            raise SystemExit(f"the server stopped:\n{server.output()[-3000:]}")
+        if serving(base):
+            return
         time.sleep(0.2)
     raise SystemExit("the server did not start in 60 s")
 
@@ -107,39 +97,19 @@ def main() -> None:
             "KETNAP_KEY_FILE": str(config.key_file),
             "KETNAP_DATABASE_URL": args.postgres_url,
         }
-        port = _free_port()
+        port = free_port()
         log = Path(work) / "server.log"
-        ketnap = [sys.executable, "-c", "from service.cli import main; main()"]
-        children = []
-        with log.open("wb") as out:
-            server = subprocess.Popen(
-                [*ketnap, "serve", "--no-demo", "--port", str(port)],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-            children.append(server)
-            if args.postgres_url:
-                children.append(
-                    subprocess.Popen(
-                        [*ketnap, "worker", "--poll-interval", "1"],
-                        env=env,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
+        server = start(env, log, "serve", "--no-demo", "--port", str(port))
+        children = [server]
+        if args.postgres_url:
+            children.append(start(env, log, "worker", "--poll-interval", "1"))
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_until_up(f"{base}/healthz", server, log)
-            _run(args, parts.settings, parts.store, f"{base}/graphql", server.pid, log)
+            _wait_until_up(server, base)
+            _run(args, parts.settings, parts.store, f"{base}/graphql", server.process.pid, log)
         finally:
             for child in children:
-                child.terminate()
-            for child in children:
-                try:
-                    child.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+                child.stop()
             parts.close()
 
 

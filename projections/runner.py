@@ -406,16 +406,7 @@ class TenantProjector:
                 if behind[projection.name] >= position or not projection.wants(aggregate):
                     continue
                 if change is None:
-                    change = Apply(
-                        tx=writes,
-                        tenant=self.tenant,
-                        position=position,
-                        recorded_at=event.timestamp,
-                        event=event,
-                        aggregate=aggregate,
-                        versions=self._versions,
-                        load=self._load,
-                    )
+                    change = self._change(writes, position, event, aggregate)
                 projection.apply(change)
             last = position
         writes.flush()
@@ -468,16 +459,7 @@ class TenantProjector:
                         writes = BufferedTx(tx)
                         event: DomainEvent = self.app.mapper.to_domain_event(notification)
                         aggregate = self._mutate(event)
-                        change = Apply(
-                            tx=writes,
-                            tenant=self.tenant,
-                            position=position,
-                            recorded_at=event.timestamp,
-                            event=event,
-                            aggregate=aggregate,
-                            versions=self._versions,
-                            load=self._load,
-                        )
+                        change = self._change(writes, position, event, aggregate)
                         for projection in self.projections:
                             if behind[projection.name] >= position or not projection.wants(
                                 aggregate
@@ -550,6 +532,21 @@ class TenantProjector:
             ),
         )
         return failure
+
+    def _change(
+        self, writes: BufferedTx, position: int, event: DomainEvent, aggregate: Aggregate
+    ) -> Apply:
+        """What every projection gets for the event at ``position`` (batch and one by one)."""
+        return Apply(
+            tx=writes,
+            tenant=self.tenant,
+            position=position,
+            recorded_at=event.timestamp,
+            event=event,
+            aggregate=aggregate,
+            versions=self._versions,
+            load=self._load,
+        )
 
     def _mutate(self, event: Any) -> Aggregate:
         """The event's aggregate with the event applied (loading earlier state if not cached)."""

@@ -101,6 +101,19 @@ class PostgresParams:
     password: str
     extra: tuple[tuple[str, str], ...] = ()
 
+    def connect_kwargs(self, application_name: str) -> dict[str, Any]:
+        """Keyword arguments of ``psycopg.connect`` for a dedicated connection (outside the
+        pool: the worker's and the registry watcher's ``LISTEN`` sessions), named
+        ``application_name`` so that ``pg_stat_activity`` tells them apart."""
+        kwargs: dict[str, Any] = dict(self.extra)
+        kwargs.update(dbname=self.dbname, host=self.host, port=self.port)
+        if self.user:
+            kwargs["user"] = self.user
+        if self.password:
+            kwargs["password"] = self.password
+        kwargs["application_name"] = application_name
+        return kwargs
+
 
 @dataclass(frozen=True)
 class Settings:

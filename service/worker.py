@@ -217,14 +217,7 @@ class Worker:
 
     # --- connection, membership, ownership -----------------------------------------------------
     def _connect(self) -> psycopg.Connection[Any]:
-        params = self.store.settings.postgres()
-        kwargs: dict[str, Any] = dict(params.extra)
-        kwargs.update(dbname=params.dbname, host=params.host, port=params.port)
-        if params.user:
-            kwargs["user"] = params.user
-        if params.password:
-            kwargs["password"] = params.password
-        kwargs["application_name"] = self.options.name
+        kwargs = self.store.settings.postgres().connect_kwargs(self.options.name)
         return psycopg.connect(autocommit=True, connect_timeout=30, **kwargs)
 
     def _disconnect(self) -> None:

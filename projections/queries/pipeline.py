@@ -542,16 +542,18 @@ def stalled(
     known_p, pp = cut.known()
     policy = tx.fetchone(f"SELECT stalled_after_days FROM rm_policy WHERE {known_p}", pp)
     threshold = int(policy[0]) if policy else 180
-    page = candidates(
-        tx,
-        cut,
-        unit_ids=unit_ids,
-        current_unit_ids=current_unit_ids,
-        stages=STALL_STAGES,
-        first=MAX_PAGE,
-    )
     result: list[StalledCase] = []
+    after: str | None = None
     while True:
+        page = candidates(
+            tx,
+            cut,
+            unit_ids=unit_ids,
+            current_unit_ids=current_unit_ids,
+            stages=STALL_STAGES,
+            first=MAX_PAGE,
+            after=after,
+        )
         for row in page.rows:
             last = row.last_step_on
             idle = (cut.as_of - last).days
@@ -561,12 +563,4 @@ def stalled(
                 )
         if not page.has_next:
             return tuple(result)
-        page = candidates(
-            tx,
-            cut,
-            unit_ids=unit_ids,
-            current_unit_ids=current_unit_ids,
-            stages=STALL_STAGES,
-            first=MAX_PAGE,
-            after=page.end_cursor,
-        )
+        after = page.end_cursor

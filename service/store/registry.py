@@ -717,25 +717,28 @@ class PostgresTenantRegistry(TenantRegistry):
     def close(self) -> None:
         """Nothing of its own: the datastores belong to the store's backend."""
 
-    def _get(self, slug: str) -> Tenant | None:
+    def _read(self, query: sql.Composed, params: tuple[Any, ...] = ()) -> builtins.list[DictRow]:
+        """The rows of ``query`` (a read of the application's datastore)."""
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                sql.SQL(
-                    "SELECT slug, name, kind, disabled, created_at FROM {} WHERE slug = %s"
-                ).format(self._table),
-                (slug,),
-            )
-            row: DictRow | None = curs.fetchone()
-        return None if row is None else _tenant_from_row(row)
+            curs.execute(query, params)
+            rows: builtins.list[DictRow] = curs.fetchall()
+        return rows
+
+    def _get(self, slug: str) -> Tenant | None:
+        rows = self._read(
+            sql.SQL("SELECT slug, name, kind, disabled, created_at FROM {} WHERE slug = %s").format(
+                self._table
+            ),
+            (slug,),
+        )
+        return _tenant_from_row(rows[0]) if rows else None
 
     def list(self) -> builtins.list[Tenant]:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                sql.SQL(
-                    "SELECT slug, name, kind, disabled, created_at FROM {} ORDER BY slug"
-                ).format(self._table)
+        rows = self._read(
+            sql.SQL("SELECT slug, name, kind, disabled, created_at FROM {} ORDER BY slug").format(
+                self._table
             )
-            rows = curs.fetchall()
+        )
         return [_tenant_from_row(row) for row in rows]
 
     def _record_change(self, event: RegistryEvent, *, disabled: bool) -> Tenant:
@@ -761,15 +764,13 @@ class PostgresTenantRegistry(TenantRegistry):
         return dataclasses.replace(_tenant_from_row(row), disabled=disabled)
 
     def _history(self, slug: str) -> builtins.list[RegistryEvent]:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                sql.SQL(
-                    "SELECT slug, change, actor, role, reason, recorded_at FROM {}"
-                    " WHERE slug = %s ORDER BY id"
-                ).format(self._events),
-                (slug,),
-            )
-            rows = curs.fetchall()
+        rows = self._read(
+            sql.SQL(
+                "SELECT slug, change, actor, role, reason, recorded_at FROM {}"
+                " WHERE slug = %s ORDER BY id"
+            ).format(self._events),
+            (slug,),
+        )
         return [_event_from_row(row) for row in rows]
 
 

@@ -69,14 +69,7 @@ class RegistryWatcher:
             self._thread.join(timeout=10)
 
     def _connect(self) -> psycopg.Connection[Any]:
-        params = self.store.settings.postgres()
-        kwargs: dict[str, Any] = dict(params.extra)
-        kwargs.update(dbname=params.dbname, host=params.host, port=params.port)
-        if params.user:
-            kwargs["user"] = params.user
-        if params.password:
-            kwargs["password"] = params.password
-        kwargs["application_name"] = self.name
+        kwargs = self.store.settings.postgres().connect_kwargs(self.name)
         return psycopg.connect(autocommit=True, connect_timeout=10, **kwargs)
 
     def _run(self) -> None:

@@ -7,7 +7,6 @@ Requests go over real HTTP with httpx; tokens come from the development key.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -27,16 +26,11 @@ from service.api.http_server import server_config
 from service.commands import Handlers, Principal
 from service.store import Store
 from tests.conftest import StoreMaker
+from tests.processes import free_port
 
 TODAY = date(2026, 11, 21)
 OPERATOR = Actor("ops", Role.PLATFORM_OPERATOR)
 TENANTS = ("alpha", "beta")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:

@@ -8,9 +8,6 @@ already show it: the mutation waits for the worker to pass its position (read-yo
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +25,8 @@ from service.store import Store
 from tests.api.conftest import TODAY, Api, Server
 from tests.api.test_case_mutations import procedure
 from tests.conftest import PostgresDatabase, with_database
+from tests.processes import Ketnap, env_for, start
 
-ROOT = Path(__file__).resolve().parents[2]
 DOC = {"kind": "NQ", "number": "01/NQ-ĐU", "issuedOn": "2025-01-10", "issuer": "Đảng ủy Khối"}
 #: Stages counted as admitted in the period (counting basis: the decision's date, 2025-06-16).
 ADMITTED = {"DECIDED", "PROBATIONARY", "RECOGNITION_VOTED", "FULL_MEMBER"}
@@ -42,36 +39,20 @@ def backend() -> str:
 
 
 @pytest.fixture
-def worker(postgres_database: PostgresDatabase, store: Store) -> Iterator[subprocess.Popen[str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
-    assert store.settings.key_file is not None
-    env.update(
-        KETNAP_KEY_FILE=str(store.settings.key_file),
+def worker(postgres_database: PostgresDatabase, store: Store, tmp_path: Path) -> Iterator[Ketnap]:
+    env = env_for(
+        store.settings,
         KETNAP_DATABASE_URL=with_database(postgres_database.admin_url, postgres_database.name),
-        KETNAP_PG_POOL_SIZE="2",
-        KETNAP_PG_MAX_OVERFLOW="2",
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "worker", "--poll-interval", "0.5"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start(env, tmp_path / "worker.log", "worker", "--poll-interval", "0.5")
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate(timeout=10)
+        process.stop()
 
 
 @pytest.fixture
-def service(store: Store, worker: subprocess.Popen[str]) -> Iterator[Api]:
+def service(store: Store, worker: Ketnap) -> Iterator[Api]:
     read_models = ReadModels(store, inline=False)
     handlers = Handlers(store, today=lambda: TODAY, after_save=read_models.after_save)
     handlers.create_tenant(Actor("ops", Role.PLATFORM_OPERATOR), "alpha", "Đảng bộ Khối", "other")

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -43,9 +40,8 @@ from service.api.auth import issue_dev_token
 from service.api.http_server import MAX_HEADER_BYTES
 from service.api.schema import build_schema, schema
 from service.settings import Settings
-from tests.api.conftest import Api, Server, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.api.conftest import Api, Server
+from tests.processes import env_for, serve
 
 ME = "{ me { tenant } }"
 PROFILE = "fullName profile { birthDate gender ethnicity identityNumber }"
@@ -182,51 +178,26 @@ def test_ketnap_serve_refuses_a_fragment_bomb_keeps_answering_and_stops_on_sigte
     tmp_path: Path,
 ) -> None:
     # The real process: before, 2^40 spreads held its event loop for good (SIGTERM ignored).
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
-    env["KETNAP_DATA_DIR"] = str(tmp_path / "data")
-
-    def ketnap(*args: str) -> list[str]:
-        return [sys.executable, "-m", "service.cli", *args]
-
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     # the development key the server reads is created on first use, here
     token = issue_dev_token(
         Settings(data_dir=data_dir), subject="ops", roles=[Role.PLATFORM_OPERATOR], tenant=None
     )
-    port = free_port()
-    server = subprocess.Popen(
-        ketnap("serve", "--no-demo", "--port", str(port)),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = serve(env_for(KETNAP_DATA_DIR=str(data_dir)), tmp_path / "server.log")
+    base = server.base
     try:
         with httpx.Client(timeout=30) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if client.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "ketnap serve did not start"
-                assert server.poll() is None, "ketnap serve exited"
-                time.sleep(0.1)
             headers = {"authorization": f"Bearer {token}"}
             answer = client.post(
                 f"{base}/graphql", json={"query": fragment_bomb(40)}, headers=headers
             ).json()
             assert answer["errors"][0]["extensions"]["code"] == "TOO_MANY_FIELDS"
             assert client.get(f"{base}/healthz").status_code == 200
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=30) is not None
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=30) is not None
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait(timeout=10)
+        server.kill()
 
 
 # --- the document limits, linear in the document ---------------------------------------------

@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +31,11 @@ from service.api.schema import schema
 from service.bootstrap import bootstrap
 from service.commands import Principal
 from service.settings import Settings
-from tests.api.conftest import Api, free_port
+from tests.api.conftest import Api
 from tests.api.test_case_mutations import procedure
+from tests.processes import Served, env_for, serve
 from tests.walks import bloc_tree
 
-ROOT = Path(__file__).resolve().parents[2]
 OPERATOR = Actor("ops", Role.PLATFORM_OPERATOR)
 
 NAMES = ("Nguyễn Thị Lan", "Trần Thị Bình", "Phạm Quốc Thắng", "Đỗ Thị Hoài Thương")
@@ -69,12 +65,16 @@ def backend() -> str:
 
 
 @dataclass
-class Served:
-    url: str
-    log: Path
+class Client:
+    """A client of the served process, with the tokens of an organizer and a leader."""
+
+    served: Served
     organizer: str
     leader: str
-    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return self.served.url
 
     def post(
         self, query: str, variables: dict[str, Any] | None, token: str | None, request_id: str
@@ -96,18 +96,11 @@ class Served:
 
     def stop(self) -> str:
         """Stop the server (SIGTERM) and return its whole log."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        return self.log.read_text(encoding="utf-8", errors="replace")
+        return self.served.stop(timeout=30)
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+def served(tmp_path: Path) -> Iterator[Client]:
     """``ketnap serve`` on a free port over a tenant ``alpha`` with the tests' unit tree."""
     data_dir = tmp_path / "ketnap-data"
     key_file = tmp_path / "personal-data-keys.json"
@@ -121,33 +114,12 @@ def served(tmp_path: Path) -> Iterator[Served]:
         settings, subject="to-chuc-1", roles=[Role.ORGANIZER], tenant="alpha"
     )
     leader = issue_dev_token(settings, subject="lanh-dao-1", roles=[Role.LEADER], tenant="alpha")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
-    env.update(KETNAP_DATA_DIR=str(data_dir), KETNAP_KEY_FILE=str(key_file))
-    port = free_port()
-    log = tmp_path / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--no-demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    served = Served(f"http://127.0.0.1:{port}/graphql", log, organizer, leader, process)
+    env = env_for(KETNAP_DATA_DIR=str(data_dir), KETNAP_KEY_FILE=str(key_file))
+    client = Client(serve(env, tmp_path / "server.log"), organizer, leader)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"ketnap serve did not start:\n{served.stop()}")
-            time.sleep(0.1)
-        yield served
+        yield client
     finally:
-        served.stop()
+        client.stop()
 
 
 def mutation(name: str, select: str = "__typename") -> str:
@@ -174,7 +146,7 @@ STEPS = (
 
 
 def test_the_server_log_holds_no_personal_data_and_one_info_line_per_refusal(
-    served: Served,
+    served: Client,
 ) -> None:
     s = served
     # --- a data-entry session: two cases with personal data, a helper and a sponsor

@@ -17,13 +17,10 @@ few seconds and started again. Then:
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,11 +40,11 @@ from service.settings import Settings
 from tests.api.conftest import TODAY, Server
 from tests.faults.clients import Answer, send
 from tests.faults.cluster import PrivateCluster
+from tests.processes import Ketnap, env_for, start, wait_until
 from tests.walks import bloc_tree, walk
 
 pytestmark = pytest.mark.postgres
 
-ROOT = Path(__file__).resolve().parents[2]
 TENANT = "alpha"
 DOWN_SECONDS = 4.0
 #: Answers saying the command was recorded.
@@ -81,23 +78,9 @@ def parts(cluster: PrivateCluster, tmp_path: Path) -> Iterator[Parts]:
         parts.close()
 
 
-def _start_worker(parts: Parts) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
-    assert parts.settings.key_file is not None
-    env.update(
-        KETNAP_DATABASE_URL=parts.settings.database_url,
-        KETNAP_KEY_FILE=str(parts.settings.key_file),
-        KETNAP_PG_POOL_SIZE="2",
-        KETNAP_PG_MAX_OVERFLOW="1",
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "worker", "--poll-interval", "0.5"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def _start_worker(parts: Parts, log: Path) -> Ketnap:
+    env = env_for(parts.settings, KETNAP_PG_MAX_OVERFLOW="1")
+    return start(env, log, "worker", "--poll-interval", "0.5")
 
 
 @dataclass(frozen=True)
@@ -109,24 +92,15 @@ class Timed:
     case_code: str
 
 
-def _wait_until(check: Callable[[], bool], timeout: float, what: str) -> float:
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"timed out after {timeout} s waiting until {what}")
-        time.sleep(0.05)
-    return time.monotonic() - started
-
-
 def test_postgres_restarted_under_load_503_then_recovers_nothing_lost(
-    cluster: PrivateCluster, parts: Parts
+    cluster: PrivateCluster, parts: Parts, tmp_path: Path
 ) -> None:
     operator = Actor("ops", Role.PLATFORM_OPERATOR)
     parts.handlers.create_tenant(operator, TENANT, "Đảng bộ Khối", "other")
     seed = Principal(TENANT, Actor("seed", Role.ORGANIZER))
     for command in bloc_tree(("CB1", "Chi bộ 1")):
         parts.handlers.handle(seed, command)
-    worker = _start_worker(parts)
+    worker = _start_worker(parts, tmp_path / "worker.log")
     server = Server(make_app(Services.of(parts)))
     server.start()
     base = f"http://127.0.0.1:{server.port}"
@@ -166,13 +140,13 @@ def test_postgres_restarted_under_load_503_then_recovers_nothing_lost(
     try:
         for thread in threads:
             thread.start()
-        _wait_until(lambda: sum(t.answer.ok for t in answers) >= 5, 60, "5 commands succeeded")
+        wait_until(lambda: sum(t.answer.ok for t in answers) >= 5, 60, "5 commands succeeded")
         down_at = time.monotonic()
         cluster.stop()
         time.sleep(DOWN_SECONDS)
         up_at = time.monotonic()
         cluster.start()
-        recovery = _wait_until(
+        recovery = wait_until(
             lambda: any(t.answer.ok and t.at > up_at for t in answers),
             60,
             "a command succeeded after the restart",
@@ -187,19 +161,14 @@ def test_postgres_restarted_under_load_503_then_recovers_nothing_lost(
     try:
         store, read_models = parts.store, parts.read_models
         head = int(store.app(TENANT, write=False).recorder.max_notification_id() or 0)
-        caught_up = _wait_until(
-            lambda: read_models.reached(TENANT) >= head or worker.poll() is not None,
+        caught_up = wait_until(
+            lambda: read_models.reached(TENANT) >= head or worker.process.poll() is not None,
             60,
             "the worker has caught up",
         )
-        assert worker.poll() is None, worker.communicate()[1]
+        assert worker.process.poll() is None, worker.output()
     finally:
-        worker.terminate()
-        try:
-            _, worker_log = worker.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            _, worker_log = worker.communicate(timeout=10)
+        worker_log = worker.stop()
 
     codes = Counter(t.answer.code for t in answers)
     during = [t.answer for t in answers if down_at < t.at <= up_at]

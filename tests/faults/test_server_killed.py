@@ -15,14 +15,11 @@ server gets SIGKILL. Then:
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -36,15 +33,15 @@ from service.audit.verify import verify_tenant
 from service.commands import Handlers, Principal
 from service.read_models import ReadModels
 from service.store import Store
-from tests.api.conftest import TODAY, free_port
+from tests.api.conftest import TODAY
 from tests.conftest import PostgresDatabase, with_database
 from tests.faults.clients import NO_ANSWER, Answer, send
+from tests.processes import Ketnap, env_for, serve, start, wait_until
 from tests.projections.test_rebuild import dump_read_models
 from tests.walks import STEPS, bloc_tree, person
 
 pytestmark = pytest.mark.postgres
 
-ROOT = Path(__file__).resolve().parents[2]
 TENANT = "alpha"
 CLIENTS = 4
 
@@ -55,84 +52,34 @@ def backend() -> str:
     return "postgres"
 
 
-def _env(store: Store, database: PostgresDatabase) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
-    assert store.settings.key_file is not None
-    env.update(
-        KETNAP_DATA_DIR=str(store.settings.data_dir),  # the development token key
-        KETNAP_KEY_FILE=str(store.settings.key_file),
-        KETNAP_DATABASE_URL=with_database(database.admin_url, database.name),
-        KETNAP_PG_POOL_SIZE="2",
-        KETNAP_PG_MAX_OVERFLOW="2",
-    )
-    return env
-
-
-def _ketnap(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:  # a file, not a pipe: a full pipe would stall the server
-        return subprocess.Popen(
-            [sys.executable, "-m", "service.cli", *args],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _wait_until(check: Callable[[], bool], timeout: float, what: str) -> float:
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"timed out after {timeout} s waiting until {what}")
-        time.sleep(0.05)
-    return time.monotonic() - started
-
-
-def _serving(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
 @pytest.fixture
-def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
+def processes() -> Iterator[list[Ketnap]]:
+    started: list[Ketnap] = []
     try:
         yield started
     finally:
         for process in started:
-            _stop(process)
+            process.stop()
 
 
 def test_server_killed_during_writes_loses_nothing_acknowledged(
     store: Store,
     postgres_database: PostgresDatabase,
-    processes: list[subprocess.Popen[bytes]],
+    processes: list[Ketnap],
     tmp_path: Path,
 ) -> None:
     handlers = Handlers(store, today=lambda: TODAY)
     handlers.create_tenant(Actor("ops", Role.PLATFORM_OPERATOR), TENANT, "Đảng bộ", "other")
     for command in bloc_tree(("CB1", "Chi bộ 1")):
         handlers.handle(Principal(TENANT, Actor("seed", Role.ORGANIZER)), command)
-    env = _env(store, postgres_database)
-    processes.append(_ketnap(env, tmp_path / "worker.log", "worker", "--poll-interval", "0.5"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    serve = ("serve", "--no-demo", "--host", "127.0.0.1", "--port", str(port))
-    server = _ketnap(env, tmp_path / "server.log", *serve)
+    env = env_for(
+        store.settings,
+        KETNAP_DATABASE_URL=with_database(postgres_database.admin_url, postgres_database.name),
+    )
+    processes.append(start(env, tmp_path / "worker.log", "worker", "--poll-interval", "0.5"))
+    server = serve(env, tmp_path / "server.log")
     processes.append(server)
-    _wait_until(lambda: _serving(base), 60, "the server answers")
+    base = server.base
     token = issue_dev_token(store.settings, subject="u1", roles=[Role.ORGANIZER], tenant=TENANT)
 
     sent: list[tuple[str, bool, Answer]] = []  # (case code, valid command, answer)
@@ -158,9 +105,9 @@ def test_server_killed_during_writes_loses_nothing_acknowledged(
     threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
     for thread in threads:
         thread.start()
-    _wait_until(lambda: sum(a.ok for _, _, a in sent) >= 20, 60, "20 commands succeeded")
-    server.send_signal(signal.SIGKILL)
-    server.wait(10)
+    wait_until(lambda: sum(a.ok for _, _, a in sent) >= 20, 60, "20 commands succeeded")
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait(10)
     for thread in threads:
         thread.join(timeout=60)
 
@@ -183,16 +130,16 @@ def test_server_killed_during_writes_loses_nothing_acknowledged(
     assert verify_tenant(store, TENANT).intact
 
     read_models = ReadModels(store, inline=False)
-    caught_up = _wait_until(lambda: read_models.reached(TENANT) == head, 60, "the worker caught up")
+    caught_up = wait_until(lambda: read_models.reached(TENANT) == head, 60, "the worker caught up")
     recovered = dump_read_models(read_models, TENANT)
     assert read_models.rebuild(TENANT).events == head
     rebuilt = dump_read_models(read_models, TENANT)
     for name, rows in rebuilt.items():
         assert recovered[name] == rows, f"{name}: differs from a rebuild after the kill"
 
-    restarted = _ketnap(env, tmp_path / "server.log", *serve)
-    processes.append(restarted)
-    restart = _wait_until(lambda: _serving(base), 60, "the new server answers")
+    restart_at = time.monotonic()
+    processes.append(serve(env, tmp_path / "server.log", port=server.port))
+    restart = time.monotonic() - restart_at
     with httpx.Client(timeout=30) as http:
         again = DiscoverCandidate(
             case_code="HS-after", unit_code="CB1", person=person(), occurred_on=STEPS.discovered

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -27,10 +25,9 @@ from service.api.auth import issue_dev_token
 from service.cli import main
 from service.settings import Settings
 from service.store import Store
-from tests.api.conftest import free_port
 from tests.conftest import SettingsCliRunner
+from tests.processes import Ketnap, env_for, serve, start
 
-ROOT = Path(__file__).resolve().parents[2]
 #: What the issue asks: a change takes effect in every running process within a second.
 WITHIN = 1.0
 
@@ -38,62 +35,8 @@ ESTABLISH = """mutation ($input: EstablishUnitInput!) {
   establishUnit(input: $input) { __typename ... on DomainError { code } } }"""
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
-    assert settings.key_file is not None
-    env.update(
-        KETNAP_DATA_DIR=str(settings.data_dir),
-        KETNAP_KEY_FILE=str(settings.key_file),
-        KETNAP_PG_POOL_SIZE="2",
-        KETNAP_PG_MAX_OVERFLOW="2",
-    )
-    if settings.database_url:
-        env["KETNAP_DATABASE_URL"] = settings.database_url
-    return env
-
-
 @dataclass
 class Running:
-    """A ``ketnap`` subprocess writing its output to a file."""
-
-    process: subprocess.Popen[bytes]
-    log: Path
-    out: IO[bytes]
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.out.close()
-        return self.log.read_text(errors="replace")
-
-
-def _start(settings: Settings, log: Path, *args: str) -> Running:
-    out = log.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", *args],
-        cwd=ROOT,
-        env=_env(settings),
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    return Running(process, log, out)
-
-
-def _wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting until {what}")
-        time.sleep(0.05)
-
-
-@dataclass
-class Served:
     """The server under test, the settings its processes share, and a client."""
 
     settings: Settings
@@ -138,32 +81,21 @@ class Served:
 
 
 @pytest.fixture
-def served(store: Store, cli: SettingsCliRunner, tmp_path: Path) -> Iterator[Served]:
+def served(store: Store, cli: SettingsCliRunner, tmp_path: Path) -> Iterator[Running]:
     """``ketnap serve`` (and ``ketnap worker`` on PostgreSQL) on the store's data, with tenant
     ``alpha`` created before they start."""
     settings = store.settings
     created = cli.invoke(main, ["tenants", "create", "alpha", "--name", "Alpha"])
     assert created.exit_code == 0, created.output
-    running: list[Running] = []
-    if store.backend == "postgres":
-        running.append(_start(settings, tmp_path / "worker.log", "worker", "--poll-interval", "5"))
-    port = free_port()
-    server = _start(settings, tmp_path / "server.log", "serve", "--no-demo", "--port", str(port))
-    running.append(server)
-    url = f"http://127.0.0.1:{port}"
+    env = env_for(settings)
+    running: list[Ketnap] = []
     client = httpx.Client(timeout=30)
-
-    def up() -> bool:
-        if server.process.poll() is not None:
-            pytest.fail("the server exited:\n" + server.log.read_text(errors="replace"))
-        try:
-            return client.get(f"{url}/healthz").status_code == 200
-        except httpx.TransportError:
-            return False
-
     try:
-        _wait_until(up, 60, "the server answers")
-        yield Served(settings, url, client, cli)
+        if store.backend == "postgres":
+            running.append(start(env, tmp_path / "worker.log", "worker", "--poll-interval", "5"))
+        server = serve(env, tmp_path / "server.log")
+        running.append(server)
+        yield Running(settings, server.base, client, cli)
     finally:
         client.close()
         logs = [r.stop() for r in running]
@@ -184,7 +116,7 @@ def _seconds_until(check: Callable[[], bool], timeout: float = 10.0) -> float:
 
 
 def test_a_tenant_disabled_enabled_or_created_by_another_process_takes_effect_at_once(
-    served: Served,
+    served: Running,
 ) -> None:
     alpha = served.token("alpha")
     assert served.establish(alpha, "KDN") == "UnitPayload"  # the server caches alpha's app

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -166,41 +166,31 @@ class CoreQueries:
         criteria = filter or CandidateFilter()
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
-        def units(tx: Tx) -> tuple[list[str] | None, list[str] | None]:
-            """The units the cases must be in on the cut, and now (None: any)."""
+        def selection(tx: Tx) -> dict[str, Any]:
+            """The filters of the page and of its count: the cut, the units the cases must be
+            in on the cut and now (None: any), the stages."""
             cut = ctx.cut(tx, cut_key)
             scope = ctx.read_scope(tx, cut)
             wanted = None
             if criteria.unit_codes is not None:
                 wanted = ctx.units_under(tx, cut, criteria.unit_codes)
-            if scope is None:
-                return (None if wanted is None else sorted(wanted)), None
-            return scope.within(wanted), sorted(scope.now)
+            on_cut: list[str] | None = None if wanted is None else sorted(wanted)
+            now: list[str] | None = None
+            if scope is not None:
+                on_cut, now = scope.within(wanted), sorted(scope.now)
+            return {
+                "cut": cut,
+                "unit_ids": on_cut,
+                "current_unit_ids": now,
+                "stages": criteria.stages,
+                "overdue_only": criteria.overdue_only,
+            }
 
         def page(tx: Tx) -> pipeline.CandidatePage:
-            on_cut, now = units(tx)
-            return pipeline.candidates(
-                tx,
-                ctx.cut(tx, cut_key),
-                unit_ids=on_cut,
-                current_unit_ids=now,
-                stages=criteria.stages,
-                overdue_only=criteria.overdue_only,
-                first=size,
-                after=position,
-                order=order,
-            )
+            return pipeline.candidates(tx, **selection(tx), first=size, after=position, order=order)
 
         def counted(tx: Tx) -> int:
-            on_cut, now = units(tx)
-            return pipeline.count_candidates(
-                tx,
-                ctx.cut(tx, cut_key),
-                unit_ids=on_cut,
-                current_unit_ids=now,
-                stages=criteria.stages,
-                overdue_only=criteria.overdue_only,
-            )
+            return pipeline.count_candidates(tx, **selection(tx))
 
         async def count() -> int:
             return await ctx.read(counted)
