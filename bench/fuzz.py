@@ -36,6 +36,7 @@ from service.settings import Settings
 from service.store import Store
 from tests.fuzzing import (
     CLOSING,
+    ENABLE_HOME,
     HOME,
     OTHER,
     Caller,
@@ -166,7 +167,7 @@ def _run(
                 if request.field == "disableTenant":
                     client.post(
                         url,
-                        json={"query": 'mutation { enableTenant(slug: "alpha") { __typename } }'},
+                        json={"query": ENABLE_HOME},
                         headers={"authorization": f"Bearer {token(operator)}"},
                     )
 

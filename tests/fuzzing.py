@@ -62,6 +62,12 @@ SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
 #: The tenant the callers belong to, and one whose history must never move.
 HOME = "alpha"
 OTHER = "beta"
+#: Sent by the platform operator after a fuzzed ``disableTenant``: the home tenant takes writes
+#: again (an error when it was not disabled, which is fine).
+ENABLE_HOME = (
+    f'mutation {{ enableTenant(slug: "{HOME}", reason: "fuzzing: takes writes again") '
+    "{ __typename } }"
+)
 
 #: Cases of ``alpha`` (code, stage reached, branch); ``seed`` records them.
 HOME_CASES = (

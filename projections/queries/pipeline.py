@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from domain.candidates import EXIT_STAGES, Stage
 from domain.quotas import percent_of
@@ -197,6 +197,17 @@ def case_cursor(row: CandidateRow, order: CaseOrder = "case_code") -> str:
         due = row.deadline_on.isoformat() if row.deadline_on else ""
         return f"{due}|{row.case_code}"
     return row.case_code
+
+
+class CaseSelection(TypedDict):
+    """The filters :func:`candidates` and :func:`count_candidates` share (one page and its
+    count are asked with the same ones)."""
+
+    cut: Cut
+    unit_ids: Sequence[str] | None
+    stages: Sequence[Stage] | None
+    overdue_only: bool
+    current_unit_ids: Sequence[str] | None
 
 
 def count_candidates(

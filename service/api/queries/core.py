@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -166,7 +166,7 @@ class CoreQueries:
         criteria = filter or CandidateFilter()
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
-        def selection(tx: Tx) -> dict[str, Any]:
+        def selection(tx: Tx) -> pipeline.CaseSelection:
             """The filters of the page and of its count: the cut, the units the cases must be
             in on the cut and now (None: any), the stages."""
             cut = ctx.cut(tx, cut_key)
