@@ -118,17 +118,29 @@ class AccessLog:
         status = 500  # what the client gets if the app fails before answering (uvicorn's 500)
         started = time.perf_counter()
 
+        written = False
+
+        def write() -> None:
+            nonlocal written
+            if not written:
+                written = True
+                self._write(scope, status, time.perf_counter() - started, note)
+
         async def send_and_watch(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Written before the last of the answer leaves: a client that has its answer
+                # finds the line in the log.
+                write()
             await send(message)
 
         try:
             await self.app(scope, receive, send_and_watch)
         finally:
             _note.reset(token)
-            self._write(scope, status, time.perf_counter() - started, note)
+            write()
 
     @staticmethod
     def _write(scope: Scope, status: int, seconds: float, note: RequestNote) -> None:

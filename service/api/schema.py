@@ -65,6 +65,7 @@ from service.api.scalars import SCALARS
 from service.audit.access_log import record_personal_read
 from service.escaping import printable
 from service.settings import DEFAULT_MAX_QUERY_ROWS
+from service.store.outage import store_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,8 @@ class KetnapSchema(strawberry.Schema):
     strawberry logs every error of a result at ERROR with its traceback, and the error's text
     prints the lines of the document around it (names, birth dates in literals). A malformed
     request or a refusal is the client's: it is not logged here at all, the request's one log
-    line carries its code (``service.api.request_log``). Anything else (``INTERNAL_ERROR``) is
+    line carries its code (``service.api.request_log``). The store not answering
+    (``STORE_UNAVAILABLE``) is a warning without traceback. Anything else (``INTERNAL_ERROR``) is
     logged with its traceback, its operation and path, but not the document.
     """
 
@@ -152,6 +154,15 @@ class KetnapSchema(strawberry.Schema):
             if is_client_fault(error, self._schema):
                 continue
             original = error.original_error
+            if store_unavailable(original):
+                # Not a bug: the store is down or restarting (answered 503 STORE_UNAVAILABLE).
+                log.warning(
+                    "STORE_UNAVAILABLE in operation %s at %s (%s)",
+                    printable(operation_name(execution_context) or "-", OPERATION_LIMIT),
+                    ".".join(str(key) for key in error.path or ()) or "-",
+                    type(original).__name__,
+                )
+                continue
             log.error(
                 "INTERNAL_ERROR in operation %s at %s (%s)",
                 printable(operation_name(execution_context) or "-", OPERATION_LIMIT),
