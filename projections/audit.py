@@ -151,7 +151,7 @@ class AuditProjection(Projection):
     """``rm_audit``: one append-only row per event, with bilingual summaries."""
 
     name: ClassVar[str] = "audit"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: the indexes of issue 12 (tables rebuilt with them)
     tables = (AUDIT, AUDIT_UNITS)
 
     def __init__(self) -> None:

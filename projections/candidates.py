@@ -65,7 +65,9 @@ CANDIDATES = Table(
         Column("helper_assignments", "text", nullable=False),
         Column("opened_unit_id", "text", nullable=False),  # unit the case was opened in
     ),
-    indexes=(("case_code",), ("unit_id",)),
+    # candidate_id: a case read by id and the stages joined to a case (was a full scan).
+    indexes=(("case_code",), ("unit_id",), ("candidate_id",)),
+    current_indexes=(("case_code",),),  # the case pages, in case-code order
 )
 
 CANDIDATE_STAGES = Table(
@@ -83,7 +85,7 @@ CANDIDATE_STAGES = Table(
         # starts because the case moved to another unit while in the stage)
         Column("stage_from", "date", nullable=False),
     ),
-    indexes=(("unit_id", "valid_from"), ("stage",)),
+    indexes=(("unit_id", "valid_from"), ("stage",), ("candidate_id",)),
 )
 
 ADMISSIONS = Table(
@@ -272,7 +274,7 @@ class CandidatesProjection(Projection):
     """
 
     name: ClassVar[str] = "candidates"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: the indexes of issue 12 (tables rebuilt with them)
     tables = (CANDIDATES, CANDIDATE_STAGES, ADMISSIONS)
     follows = (Candidate, TenantPolicy)
 

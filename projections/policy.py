@@ -36,7 +36,7 @@ class PolicyProjection(Projection):
     """``rm_policy`` (one current row) and ``rm_calendar_days`` (declared days off/on)."""
 
     name: ClassVar[str] = "policy"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: the indexes of issue 12 (tables rebuilt with them)
     tables = (POLICY, CALENDAR_DAYS)
     follows = (TenantPolicy,)
 

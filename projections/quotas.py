@@ -61,6 +61,7 @@ QUOTA_SUPPLEMENTS = Table(
         Column("reason", "text", nullable=False),
     ),
     indexes=(("plan_id",),),
+    current_indexes=(("plan_id",),),  # the sum per plan of the supplements in force
 )
 
 
@@ -134,7 +135,7 @@ class QuotaProjection(Projection):
     """``rm_quota_plans``, ``rm_quota_targets`` and ``rm_quota_supplements``."""
 
     name: ClassVar[str] = "quotas"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: the indexes of issue 12 (tables rebuilt with them)
     tables = (QUOTA_PLANS, QUOTA_TARGETS, QUOTA_SUPPLEMENTS)
     follows = (QuotaPlan,)
 

@@ -266,7 +266,7 @@ class UnitsProjection(Projection):
     """``rm_unit_versions``, ``rm_unit_ancestry`` and ``rm_unit_headcounts``."""
 
     name: ClassVar[str] = "units"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: the indexes of issue 12 (tables rebuilt with them)
     tables = (UNIT_VERSIONS, UNIT_ANCESTRY, UNIT_HEADCOUNTS)
     follows = (OrgUnit,)
 
