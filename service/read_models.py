@@ -199,23 +199,30 @@ class ReadModels:
         ``failed``): wake the waits it concerns."""
         with self._progress:
             known, failures = self._heard.get(tenant, (0, 0))
-            self._heard[tenant] = (max(known, position), failures + failed)
+            if failed:  # stopped before ``position``: not passed
+                self._heard[tenant] = (known, failures + 1)
+            else:
+                self._heard[tenant] = (max(known, position), failures)
             self._progress.notify_all()
 
     def _failures_heard(self, tenant: str) -> int:
         with self._progress:
             return self._heard.get(tenant, (0, 0))[1]
 
-    def _await_progress(self, tenant: str, position: int, seconds: float, failures: int) -> None:
+    def _await_progress(self, tenant: str, position: int, seconds: float, failures: int) -> bool:
         """Sleep until the worker is heard passing ``position`` or failing (more failures than
-        ``failures``, counted before the caller's last read), at most ``seconds``."""
+        ``failures``, counted before the caller's last read), at most ``seconds``; False, at
+        once, when that was heard already (the caller's read may predate it)."""
         with self._progress:
 
             def news() -> bool:
                 known, now_failed = self._heard.get(tenant, (0, 0))
                 return known >= position or now_failed != failures
 
+            if news():
+                return False
             self._progress.wait_for(news, timeout=seconds)
+            return True
 
     def wait_for(self, tenant: str, position: int | None, timeout: float | None = None) -> int:
         """Block until every projection of ``tenant`` has passed ``position``.
@@ -255,9 +262,14 @@ class ReadModels:
             if time.monotonic() >= deadline:
                 raise ProjectionLagging(tenant, position, reached, limit)
             left = max(0.0, deadline - time.monotonic())
-            if self.hearing and not self.inline:
-                self._await_progress(tenant, position, min(FALLBACK_POLL, left), failures)
+            if (
+                self.hearing
+                and not self.inline
+                and self._await_progress(tenant, position, min(FALLBACK_POLL, left), failures)
+            ):
                 continue
+            # Not listening, or heard already yet not read (a projection behind the others'
+            # batch, or a notification that arrived after the read): poll, growing the pause.
             time.sleep(min(pause, left))
             pause = min(pause * 2, 0.1)
 

@@ -22,7 +22,7 @@ from domain.errors import DomainError
 from domain.values import Actor, Role
 from projections.sql import OWNER_LOCK_CLASS
 from service.commands import CommandResult, Handlers, Principal
-from service.read_models import ProjectionFailed, ProjectionLagging, ReadModels
+from service.read_models import FALLBACK_POLL, ProjectionFailed, ProjectionLagging, ReadModels
 from service.store import Store
 from service.store.registry_watch import RegistryWatcher
 from service.worker import Worker, WorkerOptions
@@ -266,11 +266,19 @@ def test_read_your_writes_wakes_on_the_workers_progress_without_polling(
         print("read-your-writes waits (s):", [round(t, 3) for t in took])
         assert sorted(took)[len(took) // 2] < 0.8  # batch 0.3 s; not the 2 s slice
         assert max(took) < 1.5
+        watcher.stop()
+        assert not read_models.hearing  # stopped listening: waits poll again
+        # A notification lost (here: nobody listens, yet the waits think so) costs at most
+        # the fallback read's interval, not the timeout.
+        read_models.hearing = True
+        position = _record(handlers, "fast", 20)
+        started = time.monotonic()
+        assert read_models.wait_for("fast", position, timeout=10) >= position
+        assert time.monotonic() - started < FALLBACK_POLL + 1.5
     finally:
         watcher.stop()
         stop.set()
         thread.join(10)
-    assert not read_models.hearing  # stopped listening: waits poll again
 
 
 def test_a_projection_failing_in_the_worker_is_recorded_refused_at_once_and_retried(
