@@ -45,6 +45,10 @@ from service.store.postgres import EVENTS_CHANNEL
 
 log = logging.getLogger(__name__)
 
+#: Longest sleep of a read-your-writes wait that hears the worker's progress: it re-reads the
+#: tracking this often anyway, so a lost notification delays an answer, never hangs it.
+FALLBACK_POLL = 1.0
+
 
 class ProjectionLagging(DomainError):
     """The read models did not reach a position in time."""
@@ -103,6 +107,11 @@ class ReadModels:
         self._projectors: OrderedDict[str, TenantProjector] = OrderedDict()
         self._names: tuple[str, ...] | None = None
         self._lock = threading.Lock()
+        #: Whether a listener feeds :meth:`heard` (set by :mod:`service.store.registry_watch`
+        #: while it listens); without one, :meth:`wait_for` polls.
+        self.hearing = False
+        self._progress = threading.Condition()
+        self._heard: dict[str, tuple[int, int]] = {}  # tenant -> (position, failures heard)
 
     def projector(self, tenant: str) -> TenantProjector:
         """The projector of ``tenant`` (created on first use, tables ensured)."""
@@ -185,6 +194,36 @@ class ReadModels:
                 self.catch_up(tenant)
         return cleared
 
+    def heard(self, tenant: str, position: int, *, failed: bool = False) -> None:
+        """The worker says ``tenant``'s projections passed ``position`` (or stopped at it, when
+        ``failed``): wake the waits it concerns."""
+        with self._progress:
+            known, failures = self._heard.get(tenant, (0, 0))
+            if failed:  # stopped before ``position``: not passed
+                self._heard[tenant] = (known, failures + 1)
+            else:
+                self._heard[tenant] = (max(known, position), failures)
+            self._progress.notify_all()
+
+    def _failures_heard(self, tenant: str) -> int:
+        with self._progress:
+            return self._heard.get(tenant, (0, 0))[1]
+
+    def _await_progress(self, tenant: str, position: int, seconds: float, failures: int) -> bool:
+        """Sleep until the worker is heard passing ``position`` or failing (more failures than
+        ``failures``, counted before the caller's last read), at most ``seconds``; False, at
+        once, when that was heard already (the caller's read may predate it)."""
+        with self._progress:
+
+            def news() -> bool:
+                known, now_failed = self._heard.get(tenant, (0, 0))
+                return known >= position or now_failed != failures
+
+            if news():
+                return False
+            self._progress.wait_for(news, timeout=seconds)
+            return True
+
     def wait_for(self, tenant: str, position: int | None, timeout: float | None = None) -> int:
         """Block until every projection of ``tenant`` has passed ``position``.
 
@@ -193,6 +232,11 @@ class ReadModels:
         :class:`ProjectionFailed` at once when a recorded failure stops the projections at or
         before ``position``. Returns the position reached. In inline mode the caller's own
         thread catches up instead of waiting.
+
+        While :attr:`hearing`, it sleeps until the worker's progress notification for the
+        tenant says the position is passed (or a projection failed), re-reading the tracking
+        at least every :data:`FALLBACK_POLL` s in case a notification is lost; otherwise it
+        polls the tracking, 5 ms to 100 ms apart.
         """
         if position is None:
             return 0
@@ -200,6 +244,7 @@ class ReadModels:
         deadline = time.monotonic() + limit
         pause = 0.005
         while True:
+            failures = self._failures_heard(tenant)
             reached = self.reached(tenant)
             if reached >= position:
                 return reached
@@ -216,7 +261,16 @@ class ReadModels:
                 raise ProjectionFailed(failure, position)
             if time.monotonic() >= deadline:
                 raise ProjectionLagging(tenant, position, reached, limit)
-            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            left = max(0.0, deadline - time.monotonic())
+            if (
+                self.hearing
+                and not self.inline
+                and self._await_progress(tenant, position, min(FALLBACK_POLL, left), failures)
+            ):
+                continue
+            # Not listening, or heard already yet not read (a projection behind the others'
+            # batch, or a notification that arrived after the read): poll, growing the pause.
+            time.sleep(min(pause, left))
             pause = min(pause * 2, 0.1)
 
     def reached(self, tenant: str) -> int:

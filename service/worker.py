@@ -15,6 +15,12 @@ thread or connection per tenant). That connection, in autocommit mode:
   and share the tenants fairly: each owns at most ``ceil(tenants / workers)``, and a worker
   above its share releases idle tenants for the newcomers.
 
+The worker waits for notifications only until the first one arrives (then takes those already
+there) and projects at once. After each committed batch it notifies
+:data:`~service.store.postgres.PROGRESS_CHANNEL` (``<slug> <position>``, or ``<slug> <position>
+failed`` when a projection stopped on an event): the serving processes' read-your-writes waits
+wake on it instead of polling the tracking table (see :mod:`service.store.registry_watch`).
+
 The projections themselves run over the process's pool, batch by batch (one transaction each,
 see :class:`projections.runner.TenantProjector`), round-robin over the tenants that have work,
 so one tenant's long history does not hold the others up. On start (and after any reconnect)
@@ -60,7 +66,7 @@ from service.read_models import ReadModels, log_failure
 from service.settings import DEFAULT_WORKER_NAME
 from service.store import Store, tenant_schema
 from service.store.outage import store_unavailable
-from service.store.postgres import EVENTS_CHANNEL
+from service.store.postgres import EVENTS_CHANNEL, PROGRESS_CHANNEL
 from service.store.registry import TENANTS_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -211,9 +217,19 @@ class Worker:
                 wait = 0.0
             else:
                 wait = max(0.0, min(self.options.wait_slice, next_poll - now, next_takeover - now))
-            for notify in conn.notifies(timeout=wait):
-                self._heard(notify.channel, notify.payload)
+            self._listen(conn, wait)
             self._round(stop)
+
+    def _listen(self, conn: psycopg.Connection[Any], wait: float) -> None:
+        """Wait at most ``wait`` s for the first notification, then take those already here.
+
+        Returning at the first one (not at the end of the slice) is what lets a writer waiting
+        for its own write see it within milliseconds instead of up to ``wait_slice`` later.
+        """
+        for notify in conn.notifies(timeout=wait, stop_after=1):
+            self._heard(notify.channel, notify.payload)
+        for notify in conn.notifies(timeout=0):
+            self._heard(notify.channel, notify.payload)
 
     # --- connection, membership, ownership -----------------------------------------------------
     def _connect(self) -> psycopg.Connection[Any]:
@@ -301,6 +317,14 @@ class Worker:
         elif channel == EVENTS_CHANNEL and payload in self.owned:
             self._pending[payload] = None
 
+    def _tell(self, slug: str, position: int, *, failed: bool = False) -> None:
+        """Notify :data:`PROGRESS_CHANNEL` that ``slug``'s batch is committed (or failed), so
+        the servers' read-your-writes waits wake now rather than at their next fallback poll."""
+        if self._conn is None:
+            return
+        payload = f"{slug} {position}" + (" failed" if failed else "")
+        self._conn.execute("SELECT pg_notify(%s, %s)", (PROGRESS_CHANNEL, payload))
+
     def _poll(self) -> None:
         """Safety net for missed notifications: any owned tenant whose head moved has work."""
         for slug in sorted(self.owned):
@@ -339,6 +363,7 @@ class Worker:
             # the safety poll or a retry's notification brings the tenant back here.
             if halted.attempted:
                 log_failure(halted.failure)
+            self._tell(slug, halted.failure.position, failed=True)
             self._pending.pop(slug, None)
             self._runs.pop(slug, None)
             return
@@ -363,6 +388,7 @@ class Worker:
         self.stats.batches += report.batches
         if report.batches:
             self._reached[slug] = report.position
+            self._tell(slug, report.position)
         if report.batches and report.position < report.head:
             return  # more to do: next round
         if report.batches == 0:

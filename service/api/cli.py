@@ -51,8 +51,9 @@ def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
             f"-H 'Authorization: Bearer {token_value}' -d '{body}'"
         )
     configure_logging(logging.INFO)
-    # Tenants disabled, enabled or created by other processes take effect here at once.
-    with following_registry(parts.store):
+    # Tenants disabled, enabled or created by other processes take effect here at once, and
+    # the worker's progress wakes the requests waiting to read their own writes.
+    with following_registry(parts.store, parts.read_models):
         uvicorn.Server(server_config(app, host=host, port=port)).run()
 
 

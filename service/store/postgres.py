@@ -167,6 +167,12 @@ def _register(info: CompositeInfo, conn: Connection[DictRow]) -> None:
 #: The one channel every tenant's writes notify, with the tenant's slug as payload, so one
 #: ``LISTEN`` connection (``ketnap worker``) follows all tenants and knows which one changed.
 EVENTS_CHANNEL = "ketnap_tenant_events"
+#: The worker's progress: payload ``<slug> <position>`` after each committed batch (every
+#: projection of the tenant has passed ``position``), ``<slug> <position> failed`` when a
+#: projection stopped on an event. Serving processes listen to it
+#: (:mod:`service.store.registry_watch`) so a read-your-writes wait wakes when its position is
+#: reached instead of polling the tracking table.
+PROGRESS_CHANNEL = "ketnap_progress"
 
 
 def _once(method: Any) -> Any:

@@ -229,6 +229,25 @@ class TenantRegistry(ABC):
     def __init__(self) -> None:
         self._listeners: list[Callable[[Tenant], None]] = []
         self._create_listeners: list[Callable[[Tenant], None]] = []
+        self._caching = False
+        self._cache: dict[str, Tenant] = {}
+        self._cache_lock = threading.Lock()
+        self._generation = 0  # bumped by every refresh: a read older than it is not cached
+
+    @property
+    def caching(self) -> bool:
+        """Whether :meth:`get` keeps the tenants it read. Only safe while every change made
+        elsewhere reaches :meth:`refresh` (a process listening to :data:`TENANTS_CHANNEL`, see
+        :mod:`service.store.registry_watch`): set by that listener, and cleared (with the cache)
+        when it stops listening."""
+        return self._caching
+
+    @caching.setter
+    def caching(self, on: bool) -> None:
+        with self._cache_lock:
+            self._caching = on
+            self._cache.clear()
+            self._generation += 1
 
     def on_change(self, listener: Callable[[Tenant], None]) -> None:
         """Call ``listener`` with the new state of a tenant after it is disabled or enabled."""
@@ -262,9 +281,18 @@ class TenantRegistry(ABC):
 
     def get(self, slug: str) -> Tenant:
         """The tenant ``slug``; bilingual :class:`~domain.errors.NotFound` if unknown."""
-        tenant = self._get(validate_slug(slug))
+        slug = validate_slug(slug)
+        with self._cache_lock:
+            cached = self._cache.get(slug)
+            generation = self._generation
+        if cached is not None:
+            return cached
+        tenant = self._get(slug)
         if tenant is None:
-            raise _unknown_tenant(slug)
+            raise _unknown_tenant(slug)  # not cached: it may be created by another process
+        with self._cache_lock:
+            if self._caching and self._generation == generation:
+                self._cache[slug] = tenant
         return tenant
 
     def disable(self, slug: str, *, actor: Actor = SYSTEM, reason: str = "") -> Tenant:
@@ -284,11 +312,20 @@ class TenantRegistry(ABC):
     def refresh(self, slug: str | None = None) -> None:
         """Re-read tenant ``slug`` (every tenant when None) and tell the :meth:`on_change`
         listeners its state: how a change made by another process reaches this one."""
+        with self._cache_lock:
+            self._generation += 1
         if slug is None:
             tenants = self.list()
         else:
             found = self._get(slug) if SLUG_PATTERN.fullmatch(slug) else None
             tenants = [] if found is None else [found]
+        with self._cache_lock:
+            if slug is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(slug, None)
+            if self._caching:
+                self._cache.update((tenant.slug, tenant) for tenant in tenants)
         for tenant in tenants:
             self._tell(tenant)
 
@@ -312,6 +349,9 @@ class TenantRegistry(ABC):
         return tenant
 
     def _tell(self, tenant: Tenant) -> None:
+        with self._cache_lock:
+            if tenant.slug in self._cache:
+                self._cache[tenant.slug] = tenant
         for listener in self._listeners:
             listener(tenant)
 

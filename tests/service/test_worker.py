@@ -22,8 +22,9 @@ from domain.errors import DomainError
 from domain.values import Actor, Role
 from projections.sql import OWNER_LOCK_CLASS
 from service.commands import CommandResult, Handlers, Principal
-from service.read_models import ProjectionFailed, ProjectionLagging, ReadModels
+from service.read_models import FALLBACK_POLL, ProjectionFailed, ProjectionLagging, ReadModels
 from service.store import Store
+from service.store.registry_watch import RegistryWatcher
 from service.worker import Worker, WorkerOptions
 from tests.conftest import PostgresDatabase, StoreMaker, with_database
 
@@ -215,6 +216,69 @@ def test_read_your_writes_waits_for_the_worker_and_refuses_bilingually_without_i
     assert "have not caught up" in error.message_en
     assert caught.value.position == position
     assert caught.value.reached == position - 1
+
+
+def test_read_your_writes_wakes_on_the_workers_progress_without_polling(
+    store: Store, store_maker: StoreMaker, postgres_database: PostgresDatabase
+) -> None:
+    """The worker projects as soon as it is notified, and says so on the progress channel: a
+    wait ends right after the batch commits, far within the worker's wait slice and poll
+    interval (here 2 s and 60 s), and reads the tracking about twice (before and after the
+    wake) instead of polling it 5 ms to 100 ms apart through the batch's 0.3 s."""
+    handlers = Handlers(store, today=lambda: TODAY)
+    handlers.create_tenant(OPERATOR, "fast", "Fast", "other")
+    read_models = ReadModels(store, inline=False)
+    reads: list[int] = []
+    reached = read_models.reached
+
+    def counted(tenant: str) -> int:
+        reads.append(1)
+        return reached(tenant)
+
+    read_models.reached = counted  # type: ignore[method-assign]
+    url = with_database(postgres_database.admin_url, postgres_database.name)
+    options = WorkerOptions(
+        name="ketnap-worker-fast",
+        poll_interval=60,
+        takeover_interval=60,
+        wait_slice=2.0,
+        test_delay=0.3,
+    )
+    worker = Worker(store_maker(database_url=url), options=options)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    watcher = RegistryWatcher(store, name="ketnap-test-progress", progress=read_models)
+    thread.start()
+    watcher.start()
+    try:
+        assert worker.ready.wait(10), "worker did not start"
+        assert watcher.listening.wait(10)
+        assert read_models.hearing
+        _wait_until(_caught_up_check(read_models, "fast"), what="first catch-up")
+        took: list[float] = []
+        for days in range(10, 16):
+            position = _record(handlers, "fast", days)
+            reads.clear()
+            started = time.monotonic()
+            assert read_models.wait_for("fast", position, timeout=10) >= position
+            took.append(time.monotonic() - started)
+            assert len(reads) <= 3, f"{len(reads)} reads of the tracking: polling"
+        print("read-your-writes waits (s):", [round(t, 3) for t in took])
+        assert sorted(took)[len(took) // 2] < 0.8  # batch 0.3 s; not the 2 s slice
+        assert max(took) < 1.5
+        watcher.stop()
+        assert not read_models.hearing  # stopped listening: waits poll again
+        # A notification lost (here: nobody listens, yet the waits think so) costs at most
+        # the fallback read's interval, not the timeout.
+        read_models.hearing = True
+        position = _record(handlers, "fast", 20)
+        started = time.monotonic()
+        assert read_models.wait_for("fast", position, timeout=10) >= position
+        assert time.monotonic() - started < FALLBACK_POLL + 1.5
+    finally:
+        watcher.stop()
+        stop.set()
+        thread.join(10)
 
 
 def test_a_projection_failing_in_the_worker_is_recorded_refused_at_once_and_retried(

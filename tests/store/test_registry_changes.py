@@ -123,3 +123,34 @@ def test_the_registry_watcher_reconnects_and_catches_up(store_maker: StoreMaker)
         assert _seconds_until(lambda: _writable(here, "acme")) < WITHIN
     finally:
         watcher.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_listening_process_reads_a_tenant_once_and_still_hears_its_changes(
+    two_processes: tuple[Store, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every request checks its token's tenant (``registry.get``): while the watcher listens
+    that is answered from memory, and a change made elsewhere still shows within a second."""
+    here, there = two_processes
+    reads: list[str] = []
+    read = here.registry._get
+
+    def counted(slug: str) -> object:
+        reads.append(slug)
+        return read(slug)
+
+    monkeypatch.setattr(here.registry, "_get", counted)
+    assert all(not here.registry.get("acme").disabled for _ in range(20))
+    assert reads.count("acme") <= 1
+    there.registry.disable("acme", actor=OPS, reason="Khóa")
+    assert _seconds_until(lambda: here.registry.get("acme").disabled) < WITHIN
+    with pytest.raises(DomainError):
+        here.registry.get("nobody")
+    there.registry.create("nobody", "Đảng bộ mới", "other")  # unknown is not remembered
+    assert here.registry.get("nobody").slug == "nobody"
+    here.registry.caching = False  # the watcher stopped listening: every get reads again
+    reads.clear()
+    here.registry.get("acme")
+    here.registry.get("acme")
+    assert reads == ["acme", "acme"]
