@@ -280,6 +280,22 @@ class ReadModelDB(ABC):
     def lock_statement(self) -> str | None:
         """SQL that serialises projection batches of this tenant across processes, if any."""
 
+    def table(self, name: str) -> str:
+        """``name`` as a statement outside :meth:`transaction` must spell it (schema-qualified
+        on PostgreSQL, where no ``search_path`` is set for it)."""
+        return name
+
+    def read_once(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read statement (tables named through :meth:`table`).
+
+        Why not :meth:`transaction`: a read-your-writes wait reads the tracking positions up
+        to three times per mutation, and a read transaction costs PostgreSQL four more
+        statements (BEGIN, SET TRANSACTION, SET LOCAL search_path, COMMIT) around the one that
+        matters. One statement is one snapshot anyway. The default opens a read transaction.
+        """
+        with self.transaction(write=False) as tx:
+            return tx.fetchall(sql, params)
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what this handle holds."""
 
@@ -409,6 +425,19 @@ class PostgresReadModels(ReadModelDB):
                 cur.execute(b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cur.execute(f"SET LOCAL search_path TO {self.schema}".encode())
             yield Tx(Dialect.POSTGRES, cur, self.tenant)
+
+    def table(self, name: str) -> str:
+        return f"{self.schema}.{name}"
+
+    def read_once(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        # The pool's connections are in autocommit (eventsourcing sets it): the statement is
+        # its own transaction, with no BEGIN/SET/COMMIT around it.
+        with (
+            self._datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as cur,
+        ):
+            cur.execute(sql.encode(), [_pg_param(p) for p in params])
+            return [tuple(row) for row in cur.fetchall()]
 
     def lock_statement(self) -> str | None:
         # Transaction-scoped: released at commit/rollback, so a crashed process holds nothing.

@@ -124,6 +124,9 @@ class ApiContext:
         self.personal_reads: dict[str, str] = {}  # candidate id -> purpose
         self.writing = False  # a mutation runs: the time budget lets it finish (limits.py)
         self._waited = False
+        #: Position this request's own command wait saw the read models pass, per tenant: its
+        #: payload read need not wait (nor re-read the tracking) for a mark at or before it.
+        self._reached: dict[str, int] = {}
         self.unit_loader: DataLoader[tuple[CutKey, str], UnitNode | None] = DataLoader(
             load_fn=self._load_units
         )
@@ -155,7 +158,7 @@ class ApiContext:
         if self._waited:
             return
         mark = self.services.marks.get(tenant, self.principal.subject)
-        if mark is not None:
+        if mark is not None and mark > self._reached.get(tenant, 0):
             self.services.read_models.wait_for(tenant, mark)
         self._waited = True
 
@@ -262,7 +265,9 @@ class ApiContext:
             # the position (see WriteMarks); when they are stopped by a failed projection, the
             # payload's first read says PROJECTION_FAILED at once.
             with contextlib.suppress(ProjectionLagging, ProjectionFailed):
-                services.read_models.wait_for(principal.tenant, result.position)
+                reached = services.read_models.wait_for(principal.tenant, result.position)
+                tenant = principal.tenant
+                self._reached[tenant] = max(self._reached.get(tenant, 0), reached)
             return result
 
         return await run_in_threadpool(execute)
