@@ -1,0 +1,1 @@
+"""The proving ground's benchmarks (``python -m bench``); see bench/README.md."""
