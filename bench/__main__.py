@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.cluster import PostgresMissing, PrivateCluster
+from bench.proving import profiles
 from bench.proving.report import Section, table, targets_table
 
 POSTGRES = {"writes", "rebuild", "connections"}
@@ -81,7 +82,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, under 5 minutes")
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     parser.add_argument("--postgres-url", help="an empty database to use instead of a cluster")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample every ketnap process with py-spy into DIR; print each one's top frames",
+    )
     args = parser.parse_args()
+    profiles.directory = args.profile
     chosen = [b for b in ORDER if b in args.benchmarks] or ORDER
     if "reads" in chosen and shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -100,6 +108,10 @@ def main() -> None:
             sections.append(section)
             print(f"\n## {section.title} ({section.seconds:.0f} s)\n")
             print(table(section.columns, section.rows), flush=True)
+    if args.profile is not None:
+        for path in sorted(args.profile.glob("*.txt")):
+            print(f"\n## Profile {path.stem} (py-spy, {path})\n")
+            print(table(["function", "self %", "total %"], profiles.top(path)))
     targets = [t for s in sections for t in s.targets]
     mode = "quick" if args.quick else "full"
     print(f"\n## Targets ({mode} mode, {started:%Y-%m-%d %H:%M} UTC)\n")

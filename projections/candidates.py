@@ -67,7 +67,8 @@ CANDIDATES = Table(
     ),
     # candidate_id: a case read by id and the stages joined to a case (was a full scan).
     indexes=(("case_code",), ("unit_id",), ("candidate_id",)),
-    current_indexes=(("case_code",),),  # the case pages, in case-code order
+    # the case pages, in case-code order; a page's case rows joined by id
+    current_indexes=(("case_code",), ("candidate_id",)),
 )
 
 CANDIDATE_STAGES = Table(
@@ -86,6 +87,12 @@ CANDIDATE_STAGES = Table(
         Column("stage_from", "date", nullable=False),
     ),
     indexes=(("unit_id", "valid_from"), ("stage",), ("candidate_id",)),
+    # a case's stage rows as recorded now, joined to each case of a page; the stages still
+    # running after a date (for a page on that date)
+    current_indexes=(("candidate_id", "valid_from"), ("valid_to",)),
+    # today's stage of every case in due-date order (nothing due last): the deadline pages and
+    # the overdue dashboard walk it and stop after a page
+    open_indexes=(("(deadline_on IS NULL)", "deadline_on"),),
 )
 
 ADMISSIONS = Table(
@@ -274,7 +281,7 @@ class CandidatesProjection(Projection):
     """
 
     name: ClassVar[str] = "candidates"
-    version: ClassVar[int] = 2  # 2: the indexes of issue 12 (tables rebuilt with them)
+    version: ClassVar[int] = 3  # 2: the indexes of issue 12; 3: current and open stage indexes
     tables = (CANDIDATES, CANDIDATE_STAGES, ADMISSIONS)
     follows = (Candidate, TenantPolicy)
 

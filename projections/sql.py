@@ -83,6 +83,10 @@ class Table:
     #: of current rows in their order (a page by case code, a sum per plan) walks an index
     #: as large as the present, not one with every version ever recorded.
     current_indexes: tuple[tuple[str, ...], ...] = ()
+    #: Indexes of the current rows still open in business time (``WHERE rec_to IS NULL AND
+    #: valid_to IS NULL``): one row per entity, what it is today. A column may be an
+    #: expression in parentheses, e.g. ``(deadline_on IS NULL)``.
+    open_indexes: tuple[tuple[str, ...], ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -118,10 +122,13 @@ class Table:
                 f"CREATE INDEX IF NOT EXISTS {self.name}_i{number} "
                 f"ON {self.name} ({', '.join(columns)})"
             )
-        for number, columns in enumerate(self.current_indexes if self.versioned else ()):
+        partial = [(c, "rec_to IS NULL") for c in self.current_indexes] + [
+            (c, "rec_to IS NULL AND valid_to IS NULL") for c in self.open_indexes
+        ]
+        for number, (columns, predicate) in enumerate(partial if self.versioned else ()):
             statements.append(
                 f"CREATE INDEX IF NOT EXISTS {self.name}{CURRENT_INDEX_INFIX}{number} "
-                f"ON {self.name} ({', '.join(columns)}) WHERE rec_to IS NULL"
+                f"ON {self.name} ({', '.join(columns)}) WHERE {predicate}"
             )
         return statements
 
@@ -421,9 +428,20 @@ class PostgresReadModels(ReadModelDB):
             conn.transaction(),
             conn.cursor(row_factory=tuple_row) as cur,
         ):
-            if not write:
+            if write:
+                # Read models are derived from the events, which are committed durably before
+                # anyone projects them, and each batch commits its rows with its tracking
+                # position: a batch lost in a crash (asynchronous commit) is projected again,
+                # never half-applied. So the commit need not wait for its WAL flush (as
+                # SQLite's read models run with synchronous=NORMAL): one fsync less per batch,
+                # on the path of every read-your-writes wait. Visibility is unchanged.
+                cur.execute(
+                    f"SET LOCAL search_path TO {self.schema}; "
+                    "SET LOCAL synchronous_commit TO off".encode()
+                )
+            else:
                 cur.execute(b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cur.execute(f"SET LOCAL search_path TO {self.schema}".encode())
+                cur.execute(f"SET LOCAL search_path TO {self.schema}".encode())
             yield Tx(Dialect.POSTGRES, cur, self.tenant)
 
     def table(self, name: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench.proving import profiles
 from bench.proving.report import Latencies
 from domain.commands import Command
 from domain.values import Actor, Role
@@ -79,19 +80,25 @@ def served(
     """``ketnap serve`` (and ``ketnap worker``) over ``settings``; stopped on exit."""
     env = process_env(settings)
     running: list[Ketnap] = []
+    recordings: list[profiles.Recording | None] = []
     try:
         server = serve(env, log.with_suffix(".serve.log"))
         running.append(server)
+        recordings.append(profiles.record(server.process.pid, f"{log.parent.name}-serve"))
         background = None
         if worker:
             background = start(env, log.with_suffix(".worker.log"), "worker")
             running.append(background)
+            recordings.append(profiles.record(background.process.pid, f"{log.parent.name}-worker"))
         yield server, background
     finally:
         for process in running:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(process.process.pid, signal.SIGCONT)
             process.stop()
+        for recording in recordings:
+            if recording is not None:
+                recording.finish()
 
 
 class MutationFailed(RuntimeError):
@@ -191,3 +198,48 @@ class ProgressListener:
         self._stop = True
         self._thread.join(timeout=5)
         self._conn.close()
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """CPU time (user + system) of process ``pid`` so far, with its reaped children's when
+    ``children`` (from ``/proc``; 0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # after the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14)
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / _TICK
+
+
+def postgres_data_dir(database_url: str) -> Path | None:
+    """The cluster's data directory, when it runs on this machine and we may read it."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute("SHOW data_directory").fetchone()
+    path = Path(row[0]) if row else None
+    return path if path is not None and (path / "postmaster.pid").exists() else None
+
+
+def postgres_cpu(data_dir: Path | None) -> float:
+    """CPU time of a PostgreSQL cluster: its postmaster (with the backends that ended) and
+    every running backend (0 when ``data_dir`` is None: not our cluster)."""
+    if data_dir is None:
+        return 0.0
+    try:
+        postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    total = cpu_seconds(postmaster, children=True)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total

@@ -31,10 +31,13 @@ import httpx
 
 from bench.proving.common import (
     ProgressListener,
+    cpu_seconds,
     create_tenant,
     in_threads,
     open_parts,
     paced,
+    postgres_cpu,
+    postgres_data_dir,
     principal,
     send,
     served,
@@ -78,7 +81,11 @@ def run(database_url: str, work: Path, *, quick: bool, say: Say) -> Section:
     bearer = token(settings, TENANT)
     listener = ProgressListener(database_url)
     head = 0
+    pg_dir = postgres_data_dir(database_url)
     rates: dict[str, list[float]] = {"handlers": [], "full stack": []}
+    #: CPU seconds per process and side, summed over the rounds, and mutations counted.
+    cpu: dict[str, dict[str, float]] = {"handlers": {}, "full stack": {}}
+    counted = {"handlers": 0, "full stack": 0}
     latency = {"handlers": Latencies(), "full stack": Latencies()}
     try:
         with served(settings, work / "writes" / "run.log", worker=True) as (server, worker):
@@ -109,6 +116,12 @@ def run(database_url: str, work: Path, *, quick: bool, say: Say) -> Section:
                 for side in ("handlers", "full stack"):
                     work_items = batch(cases_per_client)
                     count = sum(len(c) for c in work_items)
+                    before = {
+                        "ketnap serve": cpu_seconds(server.process.pid),
+                        "ketnap worker": cpu_seconds(worker.process.pid),
+                        "PostgreSQL": postgres_cpu(pg_dir),
+                        "this process (handlers)": time.process_time(),
+                    }
                     if side == "handlers":
                         os.kill(worker.process.pid, signal.SIGSTOP)
                         try:
@@ -121,6 +134,17 @@ def run(database_url: str, work: Path, *, quick: bool, say: Say) -> Section:
                         listener.wait(TENANT, head)
                     else:
                         seconds, results = in_threads([partial(by_api, c) for c in work_items])
+                    after = {
+                        "ketnap serve": cpu_seconds(server.process.pid),
+                        "ketnap worker": cpu_seconds(worker.process.pid),
+                        "PostgreSQL": postgres_cpu(pg_dir),
+                        "this process (handlers)": time.process_time(),
+                    }
+                    if side == "full stack":  # here this process runs the HTTP clients
+                        after["this process (handlers)"] = before["this process (handlers)"]
+                    for name, value in after.items():
+                        cpu[side][name] = cpu[side].get(name, 0.0) + value - before[name]
+                    counted[side] += count
                     for lat, _ in results:
                         latency[side].merge(lat)
                     rates[side].append(count / seconds)
@@ -184,6 +208,12 @@ def run(database_url: str, work: Path, *, quick: bool, say: Say) -> Section:
         ["projection lag at half peak", 1, round(half, 1)]
         + [lag.summary()[k] for k in ("p50_ms", "p95_ms", "p99_ms")]
     )
+    for side in ("handlers", "full stack"):
+        rows.append(
+            [f"CPU ms per mutation, {side}: "
+             + ", ".join(f"{name} {1000 * sec / counted[side]:.1f}"
+                         for name, sec in cpu[side].items()), None, None, None, None, None]
+        )  # fmt: skip
     return Section(
         name="writes",
         title=f"Writes: PostgreSQL fsync on, {CLIENTS} clients, 6 mutations a case",
@@ -212,6 +242,9 @@ def run(database_url: str, work: Path, *, quick: bool, say: Say) -> Section:
             "half_peak_rate": half,
             "half_peak_latency": paced_api.summary(),
             "lag": lag.summary(),
+            "cpu_ms_per_mutation": {
+                side: {k: 1000 * v / counted[side] for k, v in cpu[side].items()} for side in cpu
+            },
         },
     )
 

@@ -126,7 +126,8 @@ def _pg_indexes(tx: Tx) -> dict[str, tuple[str, str | None]]:
         "FROM pg_index x "
         "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
         "JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema() "
-        "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]"
+        # LEFT: an index whose leading column is an expression has no attribute there
+        "LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]"
     )
     return {index: (table, column) for index, table, column in rows}
 
