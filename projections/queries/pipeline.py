@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -131,7 +132,7 @@ _CASE_COLUMNS = (
 _CASES_FROM = "FROM rm_candidates c JOIN rm_candidate_stages s ON s.candidate_id = c.candidate_id "
 
 
-def _cases_by_code(tx: Tx, cut: Cut, *, by_unit: bool) -> str:
+def _cases_by_code(cut: Cut, *, by_unit: bool, hinted: bool) -> str:
     """The FROM of a case page in case-code order.
 
     Walking the cases in case-code order (the partial index of current case rows) and joining
@@ -143,7 +144,7 @@ def _cases_by_code(tx: Tx, cut: Cut, *, by_unit: bool) -> str:
     and the general join is used; so it is for a page of some units (``by_unit``), whose
     cases are better found from the units' stage rows than by walking every case.
     """
-    if tx.dialect is Dialect.SQLITE and cut.recorded is None and not by_unit:
+    if hinted and cut.recorded is None and not by_unit:
         return (
             f"FROM rm_candidates c INDEXED BY rm_candidates{CURRENT_INDEX_INFIX}0 "
             "CROSS JOIN rm_candidate_stages s ON s.candidate_id = c.candidate_id "
@@ -152,8 +153,8 @@ def _cases_by_code(tx: Tx, cut: Cut, *, by_unit: bool) -> str:
 
 
 def _deadline_page(
-    tx: Tx, cut: Cut, where: list[str], params: list[Any], limit: int
-) -> list[dict[str, Any]]:
+    cut: Cut, where: list[str], params: list[Any], limit: int, *, hinted: bool
+) -> tuple[str, list[Any]]:
     """A page in due-date order (nothing due last, then case code), as recorded now.
 
     A case's stage on ``as_of`` is either its open stage row (``valid_to`` NULL: what it is
@@ -163,7 +164,7 @@ def _deadline_page(
     are few for a recent date. Each part brings at most a page, merged in order.
     """
     order = "deadline_on IS NULL, deadline_on, case_code"
-    parts = (
+    parts: tuple[tuple[str, list[Any], str], ...] = (
         ("s.valid_to IS NULL", [], f"rm_candidate_stages{CURRENT_INDEX_INFIX}2"),
         ("s.valid_to > %s", [cut.as_of], f"rm_candidate_stages{CURRENT_INDEX_INFIX}1"),
     )
@@ -175,7 +176,7 @@ def _deadline_page(
         joined = (
             f"FROM rm_candidate_stages s INDEXED BY {index} CROSS JOIN rm_candidates c "
             f"INDEXED BY rm_candidates{CURRENT_INDEX_INFIX}1 ON c.candidate_id = s.candidate_id "
-            if tx.dialect is Dialect.SQLITE
+            if hinted
             else _CASES_FROM
         )
         selects.append(
@@ -185,10 +186,25 @@ def _deadline_page(
         )
         values += [*extra, *params, limit]
     # a compound SELECT may only be ordered by its columns, not expressions: wrapped
-    return tx.fetchdicts(
+    return (
         f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS page ORDER BY {order} LIMIT %s",
         [*values, limit],
     )
+
+
+def _fetch_planned(
+    tx: Tx, statement: Callable[[bool], tuple[str, list[Any]]]
+) -> list[dict[str, Any]]:
+    """Rows of ``statement(hinted)``: on SQLite with its plan written out (``INDEXED BY``),
+    unless the tables predate the indexes named (a projection not yet rebuilt after an
+    upgrade), which the plain statement reads correctly, only slower."""
+    if tx.dialect is Dialect.SQLITE:
+        try:
+            return tx.fetchdicts(*statement(True))
+        except sqlite3.OperationalError as error:
+            if "no such index" not in str(error):
+                raise
+    return tx.fetchdicts(*statement(False))
 
 
 def candidates(
@@ -231,7 +247,9 @@ def candidates(
                 where.append("s.deadline_on IS NULL AND c.case_code > %s")
                 params.append(code)
         if cut.recorded is None:
-            rows = _deadline_page(tx, cut, where, params, first + 1)
+            rows = _fetch_planned(
+                tx, lambda hinted: _deadline_page(cut, where, params, first + 1, hinted=hinted)
+            )
         else:
             rows = tx.fetchdicts(
                 f"SELECT {_CASE_COLUMNS} "
@@ -244,10 +262,15 @@ def candidates(
         if after is not None:
             where.append("c.case_code < %s" if descending else "c.case_code > %s")
             params.append(after)
-        rows = tx.fetchdicts(
-            f"SELECT {_CASE_COLUMNS} {_cases_by_code(tx, cut, by_unit=by_unit)}WHERE {' AND '.join(where)} "
-            f"ORDER BY c.case_code{' DESC' if descending else ''} LIMIT %s",
-            [*params, first + 1],
+        rows = _fetch_planned(
+            tx,
+            lambda hinted: (
+                f"SELECT {_CASE_COLUMNS} "
+                f"{_cases_by_code(cut, by_unit=by_unit, hinted=hinted)}"
+                f"WHERE {' AND '.join(where)} "
+                f"ORDER BY c.case_code{' DESC' if descending else ''} LIMIT %s",
+                [*params, first + 1],
+            ),
         )
     page = [_candidate_row(r, cut.as_of) for r in rows[:first]]
     return CandidatePage(
