@@ -89,7 +89,9 @@ CANDIDATE_STAGES = Table(
     indexes=(("unit_id", "valid_from"), ("stage",), ("candidate_id",)),
     # a case's stage rows as recorded now, joined to each case of a page; the stages still
     # running after a date (for a page on that date)
-    current_indexes=(("candidate_id", "valid_from"), ("valid_to",)),
+    # running after a date (for a page on that date); a unit's stage rows (pages and counts
+    # of some units)
+    current_indexes=(("candidate_id", "valid_from"), ("valid_to",), ("unit_id", "valid_from")),
     # today's stage of every case in due-date order (nothing due last): the deadline pages and
     # the overdue dashboard walk it and stop after a page
     open_indexes=(("(deadline_on IS NULL)", "deadline_on"),),

@@ -130,6 +130,12 @@ _CASE_COLUMNS = (
     "s.deadline_on, s.deadline_latest_on"
 )
 _CASES_FROM = "FROM rm_candidates c JOIN rm_candidate_stages s ON s.candidate_id = c.candidate_id "
+# The partial indexes of current rows (``projections.candidates``) the pages name on SQLite.
+CASES_BY_CODE = f"rm_candidates{CURRENT_INDEX_INFIX}0"
+CASES_BY_ID = f"rm_candidates{CURRENT_INDEX_INFIX}1"
+STAGES_RUNNING_AFTER = f"rm_candidate_stages{CURRENT_INDEX_INFIX}1"
+STAGES_BY_UNIT = f"rm_candidate_stages{CURRENT_INDEX_INFIX}2"
+OPEN_STAGES_BY_DUE_DATE = f"rm_candidate_stages{CURRENT_INDEX_INFIX}3"
 
 
 def _cases_by_code(cut: Cut, *, by_unit: bool, hinted: bool) -> str:
@@ -141,12 +147,17 @@ def _cases_by_code(cut: Cut, *, by_unit: bool, hinted: bool) -> str:
     (170 ms at 6,000 cases; after ``ANALYZE`` even worse), so on SQLite the order is written
     out: ``INDEXED BY`` the index, ``CROSS JOIN`` (the left table drives). PostgreSQL plans it
     from its statistics. At a past recording position the case rows are not the current ones,
-    and the general join is used; so it is for a page of some units (``by_unit``), whose
-    cases are better found from the units' stage rows than by walking every case.
+    and the general join is used. A page of some units (``by_unit``) starts from the units'
+    stage rows instead of walking every case.
     """
-    if hinted and cut.recorded is None and not by_unit:
+    if hinted and cut.recorded is None:
+        if by_unit:  # the units' stage rows drive; their cases sorted
+            return (
+                f"FROM rm_candidate_stages s INDEXED BY {STAGES_BY_UNIT} CROSS JOIN "
+                f"rm_candidates c INDEXED BY {CASES_BY_ID} ON c.candidate_id = s.candidate_id "
+            )
         return (
-            f"FROM rm_candidates c INDEXED BY rm_candidates{CURRENT_INDEX_INFIX}0 "
+            f"FROM rm_candidates c INDEXED BY {CASES_BY_CODE} "
             "CROSS JOIN rm_candidate_stages s ON s.candidate_id = c.candidate_id "
         )
     return _CASES_FROM
@@ -160,13 +171,13 @@ def _deadline_page(
     A case's stage on ``as_of`` is either its open stage row (``valid_to`` NULL: what it is
     today) or a closed one still running on ``as_of`` (only for a date in the past, or a stage
     recorded ahead). The open rows are walked in due-date order on their partial index
-    (``rm_candidate_stages_c2``) and stop after a page; the closed rows running on ``as_of``
+    (:data:`OPEN_STAGES_BY_DUE_DATE`) and stop after a page; the closed rows running on ``as_of``
     are few for a recent date. Each part brings at most a page, merged in order.
     """
     order = "deadline_on IS NULL, deadline_on, case_code"
     parts: tuple[tuple[str, list[Any], str], ...] = (
-        ("s.valid_to IS NULL", [], f"rm_candidate_stages{CURRENT_INDEX_INFIX}2"),
-        ("s.valid_to > %s", [cut.as_of], f"rm_candidate_stages{CURRENT_INDEX_INFIX}1"),
+        ("s.valid_to IS NULL", [], OPEN_STAGES_BY_DUE_DATE),
+        ("s.valid_to > %s", [cut.as_of], STAGES_RUNNING_AFTER),
     )
     selects = []
     values: list[Any] = []
@@ -175,7 +186,7 @@ def _deadline_page(
         # written out (stage rows on the index drive, each case row found by id)
         joined = (
             f"FROM rm_candidate_stages s INDEXED BY {index} CROSS JOIN rm_candidates c "
-            f"INDEXED BY rm_candidates{CURRENT_INDEX_INFIX}1 ON c.candidate_id = s.candidate_id "
+            f"INDEXED BY {CASES_BY_ID} ON c.candidate_id = s.candidate_id "
             if hinted
             else _CASES_FROM
         )
@@ -426,12 +437,24 @@ def _count_by_unit_and_stage(
             return ()
         where = [*where, f"s.unit_id IN ({placeholders(len(unit_ids))})"]
         params = [*params, *unit_ids]
-    rows = tx.fetchall(
-        "SELECT s.unit_id, s.stage, COUNT(DISTINCT s.candidate_id) FROM rm_candidate_stages s "
-        f"WHERE {' AND '.join(where)} GROUP BY s.unit_id, s.stage",
-        params,
-    )
-    return _sorted_counts(rows)
+
+    def statement(hinted: bool) -> tuple[str, list[Any]]:
+        # some units, as recorded now: their stage rows on their index (SQLite would start
+        # from every current stage row)
+        index = (
+            f" INDEXED BY {STAGES_BY_UNIT}"
+            if hinted and unit_ids is not None and "s.rec_to IS NULL" in where
+            else ""
+        )
+        return (
+            "SELECT s.unit_id, s.stage, COUNT(DISTINCT s.candidate_id) AS count "
+            f"FROM rm_candidate_stages s{index} "
+            f"WHERE {' AND '.join(where)} GROUP BY s.unit_id, s.stage",
+            params,
+        )
+
+    rows = _fetch_planned(tx, statement)
+    return _sorted_counts([(r["unit_id"], r["stage"], r["count"]) for r in rows])
 
 
 def _sorted_counts(rows: list[tuple[Any, ...]]) -> tuple[StageCount, ...]:
