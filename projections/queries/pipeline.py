@@ -208,12 +208,14 @@ def _fetch_planned(
 ) -> list[dict[str, Any]]:
     """Rows of ``statement(hinted)``: on SQLite with its plan written out (``INDEXED BY``),
     unless the tables predate the indexes named (a projection not yet rebuilt after an
-    upgrade), which the plain statement reads correctly, only slower."""
+    upgrade: an index missing, or another one under its name), which the plain statement
+    reads correctly, only slower."""
     if tx.dialect is Dialect.SQLITE:
         try:
             return tx.fetchdicts(*statement(True))
         except sqlite3.OperationalError as error:
-            if "no such index" not in str(error):
+            # missing, or (an older layout) not one the statement's conditions can use
+            if not str(error).startswith(("no such index", "no query solution")):
                 raise
     return tx.fetchdicts(*statement(False))
 
