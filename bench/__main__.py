@@ -29,7 +29,7 @@ from bench.proving import profiles
 from bench.proving.report import Section, table, targets_table
 
 POSTGRES = {"writes", "rebuild", "connections"}
-ORDER = ["writes", "reads", "scale", "term", "connections", "rebuild"]
+ORDER = ["writes", "reads", "connections", "rebuild", "scale", "term"]  # the longest last
 
 
 def _say(message: str) -> None:
@@ -75,6 +75,25 @@ def _machine() -> dict[str, str]:
     }
 
 
+def _write(path: Path, mode: str, started: datetime, sections: list[Section]) -> None:
+    """All figures so far as JSON (after each benchmark: an interrupted run keeps them)."""
+    path.write_text(
+        json.dumps(
+            {
+                "mode": mode,
+                "started": started.isoformat(),
+                "machine": _machine(),
+                "sections": [s.as_json() for s in sections],
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("benchmarks", nargs="*", choices=[[], *ORDER], metavar="BENCHMARK",
@@ -108,6 +127,7 @@ def main() -> None:
             sections.append(section)
             print(f"\n## {section.title} ({section.seconds:.0f} s)\n")
             print(table(section.columns, section.rows), flush=True)
+            _write(args.json, "quick" if args.quick else "full", started, sections)
     if args.profile is not None:
         for path in sorted(args.profile.glob("*.txt")):
             print(f"\n## Profile {path.stem} (py-spy, {path})\n")
@@ -116,21 +136,7 @@ def main() -> None:
     mode = "quick" if args.quick else "full"
     print(f"\n## Targets ({mode} mode, {started:%Y-%m-%d %H:%M} UTC)\n")
     print(targets_table(targets))
-    args.json.write_text(
-        json.dumps(
-            {
-                "mode": mode,
-                "started": started.isoformat(),
-                "machine": _machine(),
-                "sections": [s.as_json() for s in sections],
-            },
-            ensure_ascii=False,
-            indent=2,
-            default=str,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    _write(args.json, mode, started, sections)
     print(f"\nfigures written to {args.json}", file=sys.stderr)
 
 
