@@ -67,6 +67,15 @@ JSON = "application/json"
 RETRY_AFTER_SECONDS = 5
 
 
+def encode_body(data: object) -> bytes:
+    """A GraphQL response body: orjson (UTF-8, no escapes), several times faster than ``json``
+    on a page of fifty cases; ``json`` for what orjson refuses (an integer over 64 bits)."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def error_body(code: str, message_vi: str, message_en: str) -> dict[str, Any]:
     """A GraphQL-shaped error body (no ``data``) with the bilingual message."""
     return {
@@ -447,12 +456,7 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
         return processed
 
     def encode_json(self, data: object) -> bytes:
-        """The response body: orjson (UTF-8, no escapes), several times faster than ``json``
-        on a page of fifty cases; ``json`` for what orjson refuses (an integer over 64 bits)."""
-        try:
-            return orjson.dumps(data)
-        except TypeError:  # orjson.JSONEncodeError
-            return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        return encode_body(data)
 
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Any

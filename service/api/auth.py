@@ -20,6 +20,7 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -302,8 +303,9 @@ class TokenVerifier:
     """Verifies bearer tokens against the configured keys, remembering the ones it verified
     for :data:`VERIFIED_SECONDS` (:meth:`already_verified`)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
+        self._clock = clock  # of the remembered tokens (PyJWT reads its own)
         #: ``Authorization`` header -> (principal, expiry with leeway, when verified)
         self._verified: dict[str, tuple[ApiPrincipal, float, float]] = {}
         self._verified_lock = threading.Lock()
@@ -405,7 +407,7 @@ class TokenVerifier:
         if entry is None:
             return None
         principal, expires, verified_at = entry
-        now = time.time()
+        now = self._clock()
         if now < expires and now - verified_at < VERIFIED_SECONDS:
             return principal
         with self._verified_lock:
@@ -428,7 +430,7 @@ class TokenVerifier:
                 "Tiêu đề Authorization phải có dạng «Bearer <mã>».",
                 "The Authorization header must read 'Bearer <token>'.",
             )
-        now = time.time()
+        now = self._clock()
         principal, expires = self._verify(token.strip())
         with self._verified_lock:
             while len(self._verified) >= VERIFIED_TOKENS:
