@@ -10,10 +10,12 @@ import time
 from typing import Any
 
 import pytest
+from graphql import GraphQLObjectType
 
 from service.api import types
 from service.api.app import encode_body
 from service.api.auth import VERIFIED_SECONDS, AuthError, TokenVerifier
+from service.api.schema import build_schema
 from service.read_models import ReadModels
 from tests.api.conftest import Api
 from tests.api.test_dataloaders import BRANCHES, CASES, Statements, seed, statements
@@ -175,3 +177,25 @@ def test_a_response_body_is_utf8_json(api: Api) -> None:
     assert response.status_code == 200
     assert "Chi bộ".encode() in response.content  # not \\u escapes
     assert response.json()["data"]["orgUnits"]["edges"]
+
+
+def test_the_direct_resolvers_are_those_graphql_core_calls() -> None:
+    graphql_schema = build_schema()._schema
+    for (type_name, field_name), resolve in types.DIRECT_RESOLVERS.items():
+        graphql_type = graphql_schema.type_map[type_name]
+        assert isinstance(graphql_type, GraphQLObjectType)
+        assert graphql_type.fields[field_name].resolve is resolve
+
+
+def test_an_audit_page_and_its_count_are_one_read(api: Api, transactions: list[str]) -> None:
+    seed(api.handlers, api.principal())
+    query = "query Page($first: Int!) { auditEntries(first: $first) { %s edges { node { position } } } }"
+    total = api.data(query % "totalCount", {"first": 5})["auditEntries"]["totalCount"]
+    transactions.clear()
+    page = api.data(query % "totalCount", {"first": 5})["auditEntries"]
+    assert transactions == ["alpha"]
+    assert page["totalCount"] == total > 5
+    assert len(page["edges"]) == 5
+    transactions.clear()
+    api.data(query % "", {"first": 5})
+    assert transactions == ["alpha"]
