@@ -34,6 +34,7 @@ import logging
 import re
 from typing import Any
 
+import orjson
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
@@ -64,6 +65,15 @@ MAX_HEADERS = 100
 JSON = "application/json"
 #: Seconds a client is asked to wait (``Retry-After``) when the store does not answer.
 RETRY_AFTER_SECONDS = 5
+
+
+def encode_body(data: object) -> bytes:
+    """A GraphQL response body: orjson (UTF-8, no escapes), several times faster than ``json``
+    on a page of fifty cases; ``json`` for what orjson refuses (an integer over 64 bits)."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def error_body(code: str, message_vi: str, message_en: str) -> dict[str, Any]:
@@ -253,6 +263,8 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
         )
         self.services = services
         self.verifier = TokenVerifier(services.settings)
+        #: Tenants found in the registry: a tenant is never removed, so once is enough.
+        self._known_tenants: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -320,11 +332,14 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
         return error_response(error.status_code, "BAD_REQUEST", vi, en, media_type)
 
     async def _authenticate(self, request: Request) -> ApiPrincipal:
-        principal = await run_in_threadpool(
-            self.verifier.from_header, request.headers.get("authorization")
-        )
+        """The request's principal, its tenant known. A token verified a moment ago and a tenant
+        already seen cost no worker thread (tenants are never removed)."""
+        authorization = request.headers.get("authorization")
+        principal = self.verifier.already_verified(authorization)
+        if principal is None:
+            principal = await run_in_threadpool(self.verifier.from_header, authorization)
         note_principal(principal)
-        if principal.tenant is not None:
+        if principal.tenant is not None and principal.tenant not in self._known_tenants:
             tenant = principal.tenant
 
             def known() -> bool:
@@ -334,7 +349,9 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
                     return False
                 return True
 
-            if not await run_in_threadpool(known):
+            if await run_in_threadpool(known):
+                self._known_tenants.add(tenant)
+            else:
                 raise AuthError(
                     403,
                     "TENANT_UNKNOWN",
@@ -382,23 +399,40 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
         cancelled and answered ``REQUEST_TIMEOUT``; a mutation already running is let finish
         (its commands run in worker threads, which cannot be stopped midway)."""
         budget = self.services.settings.request_time_budget
+        loop = asyncio.get_running_loop()
         run = asyncio.ensure_future(
             super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )
         )
+        # One future woken by the end of the run or of the budget (what ``wait_for(shield(run))``
+        # did, with a task, two futures and a timer less per request).
+        waiter = loop.create_future()
+
+        def wake(_: object = None) -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        def expire() -> None:
+            if not context.writing:  # a mutation already running is let finish
+                run.cancel()
+                wake()
+
+        run.add_done_callback(wake)
+        timer = loop.call_later(budget, expire)
         try:
-            return await asyncio.wait_for(asyncio.shield(run), budget)
+            await waiter
         except asyncio.CancelledError:  # the client went away: so does its query
             if not context.writing:
                 run.cancel()
             raise
-        except TimeoutError:
-            if context.writing:
-                return await run
-            run.cancel()
-            log.warning("request cancelled at the end of its time budget (%g s)", budget)
-            raise RequestRefused(503, request_timeout(budget)) from None
+        finally:
+            timer.cancel()
+            run.remove_done_callback(wake)
+        if run.done() and not run.cancelled():
+            return run.result()
+        log.warning("request cancelled at the end of its time budget (%g s)", budget)
+        raise RequestRefused(503, request_timeout(budget))
 
     async def get_context(self, request: Any, response: Any) -> ApiContext:
         principal = request.state.principal
@@ -420,6 +454,9 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
                 _describe(error)
                 note_refusal(str(error["extensions"]["code"]))
         return processed
+
+    def encode_json(self, data: object) -> bytes:
+        return encode_body(data)
 
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Any

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -286,11 +288,27 @@ def algorithms_for(key: Any) -> list[str]:
     return []  # no algorithm of ours fits: every token is refused
 
 
-class TokenVerifier:
-    """Verifies bearer tokens against the configured keys."""
+#: Seconds of clock skew allowed on ``exp``/``nbf`` (PyJWT's ``leeway``).
+LEEWAY_SECONDS = 30
+#: Seconds a verified token is taken again without checking its signature (within its ``exp``):
+#: a client sends the same token with every request, and the signature check (ES256/RS256, in a
+#: worker thread) cost more than the rest of a small query. A key withdrawn from the JWKS stops
+#: taking its tokens after at most this long.
+VERIFIED_SECONDS = 60.0
+#: Verified tokens kept (the oldest go first).
+VERIFIED_TOKENS = 4_096
 
-    def __init__(self, settings: Settings) -> None:
+
+class TokenVerifier:
+    """Verifies bearer tokens against the configured keys, remembering the ones it verified
+    for :data:`VERIFIED_SECONDS` (:meth:`already_verified`)."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
+        self._clock = clock  # of the remembered tokens (PyJWT reads its own)
+        #: ``Authorization`` header -> (principal, expiry with leeway, when verified)
+        self._verified: dict[str, tuple[ApiPrincipal, float, float]] = {}
+        self._verified_lock = threading.Lock()
         self._jwks = (
             jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
         )
@@ -351,6 +369,10 @@ class TokenVerifier:
 
     def verify(self, token: str) -> ApiPrincipal:
         """The principal of a valid token; a bilingual 401 :class:`AuthError` otherwise."""
+        return self._verify(token)[0]
+
+    def _verify(self, token: str) -> tuple[ApiPrincipal, float]:
+        """The principal of a valid token and the time it expires (leeway included)."""
         key = self._key_for(token)
         try:
             claims = jwt.decode(
@@ -360,7 +382,7 @@ class TokenVerifier:
                 audience=self.settings.jwt_audience or None,
                 issuer=self.settings.jwt_issuer or None,
                 options={"require": ["exp", "sub"], "verify_aud": bool(self.settings.jwt_audience)},
-                leeway=30,
+                leeway=LEEWAY_SECONDS,
             )
         except jwt.ExpiredSignatureError:
             raise _unauthenticated(
@@ -372,10 +394,29 @@ class TokenVerifier:
                 f"Mã truy cập không hợp lệ: {error}.",
                 f"The bearer token is not valid: {error}.",
             ) from None
-        return principal_from_claims(claims)
+        # PyJWT refuses a token once ``exp <= now - leeway``
+        return principal_from_claims(claims), float(claims["exp"]) + LEEWAY_SECONDS
+
+    def already_verified(self, authorization: str | None) -> ApiPrincipal | None:
+        """The principal of a header :meth:`from_header` accepted less than
+        :data:`VERIFIED_SECONDS` ago, if its token has not expired since (None: verify it).
+        Cheap enough for the event loop."""
+        if not authorization:
+            return None
+        entry = self._verified.get(authorization)
+        if entry is None:
+            return None
+        principal, expires, verified_at = entry
+        now = self._clock()
+        if now < expires and now - verified_at < VERIFIED_SECONDS:
+            return principal
+        with self._verified_lock:
+            self._verified.pop(authorization, None)
+        return None
 
     def from_header(self, authorization: str | None) -> ApiPrincipal:
-        """The principal of an ``Authorization: Bearer …`` header."""
+        """The principal of an ``Authorization: Bearer …`` header (remembered for
+        :meth:`already_verified`)."""
         if not authorization:
             raise _unauthenticated(
                 "TOKEN_MISSING",
@@ -389,4 +430,10 @@ class TokenVerifier:
                 "Tiêu đề Authorization phải có dạng «Bearer <mã>».",
                 "The Authorization header must read 'Bearer <token>'.",
             )
-        return self.verify(token.strip())
+        now = self._clock()
+        principal, expires = self._verify(token.strip())
+        with self._verified_lock:
+            while len(self._verified) >= VERIFIED_TOKENS:
+                self._verified.pop(next(iter(self._verified)))
+            self._verified[authorization] = (principal, expires, now)
+        return principal

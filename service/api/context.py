@@ -127,12 +127,25 @@ class ApiContext:
         #: Position this request's own command wait saw the read models pass, per tenant: its
         #: payload read need not wait (nor re-read the tracking) for a mark at or before it.
         self._reached: dict[str, int] = {}
-        self.unit_loader: DataLoader[tuple[CutKey, str], UnitNode | None] = DataLoader(
-            load_fn=self._load_units
-        )
-        self.profile_loader: DataLoader[ProfileKey, PersonProfile | None] = DataLoader(
-            load_fn=self._load_profiles
-        )
+        self._unit_loader: DataLoader[tuple[CutKey, str], UnitNode | None] | None = None
+        self._profile_loader: DataLoader[ProfileKey, PersonProfile | None] | None = None
+        #: Every unit of a cut, once this request has read them (one statement gives them all).
+        self._units: dict[CutKey, dict[str, UnitNode]] = {}
+        #: The GraphQL objects made of them (``types.unit_at``), by cut and unit id.
+        self.unit_objects: dict[tuple[CutKey, str], object] = {}
+
+    # Made on first use: most requests load neither.
+    @property
+    def unit_loader(self) -> DataLoader[tuple[CutKey, str], UnitNode | None]:
+        if self._unit_loader is None:
+            self._unit_loader = DataLoader(load_fn=self._load_units)
+        return self._unit_loader
+
+    @property
+    def profile_loader(self) -> DataLoader[ProfileKey, PersonProfile | None]:
+        if self._profile_loader is None:
+            self._profile_loader = DataLoader(load_fn=self._load_profiles)
+        return self._profile_loader
 
     # --- scope --------------------------------------------------------------------------------
     @property
@@ -183,23 +196,39 @@ class ApiContext:
         position = position_recorded_by(tx, key.recorded_at) if key.recorded_at else None
         return Cut(as_of=key.as_of, recorded=position)
 
+    def read_units(self, tx: Tx, key: CutKey) -> dict[str, UnitNode]:
+        """Every unit of the cut ``key`` (closed ones too), by id: for :meth:`keep_units`."""
+        nodes = org_tree.units_on(tx, self.cut(tx, key), include_closed=True)
+        return {n.unit_id: n for n in nodes}
+
+    def keep_units(self, key: CutKey, nodes: dict[str, UnitNode]) -> None:
+        """Keep every unit of a cut read by :meth:`read_units` for the rest of the request."""
+        self._units[key] = nodes
+
+    def units_read(self, key: CutKey) -> dict[str, UnitNode] | None:
+        """Every unit of the cut ``key`` by id, if this request has read them: a resolver then
+        answers at once (no DataLoader future, no coroutine per object)."""
+        return self._units.get(key)
+
+    def forget_units(self) -> None:
+        """Drop the units read so far (the tree just changed)."""
+        self._units.clear()
+        self.unit_objects.clear()
+        if self._unit_loader is not None:
+            self._unit_loader.clear_all()
+
     async def _load_units(self, keys: list[tuple[CutKey, str]]) -> list[UnitNode | None]:
-        cuts = {cut for cut, _ in keys}
+        # One read gives every unit of a cut: kept for the request (``keep_units``), so parents
+        # and merge targets asked next cost no statement.
+        cuts = {cut for cut, _ in keys if cut not in self._units}
 
         def query(tx: Tx) -> dict[CutKey, dict[str, UnitNode]]:
-            found: dict[CutKey, dict[str, UnitNode]] = {}
-            for key in cuts:
-                nodes = org_tree.units_on(tx, self.cut(tx, key), include_closed=True)
-                found[key] = {n.unit_id: n for n in nodes}
-            return found
+            return {key: self.read_units(tx, key) for key in cuts}
 
-        found = await self.read(query)
-        # One read gives every unit of the cut: keep them all, so parents and merge targets
-        # asked next cost no statement.
-        for key, nodes in found.items():
-            for unit_id, node in nodes.items():
-                self.unit_loader.prime((key, unit_id), node)
-        return [found[cut].get(unit_id) for cut, unit_id in keys]
+        if cuts:
+            for key, nodes in (await self.read(query)).items():
+                self.keep_units(key, nodes)
+        return [self._units[cut].get(unit_id) for cut, unit_id in keys]
 
     async def _load_profiles(self, keys: list[ProfileKey]) -> list[PersonProfile | None]:
         """Personal data of each key's candidate, from its aggregate (decrypted by the tenant's

@@ -25,10 +25,11 @@ The time budget of a whole request (``KETNAP_REQUEST_TIME_BUDGET``) is kept by t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     ASTValidationRule,
@@ -57,7 +58,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from service.api.context import ApiContext
-from service.api.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from service.api.relay import CARRIED_BY_ROW, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -180,13 +181,55 @@ class DocumentLimits(ASTValidationRule):
             )
 
 
-@lru_cache(maxsize=VALIDATION_CACHE_SIZE)
-def _validate(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    rules: tuple[type[ASTValidationRule], ...],
-) -> list[GraphQLError]:
-    return validate_document(schema, document, rules)
+class CacheInfo(NamedTuple):
+    """Hits and misses of :class:`ValidationCache` (as ``functools.lru_cache`` counts them)."""
+
+    hits: int
+    misses: int
+    currsize: int
+
+
+class ValidationCache:
+    """Validation errors of documents already validated, least recently used dropped past
+    :data:`VALIDATION_CACHE_SIZE`. A hit is a dictionary lookup, answered on the event loop
+    (a worker thread costs more than it); only a miss is validated in a worker thread."""
+
+    def __init__(self, size: int = VALIDATION_CACHE_SIZE) -> None:
+        self.size = size
+        self._errors: OrderedDict[Hashable, list[GraphQLError]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable) -> list[GraphQLError] | None:
+        """The errors of a document validated before (None: not validated yet)."""
+        with self._lock:
+            errors = self._errors.get(key)
+            if errors is not None:
+                self._errors.move_to_end(key)
+                self.hits += 1
+            return errors
+
+    def validate(
+        self,
+        key: Hashable,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        rules: tuple[type[ASTValidationRule], ...],
+    ) -> list[GraphQLError]:
+        """Validate (slow: run it in a worker thread) and keep the errors."""
+        errors = validate_document(schema, document, rules)
+        with self._lock:
+            self.misses += 1
+            self._errors[key] = errors
+            while len(self._errors) > self.size:
+                self._errors.popitem(last=False)
+        return errors
+
+    def info(self) -> CacheInfo:
+        return CacheInfo(self.hits, self.misses, len(self._errors))
+
+
+_validated = ValidationCache()
 
 
 class ValidationOffLoop(SchemaExtension):
@@ -195,16 +238,21 @@ class ValidationOffLoop(SchemaExtension):
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
-        assert context.graphql_document is not None
-        context.pre_execution_errors = await run_in_threadpool(
-            _validate, context.schema._schema, context.graphql_document, context.validation_rules
-        )
+        document = context.graphql_document
+        assert document is not None
+        schema = context.schema._schema
+        rules = tuple(context.validation_rules)
+        key = (schema, document, rules)
+        errors = _validated.get(key)
+        if errors is None:
+            errors = await run_in_threadpool(_validated.validate, key, schema, document, rules)
+        context.pre_execution_errors = errors
         yield
 
 
-def validation_cache_info() -> Any:
+def validation_cache_info() -> CacheInfo:
     """Hits and misses of the validation cache (tests check that a repeated document hits)."""
-    return _validate.cache_info()
+    return _validated.info()
 
 
 # --- the row estimate --------------------------------------------------------------------------
@@ -220,8 +268,12 @@ def _unwrap(type_: GraphQLOutputType) -> tuple[Any, bool]:
 
 
 def _fetched(field: Any) -> bool:
-    """Whether a resolver produces the field (not an attribute of an object already loaded)."""
+    """Whether a resolver produces the field (not an attribute of an object already loaded,
+    nor a resolver over its row: ``relay.CARRIED_BY_ROW``)."""
     definition = (field.extensions or {}).get("strawberry-definition")
+    metadata = getattr(definition, "metadata", None) or {}
+    if all(metadata.get(key) == value for key, value in CARRIED_BY_ROW.items()):
+        return False
     return getattr(definition, "base_resolver", None) is not None
 
 

@@ -20,6 +20,14 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Annotated, Generic, TypeVar
 
 import strawberry
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+from strawberry.types import Info
 
 from domain.errors import InvalidInput
 
@@ -114,6 +122,12 @@ def decode_cursor(cursor: str | None) -> str | None:
     return text[2:]
 
 
+#: ``strawberry.field(metadata=...)`` of a list field with a resolver that only reshapes what its
+#: object's row already holds (a case's sponsors): the row estimate counts it as one row, like an
+#: attribute, not as a list fetched (``limits.RowCost``).
+CARRIED_BY_ROW: dict[str, object] = {"ketnap.carried_by_row": True}
+
+
 @strawberry.interface(description="An object with a global id (Relay node).")
 class Node:
     id: strawberry.ID = strawberry.field(description="Global, opaque id of the object.")
@@ -138,10 +152,14 @@ class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
     page_info: PageInfo = strawberry.field(description="Paging information.")
     count: strawberry.Private[Callable[[], Awaitable[int]]]
+    counted: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="How many items the whole list has (all pages).")
-    async def total_count(self) -> int:
-        return await self.count()
+    @strawberry.field(
+        description="How many items the whole list has (all pages).", graphql_type=int
+    )
+    def total_count(self) -> int | Awaitable[int]:
+        # counted with the page when the query asked for it (one read), else counted now
+        return self.count() if self.counted is None else self.counted
 
 
 def connection(
@@ -149,11 +167,46 @@ def connection(
     cursor_of: Callable[[T], str],
     has_next: bool,
     count: Callable[[], Awaitable[int]],
+    counted: int | None = None,
 ) -> Connection[T]:
-    """A connection of ``nodes`` (one page), each with the cursor ``cursor_of`` gives."""
+    """A connection of ``nodes`` (one page), each with the cursor ``cursor_of`` gives; the
+    total is ``counted`` when the page's read counted it, else ``count()`` when asked."""
     edges = [Edge(cursor=encode_cursor(cursor_of(n)), node=n) for n in nodes]
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
         count=count,
+        counted=counted,
     )
+
+
+def selects(info: Info, *path: str) -> bool:
+    """Whether the field being resolved selects the field ``path`` leads to (e.g. ``"edges",
+    "node", "unit"``), through fragments too (``@skip``/``@include`` not weighed: at worst a
+    read serves nothing). So a resolver reads in one go what the query will ask next."""
+    raw = info._raw_info
+    return any(_selects(node.selection_set, path, raw.fragments) for node in raw.field_nodes)
+
+
+def _selects(
+    selection_set: SelectionSetNode | None,
+    path: tuple[str, ...],
+    fragments: dict[str, FragmentDefinitionNode],
+) -> bool:
+    if not path:
+        return True
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            if selection.name.value == path[0] and _selects(
+                selection.selection_set, path[1:], fragments
+            ):
+                return True
+        elif isinstance(selection, InlineFragmentNode):
+            if _selects(selection.selection_set, path, fragments):
+                return True
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            # a cycle of fragments never gets here: validation refuses it
+            if fragment is not None and _selects(fragment.selection_set, path, fragments):
+                return True
+    return False

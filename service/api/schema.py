@@ -33,6 +33,7 @@ import strawberry
 from graphql import (
     ASTValidationRule,
     GraphQLError,
+    GraphQLObjectType,
     OperationDefinitionNode,
     StringValueNode,
     ValidationContext,
@@ -62,6 +63,7 @@ from service.api.queries.tenants import TenantQueries
 from service.api.relay import Node
 from service.api.request_log import OPERATION_LIMIT, OperationName, operation_name
 from service.api.scalars import SCALARS
+from service.api.types import DIRECT_RESOLVERS
 from service.audit.access_log import record_personal_read
 from service.escaping import printable
 from service.settings import DEFAULT_MAX_QUERY_ROWS
@@ -193,13 +195,20 @@ def build_schema(
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return KetnapSchema(
+    built = KetnapSchema(
         query=Query,
         mutation=Mutation,
         types=[Node],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production, scalar_map=SCALARS),
     )
+    for (type_name, field_name), resolve in DIRECT_RESOLVERS.items():
+        graphql_type = built._schema.type_map[type_name]
+        assert isinstance(graphql_type, GraphQLObjectType)
+        field = graphql_type.fields[field_name]
+        assert not field.args, f"{type_name}.{field_name} takes arguments"
+        field.resolve = resolve
+    return built
 
 
 #: The development schema (what ``schema.graphql`` shows; production only hides parts of it).

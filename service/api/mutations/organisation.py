@@ -171,7 +171,7 @@ async def unit_payload(ctx: ApiContext, result: CommandResult) -> UnitPayload:
     unit_id = str(result.aggregate_id)
     # The tree just changed: related units (parent, merged into) must not come from a read made
     # before this command in the same request.
-    ctx.unit_loader.clear_all()
+    ctx.forget_units()
     node = await ctx.read(lambda tx: org_tree.unit_on(tx, ctx.cut(tx, cut_key), unit_id))
     return UnitPayload(
         unit=None if node is None else OrgUnit.of(node, cut_key), position=result.position

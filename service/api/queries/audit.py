@@ -29,7 +29,15 @@ from projections.sql import Tx, placeholders
 from service.api.context import ApiContext, get_context
 from service.api.permissions import Capability, needs
 from service.api.queries.core import AsRecordedAt
-from service.api.relay import After, Connection, First, connection, decode_cursor, page_size
+from service.api.relay import (
+    After,
+    Connection,
+    First,
+    connection,
+    decode_cursor,
+    page_size,
+    selects,
+)
 from service.audit import access_log
 from service.audit.checkpoints import Checkpoint, parse_checkpoints
 from service.audit.verify import Break, CheckpointCheck, VerifyResult, verify_tenant
@@ -333,22 +341,25 @@ async def _audit_connection(
     after: str | None,
     *,
     descending: bool = False,
+    with_count: bool = False,
 ) -> Connection[AuditEntry]:
-    """A page of the audit history matching ``criteria`` (keyset by position, in SQL)."""
+    """A page of the audit history matching ``criteria`` (keyset by position, in SQL), counted
+    in the same read when ``with_count``."""
     size = page_size(first)
     position = _int_cursor(after)
 
-    def page(tx: Tx) -> tuple[AuditPage, list[AuditEntry]]:
+    def page(tx: Tx) -> tuple[AuditPage, list[AuditEntry], int | None]:
         found = audit_history.audit_entries(
             tx, criteria, first=size, after=position, descending=descending
         )
-        return found, _entries(tx, found.entries)
+        total = audit_history.count_audit_entries(tx, criteria) if with_count else None
+        return found, _entries(tx, found.entries), total
 
     async def count() -> int:
         return await ctx.read(lambda tx: audit_history.count_audit_entries(tx, criteria))
 
-    found, entries = await ctx.read(page)
-    return connection(entries, lambda e: str(e.position), found.has_more, count)
+    found, entries, total = await ctx.read(page)
+    return connection(entries, lambda e: str(e.position), found.has_more, count, total)
 
 
 def _criteria(tenant: str, given: AuditFilterInput, recorded_at: datetime | None) -> AuditFilter:
@@ -412,7 +423,14 @@ class AuditQueries:
     ) -> Connection[AuditEntry]:
         ctx = get_context(info)
         criteria = _criteria(ctx.tenant, filter or AuditFilterInput(), as_recorded_at)
-        return await _audit_connection(ctx, criteria, first, after, descending=newest_first)
+        return await _audit_connection(
+            ctx,
+            criteria,
+            first,
+            after,
+            descending=newest_first,
+            with_count=selects(info, "totalCount"),
+        )
 
     @strawberry.field(
         description="Every entry of one case (hồ sơ), in recording order; empty for an "
@@ -476,7 +494,9 @@ class AuditQueries:
             as_of=as_of,
             recorded_at=_utc(as_recorded_at),
         )
-        return await _audit_connection(ctx, criteria, first, after)
+        return await _audit_connection(
+            ctx, criteria, first, after, with_count=selects(info, "totalCount")
+        )
 
     @strawberry.field(
         description="Recompute the tenant's hash chain (chuỗi băm) and report the first broken "

@@ -17,6 +17,7 @@ from domain import ids
 from domain.candidates import Stage
 from domain.errors import InvalidInput
 from projections.queries import pipeline
+from projections.queries.org_tree import UnitNode
 from projections.sql import Tx
 from service.api.context import ApiContext, CutKey, get_context
 from service.api.permissions import Capability, needs
@@ -29,6 +30,7 @@ from service.api.relay import (
     decode_cursor,
     page_size,
     parse_global_id,
+    selects,
 )
 from service.api.types import Candidate, OrgUnit
 
@@ -186,8 +188,17 @@ class CoreQueries:
                 "overdue_only": criteria.overdue_only,
             }
 
-        def page(tx: Tx) -> pipeline.CandidatePage:
-            return pipeline.candidates(tx, **selection(tx), first=size, after=position, order=order)
+        # What the query asks of the page is read with it, in one transaction: the count, and
+        # every unit of the cut (the page's units and their parents then resolve at once).
+        with_count = selects(info, "totalCount")
+        with_units = selects(info, "edges", "node", "unit") and ctx.units_read(cut_key) is None
+
+        def page(tx: Tx) -> tuple[pipeline.CandidatePage, int | None, dict[str, UnitNode]]:
+            chosen = selection(tx)
+            found = pipeline.candidates(tx, **chosen, first=size, after=position, order=order)
+            total = pipeline.count_candidates(tx, **chosen) if with_count else None
+            units = ctx.read_units(tx, cut_key) if with_units and found.rows else {}
+            return found, total, units
 
         def counted(tx: Tx) -> int:
             return pipeline.count_candidates(tx, **selection(tx))
@@ -195,12 +206,15 @@ class CoreQueries:
         async def count() -> int:
             return await ctx.read(counted)
 
-        found = await ctx.read(page)
+        found, total, units = await ctx.read(page)
+        if units:
+            ctx.keep_units(cut_key, units)
         return connection(
             [Candidate.of(row, cut_key) for row in found.rows],
             lambda c: pipeline.case_cursor(c.row, order),
             found.has_next,
             count,
+            total,
         )
 
     @strawberry.field(
