@@ -2,6 +2,7 @@
 
 Run with ``bash bench/run`` (starts a private PostgreSQL cluster) or
 ``KETNAP_BENCH_POSTGRES_URL=postgresql://… python -m bench.rebuild``. See bench/README.md.
+:func:`measure` does the whole run and returns the figures (the proving ground calls it).
 
 How the history is made (the command handlers save ~700 aggregates/s, far too slow for 1M):
 
