@@ -2,6 +2,7 @@
 
 Run with ``bash bench/run`` (starts a private PostgreSQL cluster) or
 ``KETNAP_BENCH_POSTGRES_URL=postgresql://… python -m bench.rebuild``. See bench/README.md.
+:func:`measure` does the whole run and returns the figures (the proving ground calls it).
 
 How the history is made (the command handlers save ~700 aggregates/s, far too slow for 1M):
 
@@ -149,26 +150,28 @@ def _recording_ids() -> Iterator[dict[UUID, tuple[str, tuple[Any, ...]]]]:
             setattr(ids, name, original)
 
 
-def build_template(events: int, workdir: Path, key_file: Path) -> Template:
+def build_template(
+    events: int, workdir: Path, key_file: Path, progress: Callable[[str], None] = say
+) -> Template:
     """Seed the demo into a throw-away SQLite store until it has ``events`` events."""
     cases = max(20, math.ceil(events / EVENTS_PER_CASE))
     while True:
         data = Path(tempfile.mkdtemp(dir=workdir, prefix="template-"))
-        say(f"template: seeding the demo with {cases} cases in SQLite ({data})")
+        progress(f"template: seeding the demo with {cases} cases in SQLite ({data})")
         started = time.perf_counter()
         settings = Settings(data_dir=data, key_file=key_file)
         with (
             _recording_ids() as keys,
             bootstrap(settings, inline=False, today=lambda: TODAY) as parts,
         ):
-            seed_demo(parts.handlers, tenant=TEMPLATE, candidates=cases, progress=say)
+            seed_demo(parts.handlers, tenant=TEMPLATE, candidates=cases, progress=progress)
         with sqlite3.connect(data / "tenants" / f"{TEMPLATE}.sqlite") as conn:
             stored = conn.execute(
                 "SELECT originator_id, originator_version, topic, state FROM stored_events "
                 "ORDER BY rowid LIMIT ?",
                 (events,),
             ).fetchall()
-        say(f"template: {len(stored)} events in {time.perf_counter() - started:.1f} s")
+        progress(f"template: {len(stored)} events in {time.perf_counter() - started:.1f} s")
         if len(stored) >= events:
             rows = [(UUID(o), int(v), str(t), bytes(s)) for o, v, t, s in stored]
             unknown = {r[0] for r in rows} - set(keys)
@@ -194,7 +197,9 @@ def _reencrypt(value: Any, source: TenantKeyring, target: TenantKeyring) -> Any:
 
 
 # --- the benchmark tenants ---------------------------------------------------------------------
-def create_tenants(store: Store, template: Template, slugs: list[str]) -> None:
+def create_tenants(
+    store: Store, template: Template, slugs: list[str], progress: Callable[[str], None] = say
+) -> None:
     """Create each tenant and COPY the template's rows, rewritten, into its events table."""
     datastore: Any = store._backend.datastore  # type: ignore[attr-defined]
     started = time.perf_counter()
@@ -217,7 +222,7 @@ def create_tenants(store: Store, template: Template, slugs: list[str]) -> None:
         total += len(template.rows)
         elapsed = time.perf_counter() - started
         if number % 10 == 0 or number == len(slugs):
-            say(
+            progress(
                 f"tenants: {number}/{len(slugs)} created, {total:,} events copied "
                 f"({total / elapsed:,.0f} events/s)"
             )
@@ -261,21 +266,85 @@ def raw_read(store: Store, slugs: list[str], page: int) -> tuple[int, float]:
     return rows, time.perf_counter() - started
 
 
-def rebuild_all(read_models: ReadModels, slugs: list[str]) -> tuple[int, float]:
-    """Rebuild every projection of every tenant; returns events and seconds (wall)."""
+def rebuild_all(
+    read_models: ReadModels, slugs: list[str], progress: Callable[[str], None] = say
+) -> tuple[int, float, list[float]]:
+    """Rebuild every projection of every tenant; returns events, seconds (wall) and each
+    tenant's seconds."""
     for slug in slugs:  # tables created before timing
         read_models.projector(slug)
     events = 0
+    per_tenant: list[float] = []
     started = time.perf_counter()
     for number, slug in enumerate(slugs, 1):
+        began = time.perf_counter()
         report = read_models.rebuild(slug)
+        per_tenant.append(time.perf_counter() - began)
         events += report.events
         if number % 10 == 0 or number == len(slugs):
             elapsed = time.perf_counter() - started
-            say(
+            progress(
                 f"rebuild: {number}/{len(slugs)} tenants, {events:,} events ({events / elapsed:,.0f}/s)"
             )
-    return events, time.perf_counter() - started
+    return events, time.perf_counter() - started, per_tenant
+
+
+def measure(
+    postgres_url: str,
+    *,
+    tenants: int,
+    events: int,
+    batch_size: int = 500,
+    read_page: int = 500,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Fill ``postgres_url`` (an empty database) with ``tenants`` tenants of ``events`` events
+    each, read them raw, rebuild them, read them raw again; returns the figures.
+
+    Keys: ``tenants``, ``events`` (rebuilt in total), ``rebuild_seconds``,
+    ``rebuild_events_per_s``, ``raw_read_rows``, ``raw_read_rows_per_s`` (the better of the two
+    reads, before and after the rebuild), ``raw_read_rows_per_s_before``/``_after``, ``ratio``
+    (rebuild ÷ raw read) and ``tenant_seconds`` (each tenant's rebuild, in order).
+    """
+    tell = progress or say
+    slugs = [f"bench_{n:03d}" for n in range(tenants)]
+    with tempfile.TemporaryDirectory(prefix="ketnap-bench-") as workdir:
+        # One key file for the template and every tenant (keys never live in the database).
+        key_file = Path(workdir) / "keys.json"
+        template = build_template(events, Path(workdir), key_file, tell)
+        settings = Settings(
+            data_dir=Path(workdir) / "unused",
+            database_url=postgres_url,
+            pg_pool_size=2,
+            projection_batch_size=batch_size,
+            key_file=key_file,
+        )
+        with bootstrap(settings) as parts:
+            store = parts.store
+            create_tenants(store, template, slugs, tell)
+            for slug in {slugs[0], slugs[-1]}:
+                check_tenant(store, template, slug)
+            tell("checked: every aggregate of the first and last tenant loads in its tenant")
+            raw_read(store, slugs[:1], read_page)  # warm-up (connection, plans)
+            read_rows, read_seconds = raw_read(store, slugs, read_page)
+            tell(f"raw read: {read_rows:,} rows in {read_seconds:.1f} s")
+            rebuilt, seconds, per_tenant = rebuild_all(parts.read_models, slugs, tell)
+            read_rows2, read_seconds2 = raw_read(store, slugs, read_page)
+    before, after = read_rows / read_seconds, read_rows2 / read_seconds2
+    read_rate = max(before, after)
+    rate = rebuilt / seconds
+    return {
+        "tenants": tenants,
+        "events": rebuilt,
+        "rebuild_seconds": seconds,
+        "rebuild_events_per_s": rate,
+        "raw_read_rows": read_rows,
+        "raw_read_rows_per_s": read_rate,
+        "raw_read_rows_per_s_before": before,
+        "raw_read_rows_per_s_after": after,
+        "ratio": rate / read_rate,
+        "tenant_seconds": per_tenant,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -290,41 +359,34 @@ def main(argv: list[str] | None = None) -> int:
         help="a database to fill, empty (bash bench/run starts one and passes it)",
     )
     args = parser.parse_args(argv)
-    slugs = [f"bench_{n:03d}" for n in range(args.tenants)]
-    with tempfile.TemporaryDirectory(prefix="ketnap-bench-") as workdir:
-        # One key file for the template and every tenant (keys never live in the database).
-        key_file = Path(workdir) / "keys.json"
-        template = build_template(args.events, Path(workdir), key_file)
-        settings = Settings(
-            data_dir=Path(workdir) / "unused",
-            database_url=args.postgres_url,
-            pg_pool_size=2,
-            projection_batch_size=args.batch_size,
-            key_file=key_file,
-        )
-        with bootstrap(settings) as parts:
-            store = parts.store
-            create_tenants(store, template, slugs)
-            for slug in {slugs[0], slugs[-1]}:
-                check_tenant(store, template, slug)
-            say("checked: every aggregate of the first and last tenant loads in its tenant")
-            raw_read(store, slugs[:1], args.read_page)  # warm-up (connection, plans)
-            read_rows, read_seconds = raw_read(store, slugs, args.read_page)
-            say(f"raw read: {read_rows:,} rows in {read_seconds:.1f} s")
-            events, seconds = rebuild_all(parts.read_models, slugs)
-            read_rows2, read_seconds2 = raw_read(store, slugs, args.read_page)
-    read_rate = max(read_rows / read_seconds, read_rows2 / read_seconds2)
-    rate = events / seconds
-    print(f"tenants              {args.tenants}")
-    print(f"events               {events:,}")
-    print(f"rebuild seconds      {seconds:.1f}")
-    print(f"rebuild events/s     {rate:,.0f}")
-    print(
-        f"raw read rows/s      {read_rate:,.0f}  (rows {read_rows:,}; "
-        f"{read_rows / read_seconds:,.0f} before, {read_rows2 / read_seconds2:,.0f} after)"
+    figures = measure(
+        args.postgres_url,
+        tenants=args.tenants,
+        events=args.events,
+        batch_size=args.batch_size,
+        read_page=args.read_page,
     )
-    print(f"rebuild / raw read   {rate / read_rate:.3f}")
+    seconds = sorted(figures["tenant_seconds"])
+    print(f"tenants              {figures['tenants']}")
+    print(f"events               {figures['events']:,}")
+    print(f"rebuild seconds      {figures['rebuild_seconds']:.1f}")
+    print(f"rebuild events/s     {figures['rebuild_events_per_s']:,.0f}")
+    print(
+        f"raw read rows/s      {figures['raw_read_rows_per_s']:,.0f}  (rows "
+        f"{figures['raw_read_rows']:,}; {figures['raw_read_rows_per_s_before']:,.0f} before, "
+        f"{figures['raw_read_rows_per_s_after']:,.0f} after)"
+    )
+    print(f"rebuild / raw read   {figures['ratio']:.3f}")
+    print(
+        f"tenant seconds       p50 {_quantile(seconds, 0.5):.2f}  p95 "
+        f"{_quantile(seconds, 0.95):.2f}  p99 {_quantile(seconds, 0.99):.2f}  max {seconds[-1]:.2f}"
+    )
     return 0
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """The ``q`` quantile of sorted ``ordered`` (nearest rank)."""
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 if __name__ == "__main__":

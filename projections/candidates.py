@@ -128,9 +128,14 @@ def stage_spans(candidate: Candidate) -> list[StageSpan]:
     valid_to``): it never covers an as-of date, but it records that the stage was reached.
     A move and a stage change on the same day are taken together (the day's last unit).
     """
-    stages = candidate.stage_timeline()
-    units = candidate.unit_timeline()
-    days = sorted({since for _, since in stages} | {since for since, _ in units})
+    # Per day: the stages entered (in order) and the day's last unit, read in one pass each.
+    entered_on: dict[date, list[Stage]] = {}
+    for entered_stage, since in candidate.stage_timeline():
+        entered_on.setdefault(since, []).append(entered_stage)
+    unit_on: dict[date, UUID] = {}
+    for since, moved_to in candidate.unit_timeline():
+        unit_on[since] = moved_to
+    days = sorted(entered_on.keys() | unit_on.keys())
     spans: list[StageSpan] = []
     open_: StageSpan | None = None
     unit: UUID | None = None
@@ -144,10 +149,8 @@ def stage_spans(candidate: Candidate) -> list[StageSpan]:
             )
 
     for day in days:
-        for since, moved_to in units:
-            if since == day:
-                unit = moved_to
-        entered = [s for s, since in stages if since == day]
+        unit = unit_on.get(day, unit)
+        entered = entered_on.get(day)
         assert unit is not None  # the first unit starts on the first stage's day
         if entered:
             close(day)
@@ -165,6 +168,10 @@ def stage_spans(candidate: Candidate) -> list[StageSpan]:
     if open_ is not None:
         spans.append(open_)
     return spans
+
+
+#: ``json.dumps(…, ensure_ascii=False)`` without building an encoder per call (same output).
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def candidate_row(candidate: Candidate) -> Row:
@@ -209,8 +216,8 @@ def candidate_row(candidate: Candidate) -> Row:
         "step_dates": json.dumps(
             {step: day.isoformat() for step, day in candidate.step_dates.items()}
         ),
-        "helpers": json.dumps(candidate.helpers, ensure_ascii=False),
-        "sponsors": json.dumps(
+        "helpers": _JSON.encode(candidate.helpers),
+        "sponsors": _JSON.encode(
             [
                 {
                     "member_id": r.sponsor.member_id,
@@ -219,12 +226,10 @@ def candidate_row(candidate: Candidate) -> Row:
                     "letter_on": r.letter.issued_on.isoformat(),
                 }
                 for r in candidate.sponsors
-            ],
-            ensure_ascii=False,
+            ]
         ),
-        "helper_assignments": json.dumps(
-            [{"name": name, "on": day.isoformat()} for day, name in candidate.helper_assignments],
-            ensure_ascii=False,
+        "helper_assignments": _JSON.encode(
+            [{"name": name, "on": day.isoformat()} for day, name in candidate.helper_assignments]
         ),
         "opened_unit_id": str(candidate.opened_in_unit_id),
     }
@@ -234,13 +239,14 @@ def stage_rows(candidate: Candidate, calendar: WorkingCalendar) -> list[Row]:
     """The case's stage intervals with the deadline each stage set (``rm_candidate_stages``)."""
     rows: list[Row] = []
     deadlines: dict[Stage, Any] = {}
+    candidate_id = str(candidate.id)
     for span in stage_spans(candidate):
         if span.stage not in deadlines:
             deadlines[span.stage] = deadline_in_stage(candidate, span.stage, calendar)
         deadline = deadlines[span.stage]
         rows.append(
             {
-                "candidate_id": str(candidate.id),
+                "candidate_id": candidate_id,
                 "stage": span.stage.value,
                 "unit_id": str(span.unit_id),
                 "valid_from": span.valid_from,
@@ -252,6 +258,37 @@ def stage_rows(candidate: Candidate, calendar: WorkingCalendar) -> list[Row]:
             }
         )
     return rows
+
+
+def stage_inputs(candidate: Candidate, calendar: WorkingCalendar) -> tuple[Any, ...]:
+    """Everything :func:`stage_rows` reads (its spans: :func:`stage_spans`; its deadlines:
+    :func:`~domain.deadlines.deadline_in_stage`): equal inputs derive equal rows. Change it
+    together with them."""
+    certificate = candidate.awareness_certificate
+    return (
+        tuple(candidate.transitions),
+        tuple(candidate.unit_moves),
+        candidate.opened_in_unit_id,
+        certificate.issued_on if certificate is not None else None,
+        candidate.branch_resolution_on,
+        candidate.decision_on,
+        candidate.ceremony_on,
+        candidate.recognition_vote_on,
+        calendar,
+    )
+
+
+def admission_inputs(candidate: Candidate) -> tuple[Any, ...]:
+    """Everything :func:`admission_rows` reads."""
+    return (
+        candidate.decision_on,
+        candidate.ceremony_on,
+        "transferred_in" in candidate.step_dates,
+        tuple(candidate.transitions),
+        tuple(candidate.unit_moves),
+        candidate.opened_in_unit_id,
+        candidate.unit_id,
+    )
 
 
 def admission_rows(candidate: Candidate) -> list[Row]:
@@ -293,6 +330,11 @@ class CandidatesProjection(Projection):
         # (held weakly: a finished batch's transaction must not be kept alive by a cache)
         self._calendar_tx: weakref.ref[Tx] | None = None
         self._calendar = WorkingCalendar()
+        # Per case: the inputs its stage and admission rows were last derived from, and those
+        # rows. Most events of a case change neither (a sponsor, a helper, a document), so
+        # the rows are reused, and ``Apply.replace`` skips an unchanged rows object at once.
+        self._stages: dict[UUID, tuple[tuple[Any, ...], list[Row]]] = {}
+        self._admissions: dict[UUID, tuple[tuple[Any, ...], list[Row]]] = {}
 
     def _calendar_for(self, tx: Tx) -> WorkingCalendar:
         if self._calendar_tx is None or self._calendar_tx() is not tx:
@@ -317,8 +359,28 @@ class CandidatesProjection(Projection):
 
     def _write(self, change: Apply, candidate: Candidate, calendar: WorkingCalendar) -> None:
         change.replace(CANDIDATES, candidate.id, [candidate_row(candidate)])
-        change.replace(CANDIDATE_STAGES, candidate.id, stage_rows(candidate, calendar))
-        change.replace(ADMISSIONS, candidate.id, admission_rows(candidate))
+        change.replace(CANDIDATE_STAGES, candidate.id, self._stage_rows(candidate, calendar))
+        change.replace(ADMISSIONS, candidate.id, self._admission_rows(candidate))
+
+    def _stage_rows(self, candidate: Candidate, calendar: WorkingCalendar) -> list[Row]:
+        """:func:`stage_rows`, the same list object again while its inputs are unchanged."""
+        inputs = stage_inputs(candidate, calendar)
+        known = self._stages.get(candidate.id)
+        if known is not None and known[0] == inputs:
+            return known[1]
+        rows = stage_rows(candidate, calendar)
+        _remember(self._stages, candidate.id, inputs, rows)
+        return rows
+
+    def _admission_rows(self, candidate: Candidate) -> list[Row]:
+        """:func:`admission_rows`, the same list object again while its inputs are unchanged."""
+        inputs = admission_inputs(candidate)
+        known = self._admissions.get(candidate.id)
+        if known is not None and known[0] == inputs:
+            return known[1]
+        rows = admission_rows(candidate)
+        _remember(self._admissions, candidate.id, inputs, rows)
+        return rows
 
     def _recompute_deadlines(self, change: Apply, day: date) -> None:
         """A day changed kind: terms that run over it (started before it, due on or after it)
@@ -334,6 +396,21 @@ class CandidatesProjection(Projection):
             candidate = change.load(UUID(str(candidate_id)), int(version))
             assert isinstance(candidate, Candidate)
             change.replace(CANDIDATE_STAGES, candidate.id, stage_rows(candidate, self._calendar))
+
+
+#: Cases whose derived rows a projection keeps (all forgotten at once past it: bounded memory).
+_REMEMBERED_CASES = 50_000
+
+
+def _remember(
+    memo: dict[UUID, tuple[tuple[Any, ...], list[Row]]],
+    case: UUID,
+    inputs: tuple[Any, ...],
+    rows: list[Row],
+) -> None:
+    if len(memo) >= _REMEMBERED_CASES:
+        memo.clear()
+    memo[case] = (inputs, rows)
 
 
 def _days(rows: list[tuple[Any, ...]]) -> Iterator[tuple[date, str]]:

@@ -29,7 +29,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEvent
 
-from projections.sql import Dialect, Table, Tx, _pg_param, placeholders
+from projections.sql import Dialect, Table, Tx, pg_row, placeholders
 
 Row = Mapping[str, Any]
 
@@ -62,6 +62,11 @@ _DIGESTS: dict[str, dict[tuple[Any, ...], str]] = {}
 _DIGESTS_PER_TABLE = 20_000
 
 
+#: ``json.dumps(…, separators=(",", ":"), ensure_ascii=False, default=str)`` without building
+#: an encoder per call (same output).
+_HASH_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def row_hash(table: Table, row: Row) -> str:
     """A stable digest of a row's data columns (identifies the row within its entity)."""
     key = tuple(map(row.get, _names(table)))
@@ -69,7 +74,7 @@ def row_hash(table: Table, row: Row) -> str:
     digest = digests.get(key)
     if digest is None:
         values = [v if type(v) in _AS_IS else _plain(v) for v in key]
-        encoded = json.dumps(values, separators=(",", ":"), ensure_ascii=False, default=str)
+        encoded = _HASH_JSON.encode(values)
         # surrogatepass: a lone surrogate in an old event still hashes (the writer replaces it).
         digest = hashlib.blake2b(
             encoded.encode("utf-8", "surrogatepass"), digest_size=12
@@ -91,16 +96,22 @@ class VersionedRows:
     def __init__(self) -> None:
         self._current: dict[tuple[str, str], set[str]] = {}
         self._empty_tables: set[str] = set()
+        #: The rows object each entity's current rows were last derived from (see
+        #: :meth:`Apply.replace`: the same object again means the same rows, nothing to do).
+        self.derived_from: dict[tuple[str, str], object] = {}
 
     def clear(self) -> None:
         """Forget everything (after a rollback, or when another process may have written)."""
         self._current.clear()
         self._empty_tables.clear()
+        self.derived_from.clear()
 
     def forget_table(self, name: str) -> None:
         """Forget one table's rows (it was emptied)."""
         for key in [k for k in self._current if k[0] == name]:
             del self._current[key]
+        for key in [k for k in self.derived_from if k[0] == name]:
+            del self.derived_from[key]
         self._empty_tables.discard(name)
 
     def mark_empty(self, name: str) -> None:
@@ -209,8 +220,9 @@ class BufferedTx(Tx):
             self.statements += 1
             cursor: Any = self.cursor
             with cursor.copy(f"COPY {name} ({', '.join(names)}) FROM STDIN".encode()) as copy:
+                write = copy.write_row
                 for row in rows:
-                    copy.write_row([_pg_param(v) for v in row])
+                    write(pg_row(row))
         else:
             marks = placeholders(len(names))
             super().executemany(f"INSERT INTO {name} ({', '.join(names)}) VALUES ({marks})", rows)
@@ -247,8 +259,18 @@ class Apply:
     load: Callable[[UUID, int], Aggregate]
 
     def replace(self, table: Table, entity_id: UUID | str, rows: Iterable[Row]) -> int:
-        """Make ``rows`` the current rows of ``entity_id`` in ``table``; returns rows changed."""
+        """Make ``rows`` the current rows of ``entity_id`` in ``table``; returns rows changed.
+
+        A projection that memoises its derivation may pass the very same (never mutated) rows
+        object again: then the entity's rows are already those, and nothing is hashed or
+        compared (a rebuild re-derives every entity after each of its events, and most events
+        change only some of its tables).
+        """
         entity = str(entity_id)
+        key = (table.name, entity)
+        derived_from = self.versions.derived_from
+        if derived_from.get(key) is rows:
+            return 0
         new: dict[str, Row] = {}
         for row in rows:
             new[row_hash(table, row)] = row
@@ -256,6 +278,7 @@ class Apply:
         gone = [h for h in current if h not in new]
         added = [(h, r) for h, r in new.items() if h not in current]
         if not gone and not added:
+            derived_from[key] = rows
             return 0
         tx = self.tx
         if isinstance(tx, BufferedTx):
@@ -282,6 +305,7 @@ class Apply:
                 )
         current.difference_update(gone)
         current.update(h for h, _ in added)
+        derived_from[key] = rows
         return len(gone) + len(added)
 
     def append(self, table: Table, rows: Sequence[Row]) -> None:

@@ -75,6 +75,11 @@ DEFAULT_BACKOFF = 2.0
 DEFAULT_BACKOFF_MAX = 300.0
 
 DEFAULT_BATCH_SIZE = 500
+#: Events read per page by a rebuild (at least the batch size). A rebuild is one transaction
+#: whatever its pages, so a page only bounds memory: large pages cut the per-page statements
+#: (tracking read and update, head, one write per table) and let each table's rows of a page
+#: go out in one COPY/executemany instead of many small ones.
+REBUILD_PAGE = 5_000
 DEFAULT_CACHE_SIZE = 20_000
 
 Progress = Callable[["BatchReport"], None]
@@ -209,6 +214,8 @@ class TenantProjector:
         self.db = db
         self.projections = list(projections)
         self.batch_size = batch_size
+        #: Events per page of a rebuild (see :data:`REBUILD_PAGE`).
+        self.rebuild_page = max(batch_size, REBUILD_PAGE)
         self.backoff = backoff
         self.backoff_max = backoff_max
         self._aggregates = _Aggregates(cache_size)
@@ -332,7 +339,9 @@ class TenantProjector:
         """Drop the tables of ``names`` (default: all), replay the whole history into them.
 
         All in one transaction: readers keep seeing the old read models until it commits, and
-        a failure leaves them untouched.
+        a failure leaves them untouched. Pages of :attr:`rebuild_page` events; the tables'
+        indexes other than their writer's are built once at the end (see
+        :func:`reset_projection`).
         """
         if not self._ready:
             self.ensure_tables()
@@ -347,8 +356,9 @@ class TenantProjector:
         try:
             with self.db.transaction() as tx:
                 _lock_tenant(self.db, tx)
+                deferred_indexes: list[str] = []
                 for projection in chosen:
-                    reset_projection(tx, projection)
+                    reset_projection(tx, projection, deferred_indexes=deferred_indexes)
                     for table in projection.tables:
                         self._versions.mark_empty(table.name)
                 if len(chosen) == len(self.projections):
@@ -359,10 +369,12 @@ class TenantProjector:
                 # that the tables are empty (one SELECT per entity).
                 self._cache_position = 0
                 while True:
-                    batch = self._batch(tx, chosen, locked=True)
+                    batch = self._batch(tx, chosen, locked=True, limit=self.rebuild_page)
                     if batch is None:
                         break
                     report.add(batch, progress)
+                for statement in deferred_indexes:
+                    tx.execute(statement)
         except BaseException:
             self._forget()
             raise
@@ -373,7 +385,12 @@ class TenantProjector:
         return report
 
     def _batch(
-        self, tx: Tx, projections: Sequence[Projection], *, locked: bool = False
+        self,
+        tx: Tx,
+        projections: Sequence[Projection],
+        *,
+        locked: bool = False,
+        limit: int | None = None,
     ) -> BatchReport | None:
         started = time.perf_counter()
         if not locked:
@@ -389,7 +406,7 @@ class TenantProjector:
         if self._cache_position != start:
             self._forget()
         notifications = self.app.recorder.select_notifications(
-            start=start + 1, limit=self.batch_size
+            start=start + 1, limit=limit or self.batch_size
         )
         if not notifications:
             self._cache_position = start
@@ -685,12 +702,24 @@ def ensure_tables(db: ReadModelDB, projections: Sequence[Projection]) -> list[st
     return [p.name for p in reset]
 
 
-def reset_projection(tx: Tx, projection: Projection) -> None:
-    """Drop and recreate ``projection``'s tables; its position goes back to 0."""
+def reset_projection(
+    tx: Tx, projection: Projection, *, deferred_indexes: list[str] | None = None
+) -> None:
+    """Drop and recreate ``projection``'s tables; its position goes back to 0.
+
+    With ``deferred_indexes``, only the tables and the indexes their writer needs are created;
+    the other ``CREATE INDEX`` statements are appended to the list, for the caller to run once
+    the tables are loaded (building an index once is cheaper than keeping it up to date row by
+    row during a bulk load).
+    """
     for table in projection.tables:
         tx.execute(table.drop_statement())
-        for statement in table.create_statements(tx.dialect):
-            tx.execute(statement)
+        needed = table.writer_index()
+        for index, statement in table.create_steps(tx.dialect):
+            if deferred_indexes is not None and index is not None and index != needed:
+                deferred_indexes.append(statement)
+            else:
+                tx.execute(statement)
     tx.execute("DELETE FROM projection_tracking WHERE projection = %s", (projection.name,))
     # New code (or a rebuild) deserves a new try: a failure of the old one no longer holds.
     tx.execute("DELETE FROM projection_failures WHERE projection = %s", (projection.name,))

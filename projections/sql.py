@@ -102,6 +102,15 @@ class Table:
 
     def create_statements(self, dialect: Dialect) -> list[str]:
         """``CREATE TABLE`` and ``CREATE INDEX`` statements (idempotent)."""
+        return [statement for _, statement in self.create_steps(dialect)]
+
+    def writer_index(self) -> str | None:
+        """The index the writer itself needs while it loads the table: a versioned row is
+        closed by ``entity_id`` (``rec_to IS NULL``); without it each close scans the table."""
+        return f"{self.name}_i0" if self.versioned else None
+
+    def create_steps(self, dialect: Dialect) -> list[tuple[str | None, str]]:
+        """:meth:`create_statements`, each with the index it creates (None: the table)."""
         types = _PG_TYPES if dialect is Dialect.POSTGRES else _SQLITE_TYPES
         parts = [
             f"{name} {types[kind]}{'' if nullable else ' NOT NULL'}"
@@ -109,7 +118,9 @@ class Table:
         ]
         if self.primary_key:
             parts.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
-        statements = [f"CREATE TABLE IF NOT EXISTS {self.name} ({', '.join(parts)})"]
+        statements: list[tuple[str | None, str]] = [
+            (None, f"CREATE TABLE IF NOT EXISTS {self.name} ({', '.join(parts)})")
+        ]
         indexes = list(self.indexes)
         if self.versioned:
             # (entity_id, rec_to): an entity's current rows (the writer); rec_from: a cut's
@@ -118,17 +129,21 @@ class Table:
             # version ever recorded, and costs grow with history (issue 12).
             indexes = [("entity_id", "rec_to"), ("rec_from",), *indexes, ("rec_to",)]
         for number, columns in enumerate(indexes):
+            index = f"{self.name}_i{number}"
             statements.append(
-                f"CREATE INDEX IF NOT EXISTS {self.name}_i{number} "
-                f"ON {self.name} ({', '.join(columns)})"
+                (index, f"CREATE INDEX IF NOT EXISTS {index} ON {self.name} ({', '.join(columns)})")
             )
         partial = [(c, "rec_to IS NULL") for c in self.current_indexes] + [
             (c, "rec_to IS NULL AND valid_to IS NULL") for c in self.open_indexes
         ]
         for number, (columns, predicate) in enumerate(partial if self.versioned else ()):
+            index = f"{self.name}{CURRENT_INDEX_INFIX}{number}"
             statements.append(
-                f"CREATE INDEX IF NOT EXISTS {self.name}{CURRENT_INDEX_INFIX}{number} "
-                f"ON {self.name} ({', '.join(columns)}) WHERE {predicate}"
+                (
+                    index,
+                    f"CREATE INDEX IF NOT EXISTS {index} "
+                    f"ON {self.name} ({', '.join(columns)}) WHERE {predicate}",
+                )
             )
         return statements
 
@@ -185,9 +200,18 @@ def writable_text(value: str) -> str:
     return _UNWRITABLE.sub(REPLACEMENT, value)
 
 
+#: Types SQLite's driver takes as they are (checked first: most values are of these).
+_SQLITE_AS_IS = frozenset({int, float, type(None), bytes})
+
+
 def _sqlite_param(value: Any) -> Any:
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return writable_text(value)
+    if kind in _SQLITE_AS_IS:
+        return value
+    if kind is date:
+        return value.isoformat()
     if isinstance(value, datetime):
         # One fixed-width UTC form, so timestamps compare correctly as text.
         if value.tzinfo is None:
@@ -219,6 +243,37 @@ def _pg_param(value: Any) -> Any:
     return value
 
 
+#: Types psycopg takes as they are (``_pg_param`` returns them unchanged).
+_PG_PLAIN = frozenset({int, float, bool, type(None), date, datetime})
+
+
+def pg_row(row: Sequence[Any]) -> list[Any]:
+    """``row``'s values as ``_pg_param`` makes them, with the checks of the common values (plain
+    types, ASCII text without NUL) inline: a bulk write converts every value of every row."""
+    return [
+        v
+        if type(v) in _PG_PLAIN or (type(v) is str and v.isascii() and "\x00" not in v)
+        else _pg_param(v)
+        for v in row
+    ]
+
+
+#: Types the SQLite side passes through unchanged (``_sqlite_param`` returns them).
+_SQLITE_PLAIN = frozenset({int, float, type(None)})
+
+
+def sqlite_row(row: Sequence[Any]) -> list[Any]:
+    """``row``'s values as ``_sqlite_param`` makes them (common values checked inline)."""
+    return [
+        v
+        if type(v) in _SQLITE_PLAIN or (type(v) is str and v.isascii() and "\x00" not in v)
+        else v.isoformat()
+        if type(v) is date
+        else _sqlite_param(v)
+        for v in row
+    ]
+
+
 @dataclass
 class Tx:
     """One open transaction on one tenant's read models."""
@@ -243,11 +298,9 @@ class Tx:
         self.statements += 1
         cursor: Any = self.cursor
         if self.dialect is Dialect.SQLITE:
-            cursor.executemany(
-                _PLACEHOLDER.sub("?", query), [[_sqlite_param(p) for p in row] for row in rows]
-            )
+            cursor.executemany(_PLACEHOLDER.sub("?", query), [sqlite_row(row) for row in rows])
         else:
-            cursor.executemany(query.encode(), [[_pg_param(p) for p in row] for row in rows])
+            cursor.executemany(query.encode(), [pg_row(row) for row in rows])
 
     def fetchall(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of one query, as tuples."""
