@@ -36,15 +36,7 @@ from service.api.http_server import server_config
 from service.bootstrap import bootstrap
 from service.demo import DEMO_SLUG, seed_demo
 from service.settings import Settings
-
-PROFILE = "fullName profile { birthDate gender ethnicity identityNumber }"
-
-
-def fragment_bomb(levels: int) -> str:
-    """``orgTree`` with 2^levels fragment spreads written in a few hundred bytes."""
-    fragments = [f"fragment F{i} on OrgUnit {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)]
-    fragments.append(f"fragment F{levels} on OrgUnit {{ code }}")
-    return "{ orgTree { ...F0 } } " + " ".join(fragments)
+from tests.attacks import PROFILE, fragment_bomb
 
 
 def aliased_pages(count: int) -> str:

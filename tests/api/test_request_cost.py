@@ -41,17 +41,10 @@ from service.api.http_server import MAX_HEADER_BYTES
 from service.api.schema import build_schema, schema
 from service.settings import Settings
 from tests.api.conftest import Api, Server
+from tests.attacks import PROFILE, fragment_bomb
 from tests.processes import env_for, serve
 
 ME = "{ me { tenant } }"
-PROFILE = "fullName profile { birthDate gender ethnicity identityNumber }"
-
-
-def fragment_bomb(levels: int) -> str:
-    """``orgTree`` with 2^levels fragment spreads written in a few hundred bytes."""
-    fragments = [f"fragment F{i} on OrgUnit {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)]
-    fragments.append(f"fragment F{levels} on OrgUnit {{ code }}")
-    return "{ orgTree { ...F0 } } " + " ".join(fragments)
 
 
 def aliased_pages(count: int, first: int = 200) -> str:
