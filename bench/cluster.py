@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.processes import free_port
 
 
 def pg_bin() -> Path | None:
@@ -26,13 +27,6 @@ def pg_bin() -> Path | None:
             return directory
     found = shutil.which("pg_ctl")
     return Path(found).parent if found else None
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class PostgresMissing(RuntimeError):

@@ -258,15 +258,11 @@ def pg_row(row: Sequence[Any]) -> list[Any]:
     ]
 
 
-#: Types the SQLite side passes through unchanged (``_sqlite_param`` returns them).
-_SQLITE_PLAIN = frozenset({int, float, type(None)})
-
-
 def sqlite_row(row: Sequence[Any]) -> list[Any]:
     """``row``'s values as ``_sqlite_param`` makes them (common values checked inline)."""
     return [
         v
-        if type(v) in _SQLITE_PLAIN or (type(v) is str and v.isascii() and "\x00" not in v)
+        if type(v) in _SQLITE_AS_IS or (type(v) is str and v.isascii() and "\x00" not in v)
         else v.isoformat()
         if type(v) is date
         else _sqlite_param(v)

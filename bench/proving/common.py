@@ -203,14 +203,21 @@ class ProgressListener:
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
+def _stat(path: Path) -> list[str] | None:
+    """The fields of a ``/proc/<pid>/stat`` after the command: state(0) ppid(1) … utime(11)
+    stime(12) cutime(13) cstime(14); None when the process is gone."""
+    try:
+        return path.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def cpu_seconds(pid: int, *, children: bool = False) -> float:
     """CPU time (user + system) of process ``pid`` so far, with its reaped children's when
     ``children`` (from ``/proc``; 0 when it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    fields = _stat(Path(f"/proc/{pid}/stat"))
+    if fields is None:
         return 0.0
-    # after the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14)
     ticks = int(fields[11]) + int(fields[12])
     if children:
         ticks += int(fields[13]) + int(fields[14])
@@ -236,10 +243,7 @@ def postgres_cpu(data_dir: Path | None) -> float:
         return 0.0
     total = cpu_seconds(postmaster, children=True)
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == postmaster:
+        fields = _stat(stat)
+        if fields is not None and int(fields[1]) == postmaster:
             total += (int(fields[11]) + int(fields[12])) / _TICK
     return total

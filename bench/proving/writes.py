@@ -94,6 +94,15 @@ def run(database_url: str, work: Path, *, quick: bool, say: Say) -> Section:
                 for command in batch(1)[0]:
                     send(warm, server.url, bearer, command)
 
+            def cpu_now() -> dict[str, float]:
+                """CPU seconds so far of each process taking part."""
+                return {
+                    "ketnap serve": cpu_seconds(server.process.pid),
+                    "ketnap worker": cpu_seconds(worker.process.pid),
+                    "PostgreSQL": postgres_cpu(pg_dir),
+                    "this process (handlers)": time.process_time(),
+                }
+
             def by_handlers(commands: list[Command]) -> tuple[Latencies, int]:
                 lat, last = Latencies(), 0
                 for command in commands:
@@ -116,12 +125,7 @@ def run(database_url: str, work: Path, *, quick: bool, say: Say) -> Section:
                 for side in ("handlers", "full stack"):
                     work_items = batch(cases_per_client)
                     count = sum(len(c) for c in work_items)
-                    before = {
-                        "ketnap serve": cpu_seconds(server.process.pid),
-                        "ketnap worker": cpu_seconds(worker.process.pid),
-                        "PostgreSQL": postgres_cpu(pg_dir),
-                        "this process (handlers)": time.process_time(),
-                    }
+                    before = cpu_now()
                     if side == "handlers":
                         os.kill(worker.process.pid, signal.SIGSTOP)
                         try:
@@ -134,12 +138,7 @@ def run(database_url: str, work: Path, *, quick: bool, say: Say) -> Section:
                         listener.wait(TENANT, head)
                     else:
                         seconds, results = in_threads([partial(by_api, c) for c in work_items])
-                    after = {
-                        "ketnap serve": cpu_seconds(server.process.pid),
-                        "ketnap worker": cpu_seconds(worker.process.pid),
-                        "PostgreSQL": postgres_cpu(pg_dir),
-                        "this process (handlers)": time.process_time(),
-                    }
+                    after = cpu_now()
                     if side == "full stack":  # here this process runs the HTTP clients
                         after["this process (handlers)"] = before["this process (handlers)"]
                     for name, value in after.items():

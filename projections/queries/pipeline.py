@@ -136,6 +136,19 @@ CASES_BY_ID = f"rm_candidates{CURRENT_INDEX_INFIX}1"
 STAGES_RUNNING_AFTER = f"rm_candidate_stages{CURRENT_INDEX_INFIX}1"
 STAGES_BY_UNIT = f"rm_candidate_stages{CURRENT_INDEX_INFIX}2"
 OPEN_STAGES_BY_DUE_DATE = f"rm_candidate_stages{CURRENT_INDEX_INFIX}3"
+#: Due-date order: soonest first, nothing due last, then case code; and the same order on the
+#: columns of a merged page (a compound SELECT is ordered by its columns, not expressions).
+_DUE_ORDER = "s.deadline_on IS NULL, s.deadline_on, c.case_code"
+_DUE_ORDER_OF_PAGE = "deadline_on IS NULL, deadline_on, case_code"
+
+
+def _stages_first(index: str) -> str:
+    """The FROM of a page on SQLite that starts from the stage rows on ``index`` and finds
+    each one's case row by id (the order written out: ``CROSS JOIN``, the left table drives)."""
+    return (
+        f"FROM rm_candidate_stages s INDEXED BY {index} CROSS JOIN rm_candidates c "
+        f"INDEXED BY {CASES_BY_ID} ON c.candidate_id = s.candidate_id "
+    )
 
 
 def _cases_by_code(cut: Cut, *, by_unit: bool, hinted: bool) -> str:
@@ -152,10 +165,7 @@ def _cases_by_code(cut: Cut, *, by_unit: bool, hinted: bool) -> str:
     """
     if hinted and cut.recorded is None:
         if by_unit:  # the units' stage rows drive; their cases sorted
-            return (
-                f"FROM rm_candidate_stages s INDEXED BY {STAGES_BY_UNIT} CROSS JOIN "
-                f"rm_candidates c INDEXED BY {CASES_BY_ID} ON c.candidate_id = s.candidate_id "
-            )
+            return _stages_first(STAGES_BY_UNIT)
         return (
             f"FROM rm_candidates c INDEXED BY {CASES_BY_CODE} "
             "CROSS JOIN rm_candidate_stages s ON s.candidate_id = c.candidate_id "
@@ -174,7 +184,6 @@ def _deadline_page(
     (:data:`OPEN_STAGES_BY_DUE_DATE`) and stop after a page; the closed rows running on ``as_of``
     are few for a recent date. Each part brings at most a page, merged in order.
     """
-    order = "deadline_on IS NULL, deadline_on, case_code"
     parts: tuple[tuple[str, list[Any], str], ...] = (
         ("s.valid_to IS NULL", [], OPEN_STAGES_BY_DUE_DATE),
         ("s.valid_to > %s", [cut.as_of], STAGES_RUNNING_AFTER),
@@ -182,23 +191,16 @@ def _deadline_page(
     selects = []
     values: list[Any] = []
     for condition, extra, index in parts:
-        # SQLite, without statistics, would start from every current case row: the order is
-        # written out (stage rows on the index drive, each case row found by id)
-        joined = (
-            f"FROM rm_candidate_stages s INDEXED BY {index} CROSS JOIN rm_candidates c "
-            f"INDEXED BY {CASES_BY_ID} ON c.candidate_id = s.candidate_id "
-            if hinted
-            else _CASES_FROM
-        )
+        # SQLite, without statistics, would start from every current case row
+        joined = _stages_first(index) if hinted else _CASES_FROM
         selects.append(
             f"SELECT * FROM (SELECT {_CASE_COLUMNS} {joined}"
-            f"WHERE {condition} AND {' AND '.join(where)} "
-            f"ORDER BY s.deadline_on IS NULL, s.deadline_on, c.case_code LIMIT %s) AS part"
+            f"WHERE {condition} AND {' AND '.join(where)} ORDER BY {_DUE_ORDER} LIMIT %s) AS part"
         )
         values += [*extra, *params, limit]
     # a compound SELECT may only be ordered by its columns, not expressions: wrapped
     return (
-        f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS page ORDER BY {order} LIMIT %s",
+        f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS page ORDER BY {_DUE_ORDER_OF_PAGE} LIMIT %s",
         [*values, limit],
     )
 
@@ -246,7 +248,7 @@ def candidates(
         return CandidatePage((), False, None)
     where, params = found
     if order == "deadline":
-        order_by = "s.deadline_on IS NULL, s.deadline_on, c.case_code"
+        order_by = _DUE_ORDER
         if after is not None:
             due, _, code = after.partition("|")
             if due:
@@ -413,7 +415,9 @@ def stage_counts(
     """Cases per unit and stage on ``cut.as_of`` (exits included, as their exit stage)."""
     known_s, ps = cut.known("s")
     valid_s, vs = cut.valid("s")
-    return _count_by_unit_and_stage(tx, [known_s, valid_s], [*ps, *vs], unit_ids)
+    return _count_by_unit_and_stage(
+        tx, [known_s, valid_s], [*ps, *vs], unit_ids, now=cut.recorded is None
+    )
 
 
 def stage_entries(
@@ -427,13 +431,16 @@ def stage_entries(
     end = min(end, cut.as_of)
     known_s, ps = cut.known("s")
     where = [known_s, "s.valid_from = s.stage_from", "s.valid_from >= %s", "s.valid_from <= %s"]
-    return _count_by_unit_and_stage(tx, where, [*ps, start, end], unit_ids)
+    return _count_by_unit_and_stage(
+        tx, where, [*ps, start, end], unit_ids, now=cut.recorded is None
+    )
 
 
 def _count_by_unit_and_stage(
-    tx: Tx, where: list[str], params: list[Any], unit_ids: Sequence[str] | None
+    tx: Tx, where: list[str], params: list[Any], unit_ids: Sequence[str] | None, *, now: bool
 ) -> tuple[StageCount, ...]:
-    """Distinct cases per (unit, stage) among the stage rows matching ``where``."""
+    """Distinct cases per (unit, stage) among the stage rows matching ``where`` (``now``: as
+    recorded now, ``where`` keeping the current rows only)."""
     if unit_ids is not None:
         if not unit_ids:
             return ()
@@ -443,11 +450,7 @@ def _count_by_unit_and_stage(
     def statement(hinted: bool) -> tuple[str, list[Any]]:
         # some units, as recorded now: their stage rows on their index (SQLite would start
         # from every current stage row)
-        index = (
-            f" INDEXED BY {STAGES_BY_UNIT}"
-            if hinted and unit_ids is not None and "s.rec_to IS NULL" in where
-            else ""
-        )
+        index = f" INDEXED BY {STAGES_BY_UNIT}" if hinted and now and unit_ids is not None else ""
         return (
             "SELECT s.unit_id, s.stage, COUNT(DISTINCT s.candidate_id) AS count "
             f"FROM rm_candidate_stages s{index} "
