@@ -98,6 +98,15 @@ class SetStalledThreshold(PolicyChange):
 
 
 @command
+class RecordCongress(PolicyChange):
+    """Record the day the tenant's congress opened (đại hội đảng bộ): a term (nhiệm kỳ) counts admissions from one congress to the next. Without recorded congresses a term "2020-2025" counts from 1/1/2021 to 31/12/2025."""
+
+    occurred_on: date = spec.day("The day the congress opened; not in the future.")
+    document: DocumentRef = spec.given("The congress resolution (nghị quyết đại hội).")
+    notes: str = spec.text(NOTES, default="")
+
+
+@command
 class CalendarDay(PolicyChange):
     """A day declared for the tenant's working-day calendar."""
 

@@ -63,10 +63,18 @@ ALLOWED_PARENTS: dict[UnitKind, frozenset[UnitKind]] = {
 }
 
 
+#: Kinds that may be the root of a tenant's tree: a committee above the grassroots (a bloc, a
+#: corporate group, a province), or a grassroots committee that is itself the tenant — a
+#: department's party committee with its branches directly under it (seed 001: the Đảng ủy Sở
+#: LĐ-TB&XH, 11 branches, 196 members, its own 2020–2025 congress resolution and quota of 30).
+ROOT_KINDS = frozenset({UnitKind.COMMITTEE, UnitKind.GRASSROOTS_COMMITTEE})
+
+
 def check_parent_kind(kind: UnitKind, parent_kind: UnitKind | None) -> None:
-    """A unit sits under a unit of an allowed kind; only a committee may be a root."""
+    """A unit sits under a unit of an allowed kind; only a committee or a grassroots committee
+    (a tenant that is itself a grassroots committee) may be a root."""
     if parent_kind is None:
-        if kind is not UnitKind.COMMITTEE:
+        if kind not in ROOT_KINDS:
             raise InvalidInput(
                 "UNIT_PARENT_REQUIRED",
                 f"Đơn vị loại {kind.label_vi} phải thuộc một đơn vị cấp trên.",

@@ -32,6 +32,7 @@ class TenantPolicy(Aggregate):
         self.stalled_after_days = 180
         self.days_off: set[date] = set()
         self.working_days: set[date] = set()
+        self.congresses: dict[date, DocumentRef | None] = {}
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -79,6 +80,35 @@ class TenantPolicy(Aggregate):
     @event("StalledThresholdSet")
     def _stalled_threshold_set(self, *, tenant: str, actor: Actor, days: int) -> None:
         self.stalled_after_days = days
+
+    def record_congress(
+        self, *, actor: Actor, occurred_on: date, document: DocumentRef, notes: str = ""
+    ) -> None:
+        """Record the day the tenant's congress opened (đại hội đảng bộ): a term runs from one
+        congress to the next (see :func:`domain.quotas.counted_period`). One congress a year."""
+        same_year = [day for day in self.congresses if day.year == occurred_on.year]
+        if same_year:
+            raise InvalidInput(
+                "CONGRESS_ALREADY_RECORDED",
+                f"Đã ghi nhận đại hội năm {occurred_on.year} (ngày {same_year[0]:%d/%m/%Y}).",
+                f"A congress of {occurred_on.year} is already recorded ({same_year[0]:%d/%m/%Y}).",
+                field="occurred_on",
+            )
+        self._congress_recorded(
+            tenant=self.tenant, actor=actor, occurred_on=occurred_on, document=document, notes=notes
+        )
+
+    @event("CongressRecorded")
+    def _congress_recorded(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+    ) -> None:
+        self.congresses[occurred_on] = document
 
     def declare_day_off(
         self, *, actor: Actor, day: date, document: DocumentRef | None = None, notes: str = ""

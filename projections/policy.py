@@ -1,4 +1,6 @@
-"""Read model of the tenant's policy: counting basis, source-pool ratio, stall threshold, days.
+"""Read model of the tenant's policy: counting basis, source-pool ratio, stall threshold, days,
+and the days its congresses opened (``rm_congresses``: the bounds of its terms, see
+:func:`domain.quotas.counted_period`).
 
 Versioned like every read model, so reports as recorded at a past position use the policy in
 force then (e.g. which date counted an admission when a report was sent).
@@ -32,12 +34,23 @@ CALENDAR_DAYS = Table(
 )
 
 
+CONGRESSES = Table(
+    "rm_congresses",
+    (
+        Column("held_on", "date", nullable=False),  # the day the congress opened
+        Column("document_number", "text"),  # the congress resolution's number
+    ),
+    indexes=(("held_on",),),
+)
+
+
 class PolicyProjection(Projection):
-    """``rm_policy`` (one current row) and ``rm_calendar_days`` (declared days off/on)."""
+    """``rm_policy`` (one current row), ``rm_calendar_days`` (declared days off/on) and
+    ``rm_congresses`` (the tenant's congresses)."""
 
     name: ClassVar[str] = "policy"
-    version: ClassVar[int] = 2  # 2: the indexes of issue 12 (tables rebuilt with them)
-    tables = (POLICY, CALENDAR_DAYS)
+    version: ClassVar[int] = 3  # 2: the indexes of issue 12; 3: rm_congresses
+    tables = (POLICY, CALENDAR_DAYS, CONGRESSES)
     follows = (TenantPolicy,)
 
     def apply(self, change: Apply) -> None:
@@ -59,3 +72,11 @@ class PolicyProjection(Projection):
         days = [{"day": d, "kind": "off"} for d in sorted(policy.days_off)]
         days += [{"day": d, "kind": "working"} for d in sorted(policy.working_days)]
         change.replace(CALENDAR_DAYS, policy.id, days)
+        change.replace(
+            CONGRESSES,
+            policy.id,
+            [
+                {"held_on": day, "document_number": document.number if document else None}
+                for day, document in sorted(policy.congresses.items(), key=lambda item: item[0])
+            ],
+        )

@@ -54,7 +54,7 @@ def report_lines(
             f"  {label:<44} {_number(row.quota):>9} {row.admitted:>8,} "
             f"{_pct(row.percent):>9} {surplus:>6}"
         )
-    meeting = attainment.quota_meeting(attainments)
+    meeting = attainment.units_meeting_quota(tx, cut, period)
     yield f"  đạt chỉ tiêu / meeting quota: {meeting.met} / {meeting.total}"
     cover = attainment.coverage(tx, cut, period)
     yield (
@@ -62,6 +62,7 @@ def report_lines(
         f"admitted: {cover.admitting} / {cover.organizations} ({_pct(cover.percent)})"
     )
 
+    period = attainment.counted(tx, cut, period)  # a term between its congresses
     yield ""
     yield "Nguồn phát triển đảng viên / pipeline"
     by_stage: Counter[Stage] = Counter()

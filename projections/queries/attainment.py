@@ -14,16 +14,35 @@ Definitions (all as recorded at ``cut.recorded``, see :mod:`projections.cut`):
   before the period start, rounded up like :meth:`domain.quotas.QuotaTarget.resolve`. A plan whose
   target is a percentage without any headcount yet is reported with no quota (not an error: one
   missing report must not blank a whole dashboard).
+- **Period counted**: a year, quarter or month as it is; a term from the tenant's congress in
+  its first year to the day before its congress in its last year (``rm_congresses``), by
+  default 1 January after its first year to 31 December of its last
+  (:func:`domain.quotas.counted_period`), so no year counts in two terms.
 - **Quota** = target minimum + supplementary assignments dated on or before ``as_of``;
   ``quota_max`` likewise from the target maximum. Attainment % (two decimals, half-up) and the
   surplus (negative = short) are :func:`domain.quotas.attainment` of admitted and quota, and a
   unit **meets** its quota when admitted ≥ quota (the range's floor).
+- **Target** figures are the same against the resolution's own target, without supplementary
+  assignments (seed 001: 32 admitted of the congress's 30 = 106.67 %, while with the 15
+  assigned in 2021 the quota is 45); the **range status** says where admitted stands against
+  ``quota``–``quota_max`` (below / within / above, seed 003's 200–220 a year).
+- **Headcount** of a percentage target: the plan unit's own report, or the sum of its
+  sub-units' when it reported none (:func:`projections.queries.org_tree.rolled_up_headcounts`).
 - **Roll-up** (documented choice): a unit with its own plan is measured against that plan only
   (a superior's plan is normally set for the whole of its subtree already). A unit without a
   plan is measured against the sum of the plans of its *topmost planned* sub-units on ``as_of``
   (a planned unit under another planned unit is not added twice), and its admitted count is its
   whole subtree's. A merged unit keeps its own plan (counting what it admitted before the
-  merge); from the merge date it is under its target, so it rolls up there.
+  merge); from the merge date it is under its target, so it rolls up there. A unit with its own
+  plan *and* planned sub-units shows both: its own plan in the row, the sub-units' roll-up
+  beside it (``sub_units``) — a province's "≥ 7 % of members" and the sum of the quotas it gave
+  its 15 committees are two different figures (seed 004).
+- **Units meeting quota** under a unit: its topmost planned sub-units (not the unit itself),
+  as seed 004 counts "10 of the 15 committees" under the province.
+- **Source pool** (nguồn kết nạp): candidates already through the awareness class and not yet
+  admitted — the seeds' "quần chúng ưu tú đã được cử đi học lớp bồi dưỡng nhận thức về Đảng"
+  (seed 000), not every person discovered or on the sympathizer list. The wanted pool is the
+  tenant's ratio band times the quota's range (1.5–2 × 500–700 = 750–1,400 people).
 """
 
 from __future__ import annotations
@@ -36,13 +55,33 @@ from decimal import ROUND_HALF_UP, Decimal
 from domain.candidates import PRE_ADMISSION_STAGES, Stage
 from domain.errors import InvalidInput
 from domain.org_units import UnitKind
-from domain.quotas import Period, QuotaTarget, TargetKind, attainment
+from domain.quotas import (
+    Period,
+    QuotaTarget,
+    RangeStatus,
+    TargetKind,
+    attainment,
+    counted_period,
+    pool_band,
+    range_status,
+)
 from domain.tenant_policy import CountingBasis
 from projections.cut import Cut
-from projections.queries.org_tree import UnitNode, ancestry_on, headcounts_on, units_on
-from projections.sql import Tx, placeholders
+from projections.queries.org_tree import (
+    ancestry_on,
+    rolled_up_headcounts,
+    subtree,
+    units_on,
+)
+from projections.sql import Tx, as_date, placeholders
 
 _PRE_ADMISSION = sorted(stage.value for stage in PRE_ADMISSION_STAGES)
+#: The source pool: pre-admission stages from the awareness class on (đã học lớp nhận thức).
+_POOL_STAGES = sorted(
+    stage.value
+    for stage in PRE_ADMISSION_STAGES
+    if stage not in (Stage.DISCOVERED, Stage.SYMPATHIZER)
+)
 _LEFT_MEMBERSHIP = sorted(s.value for s in (Stage.REMOVED_FROM_LIST, Stage.MEMBERSHIP_ENDED))
 _CENT = Decimal("0.01")
 
@@ -69,6 +108,21 @@ def policy_at(tx: Tx, cut: Cut) -> PolicyAtCut:
     return PolicyAtCut(
         CountingBasis(row[0]), Decimal(str(row[1])).normalize(), Decimal(str(row[2])).normalize()
     )
+
+
+def congresses_at(tx: Tx, cut: Cut) -> list[date]:
+    """The days the tenant's congresses opened, as recorded at the cut, in order."""
+    known, params = cut.known()
+    days = [
+        as_date(r[0])
+        for r in tx.fetchall(f"SELECT held_on FROM rm_congresses WHERE {known}", params)
+    ]
+    return sorted(d for d in days if d is not None)
+
+
+def counted(tx: Tx, cut: Cut, period: Period) -> Period:
+    """``period`` as its admissions are counted at the cut (a term between its congresses)."""
+    return counted_period(period, congresses_at(tx, cut))
 
 
 def _end_day(cut: Cut, period: Period) -> date | None:
@@ -132,8 +186,9 @@ def removed_by_unit(tx: Tx, cut: Cut, period: Period) -> dict[str, int]:
     return {str(unit_id): int(count) for unit_id, count in rows}
 
 
-def pool_by_unit(tx: Tx, cut: Cut) -> dict[str, int]:
-    """Candidates in a pre-admission stage on ``cut.as_of``, per unit over its subtree."""
+def pool_by_unit(tx: Tx, cut: Cut, stages: Sequence[str] = _POOL_STAGES) -> dict[str, int]:
+    """Candidates in one of ``stages`` on ``cut.as_of``, per unit over its subtree: by default
+    the source pool (through the awareness class, not yet admitted)."""
     known_s, ps = cut.known("s")
     valid_s, vs = cut.valid("s")
     known_c, pc = cut.known("c")
@@ -141,9 +196,9 @@ def pool_by_unit(tx: Tx, cut: Cut) -> dict[str, int]:
     rows = tx.fetchall(
         "SELECT c.ancestor_id, COUNT(DISTINCT s.candidate_id) FROM rm_candidate_stages s "
         f"JOIN rm_unit_ancestry c ON c.unit_id = s.unit_id AND {valid_c} "
-        f"WHERE {known_s} AND {valid_s} AND {known_c} AND s.stage IN ({placeholders(len(_PRE_ADMISSION))}) "
+        f"WHERE {known_s} AND {valid_s} AND {known_c} AND s.stage IN ({placeholders(len(stages))}) "
         "GROUP BY c.ancestor_id",
-        [*vc, *ps, *vs, *pc, *_PRE_ADMISSION],
+        [*vc, *ps, *vs, *pc, *stages],
     )
     return {str(unit_id): int(count) for unit_id, count in rows}
 
@@ -183,6 +238,7 @@ class PlanFigures:
     percent_min: Decimal | None
     percent_max: Decimal | None
     headcount: int | None  # at the period start (percentage targets)
+    headcount_rolled_up: bool  # the headcount is the plan unit's sub-units' sum
     target_min: int | None  # None: a percentage without a headcount
     target_max: int | None
     supplementary: int
@@ -218,7 +274,7 @@ def plans_at(tx: Tx, cut: Cut, period: Period) -> dict[str, PlanFigures]:
             [*ps, cut.as_of],
         )
     }
-    headcounts = headcounts_on(tx, cut, period.start)
+    headcounts = rolled_up_headcounts(tx, cut, period.start)
     plans: dict[str, PlanFigures] = {}
     for r in rows:
         kind = TargetKind(r["target_kind"])
@@ -227,7 +283,7 @@ def plans_at(tx: Tx, cut: Cut, period: Period) -> dict[str, PlanFigures]:
         low: int | None
         high: int | None
         if kind is TargetKind.PERCENT_OF_HEADCOUNT:
-            headcount = headcounts.get(unit_id)
+            headcount = headcounts.members.get(unit_id)
             target = QuotaTarget.percent(Decimal(r["percent_min"]), Decimal(r["percent_max"]))
             low, high = target.resolve(headcount) if headcount is not None else (None, None)
         else:
@@ -239,6 +295,7 @@ def plans_at(tx: Tx, cut: Cut, period: Period) -> dict[str, PlanFigures]:
             percent_min=Decimal(r["percent_min"]) if r["percent_min"] is not None else None,
             percent_max=Decimal(r["percent_max"]) if r["percent_max"] is not None else None,
             headcount=headcount,
+            headcount_rolled_up=headcount is not None and unit_id in headcounts.rolled_up,
             target_min=low,
             target_max=high,
             supplementary=supplements.get(str(r["plan_id"]), 0),
@@ -247,6 +304,61 @@ def plans_at(tx: Tx, cut: Cut, period: Period) -> dict[str, PlanFigures]:
 
 
 # --- attainment -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QuotaFigures:
+    """Admitted against a set of plans: the quota with supplementary assignments, and the
+    resolution's own target without them."""
+
+    plans: tuple[PlanFigures, ...]
+    unresolved_plans: int  # plans whose percentage target has no headcount (left out)
+    quota: int | None  # targets' minimum + supplementary assignments
+    quota_max: int | None
+    target: int | None  # targets' minimum alone (the resolution's own figure)
+    target_max: int | None
+    admitted: int
+    percent: Decimal | None  # admitted / quota
+    surplus: int | None  # admitted − quota; negative = short
+    target_percent: Decimal | None  # admitted / target
+    target_surplus: int | None  # admitted − target
+    range_status: RangeStatus | None  # admitted against quota–quota_max
+
+    @property
+    def met(self) -> bool | None:
+        """Whether admitted ≥ quota (None without a quota)."""
+        return None if self.quota is None else self.admitted >= self.quota
+
+
+def quota_figures(plans: Sequence[PlanFigures], admitted: int) -> QuotaFigures:
+    """The figures of ``admitted`` against ``plans`` (those with a resolved target summed)."""
+    resolved = [p for p in plans if p.quota is not None]
+
+    def total(values: list[int | None]) -> int | None:
+        return sum(v or 0 for v in values) if resolved else None
+
+    quota = total([p.quota for p in resolved])
+    quota_max = total([p.quota_max for p in resolved])
+    target = total([p.target_min for p in resolved])
+    target_max = total([p.target_max for p in resolved])
+    with_quota = attainment(admitted, quota) if quota is not None else None
+    with_target = attainment(admitted, target) if target is not None else None
+    return QuotaFigures(
+        plans=tuple(plans),
+        unresolved_plans=len(plans) - len(resolved),
+        quota=quota,
+        quota_max=quota_max,
+        target=target,
+        target_max=target_max,
+        admitted=admitted,
+        percent=with_quota.percent if with_quota else None,
+        surplus=with_quota.surplus if with_quota else None,
+        target_percent=with_target.percent if with_target else None,
+        target_surplus=with_target.surplus if with_target else None,
+        range_status=None
+        if quota is None or quota_max is None
+        else range_status(admitted, quota, quota_max),
+    )
+
+
 @dataclass(frozen=True)
 class UnitAttainment:
     """A unit's admissions against its quota for one period, at a cut."""
@@ -258,18 +370,48 @@ class UnitAttainment:
     parent_id: str | None
     period_key: str
     source: str | None  # "plan" (its own), "sub_units" (roll-up), None (no quota)
-    plans: tuple[PlanFigures, ...]  # its own plan, or the sub-units' plans summed
-    unresolved_plans: int  # plans whose percentage target has no headcount (left out)
-    quota: int | None
-    quota_max: int | None
-    admitted: int
-    percent: Decimal | None
-    surplus: int | None  # admitted − quota; negative = short
+    figures: QuotaFigures  # against its own plan, or its sub-units' plans summed
+    sub_units: QuotaFigures | None  # its topmost planned sub-units' plans summed (if any)
+
+    @property
+    def plans(self) -> tuple[PlanFigures, ...]:
+        """The plans counted in the row's figures."""
+        return self.figures.plans
+
+    @property
+    def unresolved_plans(self) -> int:
+        """Plans left out: a percentage target without any headcount."""
+        return self.figures.unresolved_plans
+
+    @property
+    def quota(self) -> int | None:
+        """Quota with supplementary assignments."""
+        return self.figures.quota
+
+    @property
+    def quota_max(self) -> int | None:
+        """Upper end of the quota."""
+        return self.figures.quota_max
+
+    @property
+    def admitted(self) -> int:
+        """Admissions over the subtree."""
+        return self.figures.admitted
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Attainment against the quota."""
+        return self.figures.percent
+
+    @property
+    def surplus(self) -> int | None:
+        """Admitted − quota."""
+        return self.figures.surplus
 
     @property
     def met(self) -> bool | None:
         """Whether admitted ≥ quota (None without a quota)."""
-        return None if self.quota is None else self.admitted >= self.quota
+        return self.figures.met
 
 
 def _topmost_planned_below(
@@ -291,8 +433,9 @@ def quota_attainment(tx: Tx, cut: Cut, period: Period) -> tuple[UnitAttainment, 
     """Attainment of every open unit on ``cut.as_of`` (and of any unit with its own plan).
 
     Units without a quota of their own or below them are listed too (``source`` None), with
-    their admitted count.
+    their admitted count. ``period`` is counted as :func:`counted` says.
     """
+    period = counted(tx, cut, period)
     nodes = units_on(tx, cut, include_closed=True)
     ancestry = ancestry_on(tx, cut)
     plans = plans_at(tx, cut, period)
@@ -300,42 +443,35 @@ def quota_attainment(tx: Tx, cut: Cut, period: Period) -> tuple[UnitAttainment, 
     planned = set(plans)
     result: list[UnitAttainment] = []
     for node in nodes:
+        count = admitted.get(node.unit_id, 0)
+        below = (
+            [plans[u] for u in _topmost_planned_below(node.unit_id, planned, ancestry)]
+            if node.status == "open"
+            else []
+        )
+        sub_units = quota_figures(below, count) if below else None
         if node.unit_id in plans:
             source: str | None = "plan"
-            chosen = [plans[node.unit_id]]
+            figures = quota_figures([plans[node.unit_id]], count)
         elif node.status == "open":
-            below = _topmost_planned_below(node.unit_id, planned, ancestry)
-            chosen = [plans[u] for u in below]
-            source = "sub_units" if chosen else None
+            source = "sub_units" if below else None
+            figures = sub_units or quota_figures([], count)
         else:
             continue
-        result.append(_attainment_row(node, period, source, chosen, admitted.get(node.unit_id, 0)))
+        result.append(
+            UnitAttainment(
+                unit_id=node.unit_id,
+                code=node.code,
+                name=node.name,
+                kind=node.kind,
+                parent_id=node.parent_id,
+                period_key=period.key,
+                source=source,
+                figures=figures,
+                sub_units=sub_units,
+            )
+        )
     return tuple(result)
-
-
-def _attainment_row(
-    node: UnitNode, period: Period, source: str | None, plans: list[PlanFigures], admitted: int
-) -> UnitAttainment:
-    resolved = [p for p in plans if p.quota is not None]
-    quota = sum(p.quota or 0 for p in resolved) if resolved else None
-    quota_max = sum(p.quota_max or 0 for p in resolved) if resolved else None
-    figures = attainment(admitted, quota) if quota is not None else None
-    return UnitAttainment(
-        unit_id=node.unit_id,
-        code=node.code,
-        name=node.name,
-        kind=node.kind,
-        parent_id=node.parent_id,
-        period_key=period.key,
-        source=source,
-        plans=tuple(plans),
-        unresolved_plans=len(plans) - len(resolved),
-        quota=quota,
-        quota_max=quota_max,
-        admitted=admitted,
-        percent=figures.percent if figures else None,
-        surplus=figures.surplus if figures else None,
-    )
 
 
 def unit_attainment(tx: Tx, cut: Cut, period: Period, unit_id: str) -> UnitAttainment:
@@ -353,7 +489,7 @@ def unit_attainment(tx: Tx, cut: Cut, period: Period, unit_id: str) -> UnitAttai
 
 @dataclass(frozen=True)
 class QuotaMeeting:
-    """Units meeting their own quota among the units with a plan ("10 of 15")."""
+    """Sub-units meeting their quota among the planned sub-units of a unit ("10 of 15")."""
 
     met: int
     total: int
@@ -361,13 +497,25 @@ class QuotaMeeting:
     units_short: tuple[str, ...]
 
 
-def units_meeting_quota(tx: Tx, cut: Cut, period: Period) -> QuotaMeeting:
-    """Among units with their own plan (and a resolvable quota), how many met it."""
-    return quota_meeting(quota_attainment(tx, cut, period))
+def units_meeting_quota(
+    tx: Tx, cut: Cut, period: Period, unit_id: str | None = None
+) -> QuotaMeeting:
+    """Among the topmost planned sub-units of ``unit_id`` (default: of the tree's roots) with a
+    resolvable quota, how many met it. The unit itself is not counted: the province's "10 of
+    15" (seed 004) counts the 15 committees it gave quotas to, not the province."""
+    rows = quota_attainment(tx, cut, period)
+    ancestry = ancestry_on(tx, cut)
+    if unit_id is None:
+        tops = [r.unit_id for r in rows if r.parent_id is None and r.unit_id in ancestry]
+    else:
+        tops = [unit_id]
+    planned = {r.unit_id for r in rows if r.source == "plan"}
+    wanted = {u for top in tops for u in _topmost_planned_below(top, planned, ancestry)}
+    return quota_meeting([r for r in rows if r.unit_id in wanted])
 
 
 def quota_meeting(attainments: Sequence[UnitAttainment]) -> QuotaMeeting:
-    """:func:`units_meeting_quota` from attainment rows already read."""
+    """How many of ``attainments`` with their own plan and a quota met it."""
     rows = [r for r in attainments if r.source == "plan" and r.quota]
     met = tuple(r.unit_id for r in rows if r.met)
     short = tuple(r.unit_id for r in rows if not r.met)
@@ -385,13 +533,20 @@ class Coverage:
     without_admission: tuple[str, ...]  # unit ids that had candidates but admitted none
 
 
-def coverage(tx: Tx, cut: Cut, period: Period) -> Coverage:
-    """Coverage: share of grassroots organisations with candidates that admitted at least one.
+def coverage(tx: Tx, cut: Cut, period: Period, unit_id: str | None = None) -> Coverage:
+    """Coverage: share of grassroots organisations with candidates that admitted at least one;
+    with ``unit_id``, the organisations in its subtree on ``as_of`` (itself included).
 
     An organisation "has candidates" when, in the period up to ``as_of``, a case in its subtree
     was in a pre-admission stage or decided, or it admitted someone.
     """
-    grassroots = [n for n in units_on(tx, cut) if UnitKind(n.kind).is_grassroots]
+    period = counted(tx, cut, period)
+    inside = None if unit_id is None else subtree(tx, cut, unit_id)
+    grassroots = [
+        n
+        for n in units_on(tx, cut)
+        if UnitKind(n.kind).is_grassroots and (inside is None or n.unit_id in inside)
+    ]
     admitted = admitted_by_unit(tx, cut, period)
     with_candidates = units_with_candidates(tx, cut, period) | {
         u for u, count in admitted.items() if count
@@ -409,28 +564,44 @@ def coverage(tx: Tx, cut: Cut, period: Period) -> Coverage:
 
 @dataclass(frozen=True)
 class SourcePool:
-    """Candidates in the pipeline against a unit's quota and the tenant's ratio band."""
+    """The source pool against a unit's quota and the tenant's ratio band."""
 
     unit_id: str
-    pool: int  # candidates in a pre-admission stage on as_of, over the subtree
+    pool: int  # candidates through the awareness class, not yet admitted, over the subtree
     quota: int | None
+    quota_max: int | None
     ratio: Decimal | None  # pool / quota, two decimals
     ratio_min: Decimal
     ratio_max: Decimal
-    inside_band: bool | None
+    needed_min: int | None  # ratio_min × quota
+    needed_max: int | None  # ratio_max × quota_max
+    inside_band: bool | None  # needed_min ≤ pool ≤ needed_max
     organizations: int  # grassroots organisations and branches in the subtree on as_of
-    without_candidates: tuple[str, ...]  # of them, those with no candidate left (unit ids)
+    without_candidates: tuple[str, ...]  # of them, those with no candidate at all (unit ids)
 
 
 def source_pool(tx: Tx, cut: Cut, period: Period, unit_id: str) -> SourcePool:
-    """The source pool of ``unit_id`` on ``cut.as_of`` against its quota for ``period``."""
+    """The source pool of ``unit_id`` on ``cut.as_of`` against its quota for ``period``.
+
+    The pool is judged against the whole wanted band, ratio × the quota's range: 1,200 people
+    for a quota of 500–700 and a ratio of 1.5–2 lie inside 750–1,400 (seed 000), although
+    1,200 / 500 = 2.40 is above the ratio 2 read against the floor alone. "Without candidates"
+    counts organisations with no candidate at any pre-admission stage (seed 004: "30/657 tổ
+    chức đảng không còn quần chúng để tạo nguồn").
+    """
     policy = policy_at(tx, cut)
     row = unit_attainment(tx, cut, period, unit_id)
     pools = pool_by_unit(tx, cut)
+    anyone = pool_by_unit(tx, cut, _PRE_ADMISSION)
     ancestry = ancestry_on(tx, cut)
     pool = pools.get(unit_id, 0)
     ratio = (
         (Decimal(pool) / Decimal(row.quota)).quantize(_CENT, ROUND_HALF_UP) if row.quota else None
+    )
+    band = (
+        pool_band(policy.pool_ratio_min, policy.pool_ratio_max, row.quota, row.quota_max)
+        if row.quota and row.quota_max is not None
+        else None
     )
     organizations = [
         n.unit_id
@@ -442,14 +613,15 @@ def source_pool(tx: Tx, cut: Cut, period: Period, unit_id: str) -> SourcePool:
         unit_id=unit_id,
         pool=pool,
         quota=row.quota,
+        quota_max=row.quota_max,
         ratio=ratio,
         ratio_min=policy.pool_ratio_min,
         ratio_max=policy.pool_ratio_max,
-        inside_band=None
-        if ratio is None
-        else policy.pool_ratio_min <= ratio <= policy.pool_ratio_max,
+        needed_min=band.needed_min if band else None,
+        needed_max=band.needed_max if band else None,
+        inside_band=None if band is None else band.holds(pool),
         organizations=len(organizations),
-        without_candidates=tuple(u for u in organizations if not pools.get(u, 0)),
+        without_candidates=tuple(u for u in organizations if not anyone.get(u, 0)),
     )
 
 
@@ -469,6 +641,7 @@ class MembershipChange:
 
 def membership_change(tx: Tx, cut: Cut, period: Period, unit_id: str) -> MembershipChange:
     """Admissions and removals of ``unit_id``'s subtree in ``period`` up to ``cut.as_of``."""
+    period = counted(tx, cut, period)
     return MembershipChange(
         unit_id=unit_id,
         admitted=admitted_by_unit(tx, cut, period).get(unit_id, 0),

@@ -54,7 +54,13 @@ class OrgUnit(Node):
     status: str = strawberry.field(description="open, merged or dissolved on that date.")
     depth: int = strawberry.field(description="Levels below the root on that date (root: 0).")
     headcount: int | None = strawberry.field(
-        description="Party members (số đảng viên) by the latest report on or before the date."
+        description="Party members (số đảng viên) by the unit's latest report on or before the "
+        "date; a unit with no report of its own shows the sum of its sub-units' (see "
+        "headcountRolledUp)."
+    )
+    headcount_rolled_up: bool = strawberry.field(
+        description="Whether headcount is the sum of the sub-units' headcounts (cộng từ các "
+        "đơn vị trực thuộc) because the unit reported none of its own."
     )
     admission_authority: str | None = strawberry.field(
         description="Who decides admissions for the unit (thẩm quyền kết nạp), when set."
@@ -75,6 +81,7 @@ class OrgUnit(Node):
             status=node.status,
             depth=node.depth,
             headcount=node.headcount,
+            headcount_rolled_up=node.headcount_rolled_up,
             admission_authority=node.admission_authority,
             since=node.since,
             parent_key=node.parent_id,

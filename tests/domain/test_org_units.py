@@ -101,6 +101,20 @@ def test_only_a_committee_may_be_the_root_of_the_tree() -> None:
     assert refusal.value.code == "UNIT_PARENT_REQUIRED"
 
 
+def test_a_department_committee_that_is_a_grassroots_committee_is_the_root_of_its_tenant() -> None:
+    """Seed 001: the Đảng ủy Sở LĐ-TB&XH is a grassroots committee with 11 branches under it,
+    its own congress resolution (2020–2025) and its own quota of 30: as a tenant it is the root
+    of its tree, its branches directly under it (was refused with UNIT_PARENT_REQUIRED)."""
+    department = _establish("DU-SO", "Đảng bộ Sở LĐ-TB&XH", UnitKind.GRASSROOTS_COMMITTEE, None)
+    branches = [
+        _establish(f"CB-{n:02d}", f"Chi bộ {n}", UnitKind.BRANCH, department) for n in range(11)
+    ]
+    assert department.parent_id is None
+    assert department.kind.is_grassroots
+    assert all(b.parent_id == department.id for b in branches)
+    assert grassroots_of(branches[0], [department]) is department
+
+
 @pytest.mark.parametrize(
     ("kind", "parent_kind"),
     [

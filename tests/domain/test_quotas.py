@@ -12,7 +12,18 @@ import pytest
 
 from domain.errors import InvalidInput
 from domain.ids import quota_plan_id, unit_id
-from domain.quotas import Period, PeriodKind, QuotaPlan, QuotaTarget, TargetKind, attainment
+from domain.quotas import (
+    Period,
+    PeriodKind,
+    QuotaPlan,
+    QuotaTarget,
+    RangeStatus,
+    TargetKind,
+    attainment,
+    counted_period,
+    pool_band,
+    range_status,
+)
 from tests.domain.builders import ORGANIZER, SUPERIOR_COMMITTEE, TENANT, document, replayed, state
 from tests.domain.refusals import assert_refused, refused
 
@@ -329,3 +340,68 @@ def test_an_unreadable_period_is_refused_bilingually(text: str) -> None:
     assert refused_period.value.code == "PERIOD_INVALID"
     assert refused_period.value.message_vi
     assert refused_period.value.message_en
+
+
+# --- what the committees' documents say -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("admitted", "status"),
+    [
+        (199, RangeStatus.BELOW),
+        (200, RangeStatus.WITHIN),
+        (213, RangeStatus.WITHIN),
+        (220, RangeStatus.WITHIN),
+        (221, RangeStatus.ABOVE),
+    ],
+)
+def test_admissions_against_a_range_of_200_to_220_a_year_are_below_within_or_above(
+    admitted: int, status: RangeStatus
+) -> None:
+    """Seed 003: "mỗi năm kết nạp từ 200 đến 220 đảng viên" — both ends are inside the range."""
+    floor, ceiling = QuotaTarget.range(200, 220).resolve(None)
+    assert range_status(admitted, floor, ceiling) is status
+
+
+def test_the_pool_wanted_for_500_to_700_admissions_is_750_to_1400_and_1200_lies_inside() -> None:
+    """Seed 000: the 2024 plan "khoảng từ 500 đến 700 đảng viên", and "nguồn kết nạp phải xây
+    dựng được gấp 1,5-2 lần chỉ tiêu kết nạp": the wanted pool is 1.5 × 500 … 2 × 700. A pool of
+    1,200 is inside (its ratio to the floor alone, 2.40, is not what the plan asks)."""
+    band = pool_band(Decimal("1.5"), Decimal("2"), 500, 700)
+    assert (band.needed_min, band.needed_max) == (750, 1400)
+    assert band.holds(1200)
+    assert band.holds(750)
+    assert band.holds(1400)
+    assert not band.holds(749)
+    assert not band.holds(1401)
+
+
+def test_the_pool_wanted_for_a_quota_of_7_rounds_to_whole_people() -> None:
+    band = pool_band(Decimal("1.5"), Decimal("2"), 7, 7)
+    assert (band.needed_min, band.needed_max) == (11, 14)
+
+
+def test_without_congresses_the_congress_year_belongs_to_the_term_ending_in_it() -> None:
+    """Seed 000: "tính từ đầu nhiệm kỳ đến hết năm 2024 đạt khoảng 80% kế hoạch … nhiệm kỳ
+    2020-2025" — four of five years (2021–2024) by the end of 2024, 2025 still to come. So by
+    default the 2020–2025 term counts 1/1/2021–31/12/2025, and 2025 does not count again in
+    2025–2030 (which starts on 1/1/2026): no year in two terms."""
+    ending, next_term = counted_period(TERM), counted_period(Period.term(2025, 2030))
+    assert (ending.start, ending.end) == (date(2021, 1, 1), date(2025, 12, 31))
+    assert (next_term.start, next_term.end) == (date(2026, 1, 1), date(2030, 12, 31))
+    assert ending.key == "term:2020-2025"
+    assert sum(p.contains(date(2025, 6, 30)) for p in (ending, next_term)) == 1
+    before_2025 = [y for y in range(2021, 2026) if date(y, 12, 31) <= date(2024, 12, 31)]
+    assert len(before_2025) / 5 == 0.8
+
+
+def test_a_term_runs_from_its_congress_to_the_day_before_the_next() -> None:
+    """Seed 001: the department's plan for the 2020–2025 term is dated 3/8/2020, after its
+    congress; a congress on 15/7/2020 and the next on 20/6/2025 bound the term, and the days
+    from 20/6/2025 count in 2025–2030."""
+    congresses = [date(2020, 7, 15), date(2025, 6, 20), date(2015, 5, 1)]
+    term = counted_period(TERM, congresses)
+    following = counted_period(Period.term(2025, 2030), congresses)
+    assert (term.start, term.end) == (date(2020, 7, 15), date(2025, 6, 19))
+    assert (following.start, following.end) == (date(2025, 6, 20), date(2030, 12, 31))
+    assert counted_period(Period.year(2025), congresses) == Period.year(2025)

@@ -156,3 +156,20 @@ def test_a_tenant_policy_rebuilt_from_its_events_is_the_policy_that_recorded_the
     policy.declare_working_day(actor=ORGANIZER, day=date(2025, 4, 26))
     events = policy.collect_events()
     assert state(replayed(events, TenantPolicy)) == state(policy)
+
+
+def test_a_congress_is_recorded_with_its_resolution_and_one_a_year() -> None:
+    """A term runs from one congress to the next (nhiệm kỳ đại hội): the tenant records the day
+    its congress opened; a second congress in the same year is refused (CONGRESS_ALREADY_RECORDED)."""
+    policy = _policy()
+    resolution = document("Nghị quyết Đại hội", date(2020, 7, 15), issuer="Đại hội Đảng bộ Sở")
+    policy.record_congress(actor=ORGANIZER, occurred_on=date(2020, 7, 15), document=resolution)
+    assert policy.congresses == {date(2020, 7, 15): resolution}
+    assert_refused(
+        policy,
+        lambda: policy.record_congress(
+            actor=ORGANIZER, occurred_on=date(2020, 9, 1), document=resolution
+        ),
+        "CONGRESS_ALREADY_RECORDED",
+    )
+    assert state(replayed(policy.collect_events(), TenantPolicy)) == state(policy)

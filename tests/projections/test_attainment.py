@@ -98,13 +98,15 @@ def test_sql_level_seed_004_9701_admitted_of_9352_is_103_73_percent(world: World
         ),
     )
     branches = ["CB1", "CB2", "CB3", "CS"]
-    start = date(2010, 1, 1)
+    # without recorded congresses the term 2010–2015 counts 1/1/2011–31/12/2015 (the congress
+    # year 2010 belongs to 2005–2010; see domain.quotas.counted_period)
+    start = date(2011, 1, 1)
     rows = [
-        admission(f"c{n}", branches[n % 4], start + timedelta(days=n % 2191)) for n in range(9701)
+        admission(f"c{n}", branches[n % 4], start + timedelta(days=n % 1826)) for n in range(9701)
     ]
     rows += [
         admission("late", "CB1", date(2016, 1, 1)),
-        admission("early", "CB1", date(2009, 12, 31)),
+        admission("early", "CB1", date(2010, 12, 31)),
     ]
     insert_rows(world, ADMISSIONS, rows)
     with world.read() as tx:
@@ -240,8 +242,10 @@ def test_sql_level_coverage_source_pool_and_net_growth(world: World) -> None:
     # DU1 (c1), DU2 (c2) and CS (c3) had candidates in 2024; only DU2 admitted
     assert (covered.organizations, covered.admitting, covered.percent) == (3, 1, Decimal("33.33"))
     assert set(covered.without_admission) == {uid("DU1"), uid("CS")}
-    # c1, c5, c6 are still before admission: 3 against a quota of 2 → 1.50, inside 1.5–2
-    assert (pool.pool, pool.quota, pool.ratio, pool.inside_band) == (3, 2, Decimal("1.50"), True)
+    # c1, c5, c6 are still before admission, but only c6 is through the awareness class: the
+    # pool is 1 against a quota of 2 → 0.50, outside the wanted 3–4 (1.5–2 × 2)
+    assert (pool.pool, pool.quota, pool.ratio, pool.inside_band) == (1, 2, Decimal("0.50"), False)
+    assert (pool.needed_min, pool.needed_max) == (3, 4)
     assert (pool.ratio_min, pool.ratio_max) == (Decimal("1.5"), Decimal("2"))
     assert pool.organizations == 6  # DU1, DU2, CS, CB1, CB2, CB3
     assert set(pool.without_candidates) == {uid("CS"), uid("CB2")}

@@ -32,7 +32,7 @@ from strawberry.types import Info
 from domain import ids
 from domain.candidates import Stage
 from domain.errors import NotFound
-from domain.quotas import Period
+from domain.quotas import Period, RangeStatus
 from projections.cut import Cut
 from projections.queries import attainment, org_tree, pipeline, structure
 from projections.queries.org_tree import UnitNode
@@ -104,6 +104,14 @@ async def load_units(info: Info, cut: CutKey, unit_ids: Sequence[str]) -> list[O
 
 
 # --- quota attainment ---------------------------------------------------------------------------
+RangeStatusEnum = strawberry.enum(
+    RangeStatus,
+    name="RangeStatus",
+    description="Where admissions stand against the quota's range (khoảng chỉ tiêu): below its "
+    "floor, within it (both ends included) or above its ceiling — e.g. 200–220 a year.",
+)
+
+
 @strawberry.type(description="A quota plan (kế hoạch chỉ tiêu) counted in an attainment row.")
 class QuotaPlanFigures:
     plan_unit_key: strawberry.Private[str]
@@ -118,8 +126,11 @@ class QuotaPlanFigures:
         description="Upper percentage of the headcount (percentage targets)."
     )
     headcount: int | None = strawberry.field(
-        description="Party members (số đảng viên) reported at the period start "
-        "(percentage targets)."
+        description="Party members (số đảng viên) at the period start (percentage targets): "
+        "the unit's own report, or its sub-units' sum when it reported none."
+    )
+    headcount_rolled_up: bool = strawberry.field(
+        description="Whether headcount is the sum of the plan unit's sub-units' headcounts."
     )
     target_min: int | None = strawberry.field(
         description="Target minimum in admissions; null for a percentage without a headcount."
@@ -144,6 +155,7 @@ class QuotaPlanFigures:
             percent_min=plan.percent_min,
             percent_max=plan.percent_max,
             headcount=plan.headcount,
+            headcount_rolled_up=plan.headcount_rolled_up,
             target_min=plan.target_min,
             target_max=plan.target_max,
             supplementary=plan.supplementary,
@@ -156,9 +168,74 @@ class QuotaPlanFigures:
         return await load_unit(info, self.cut, self.plan_unit_key)
 
 
+_FIGURES = {
+    "quota": "Quota (chỉ tiêu): target minimum plus supplementary assignments (giao bổ sung); "
+    "null without a plan.",
+    "quota_max": "Upper end of the quota (range or percentage targets), supplementary "
+    "assignments included.",
+    "target": "The resolution's own target (chỉ tiêu theo nghị quyết), without supplementary "
+    "assignments: its minimum in admissions.",
+    "target_max": "Upper end of the resolution's own target.",
+    "percent": "Attainment (tỷ lệ đạt chỉ tiêu) against the quota, percent with two decimals.",
+    "surplus": "Admitted minus quota (vượt/thiếu); negative when short.",
+    "target_percent": "Attainment against the resolution's own target, without supplementary "
+    "assignments (e.g. 32 of 30 = 106.67 %), percent with two decimals.",
+    "target_surplus": "Admitted minus the resolution's own target; negative when short.",
+    "range_status": "Admitted against quota…quotaMax: below, within or above (null without a "
+    "quota).",
+    "met": "Whether admitted ≥ quota (đạt chỉ tiêu); null without a quota.",
+    "unresolved_plans": "Plans left out: a percentage target without any headcount report.",
+}
+
+
+def _figure(name: str) -> Any:
+    return strawberry.field(description=_FIGURES[name])
+
+
+@strawberry.type(
+    description="Admissions against the plans of a unit's topmost planned sub-units, summed "
+    "(cộng chỉ tiêu các đơn vị trực thuộc) — shown beside the unit's own plan."
+)
+class QuotaRollUp:
+    quota: int | None = _figure("quota")
+    quota_max: int | None = _figure("quota_max")
+    target: int | None = _figure("target")
+    target_max: int | None = _figure("target_max")
+    admitted: int = strawberry.field(
+        description="Admissions counted in the period up to the date over the unit's subtree."
+    )
+    percent: Decimal | None = _figure("percent")
+    surplus: int | None = _figure("surplus")
+    target_percent: Decimal | None = _figure("target_percent")
+    target_surplus: int | None = _figure("target_surplus")
+    range_status: RangeStatus | None = _figure("range_status")
+    met: bool | None = _figure("met")
+    unresolved_plans: int = _figure("unresolved_plans")
+    plans: list[QuotaPlanFigures] = strawberry.field(description="The sub-units' plans summed.")
+
+    @classmethod
+    def of(cls, figures: attainment.QuotaFigures, cut: CutKey) -> QuotaRollUp:
+        return cls(
+            quota=figures.quota,
+            quota_max=figures.quota_max,
+            target=figures.target,
+            target_max=figures.target_max,
+            admitted=figures.admitted,
+            percent=figures.percent,
+            surplus=figures.surplus,
+            target_percent=figures.target_percent,
+            target_surplus=figures.target_surplus,
+            range_status=figures.range_status,
+            met=figures.met,
+            unresolved_plans=figures.unresolved_plans,
+            plans=[QuotaPlanFigures.of(p, cut) for p in figures.plans],
+        )
+
+
 @strawberry.type(
     description="A unit's admissions against its quota (chỉ tiêu kết nạp) for one period: its own "
-    "plan, or the plans of its topmost planned sub-units rolled up."
+    "plan, or the plans of its topmost planned sub-units rolled up; a unit with both shows its "
+    "own plan here and the sub-units' roll-up in subUnits."
 )
 class UnitAttainment:
     unit_key: strawberry.Private[str]
@@ -171,36 +248,33 @@ class UnitAttainment:
         description="Where the quota comes from: plan (its own), sub_units (rolled up from its "
         "topmost planned sub-units) or null (no quota)."
     )
-    quota: int | None = strawberry.field(
-        description="Quota (chỉ tiêu): target minimum plus supplementary assignments; null "
-        "without a plan."
-    )
-    quota_max: int | None = strawberry.field(
-        description="Upper end of the quota (range or percentage targets)."
-    )
+    quota: int | None = _figure("quota")
+    quota_max: int | None = _figure("quota_max")
+    target: int | None = _figure("target")
+    target_max: int | None = _figure("target_max")
     admitted: int = strawberry.field(
         description="Admissions (kết nạp) counted in the period up to the date, over the "
-        "subtree as it stood on each admission's counting day."
+        "subtree as it stood on each admission's counting day; a term counts from its congress "
+        "to the next (see recordCongress)."
     )
-    percent: Decimal | None = strawberry.field(
-        description="Attainment (tỷ lệ đạt chỉ tiêu), percent with two decimals."
-    )
-    surplus: int | None = strawberry.field(
-        description="Admitted minus quota (vượt/thiếu); negative when short."
-    )
-    met: bool | None = strawberry.field(
-        description="Whether the unit met its quota (đạt chỉ tiêu): admitted ≥ quota; null "
-        "without a quota."
-    )
-    unresolved_plans: int = strawberry.field(
-        description="Plans left out: a percentage target without any headcount report."
-    )
+    percent: Decimal | None = _figure("percent")
+    surplus: int | None = _figure("surplus")
+    target_percent: Decimal | None = _figure("target_percent")
+    target_surplus: int | None = _figure("target_surplus")
+    range_status: RangeStatus | None = _figure("range_status")
+    met: bool | None = _figure("met")
+    unresolved_plans: int = _figure("unresolved_plans")
     plans: list[QuotaPlanFigures] = strawberry.field(
         description="The plans counted: its own, or its sub-units' (roll-up)."
+    )
+    sub_units: QuotaRollUp | None = strawberry.field(
+        description="Its topmost planned sub-units' plans summed, against the same admissions — "
+        "also when the unit has a plan of its own; null when no sub-unit has a plan."
     )
 
     @classmethod
     def of(cls, row: attainment.UnitAttainment, cut: CutKey) -> UnitAttainment:
+        f = row.figures
         return cls(
             unit_key=row.unit_id,
             cut=cut,
@@ -209,14 +283,20 @@ class UnitAttainment:
             kind=row.kind,
             period=row.period_key,
             source=row.source,
-            quota=row.quota,
-            quota_max=row.quota_max,
-            admitted=row.admitted,
-            percent=row.percent,
-            surplus=row.surplus,
-            met=row.met,
-            unresolved_plans=row.unresolved_plans,
-            plans=[QuotaPlanFigures.of(p, cut) for p in row.plans],
+            quota=f.quota,
+            quota_max=f.quota_max,
+            target=f.target,
+            target_max=f.target_max,
+            admitted=f.admitted,
+            percent=f.percent,
+            surplus=f.surplus,
+            target_percent=f.target_percent,
+            target_surplus=f.target_surplus,
+            range_status=f.range_status,
+            met=f.met,
+            unresolved_plans=f.unresolved_plans,
+            plans=[QuotaPlanFigures.of(p, cut) for p in f.plans],
+            sub_units=None if row.sub_units is None else QuotaRollUp.of(row.sub_units, cut),
         )
 
     @strawberry.field(description="The unit (tổ chức đảng) on the date.")
@@ -225,7 +305,7 @@ class UnitAttainment:
 
 
 @strawberry.type(
-    description="Units meeting their own quota (đạt chỉ tiêu) among the units with a plan, "
+    description="Sub-units meeting their quota (đạt chỉ tiêu) among a unit's planned sub-units, "
     "e.g. 10 of 15."
 )
 class QuotaMeeting:
@@ -233,7 +313,10 @@ class QuotaMeeting:
     met_keys: strawberry.Private[tuple[str, ...]]
     short_keys: strawberry.Private[tuple[str, ...]]
     met: int = strawberry.field(description="Units that met their quota.")
-    total: int = strawberry.field(description="Units with their own plan and a quota.")
+    total: int = strawberry.field(
+        description="The unit's topmost sub-units with their own plan and a quota (the unit "
+        "itself not counted)."
+    )
 
     @strawberry.field(description="The units that met their quota (đạt chỉ tiêu).")
     async def units_met(self, info: Info) -> list[OrgUnit]:
@@ -273,16 +356,29 @@ class SourcePool:
     cut: strawberry.Private[CutKey]
     without_keys: strawberry.Private[tuple[str, ...]]
     pool: int = strawberry.field(
-        description="Candidates in a stage before admission on the date, over the subtree."
+        description="The source pool (nguồn) on the date over the subtree: candidates already "
+        "through the awareness class (quần chúng ưu tú đã học lớp bồi dưỡng nhận thức về Đảng) "
+        "and not yet admitted — stages awareness_trained to committee_resolved; people only "
+        "discovered or on the sympathizer list are not counted."
     )
     quota: int | None = strawberry.field(description="The unit's quota (chỉ tiêu) for the period.")
+    quota_max: int | None = strawberry.field(
+        description="Upper end of the unit's quota (range or percentage targets)."
+    )
     ratio: Decimal | None = strawberry.field(
         description="Pool divided by quota (two decimals); null without a quota."
     )
     ratio_min: Decimal = strawberry.field(description="Lower end of the tenant's ratio band.")
     ratio_max: Decimal = strawberry.field(description="Upper end of the tenant's ratio band.")
+    needed_min: int | None = strawberry.field(
+        description="Pool wanted at least: ratioMin × quota, rounded up (1.5 × 500 = 750)."
+    )
+    needed_max: int | None = strawberry.field(
+        description="Pool wanted at most: ratioMax × quotaMax, rounded down (2 × 700 = 1,400)."
+    )
     inside_band: bool | None = strawberry.field(
-        description="Whether the ratio lies inside the band; null without a quota."
+        description="Whether the pool lies in neededMin…neededMax (both included); null without "
+        "a quota."
     )
     organizations: int = strawberry.field(
         description="Grassroots organisations and branches (chi bộ) in the subtree on the date."
@@ -293,7 +389,8 @@ class SourcePool:
         return await load_unit(info, self.cut, self.unit_key)
 
     @strawberry.field(
-        description="Organisations and branches of the subtree with no candidate (không có nguồn)."
+        description="Organisations and branches of the subtree with no candidate at any stage "
+        "before admission (không còn quần chúng để tạo nguồn)."
     )
     async def without_candidates(self, info: Info) -> list[OrgUnit]:
         return await load_units(info, self.cut, self.without_keys)
@@ -534,12 +631,15 @@ class DashboardQueries:
         return await ctx.read(query)
 
     @_dashboard(
-        "How many units with their own plan met their quota (đơn vị đạt chỉ tiêu) in a period."
+        "How many of a unit's planned sub-units met their quota (đơn vị đạt chỉ tiêu) in a "
+        "period: its topmost sub-units with their own plan, not the unit itself (default: under "
+        "the tenant's root)."
     )
     async def units_meeting_quota(
         self,
         info: Info,
         period: PeriodArg,
+        unit_code: OptionalUnitCode = None,
         as_of: AsOf = None,
         as_recorded_at: AsRecordedAt = None,
     ) -> QuotaMeeting:
@@ -548,7 +648,9 @@ class DashboardQueries:
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def query(tx: Tx) -> QuotaMeeting:
-            found = attainment.units_meeting_quota(tx, ctx.cut(tx, cut_key), asked)
+            cut = ctx.cut(tx, cut_key)
+            unit = None if unit_code is None else unit_id_on(ctx, tx, cut, unit_code)
+            found = attainment.units_meeting_quota(tx, cut, asked, unit)
             return QuotaMeeting(
                 cut=cut_key,
                 met_keys=found.units_met,
@@ -561,12 +663,13 @@ class DashboardQueries:
 
     @_dashboard(
         "Coverage (độ phủ): share of grassroots organisations with candidates in a period that "
-        "admitted at least one."
+        "admitted at least one; with a unit code, the organisations in its subtree."
     )
     async def coverage(
         self,
         info: Info,
         period: PeriodArg,
+        unit_code: OptionalUnitCode = None,
         as_of: AsOf = None,
         as_recorded_at: AsRecordedAt = None,
     ) -> Coverage:
@@ -575,7 +678,9 @@ class DashboardQueries:
         cut_key = ctx.cut_key(as_of, as_recorded_at)
 
         def query(tx: Tx) -> Coverage:
-            found = attainment.coverage(tx, ctx.cut(tx, cut_key), asked)
+            cut = ctx.cut(tx, cut_key)
+            unit = None if unit_code is None else unit_id_on(ctx, tx, cut, unit_code)
+            found = attainment.coverage(tx, cut, asked, unit)
             return Coverage(
                 cut=cut_key,
                 without_keys=found.without_admission,
@@ -611,9 +716,12 @@ class DashboardQueries:
                 without_keys=found.without_candidates,
                 pool=found.pool,
                 quota=found.quota,
+                quota_max=found.quota_max,
                 ratio=found.ratio,
                 ratio_min=found.ratio_min,
                 ratio_max=found.ratio_max,
+                needed_min=found.needed_min,
+                needed_max=found.needed_max,
                 inside_band=found.inside_band,
                 organizations=found.organizations,
             )
@@ -687,11 +795,12 @@ class DashboardQueries:
 
         def query(tx: Tx) -> list[StageCount]:
             cut = ctx.cut(tx, cut_key)
+            days = attainment.counted(tx, cut, asked)
             rows = pipeline.stage_entries(
                 tx,
                 cut,
-                asked.start,
-                asked.end,
+                days.start,
+                days.end,
                 unit_ids=subtree_ids(ctx, tx, cut, unit_code),
             )
             return [StageCount.of(r, cut_key) for r in rows]
@@ -717,11 +826,12 @@ class DashboardQueries:
 
         def query(tx: Tx) -> Funnel:
             cut = ctx.cut(tx, cut_key)
+            days = attainment.counted(tx, cut, asked)
             found = pipeline.funnel(
                 tx,
                 cut,
-                opened_from=asked.start,
-                opened_to=asked.end,
+                opened_from=days.start,
+                opened_to=days.end,
                 unit_ids=subtree_ids(ctx, tx, cut, unit_code),
             )
             return Funnel(
@@ -836,11 +946,12 @@ class DashboardQueries:
 
         def query(tx: Tx) -> AdmittedStructure:
             cut = ctx.cut(tx, cut_key)
+            days = attainment.counted(tx, cut, asked)
             found = structure.admitted_structure(
                 tx,
                 cut,
-                asked.start,
-                asked.end,
+                days.start,
+                days.end,
                 unit_ids=subtree_ids(ctx, tx, cut, unit_code),
             )
             return AdmittedStructure(
