@@ -730,3 +730,12 @@ def _policy_working_day(e: Any, agg: Any, units: UnitLookup) -> Summary:
         f"Khai báo ngày làm việc bù {_d(e.day)}{ref.vi}",
         f"{_d(e.day)} declared a working day{ref.en}",
     )
+
+
+@_policy("CongressRecorded")
+def _policy_congress(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    ref = _ref(e.document, "NQ", "resolution")
+    return Summary(
+        f"Ghi nhận đại hội đảng bộ khai mạc ngày {_d(e.occurred_on)} (mốc nhiệm kỳ){ref.vi}",
+        f"Committee congress opened on {_d(e.occurred_on)} recorded (a term boundary){ref.en}",
+    )

@@ -45,6 +45,7 @@ from domain.commands import (
     RecordBranchResolution,
     RecordComments,
     RecordCommitteeResolution,
+    RecordCongress,
     RecordNewMemberClass,
     RecordRecognitionDecision,
     RecordRecognitionVote,
@@ -554,6 +555,20 @@ class DemoBuilder:
                 document=self.doc("CV", on, "Ban Thường vụ Đảng ủy Khối"),
             ),
         )
+
+    def record_congresses(self) -> None:
+        """The bloc's congresses (đại hội), so its 2020–2025 term counts from the congress of
+        20/8/2020 (whose resolution set the term's quota) to the day before the 2025 one."""
+        for day in (date(2020, 8, 20), date(2025, 8, 15)):
+            if day > self.today:
+                continue
+            self.h.handle(
+                self.p,
+                RecordCongress(
+                    occurred_on=day,
+                    document=self.doc("Nghị quyết Đại hội", day, "Đại hội Đảng bộ Khối"),
+                ),
+            )
 
     # --- one case through the pipeline -------------------------------------------------------
     def run_case(
@@ -1135,6 +1150,7 @@ def seed_demo(
     builder.build_tree()
     say("Chính sách và chỉ tiêu / policy and quotas")
     builder.set_policy_and_quotas()
+    builder.record_congresses()
     say("Hồ sơ mẫu / scripted cases")
     builder.scripted_cases()
     builder.merge_units()

@@ -18,8 +18,15 @@ from graphql import GraphQLNamedType, GraphQLObjectType, get_named_type
 from strawberry.utils.str_converters import to_camel_case
 
 from domain import ids
-from domain.commands import AssignSupplementaryQuota, RenameUnit
-from domain.quotas import Period
+from domain.commands import (
+    AssignSupplementaryQuota,
+    EstablishUnit,
+    RecordCongress,
+    RenameUnit,
+    ReportHeadcount,
+)
+from domain.org_units import UnitKind
+from domain.quotas import Period, percent_of
 from domain.values import DocumentRef, Role
 from projections.cut import Cut, position_recorded_by
 from projections.queries import attainment, org_tree, pipeline, structure
@@ -69,7 +76,12 @@ ATTAINMENT = """
 query ($period: String!, $unit: String, $asOf: Date, $at: DateTime) {
   quotaAttainment(period: $period, unitCode: $unit, asOf: $asOf, asRecordedAt: $at) {
     code name source quota quotaMax admitted percent surplus met unresolvedPlans
-    plans { targetKind quota supplementary unit { code } }
+    target targetMax targetPercent targetSurplus rangeStatus
+    plans { targetKind quota supplementary headcount headcountRolledUp unit { code } }
+    subUnits {
+      quota quotaMax target targetMax admitted percent surplus targetPercent targetSurplus
+      rangeStatus met unresolvedPlans plans { unit { code } }
+    }
     unit { code name }
   }
 }
@@ -83,8 +95,12 @@ query ($period: String!, $asOf: Date) {
   coverage(period: $period, asOf: $asOf) {
     organizations admitting percent withoutAdmission { code }
   }
+  unitCoverage: coverage(period: $period, unitCode: "DU-DIEN", asOf: $asOf) {
+    organizations admitting percent withoutAdmission { code }
+  }
   sourcePool(period: $period, unitCode: "DU-DIEN", asOf: $asOf) {
-    unit { code } pool quota ratio ratioMin ratioMax insideBand organizations
+    unit { code } pool quota quotaMax ratio ratioMin ratioMax neededMin neededMax insideBand
+    organizations
     withoutCandidates { code }
   }
   membershipChange(period: $period, unitCode: "KDN", asOf: $asOf) {
@@ -148,6 +164,28 @@ query ($root: String, $asOf: Date, $at: DateTime) {
 """
 
 
+def expected_roll_up(
+    figures: attainment.QuotaFigures | None, codes: dict[str, str]
+) -> dict[str, Any] | None:
+    if figures is None:
+        return None
+    return {
+        "quota": figures.quota,
+        "quotaMax": figures.quota_max,
+        "target": figures.target,
+        "targetMax": figures.target_max,
+        "admitted": figures.admitted,
+        "percent": dec(figures.percent),
+        "surplus": figures.surplus,
+        "targetPercent": dec(figures.target_percent),
+        "targetSurplus": figures.target_surplus,
+        "rangeStatus": None if figures.range_status is None else figures.range_status.name,
+        "met": figures.met,
+        "unresolvedPlans": figures.unresolved_plans,
+        "plans": [{"unit": {"code": codes[p.unit_id]}} for p in figures.plans],
+    }
+
+
 def expected_attainment(
     rows: tuple[attainment.UnitAttainment, ...], codes: dict[str, str]
 ) -> list[dict[str, Any]]:
@@ -163,15 +201,23 @@ def expected_attainment(
             "surplus": r.surplus,
             "met": r.met,
             "unresolvedPlans": r.unresolved_plans,
+            "target": r.figures.target,
+            "targetMax": r.figures.target_max,
+            "targetPercent": dec(r.figures.target_percent),
+            "targetSurplus": r.figures.target_surplus,
+            "rangeStatus": None if r.figures.range_status is None else r.figures.range_status.name,
             "plans": [
                 {
                     "targetKind": p.target_kind,
                     "quota": p.quota,
                     "supplementary": p.supplementary,
+                    "headcount": p.headcount,
+                    "headcountRolledUp": p.headcount_rolled_up,
                     "unit": {"code": codes[p.unit_id]},
                 }
                 for p in r.plans
             ],
+            "subUnits": expected_roll_up(r.sub_units, codes),
             "unit": {"code": r.code, "name": r.name},
         }
         for r in rows
@@ -224,6 +270,7 @@ def test_a_leader_reads_every_dashboard_as_the_read_models_compute_it(api: Api) 
         rows = attainment.quota_attainment(tx, cut, PERIOD)
         meeting = attainment.units_meeting_quota(tx, cut, PERIOD)
         cover = attainment.coverage(tx, cut, PERIOD)
+        dien_cover = attainment.coverage(tx, cut, PERIOD, unit_id("DU-DIEN"))
         pool = attainment.source_pool(tx, cut, PERIOD, unit_id("DU-DIEN"))
         change = attainment.membership_change(tx, cut, PERIOD, unit_id("KDN"))
         counts = pipeline.stage_counts(tx, cut)
@@ -257,13 +304,23 @@ def test_a_leader_reads_every_dashboard_as_the_read_models_compute_it(api: Api) 
         "withoutAdmission": [{"code": codes[u]} for u in cover.without_admission],
     }
     assert cover.organizations > 0
+    assert figures["unitCoverage"] == {
+        "organizations": dien_cover.organizations,
+        "admitting": dien_cover.admitting,
+        "percent": dec(dien_cover.percent),
+        "withoutAdmission": [{"code": codes[u]} for u in dien_cover.without_admission],
+    }
+    assert 0 < dien_cover.organizations < cover.organizations
     assert figures["sourcePool"] == {
         "unit": {"code": "DU-DIEN"},
         "pool": pool.pool,
         "quota": pool.quota,
+        "quotaMax": pool.quota_max,
         "ratio": dec(pool.ratio),
         "ratioMin": dec(pool.ratio_min),
         "ratioMax": dec(pool.ratio_max),
+        "neededMin": pool.needed_min,
+        "neededMax": pool.needed_max,
         "insideBand": pool.inside_band,
         "organizations": pool.organizations,
         "withoutCandidates": [{"code": codes[u]} for u in pool.without_candidates],
@@ -592,3 +649,140 @@ def test_dashboards_are_described_guarded_and_show_no_candidate() -> None:
         for field_name, field in type_.fields.items():
             assert field.description, (type_name, field_name)
             assert field_name != "fullName", type_name
+
+
+# --- the figures say what the committees' documents say (issue 13) ------------------------------
+DOCUMENT_FIGURES = """
+query ($asOf: Date) {
+  term: quotaAttainment(period: "2020-2025", unitCode: "KDN", asOf: $asOf) {
+    code source target quota admitted targetPercent targetSurplus percent surplus
+  }
+  next: quotaAttainment(period: "2025-2030", unitCode: "KDN", asOf: $asOf) { code admitted }
+  year: quotaAttainment(period: "2024", unitCode: "KDN", asOf: "2024-12-31") {
+    code source quota quotaMax admitted rangeStatus
+    subUnits { quota quotaMax admitted rangeStatus plans { unit { code } } }
+  }
+  unitsMeetingQuota(period: "2024", asOf: "2024-12-31") {
+    total unitsMet { code } unitsShort { code }
+  }
+  tenantSettings { congresses }
+}
+"""
+
+
+def test_the_demo_dashboards_say_what_the_documents_say(api: Api) -> None:
+    """Through the API, on the demo bloc: its 2020–2025 term (a congress resolution's 120, and
+    15 assigned in 2021) reads against the resolution's own 120 and against 135 (seed 001's
+    "32 of 30" and "45"); the term counts from the recorded congress of 20/8/2020 to the day
+    before that of 15/8/2025, and what follows counts in 2025–2030, never twice; the bloc's
+    own 2024 range plan shows beside its sub-units' roll-up (seed 004), and the units meeting
+    quota are those sub-units, not the bloc (seed 004's "10 of 15")."""
+    seed(api)
+    leader = api.token(DEMO, Role.LEADER, subject="leader")
+    found = api.data(DOCUMENT_FIGURES, {"asOf": "2026-11-21"}, token=leader)
+    with read_models(api) as tx:
+        rows = tx.fetchall(
+            "SELECT decision_on FROM rm_admissions WHERE rec_to IS NULL AND decision_on IS NOT NULL"
+        )
+    decided = [day if isinstance(day, date) else date.fromisoformat(str(day)) for (day,) in rows]
+    in_term = sum(date(2020, 8, 20) <= d <= date(2025, 8, 14) for d in decided)
+    after = sum(date(2025, 8, 15) <= d <= date(2026, 11, 21) for d in decided)
+    assert in_term
+    assert after
+
+    term = found["term"][0]  # the unit first, then the units under it
+    assert (term["code"], term["source"], term["target"], term["quota"]) == (
+        "KDN",
+        "plan",
+        120,
+        135,
+    )
+    assert term["admitted"] == in_term
+    assert Decimal(term["targetPercent"]) == attainment_percent(in_term, 120)
+    assert term["targetSurplus"] == in_term - 120
+    assert Decimal(term["percent"]) == attainment_percent(in_term, 135)
+    following = found["next"][0]
+    assert following["admitted"] == after
+
+    year = found["year"][0]
+    assert (year["source"], year["quota"], year["quotaMax"]) == ("plan", 20, 25)
+    assert year["rangeStatus"] in {"BELOW", "WITHIN", "ABOVE"}
+    assert year["subUnits"] is not None
+    assert {p["unit"]["code"] for p in year["subUnits"]["plans"]} == {
+        "DU-DIEN",
+        "DU-XD",
+        "CBCS-CN",
+        "DU-NH",
+    }
+    assert year["subUnits"]["admitted"] == year["admitted"]
+    meeting = found["unitsMeetingQuota"]
+    counted = {u["code"] for u in meeting["unitsMet"] + meeting["unitsShort"]}
+    assert counted == {"DU-DIEN", "DU-XD", "CBCS-CN", "DU-NH"}
+    assert meeting["total"] == 4
+    assert found["tenantSettings"]["congresses"] == ["2020-08-20", "2025-08-15"]
+
+
+def attainment_percent(admitted: int, quota: int) -> Decimal:
+    """Admitted / quota in %, two decimals half-up, as the documents write it."""
+    value = percent_of(admitted, quota)
+    assert value is not None
+    return value
+
+
+GRASSROOTS_ROOT = """
+mutation ($unit: EstablishUnitInput!) {
+  establishUnit(input: $unit) { __typename ... on DomainError { code } }
+}
+"""
+
+
+def test_a_department_committee_is_the_root_of_its_tenant_with_its_branches_headcount(
+    api: Api,
+) -> None:
+    """Seed 001: the Đảng ủy Sở LĐ-TB&XH, a grassroots committee with 11 branches and 196
+    members, is a tenant of its own: established with no parent (it was refused with
+    UNIT_PARENT_REQUIRED), its headcount the sum its branches report, its congress recorded."""
+    organizer = api.token("alpha")
+    root = {
+        "code": "DU-SO",
+        "name": "Đảng bộ Sở Lao động - Thương binh và Xã hội",
+        "kind": "GRASSROOTS_COMMITTEE",
+        "occurredOn": "2015-01-05",
+    }
+    assert api.data(GRASSROOTS_ROOT, {"unit": root}, token=organizer)["establishUnit"] == {
+        "__typename": "UnitPayload"
+    }
+    h, p = api.handlers, api.principal()
+    for n in range(11):
+        code = f"CB-{n:02d}"
+        h.handle(
+            p,
+            EstablishUnit(
+                code=code,
+                name=f"Chi bộ {n}",
+                kind=UnitKind.BRANCH,
+                parent_code="DU-SO",
+                occurred_on=date(2015, 1, 5),
+            ),
+        )
+        h.handle(
+            p,
+            ReportHeadcount(code=code, members=36 if n == 0 else 16, occurred_on=date(2023, 1, 1)),
+        )
+    congress = DocumentRef(
+        "Nghị quyết Đại hội", "01-NQ/ĐH", date(2020, 7, 15), "Đại hội Đảng bộ Sở"
+    )
+    h.handle(p, RecordCongress(occurred_on=date(2020, 7, 15), document=congress))
+    tree = api.data(
+        'query { orgTree(rootCode: "DU-SO", asOf: "2023-09-30") '
+        "{ code depth headcount headcountRolledUp } tenantSettings { congresses } }",
+        token=organizer,
+    )
+    assert tree["orgTree"][0] == {
+        "code": "DU-SO",
+        "depth": 0,
+        "headcount": 196,
+        "headcountRolledUp": True,
+    }
+    assert len(tree["orgTree"]) == 12
+    assert tree["tenantSettings"]["congresses"] == ["2020-07-15"]

@@ -54,6 +54,7 @@ SIGNATURES: dict[str, tuple[str, str, str]] = {
     "setStalledThreshold": ("$days: Int!", "days: $days", SETTINGS),
     "declareDayOff": ("$input: CalendarDayInput!", "input: $input", SETTINGS),
     "declareWorkingDay": ("$input: CalendarDayInput!", "input: $input", SETTINGS),
+    "recordCongress": ("$input: RecordCongressInput!", "input: $input", SETTINGS),
 }
 
 PAYLOADS = {UNIT: "UnitPayload", PLAN: "QuotaPayload", SETTINGS: "TenantSettingsPayload"}
@@ -592,6 +593,7 @@ VALID_CALLS: dict[str, dict[str, Any]] = {
     "setStalledThreshold": {"days": 30},
     "declareDayOff": {"input": {"day": "2026-12-24"}},
     "declareWorkingDay": {"input": {"day": "2026-12-27"}},
+    "recordCongress": {"input": {"occurredOn": "2020-07-15", "document": DOC}},
 }
 
 

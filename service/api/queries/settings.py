@@ -15,7 +15,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.tenant_policy import CountingBasis
-from projections.queries.attainment import policy_at
+from projections.queries.attainment import congresses_at, policy_at
 from projections.sql import Tx, as_date
 from service.api.context import ApiContext, CutKey, get_context
 from service.api.permissions import Capability, needs
@@ -52,7 +52,8 @@ class SourcePoolRatio:
 
 @strawberry.type(
     description="The tenant's own settings (chính sách của đơn vị) as recorded at a time: "
-    "counting basis, source-pool ratio, stall threshold and declared days off and working days."
+    "counting basis, source-pool ratio, stall threshold, declared days off and working days, "
+    "and its congresses."
 )
 class TenantSettings:
     counting_basis: CountingBasis = strawberry.field(
@@ -74,6 +75,12 @@ class TenantSettings:
         description="Extra working days declared by the tenant (ngày làm bù), in order; "
         "deadlines count them. The read models keep the days only, not the documents or notes "
         "of their declarations."
+    )
+    congresses: list[date] = strawberry.field(
+        description="The days the tenant's congresses opened (đại hội), in order: a term "
+        "(nhiệm kỳ) counts admissions from the congress in its first year to the day before "
+        "the one in its last year; without them, from 1 January after its first year to 31 "
+        "December of its last."
     )
 
 
@@ -98,6 +105,7 @@ def settings_in(tx: Tx, ctx: ApiContext, cut_key: CutKey) -> TenantSettings:
         stalled_threshold_days=int(row[0]) if row else DEFAULT_STALLED_AFTER_DAYS,
         days_off=days["off"],
         working_days=days["working"],
+        congresses=congresses_at(tx, cut),
     )
 
 
