@@ -82,7 +82,8 @@ def units_on(tx: Tx, cut: Cut, *, include_closed: bool = False) -> tuple[UnitNod
     rows = tx.fetchdicts(
         f"SELECT {_VERSION_COLUMNS} FROM rm_unit_versions v WHERE {' AND '.join(where)}", params
     )
-    nodes = _nodes(rows, _depths(tx, cut), rolled_up_headcounts(tx, cut, cut.as_of))
+    links = ancestry_rows(tx, cut, cut.as_of)
+    nodes = _nodes(rows, _depths_of(links), rolled_up_headcounts(tx, cut, cut.as_of, links))
     nodes.sort(key=lambda n: (n.depth, n.code))
     return tuple(nodes)
 
@@ -105,9 +106,9 @@ def units_page(
     page = rows[:first]
     if not page:
         return [], False
-    unit_ids = [str(r["unit_id"]) for r in page]
-    depths = _depths(tx, cut, unit_ids)
-    return _nodes(page, depths, rolled_up_headcounts(tx, cut, cut.as_of)), len(rows) > first
+    links = ancestry_rows(tx, cut, cut.as_of)
+    headcounts = rolled_up_headcounts(tx, cut, cut.as_of, links)
+    return _nodes(page, _depths_of(links), headcounts), len(rows) > first
 
 
 def count_units(tx: Tx, cut: Cut, *, include_closed: bool) -> int:
@@ -210,8 +211,30 @@ class Headcounts:
     rolled_up: frozenset[str]  # units whose figure is their sub-units' sum
 
 
-def rolled_up_headcounts(tx: Tx, cut: Cut, day: date) -> Headcounts:
-    """:class:`Headcounts` on ``day`` (as recorded at cut), over the tree as it stood that day.
+def ancestry_rows(tx: Tx, cut: Cut, day: date) -> list[tuple[str, str, int]]:
+    """``(unit, ancestor, depth)`` of every unit on ``day`` (as recorded at cut), itself at 0."""
+    known, known_params = cut.known("a")
+    rows = tx.fetchall(
+        f"SELECT a.unit_id, a.ancestor_id, a.depth FROM rm_unit_ancestry a WHERE {known} "
+        "AND a.valid_from <= %s AND (a.valid_to IS NULL OR a.valid_to > %s)",
+        [*known_params, day, day],
+    )
+    return [(str(u), str(a), int(d)) for u, a, d in rows]
+
+
+def _depths_of(links: Sequence[tuple[str, str, int]]) -> dict[str, int]:
+    """Each unit's depth below its root: its deepest ancestor's depth."""
+    depths: dict[str, int] = {}
+    for unit_id, _, depth in links:
+        depths[unit_id] = max(depth, depths.get(unit_id, 0))
+    return depths
+
+
+def rolled_up_headcounts(
+    tx: Tx, cut: Cut, day: date, links: Sequence[tuple[str, str, int]] | None = None
+) -> Headcounts:
+    """:class:`Headcounts` on ``day`` (as recorded at cut), over the tree as it stood that day
+    (``links``: its :func:`ancestry_rows`, when already read).
 
     A committee seldom reports its own total when its organisations report theirs (seed 003:
     72 organisations, 3,232 members; seed 001: 11 branches, 196 members): the sum is its
@@ -219,15 +242,12 @@ def rolled_up_headcounts(tx: Tx, cut: Cut, day: date) -> Headcounts:
     (the report is the committee's document); a unit with neither has none.
     """
     own = headcounts_on(tx, cut, day)
-    known, known_params = cut.known("a")
-    rows = tx.fetchall(
-        f"SELECT a.unit_id, a.ancestor_id FROM rm_unit_ancestry a WHERE {known} "
-        "AND a.valid_from <= %s AND (a.valid_to IS NULL OR a.valid_to > %s) AND a.depth = 1",
-        [*known_params, day, day],
-    )
+    if links is None:
+        links = ancestry_rows(tx, cut, day)
     children: dict[str, list[str]] = {}
-    for unit_id, parent_id in rows:
-        children.setdefault(str(parent_id), []).append(str(unit_id))
+    for unit_id, parent_id, depth in links:
+        if depth == 1:
+            children.setdefault(parent_id, []).append(unit_id)
     members = dict(own)
     rolled: set[str] = set()
 
@@ -250,18 +270,6 @@ def rolled_up_headcounts(tx: Tx, cut: Cut, day: date) -> Headcounts:
 
 #: Deeper than any real tree; stops a corrupt cycle from recursing forever.
 _MAX_DEPTH = 32
-
-
-def _depths(tx: Tx, cut: Cut, unit_ids: Sequence[str] | None = None) -> dict[str, int]:
-    """Each unit's (or each of ``unit_ids'``) depth below its root on ``cut.as_of``."""
-    known, known_params = cut.known("a")
-    valid, valid_params = cut.valid("a")
-    query = f"SELECT a.unit_id, MAX(a.depth) FROM rm_unit_ancestry a WHERE {known} AND {valid}"
-    params: list[Any] = [*known_params, *valid_params]
-    if unit_ids is not None:
-        query += f" AND a.unit_id IN ({placeholders(len(unit_ids))})"
-        params += list(unit_ids)
-    return {str(u): int(d) for u, d in tx.fetchall(query + " GROUP BY a.unit_id", params)}
 
 
 def _date(value: object) -> date:
