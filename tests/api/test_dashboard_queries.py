@@ -21,7 +21,6 @@ from domain import ids
 from domain.commands import (
     AssignSupplementaryQuota,
     EstablishUnit,
-    RecordCongress,
     RenameUnit,
     ReportHeadcount,
 )
@@ -769,10 +768,23 @@ def test_a_department_committee_is_the_root_of_its_tenant_with_its_branches_head
             p,
             ReportHeadcount(code=code, members=36 if n == 0 else 16, occurred_on=date(2023, 1, 1)),
         )
-    congress = DocumentRef(
-        "Nghị quyết Đại hội", "01-NQ/ĐH", date(2020, 7, 15), "Đại hội Đảng bộ Sở"
-    )
-    h.handle(p, RecordCongress(occurred_on=date(2020, 7, 15), document=congress))
+    recorded = api.data(
+        "mutation ($input: RecordCongressInput!) { recordCongress(input: $input) { __typename "
+        "... on TenantSettingsPayload { settings { congresses } } } }",
+        {
+            "input": {
+                "occurredOn": "2020-07-15",
+                "document": {
+                    "kind": "Nghị quyết Đại hội",
+                    "number": "01-NQ/ĐH",
+                    "issuedOn": "2020-07-15",
+                    "issuer": "Đại hội Đảng bộ Sở",
+                },
+            }
+        },
+        token=organizer,
+    )["recordCongress"]
+    assert recorded["settings"]["congresses"] == ["2020-07-15"]
     tree = api.data(
         'query { orgTree(rootCode: "DU-SO", asOf: "2023-09-30") '
         "{ code depth headcount headcountRolledUp } tenantSettings { congresses } }",
