@@ -392,8 +392,17 @@ def test_2025_counts_once_in_2020_2025_and_from_the_next_congress_in_2025_2030(
             membership_change(tx, cut, later, uid("KDN")).admitted,
         )
     assert before == (3, 0)  # 2023 and both of 2025; 2020's belong to 2015–2020
-    for day in (date(2020, 6, 10), date(2025, 6, 20)):
-        h.handle(p, RecordCongress(occurred_on=day, document=doc("Nghị quyết Đại hội", day)))
+    positions = [
+        h.handle(
+            p, RecordCongress(occurred_on=day, document=doc("Nghị quyết Đại hội", day))
+        ).position
+        for day in (date(2020, 6, 10), date(2025, 6, 20))
+    ]
+    assert positions[0] is not None
+    # as recorded before the first congress was: the default bounds, as the reports said then
+    earlier = Cut(cut.as_of, positions[0] - 1)
+    with world.read() as tx:
+        assert membership_change(tx, earlier, TERM, uid("KDN")).admitted == 3
     with world.read() as tx:
         after = (
             membership_change(tx, cut, TERM, uid("KDN")).admitted,
