@@ -65,9 +65,13 @@ MAX_ALIASES = 30
 #: Fields after fragment expansion: no more than a client could write out in a document of
 #: ``MAX_TOKENS`` tokens (see ``service.api.schema``) without fragments.
 MAX_FIELDS = 2_000
-#: Rows one object of these fields costs: a case's personal data is rebuilt from its history
-#: (about ten events a case in the demo; ~5 ms each on our machines), not read from one row.
-FIELD_ROWS: dict[tuple[str, str], int] = {("Candidate", "profile"): 10}
+#: Rows one object of these fields costs: a case's personal data (and its dossier) is rebuilt
+#: from its history (about ten events a case in the demo; ~5 ms each on our machines), not read
+#: from one row.
+FIELD_ROWS: dict[tuple[str, str], int] = {
+    ("Candidate", "profile"): 10,
+    ("Candidate", "dossier"): 10,
+}
 #: Validated documents kept (strawberry's default is 128).
 VALIDATION_CACHE_SIZE = 512
 
