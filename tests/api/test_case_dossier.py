@@ -76,8 +76,8 @@ TIMELINE = """
 
 @pytest.fixture
 def cases(api: Api) -> Api:
-    for command in bloc_tree(("CB1", "Chi bộ Phòng Kỹ thuật"), ("CB2", "Chi bộ Kinh doanh")):
-        api.handlers.handle(api.principal(), command)
+    for unit in bloc_tree(("CB1", "Chi bộ Phòng Kỹ thuật"), ("CB2", "Chi bộ Kinh doanh")):
+        api.handlers.handle(api.principal(), unit)
     for command in walk("HS-1", Stage.COMMITTEE_RESOLVED, steps=LATE):
         api.handlers.handle(api.principal(), command)
     api.handlers.handle(
