@@ -89,3 +89,26 @@ def test_a_profile_correction_carries_its_changes_encrypted(
         FieldChange("full_name", "Hoàng Thị Quỳnh Xuyến", "Hoàng Thị Quỳnh Xuyếnn"),
         FieldChange("identity_number", "079196012345", "079196099999"),
     ]
+
+
+def test_a_step_date_correction_stored_without_its_flags_still_loads(
+    store: Store, store_maker: StoreMaker
+) -> None:
+    h = set_up(store, T)
+    discover(h, T, "HS-1", profile(*PEOPLE[0]))
+    app = store.app(T.tenant)
+    an = case(store, T, "HS-1")
+    an.correct_step_date(
+        actor=ORGANIZER,
+        occurred_on=date(2025, 3, 4),
+        step="discovered",
+        corrected_date=date(2024, 1, 3),
+        reason="Nhập nhầm ngày",
+        calendar=WorkingCalendar(),
+    )
+    del an.pending_events[-1].__dict__["flags"]  # the event as the code stored it then
+    app.save(an)
+    (stored,) = _stored_states(store, "StepDateCorrected")
+    assert "flags" not in stored
+    for reader in (store, store_maker()):
+        assert case(reader, T, "HS-1").step_dates["discovered"] == date(2024, 1, 3)
