@@ -324,16 +324,18 @@ class _Rows:
                 if field_def is None or selection.selection_set is None:
                     continue  # leaves, ``__typename`` and introspection: no rows
                 named, is_list = _unwrap(field_def.type)
+                objects = 1  # what the rows below are counted for
                 if is_list:
-                    count = page if page is not None else DEFAULT_PAGE_SIZE
+                    count = objects = page if page is not None else DEFAULT_PAGE_SIZE
                     if page is None and not _fetched(field_def):
-                        count = 1  # a small list carried by its parent's row (sponsors)
+                        count = objects = 1  # a small list carried by its parent's row
                 elif _fetched(field_def):
+                    # one object, weighing its rows (a case's history): its fields once
                     count = FIELD_ROWS.get((parent.name, selection.name.value), 1)
                 else:
                     count = 0
                 below = self.of(named, selection.selection_set, self.page(selection, field_def))
-                rows += count + max(count, 1) * below
+                rows += count + max(objects, 1) * below
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
@@ -370,8 +372,8 @@ def estimated_rows(
     :data:`~service.api.relay.DEFAULT_PAGE_SIZE`, for its edges; the same default for other
     lists a resolver returns) times the lists above it, plus each object a resolver fetches; a
     list carried by its parent's row (a case's sponsors) counts as one; an object of
-    :data:`FIELD_ROWS` counts its weight. Aliases and fragment spreads count every time they
-    appear."""
+    :data:`FIELD_ROWS` counts its weight (one object: the rows below it count once). Aliases and
+    fragment spreads count every time they appear."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return 0

@@ -272,3 +272,16 @@ def test_a_correction_the_rules_forbid_is_refused_and_records_nothing(cases: Api
     assert result["code"] == "AGE_OUT_OF_RANGE"
     assert "The correction is refused" in result["messageEn"]
     assert events(cases) == before
+
+
+def test_a_page_of_cases_asking_for_their_dossiers_stays_bounded(cases: Api) -> None:
+    """A dossier is rebuilt from a case's history: a page asks for it per case (batched), and
+    its weight in the request's row estimate keeps a page of 200 dossiers out."""
+    page = "query($n: Int) { candidates(first: $n) { edges { node { caseCode "
+    page += "dossier { documents { kind } exceptions { kind } extensions { kind } flags { code } }"
+    page += " } } } }"
+    edges = cases.data(page, {"n": 50})["candidates"]["edges"]
+    assert [e["node"]["caseCode"] for e in edges] == ["HS-1", "HS-2"]
+    assert all(e["node"]["dossier"]["documents"] for e in edges)
+    refused = cases.post(page, {"n": 200}, token=cases.token()).json()
+    assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
