@@ -18,7 +18,7 @@ line in :data:`REQUIREMENTS`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
@@ -120,7 +120,7 @@ class CaseFacts:
     verification_passed: bool | None = None
     comments: int = 0
     committee_resolution_required: bool = True
-    exceptions: tuple[DocumentRef, ...] = field(default=())
+    exceptions: tuple[DocumentRef, ...] = ()
 
     def on(self, step: str) -> list[date]:
         """The dates of ``step`` (failed recognition votes: every attempt's)."""
