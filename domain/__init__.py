@@ -6,7 +6,7 @@ attributes; the store registers a JSON transcoding for each of them.
 
 from __future__ import annotations
 
-from domain import candidates, org_units, quotas, rules, tenant_policy, values
+from domain import candidates, checklist, org_units, quotas, rules, tenant_policy, values
 
 VALUE_TYPES: tuple[type, ...] = (
     values.Role,
@@ -33,6 +33,8 @@ VALUE_TYPES: tuple[type, ...] = (
     quotas.TargetKind,
     quotas.QuotaTarget,
     tenant_policy.CountingBasis,
+    checklist.Finding,
+    checklist.FieldChange,
 )
 
 AGGREGATES: tuple[type, ...] = (

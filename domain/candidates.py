@@ -7,6 +7,7 @@ the event beside it; a refused step leaves no trace.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -14,8 +15,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain import rules
-from domain.errors import InvalidInput, StageOrderError
+from domain import checklist, rules
+from domain.checklist import CaseFacts, Checklist, DossierDocument, FieldChange, Finding
+from domain.errors import InvalidInput, RuleViolation, StageOrderError
 from domain.rules import AdmissionAuthority, PriorMembership, Sponsor
 from domain.values import (
     Actor,
@@ -1058,6 +1060,7 @@ class Candidate(Aggregate):
         probation_ends_on: date,
     ) -> None:
         self.ceremony_on = occurred_on
+        self.decision_received_on = decision_received_on
         if superior_consent is not None:
             self.exceptions.append(superior_consent)
         self._advance(Stage.PROBATIONARY, "ceremony", occurred_on)
@@ -1634,10 +1637,16 @@ class Candidate(Aggregate):
         step: str,
         corrected_date: date,
         reason: str,
+        calendar: WorkingCalendar,
         document: DocumentRef | None = None,
         notes: str = "",
     ) -> None:
-        """Correct the business date recorded for a step; the original stays in the history."""
+        """Correct the business date recorded for a step; the original stays in the history.
+
+        Every rule the step's date takes part in is judged again on the corrected dates
+        (``domain.checklist.recheck``): refused as the step itself would have been, or recorded
+        with its flags (a recognition vote now late).
+        """
         if step not in self.step_dates:
             raise InvalidInput(
                 "STEP_NOT_RECORDED",
@@ -1660,6 +1669,7 @@ class Candidate(Aggregate):
                 field="corrected_date",
             )
         _require_explanation(reason)
+        flags = self._recheck_step_date(step, corrected_date, calendar)
         self._step_date_corrected(
             tenant=self.tenant,
             actor=actor,
@@ -1670,6 +1680,7 @@ class Candidate(Aggregate):
             previous_date=self.step_dates[step],
             corrected_date=corrected_date,
             reason=reason.strip(),
+            flags=flags,
         )
 
     @event("StepDateCorrected")
@@ -1685,10 +1696,14 @@ class Candidate(Aggregate):
         previous_date: date,
         corrected_date: date,
         reason: str,
+        flags: tuple[Finding, ...] = (),
     ) -> None:
         self.step_dates[step] = corrected_date
+        self._redate_documents(step, previous_date, corrected_date)
         if step == "ceremony":
             self.ceremony_on = corrected_date
+            if self.full_member_since is not None:  # membership dates from probation's end
+                self.full_member_since = rules.probation_end(corrected_date)
         elif step == "branch_resolution":
             self.branch_resolution_on = corrected_date
         elif step == "admission_decision":
@@ -1708,10 +1723,17 @@ class Candidate(Aggregate):
         occurred_on: date,
         person: PersonProfile,
         reason: str,
+        calendar: WorkingCalendar,
         document: DocumentRef | None = None,
         notes: str = "",
     ) -> None:
-        """Correct the candidate's personal data (e.g. a misspelt name, a wrong birth date)."""
+        """Correct the candidate's personal data (e.g. a misspelt name, a wrong birth date).
+
+        Every rule a corrected field takes part in is judged again on the dates of the steps
+        already recorded (a birth date: the age at the branch meeting; the education level:
+        the education rule), refused as the step itself would have been. The event carries each
+        corrected field with its value before and after (encrypted as all personal data).
+        """
         _require_explanation(reason)
         if person == self.person:
             raise InvalidInput(
@@ -1720,6 +1742,8 @@ class Candidate(Aggregate):
                 "The corrected data equals the current data.",
                 field="person",
             )
+        changes = checklist.profile_changes(self.person, person)
+        self._recheck_profile(person, frozenset(c.field for c in changes), calendar)
         self._profile_corrected(
             tenant=self.tenant,
             actor=actor,
@@ -1728,6 +1752,7 @@ class Candidate(Aggregate):
             notes=notes,
             person=person,
             reason=reason.strip(),
+            changes=changes,
         )
 
     @event("ProfileCorrected")
@@ -1741,6 +1766,7 @@ class Candidate(Aggregate):
         notes: str,
         person: PersonProfile,
         reason: str,
+        changes: tuple[FieldChange, ...] = (),  # absent from events stored before issue 13
     ) -> None:
         self.person = person
 
@@ -1787,6 +1813,244 @@ class Candidate(Aggregate):
                 break
             current = unit
         return current
+
+    # --- what a case shows, what its next step needs, corrections re-checked (issue 13) --------
+    #: The day the branch received the admission decision (kept from the ceremony on).
+    decision_received_on: date | None = None
+
+    def facts(self, calendar: WorkingCalendar) -> CaseFacts:
+        """What the rules of ``domain.checklist`` read of this case, as recorded now."""
+        dossier = [
+            DossierDocument(
+                "sponsor",
+                "Giấy giới thiệu của " + r.sponsor.full_name,
+                "sponsor letter of " + r.sponsor.full_name,
+                r.letter.issued_on,
+            )
+            for r in self.sponsors
+        ]
+        if self.union_introduction is not None:
+            dossier.append(
+                DossierDocument(
+                    "union_introduction",
+                    "Nghị quyết giới thiệu của đoàn thể",
+                    "union introducing resolution",
+                    self.union_introduction.issued_on,
+                )
+            )
+        dossier += [
+            DossierDocument(
+                "comments",
+                "Tổng hợp ý kiến của " + c.source,
+                "comment summary of " + c.source,
+                c.document.issued_on,
+            )
+            for c in self.comments
+        ]
+        certificate = self.awareness_certificate
+        return CaseFacts(
+            person=self.person,
+            dates=dict(self.step_dates),
+            calendar=calendar,
+            awareness_certificate_on=None if certificate is None else certificate.issued_on,
+            dossier=tuple(dossier),
+            prior_membership=self.prior_membership,
+            decision_received_on=self.decision_received_on,
+            new_member_class=self.new_member_class,
+            failed_recognition_votes=self.failed_recognition_votes,
+            sponsors=len(self.sponsors),
+            union_introduction=self.union_introduction is not None,
+            verification_passed=self.verification_passed,
+            comments=len(self.comments),
+            committee_resolution_required=self.committee_resolution_required,
+            exceptions=tuple(self.exceptions),
+        )
+
+    @property
+    def next_step(self) -> str | None:
+        """The step the procedure expects next (None once the case is closed or complete)."""
+        if self.stage is Stage.BRANCH_RESOLVED and not self.committee_resolution_required:
+            return "admission_decision"
+        if self.stage is Stage.PROBATIONARY and self.escalated_to_superior:
+            return "recognition_decision"
+        return _NEXT_STEP.get(self.stage)
+
+    def checklist(self, on: date, calendar: WorkingCalendar) -> Checklist:
+        """What the next step needs and every rule that would refuse it on ``on`` (all of them,
+        not the first), with what it would be flagged for."""
+        return checklist.checklist(self.facts(calendar), self.next_step, on)
+
+    def flags(self, calendar: WorkingCalendar) -> tuple[CaseFlag, ...]:
+        """What the case is flagged for (failed and late recognition votes, escalation to the
+        superior committee), each on its business date. One place: later flags join here."""
+        flags: list[CaseFlag] = []
+        for step, day in self.step_dates.items():
+            if step.startswith("recognition_vote_failed_"):
+                attempt = step.rsplit("_", 1)[-1]
+                flags.append(
+                    CaseFlag(
+                        "RECOGNITION_VOTE_FAILED",
+                        day,
+                        f"Chi bộ xét công nhận chính thức lần {attempt} không đạt hai phần ba.",
+                        f"Recognition vote {attempt} did not reach two thirds.",
+                        rules.TWO_THIRDS.cite(day),
+                    )
+                )
+        if self.escalated_to_superior:
+            day = self.step_dates[f"recognition_vote_failed_{self.failed_recognition_votes}"]
+            flags.append(
+                CaseFlag(
+                    "ESCALATED_TO_SUPERIOR",
+                    day,
+                    "Sau ba lần không đạt, cấp ủy cấp trên xem xét, quyết định.",
+                    "After three failed votes the superior committee decides.",
+                    rules.RECOGNITION_VOTES_EXHAUSTED.cite(day),
+                )
+            )
+        if self.ceremony_on is not None and self.recognition_vote_on is not None:
+            try:
+                checklist.check_recognition_vote_on_time(
+                    calendar, self.ceremony_on, self.recognition_vote_on
+                )
+            except RuleViolation as late:
+                flags.append(CaseFlag.of(late, self.recognition_vote_on))
+        return tuple(sorted(flags, key=lambda f: f.on))
+
+    def _recheck_step_date(
+        self, step: str, corrected: date, calendar: WorkingCalendar
+    ) -> tuple[Finding, ...]:
+        """Judge again every rule the step's date takes part in; refuse, or return the flags."""
+        before = self.facts(calendar)
+        certificate = before.awareness_certificate_on
+        after = dataclasses.replace(
+            before,
+            dates={**before.dates, step: corrected},
+            awareness_certificate_on=corrected
+            if step == "awareness_certificate" and certificate == before.dates[step]
+            else certificate,
+            dossier=tuple(
+                dataclasses.replace(d, dated=corrected)
+                if d.step == step and d.dated == before.dates[step]
+                else d
+                for d in before.dossier
+            ),
+        )
+        lower, upper = {
+            "discovered": (self.person.birth_date, None),
+            "admission_decision": (None, self.decision_received_on),
+            "ceremony": (self.decision_received_on, None),
+        }.get(step, (None, None))
+        if lower is not None:
+            require_not_before(
+                corrected,
+                lower,
+                what_vi="Ngày đính chính",
+                what_en="The corrected date",
+                field="corrected_date",
+            )
+        if upper is not None:
+            require_not_before(
+                upper,
+                corrected,
+                what_vi="Ngày nhận quyết định",
+                what_en="The day the decision was received",
+                field="corrected_date",
+            )
+        refusals, flags = checklist.recheck(before, after, frozenset({step}))
+        _refuse_correction(refusals)
+        return tuple(flags)
+
+    def _recheck_profile(
+        self, person: PersonProfile, fields: frozenset[str], calendar: WorkingCalendar
+    ) -> None:
+        """Judge again every rule a corrected field takes part in, on the recorded steps' dates."""
+        if "birth_date" in fields:
+            first = min(day for _, _, day in self.transitions)
+            certificate = self.awareness_certificate
+            for day in (first, None if certificate is None else certificate.issued_on):
+                if day is not None:
+                    require_not_before(
+                        day,
+                        person.birth_date,
+                        what_vi="Ngày của các bước đã ghi",
+                        what_en="The dates of the recorded steps",
+                        field="person.birth_date",
+                    )
+        before = self.facts(calendar)
+        after = dataclasses.replace(before, person=person)
+        refusals, _ = checklist.recheck(before, after, fields)
+        _refuse_correction(refusals)
+
+    def _redate_documents(self, step: str, previous: date, corrected: date) -> None:
+        """Applied by a step-date correction: the step's documents dated as the step was (a
+        certificate, letters, a resolution, comment summaries) take the corrected date, so the
+        rules judge the dates the case now holds."""
+
+        def redated(document: DocumentRef) -> DocumentRef:
+            if document.issued_on != previous:
+                return document
+            return dataclasses.replace(document, issued_on=corrected)
+
+        if step == "awareness_certificate" and self.awareness_certificate is not None:
+            self.awareness_certificate = redated(self.awareness_certificate)
+        elif step == "sponsor":
+            self.sponsors = [SponsorRecord(r.sponsor, redated(r.letter)) for r in self.sponsors]
+        elif step == "union_introduction" and self.union_introduction is not None:
+            self.union_introduction = redated(self.union_introduction)
+        elif step == "comments":
+            self.comments = [CommentSummary(c.source, redated(c.document)) for c in self.comments]
+
+
+@dataclass(frozen=True)
+class CaseFlag:
+    """Something the case is flagged for, on its business date, with its rule's citation."""
+
+    code: str
+    on: date
+    message_vi: str
+    message_en: str
+    regulation: str
+
+    @classmethod
+    def of(cls, violation: RuleViolation, on: date) -> CaseFlag:
+        """The flag of a rule's verdict on ``on``."""
+        return cls(
+            violation.code,
+            on,
+            violation.message_vi,
+            violation.message_en,
+            violation.regulation or "",
+        )
+
+
+#: The step each stage waits for (``Candidate.next_step`` adjusts the two forks).
+_NEXT_STEP: dict[Stage, str] = {
+    Stage.DISCOVERED: "sympathizer",
+    Stage.SYMPATHIZER: "awareness_certificate",
+    Stage.AWARENESS_TRAINED: "application",
+    Stage.APPLIED: "sponsor",
+    Stage.SPONSORED: "verification",
+    Stage.VERIFIED: "branch_resolution",
+    Stage.BRANCH_RESOLVED: "committee_resolution",
+    Stage.COMMITTEE_RESOLVED: "admission_decision",
+    Stage.DECIDED: "ceremony",
+    Stage.PROBATIONARY: "recognition_vote",
+    Stage.RECOGNITION_VOTED: "recognition_decision",
+}
+
+
+def _refuse_correction(refusals: list[RuleViolation]) -> None:
+    """Refuse a correction the rules forbid: the first rule's code, every rule's explanation."""
+    if not refusals:
+        return
+    first = refusals[0]
+    raise RuleViolation(
+        first.code,
+        "Không thể đính chính: " + " ".join(v.message_vi for v in refusals),
+        "The correction is refused: " + " ".join(v.message_en for v in refusals),
+        regulation="; ".join(dict.fromkeys(v.regulation or "" for v in refusals)),
+        field=first.field,
+    )
 
 
 def _require_explanation(text: str) -> None:

@@ -542,7 +542,7 @@ class TransferCandidateOut(Step):
 
 @command
 class CorrectStepDate(Step):
-    """Correction (đính chính): the business date of a recorded step; the original date stays in the history. occurredOn is the date of the correction."""
+    """Correction (đính chính): the business date of a recorded step; the original date stays in the history. occurredOn is the date of the correction. Every rule the date takes part in is judged again (age, certificate, dossier, deadlines, probation): refused as the step would have been, or recorded with its flags."""
 
     step: str = spec.code('The step, as in Candidate.stepDates (e.g. "branch_resolution").')
     corrected_date: date = spec.day("The right date; not in the future.")
@@ -593,7 +593,7 @@ class ProfileCorrection:
 
 @command
 class CorrectProfile(Step):
-    """Correction (đính chính lý lịch): the candidate's personal data; only the given fields change, the previous data stays in the history."""
+    """Correction (đính chính lý lịch): the candidate's personal data; only the given fields change, the previous data stays in the history. Every rule a corrected field takes part in is judged again on the steps recorded (the age and the education at the branch meeting); the event carries each field's old and new value."""
 
     person: ProfileCorrection = spec.given("The fields to correct; the others stay as they are.")
     reason: str = spec.text("Why the data is corrected; required.", required=True)

@@ -21,7 +21,7 @@ from uuid import UUID
 from domain.candidates import ExitReason, Stage
 from domain.org_units import UnitKind
 from domain.quotas import Period, PeriodKind, QuotaTarget, TargetKind
-from domain.rules import AdmissionAuthority
+from domain.rules import ALL_RULES, AdmissionAuthority
 from domain.tenant_policy import CountingBasis
 from domain.values import DocumentRef, MassOrganization
 
@@ -527,18 +527,59 @@ def _step_date_corrected(e: Any, agg: Any, units: UnitLookup) -> Summary:
     before, after = _d(e.previous_date), _d(e.corrected_date)
     reason = _short(e.reason)
     ref = _ref(e.document)
-    return Summary(
-        f"Đính chính ngày của bước «{step_vi}»: {before} → {after}{ref.vi}; lý do: {reason}",
-        f"Date of step “{step_en}” corrected: {before} → {after}{ref.en}; reason: {reason}",
-    )
+    vi = f"Đính chính ngày của bước «{step_vi}»: {before} → {after}{ref.vi}; lý do: {reason}"
+    en = f"Date of step “{step_en}” corrected: {before} → {after}{ref.en}; reason: {reason}"
+    flags = getattr(e, "flags", ())  # events stored before issue 13 carry none
+    if flags:
+        vi += "; cảnh báo: " + ", ".join(f"{_rule_name(f.code)[0]} ({f.code})" for f in flags)
+        en += "; flagged: " + ", ".join(f"{_rule_name(f.code)[1]} ({f.code})" for f in flags)
+    return Summary(vi, en)
+
+
+#: How a corrected profile field is named in a summary (others by their field name).
+_PROFILE_FIELD = {
+    "full_name": ("họ và tên", "full name"),
+    "birth_date": ("ngày sinh", "birth date"),
+    "gender": ("giới tính", "gender"),
+    "ethnicity": ("dân tộc", "ethnic group"),
+    "religion": ("tôn giáo", "religion"),
+    "education": ("trình độ giáo dục phổ thông", "general education"),
+    "professional_level": ("trình độ chuyên môn", "professional level"),
+    "political_theory": ("trình độ lý luận chính trị", "political theory level"),
+    "occupation": ("nghề nghiệp", "occupation"),
+    "workplace_type": ("loại hình nơi làm việc", "kind of workplace"),
+    "identity_number": ("số định danh cá nhân", "identity number"),
+    "is_youth_union_member": ("đoàn viên Đoàn Thanh niên", "Youth Union membership"),
+    "is_trade_union_member": ("đoàn viên Công đoàn", "Trade Union membership"),
+}
+
+
+def profile_field_name(field: str) -> tuple[str, str]:
+    """The Vietnamese and English names of a profile field."""
+    return _PROFILE_FIELD.get(field, (field, field.replace("_", " ")))
+
+
+def _rule_name(code: str) -> tuple[str, str]:
+    for rule in ALL_RULES:
+        if rule.code == code:
+            return rule.name_vi, rule.name_en
+    return code, code
 
 
 @_candidate("ProfileCorrected")
 def _profile_corrected(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    """Names the corrected fields, never their values: summaries are stored in clear, the values
+    are personal data (the API shows them decrypted to roles that may read them)."""
     ref = _ref(e.document)
+    names = [profile_field_name(c.field) for c in getattr(e, "changes", ())]
+    if not names:  # stored before corrections carried their fields
+        return Summary(
+            f"Đính chính thông tin cá nhân trong hồ sơ{ref.vi}",
+            f"Personal data of the case corrected{ref.en}",
+        )
     return Summary(
-        f"Đính chính thông tin cá nhân trong hồ sơ{ref.vi}",
-        f"Personal data of the case corrected{ref.en}",
+        f"Đính chính thông tin cá nhân trong hồ sơ: {', '.join(vi for vi, _ in names)}{ref.vi}",
+        f"Personal data of the case corrected: {', '.join(en for _, en in names)}{ref.en}",
     )
 
 

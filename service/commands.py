@@ -31,6 +31,7 @@ from domain.commands import (
     CaseCommand,
     Command,
     CorrectProfile,
+    CorrectStepDate,
     DisableTenant,
     DiscoverCandidate,
     DissolveUnit,
@@ -360,7 +361,12 @@ def _case_context(
         assert authority is not None
         return {"unit_authority": authority, "calendar": h.calendar(app)}
     if isinstance(
-        command, HoldAdmissionCeremony | RecordRecognitionVote | RecordRecognitionDecision
+        command,
+        HoldAdmissionCeremony
+        | RecordRecognitionVote
+        | RecordRecognitionDecision
+        | CorrectStepDate
+        | CorrectProfile,
     ):
         return {"calendar": h.calendar(app)}
     return {}
@@ -557,4 +563,5 @@ def _correct_profile(
     h: Handlers, p: Principal, app: TenantApplication, c: CorrectProfile
 ) -> CommandResult:
     case = h.candidate(app, c.case_code)
-    return _apply(h, p, app, case, c, person=c.person.applied_to(case.person))
+    person = c.person.applied_to(case.person)
+    return _apply(h, p, app, case, c, person=person, **_case_context(h, app, case, c))

@@ -9,6 +9,7 @@ stage with realistic dates — some overdue, some rejected, some withdrawn.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -65,7 +66,14 @@ from domain.commands import (
 from domain.errors import DomainError
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
-from domain.rules import AdmissionAuthority, LeavingReason, PriorMembership, Sponsor, probation_end
+from domain.rules import (
+    RECOGNITION_VOTE_WORKING_DAYS,
+    AdmissionAuthority,
+    LeavingReason,
+    PriorMembership,
+    Sponsor,
+    probation_end,
+)
 from domain.tenant_policy import CountingBasis
 from domain.values import (
     Actor,
@@ -1095,6 +1103,60 @@ class DemoBuilder:
         )
         self.run_case("MAU-014", "CBCS-TM", date(2024, 5, 2), Stage.WITHDRAWN)
 
+    def corrections_checked_by_the_rules(self) -> None:
+        """Corrections judged by the rules of the steps they touch (issue 13): a birth date that
+        would have made MAU-001 under 18 at its branch meeting is refused and leaves no trace;
+        one within the same month (the age counts months) is recorded with its field, old and
+        new value; MAU-015's recognition vote, moved past its 30 working days, is recorded and
+        flagged late."""
+        h, p = self.h, self.p
+        app = h.store.app(p.tenant)
+        case = h.candidate(app, "MAU-001")
+        resolved = case.branch_resolution_on
+        if resolved is None:
+            return
+        too_young = ProfileCorrection(birth_date=resolved.replace(year=resolved.year - 17))
+        with contextlib.suppress(DomainError):  # AGE_OUT_OF_RANGE: nothing is recorded
+            h.handle(
+                p,
+                CorrectProfile(
+                    case_code="MAU-001",
+                    person=too_young,
+                    reason="Nhập thử năm sinh sai",
+                    occurred_on=self.today,
+                ),
+            )
+        born = case.person.birth_date
+        same_month = born.replace(day=2 if born.day == 1 else 1)
+        h.handle(
+            p,
+            CorrectProfile(
+                case_code="MAU-001",
+                person=ProfileCorrection(birth_date=same_month),
+                reason="Ngày sinh theo căn cước công dân",
+                occurred_on=self.today,
+            ),
+        )
+        # a recognition vote whose minutes carry a later date: recorded, flagged late
+        self.run_case("MAU-015", "CB-DIEN-2", date(2022, 3, 1), Stage.RECOGNITION_VOTED)
+        voted = h.candidate(app, "MAU-015")
+        ceremony = voted.ceremony_on
+        assert ceremony is not None
+        late = h.calendar(app).add_working_days(
+            probation_end(ceremony), RECOGNITION_VOTE_WORKING_DAYS + 1
+        )
+        if voted.last_step_on < late <= self.today:
+            h.handle(
+                p,
+                CorrectStepDate(
+                    case_code="MAU-015",
+                    step="recognition_vote",
+                    corrected_date=late,
+                    reason="Biên bản họp chi bộ ghi ngày khác",
+                    occurred_on=self.today,
+                ),
+            )
+
     def generated_cases(self, count: int) -> None:
         """``count`` cases from the seed, spread over stages, units and start dates."""
         stages = [s for s, _ in OUTCOMES]
@@ -1153,6 +1215,7 @@ def seed_demo(
     builder.record_congresses()
     say("Hồ sơ mẫu / scripted cases")
     builder.scripted_cases()
+    builder.corrections_checked_by_the_rules()
     builder.merge_units()
     say(f"{candidates} hồ sơ sinh ngẫu nhiên / generated cases")
     builder.generated_cases(candidates)

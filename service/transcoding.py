@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from domain import rules, values
+from domain import checklist, rules, values
 
 
 class DateAsISO(Transcoding):
@@ -108,12 +108,14 @@ class PersonalText:
 
 
 #: Value types holding a person's data, stored encrypted: the candidate's profile (name, birth
-#: date, identity number, origin, levels), a sponsor (member id, name, membership dates) and an
-#: earlier Party membership (date and reason of leaving).
+#: date, identity number, origin, levels), a sponsor (member id, name, membership dates), an
+#: earlier Party membership (date and reason of leaving) and a corrected profile field (its
+#: values before and after).
 PERSONAL_VALUE_TYPES: tuple[type, ...] = (
     values.PersonProfile,
     rules.Sponsor,
     rules.PriorMembership,
+    checklist.FieldChange,
     PersonalText,
 )
 

@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, TypedDict
 
+from domain import rules
 from domain.candidates import EXIT_STAGES, Stage
 from domain.quotas import percent_of
 from projections.cut import Cut
@@ -71,6 +72,8 @@ class CandidateRow:
     deadline_latest_on: date | None
     overdue: bool  # the step is past its due date on as_of
     last_step_on: date  # the last step (or helper assignment) on or before as_of
+    probation_ends_on: date | None = None  # 12 months after a ceremony on or before as_of
+    full_member_since: date | None = None  # once recognised (or received as one) by as_of
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def _case_filter(
 _CASE_COLUMNS = (
     "c.candidate_id, c.case_code, c.full_name, c.introduced_by, c.step_dates, "
     "c.helper_assignments, c.sponsors, s.unit_id, s.stage, s.stage_from, s.deadline_step, "
-    "s.deadline_on, s.deadline_latest_on"
+    "s.deadline_on, s.deadline_latest_on, c.ceremony_on, c.full_member_since"
 )
 _CASES_FROM = "FROM rm_candidates c JOIN rm_candidate_stages s ON s.candidate_id = c.candidate_id "
 # The partial indexes of current rows (``projections.candidates``) the pages name on SQLite.
@@ -394,7 +397,22 @@ def _candidate_row(row: dict[str, Any], as_of: date) -> CandidateRow:
         deadline_latest_on=as_date(row["deadline_latest_on"]),
         overdue=deadline_on is not None and deadline_on < as_of,
         last_step_on=max(dated, default=since),
+        **_membership(row, as_of, Stage(row["stage"])),
     )
+
+
+def _membership(row: dict[str, Any], as_of: date, stage: Stage) -> dict[str, date | None]:
+    """The end of probation and full membership as the case knew them on ``as_of``: from the
+    ceremony on, and while the case is a full member (recognised, or received as one) or
+    after its membership ended."""
+    ceremony = as_date(row.get("ceremony_on"))
+    since = as_date(row.get("full_member_since"))
+    admitted = ceremony is not None and ceremony <= as_of
+    member = stage in (Stage.FULL_MEMBER, Stage.MEMBERSHIP_ENDED)
+    return {
+        "probation_ends_on": rules.probation_end(ceremony) if admitted and ceremony else None,
+        "full_member_since": since if member else None,
+    }
 
 
 # --- counts -----------------------------------------------------------------------------------

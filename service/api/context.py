@@ -26,12 +26,16 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.application import project_aggregate
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
 from domain import ids
 from domain.candidates import Candidate as CandidateAggregate
+from domain.dossier import RecordedDocument, documents_of
+from domain.tenant_policy import TenantPolicy
 from domain.values import PersonProfile, Role
+from domain.working_days import WorkingCalendar
 from projections.cut import Cut, position_recorded_by
 from projections.queries import org_tree, pipeline
 from projections.queries.org_tree import UnitNode
@@ -129,6 +133,7 @@ class ApiContext:
         self._reached: dict[str, int] = {}
         self._unit_loader: DataLoader[tuple[CutKey, str], UnitNode | None] | None = None
         self._profile_loader: DataLoader[ProfileKey, PersonProfile | None] | None = None
+        self._case_loader: DataLoader[ProfileKey, CaseRecord | None] | None = None
         #: Every unit of a cut, once this request has read them (one statement gives them all).
         self._units: dict[CutKey, dict[str, UnitNode]] = {}
         #: The GraphQL objects made of them (``types.unit_at``), by cut and unit id.
@@ -235,7 +240,57 @@ class ApiContext:
         application): at the aggregate version the read models knew at the recording time, the
         latest version without one (None when the case was not recorded yet then, or when it is
         not in a branch secretary's units now: see :meth:`read_scope`)."""
-        tenant = self.tenant
+        versions, readable = await self._readable_versions(keys)
+        tenant, store = self.tenant, self.services.store
+
+        def load() -> list[PersonProfile | None]:
+            app = store.app(tenant, write=False)
+            people: list[PersonProfile | None] = []
+            for key in keys:
+                found, version = _readable(key, versions, readable)
+                if not found:
+                    people.append(None)
+                    continue
+                case = app.get(UUID(key[1]), CandidateAggregate, version=version)
+                people.append(case.person)
+            return people
+
+        return await self.run_sync(load)
+
+    @property
+    def case_loader(self) -> DataLoader[ProfileKey, CaseRecord | None]:
+        """Each key's case with its events (its documents), read like the profiles: batched per
+        request, only for the cases the caller may read (see :meth:`_load_profiles`)."""
+        if self._case_loader is None:
+            self._case_loader = DataLoader(load_fn=self._load_cases)
+        return self._case_loader
+
+    async def _load_cases(self, keys: list[ProfileKey]) -> list[CaseRecord | None]:
+        versions, readable = await self._readable_versions(keys)
+        tenant, store = self.tenant, self.services.store
+
+        def load() -> list[CaseRecord | None]:
+            app = store.app(tenant, write=False)
+            calendar = app.get(ids.tenant_policy_id(tenant), TenantPolicy).calendar
+            cases: list[CaseRecord | None] = []
+            for key in keys:
+                found, version = _readable(key, versions, readable)
+                events = list(app.events.get(UUID(key[1]), lte=version)) if found else []
+                if not events:
+                    cases.append(None)
+                    continue
+                case = project_aggregate(None, events)
+                assert isinstance(case, CandidateAggregate)
+                cases.append(CaseRecord(case, documents_of(events), calendar))
+            return cases
+
+        return await self.run_sync(load)
+
+    async def _readable_versions(
+        self, keys: list[ProfileKey]
+    ) -> tuple[dict[ProfileKey, int | None], frozenset[str] | None]:
+        """The aggregate version of each timed key (None: not recorded then), and the cases a
+        branch secretary may read now (None: every case)."""
         timed = [key for key in keys if key[0] is not None]
 
         def versions_then(tx: Tx) -> tuple[dict[ProfileKey, int | None], frozenset[str] | None]:
@@ -258,28 +313,9 @@ class ApiContext:
                 readable = pipeline.cases_now_in(tx, wanted, sorted(units))
             return found, readable
 
-        versions: dict[ProfileKey, int | None] = {}
-        readable: frozenset[str] | None = None
         if timed or not self._reads_everything():
-            versions, readable = await self.read(versions_then)
-        store = self.services.store
-
-        def load() -> list[PersonProfile | None]:
-            app = store.app(tenant, write=False)
-            people: list[PersonProfile | None] = []
-            for key in keys:
-                at, candidate_id = key
-                version = versions.get(key)
-                if (at is not None and version is None) or (
-                    readable is not None and candidate_id not in readable
-                ):
-                    people.append(None)
-                    continue
-                case = app.get(UUID(candidate_id), CandidateAggregate, version=version)
-                people.append(case.person)
-            return people
-
-        return await self.run_sync(load)
+            return await self.read(versions_then)
+        return {}, None
 
     # --- writing ------------------------------------------------------------------------------
     async def command(self, run: Callable[[Handlers, Principal], CommandResult]) -> CommandResult:
@@ -380,6 +416,29 @@ class ApiContext:
     def personal_read(self, candidate_id: str, purpose: str) -> None:
         """Note that this request read the personal fields of ``candidate_id``."""
         self.personal_reads.setdefault(candidate_id, purpose)
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case as loaded from its history: the aggregate, every document its events carry, and
+    the tenant's working-day calendar its deadlines count in."""
+
+    candidate: CandidateAggregate
+    documents: tuple[RecordedDocument, ...]
+    calendar: WorkingCalendar
+
+
+def _readable(
+    key: ProfileKey, versions: dict[ProfileKey, int | None], readable: frozenset[str] | None
+) -> tuple[bool, int | None]:
+    """Whether a key's case may be loaded, and at which version (None: the latest)."""
+    at, candidate_id = key
+    version = versions.get(key)
+    if (at is not None and version is None) or (
+        readable is not None and candidate_id not in readable
+    ):
+        return False, None
+    return True, version
 
 
 def get_context(info: Any) -> ApiContext:

@@ -65,9 +65,13 @@ MAX_ALIASES = 30
 #: Fields after fragment expansion: no more than a client could write out in a document of
 #: ``MAX_TOKENS`` tokens (see ``service.api.schema``) without fragments.
 MAX_FIELDS = 2_000
-#: Rows one object of these fields costs: a case's personal data is rebuilt from its history
-#: (about ten events a case in the demo; ~5 ms each on our machines), not read from one row.
-FIELD_ROWS: dict[tuple[str, str], int] = {("Candidate", "profile"): 10}
+#: Rows one object of these fields costs: a case's personal data (and its dossier) is rebuilt
+#: from its history (about ten events a case in the demo; ~5 ms each on our machines), not read
+#: from one row.
+FIELD_ROWS: dict[tuple[str, str], int] = {
+    ("Candidate", "profile"): 10,
+    ("Candidate", "dossier"): 10,
+}
 #: Validated documents kept (strawberry's default is 128).
 VALIDATION_CACHE_SIZE = 512
 
@@ -320,16 +324,18 @@ class _Rows:
                 if field_def is None or selection.selection_set is None:
                     continue  # leaves, ``__typename`` and introspection: no rows
                 named, is_list = _unwrap(field_def.type)
+                objects = 1  # what the rows below are counted for
                 if is_list:
-                    count = page if page is not None else DEFAULT_PAGE_SIZE
+                    count = objects = page if page is not None else DEFAULT_PAGE_SIZE
                     if page is None and not _fetched(field_def):
-                        count = 1  # a small list carried by its parent's row (sponsors)
+                        count = objects = 1  # a small list carried by its parent's row
                 elif _fetched(field_def):
+                    # one object, weighing its rows (a case's history): its fields once
                     count = FIELD_ROWS.get((parent.name, selection.name.value), 1)
                 else:
                     count = 0
                 below = self.of(named, selection.selection_set, self.page(selection, field_def))
-                rows += count + max(count, 1) * below
+                rows += count + max(objects, 1) * below
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
@@ -366,8 +372,8 @@ def estimated_rows(
     :data:`~service.api.relay.DEFAULT_PAGE_SIZE`, for its edges; the same default for other
     lists a resolver returns) times the lists above it, plus each object a resolver fetches; a
     list carried by its parent's row (a case's sponsors) counts as one; an object of
-    :data:`FIELD_ROWS` counts its weight. Aliases and fragment spreads count every time they
-    appear."""
+    :data:`FIELD_ROWS` counts its weight (one object: the rows below it count once). Aliases and
+    fragment spreads count every time they appear."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return 0

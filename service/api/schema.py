@@ -56,6 +56,7 @@ from service.api.mutations.cases import CaseMutations
 from service.api.mutations.organisation import OrganisationMutations
 from service.api.mutations.tenants import TenantMutations
 from service.api.queries.audit import AuditQueries
+from service.api.queries.cases import CaseQueries
 from service.api.queries.core import CoreQueries
 from service.api.queries.dashboards import DashboardQueries
 from service.api.queries.settings import SettingsQueries
@@ -76,7 +77,9 @@ MAX_OPERATIONS = 5
 
 
 @strawberry.type(description="Everything that can be read (Truy vấn).")
-class Query(AuditQueries, DashboardQueries, SettingsQueries, TenantQueries, CoreQueries):
+class Query(
+    AuditQueries, CaseQueries, DashboardQueries, SettingsQueries, TenantQueries, CoreQueries
+):
     pass
 
 

@@ -30,6 +30,8 @@ from domain.values import (
 from projections.queries.org_tree import UnitNode
 from projections.queries.pipeline import CandidateRow
 from service.api.context import ApiContext, CutKey, get_context
+from service.api.dossier import CaseDossier
+from service.api.dossier import dossier as case_dossier
 from service.api.relay import CARRIED_BY_ROW, Node, global_id
 
 StageEnum = strawberry.enum(
@@ -232,6 +234,19 @@ class Candidate(Node):
     last_step_on: date = strawberry.field(
         description="Date of the last step on or before that date."
     )
+    probation_ends_on: date | None = strawberry.field(
+        description="End of the 12 months of probation (hết thời kỳ dự bị), once admitted at a "
+        "ceremony on or before that date; moves with a corrected ceremony date."
+    )
+    full_member_since: date | None = strawberry.field(
+        description="Full member (đảng viên chính thức) since: the end of probation, once "
+        "recognised on or before that date (or received as a full member)."
+    )
+    dossier: CaseDossier | None = strawberry.field(
+        resolver=case_dossier,
+        description="The case's dossier from its history: every document, the exceptions and "
+        "consents used, the extensions, the flags (loaded only when asked).",
+    )
 
     @classmethod
     def of(cls, row: CandidateRow, cut: CutKey) -> Candidate:
@@ -257,6 +272,8 @@ class Candidate(Node):
             helper_names=row.helpers,
             deadline=deadline,
             last_step_on=row.last_step_on,
+            probation_ends_on=row.probation_ends_on,
+            full_member_since=row.full_member_since,
         )
 
     @strawberry.field(description="Full name (họ và tên): personal data, every read is logged.")

@@ -417,13 +417,16 @@ def test_organizers_may_not_verify_or_read_the_access_log(seeded: Api) -> None:
 
 
 def test_leaders_and_secretaries_may_not_read_the_audit_history(seeded: Api) -> None:
+    """Only a case's own timeline is a branch secretary's (its cases: tests/api/
+    test_case_dossier.py); the tenant's history and unit timelines are not."""
     api = seeded
     for role in (Role.LEADER, Role.BRANCH_SECRETARY):
         token = api.token("alpha", role, units=("CB1",))
         assert_forbidden(api, "{ auditEntries { totalCount } }", token)
-        assert_forbidden(api, '{ candidateTimeline(caseCode: "HS-1") { position } }', token)
         assert_forbidden(api, '{ unitTimeline(unitCode: "CB1") { totalCount } }', token)
         assert_forbidden(api, "{ verifyHistory { intact } }", token)
+    leader = api.token("alpha", Role.LEADER)
+    assert_forbidden(api, '{ candidateTimeline(caseCode: "HS-1") { position } }', leader)
 
 
 def test_an_auditor_reads_the_history_and_the_access_log(seeded: Api) -> None:

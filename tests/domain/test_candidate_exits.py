@@ -497,6 +497,7 @@ def test_correcting_the_ceremony_date_moves_the_end_of_probation_and_keeps_the_o
         step="ceremony",
         corrected_date=date(2024, 1, 8),
         reason="Biên bản ghi ngày 08/01/2024; nhập nhầm",
+        calendar=CALENDAR,
         document=document("Biên bản lễ kết nạp", date(2024, 1, 8)),
     )
     assert an.ceremony_on == date(2024, 1, 8)
@@ -536,6 +537,7 @@ def test_correcting_the_branch_resolution_date_moves_the_decision_deadline() -> 
         step="branch_resolution",
         corrected_date=date(2023, 10, 30),
         reason="Nghị quyết chi bộ đề ngày 30/10/2023",
+        calendar=CALENDAR,
     )
     assert an.branch_resolution_on == date(2023, 10, 30)
     # 60 working days from 30 October 2023 fall on 23 January 2024: 30 January is now late.
@@ -563,6 +565,7 @@ def test_a_step_that_was_never_recorded_cannot_be_corrected() -> None:
             step="ceremony",
             corrected_date=date(2024, 1, 8),
             reason="Nhập nhầm",
+            calendar=CALENDAR,
         ),
         "STEP_NOT_RECORDED",
     )
@@ -578,6 +581,7 @@ def test_a_correction_without_a_reason_is_refused() -> None:
             step="ceremony",
             corrected_date=date(2024, 1, 8),
             reason=" ",
+            calendar=CALENDAR,
         ),
         "REASON_REQUIRED",
     )
@@ -602,6 +606,7 @@ def test_a_wrong_birth_date_corrected_before_the_branch_meeting_counts_at_the_me
         occurred_on=date(2023, 11, 1),
         person=AN,
         reason="Năm sinh theo căn cước là 1998",
+        calendar=CALENDAR,
         document=document("Căn cước công dân", date(2021, 4, 2), issuer="Công an tỉnh"),
     )
     assert an.person.birth_date == date(1998, 5, 10)
@@ -621,7 +626,9 @@ def test_a_profile_correction_that_changes_nothing_is_refused() -> None:
     an = candidate_at(Stage.APPLIED)
     assert_refused(
         an,
-        lambda: an.correct_profile(actor=ORGANIZER, occurred_on=LATER, person=AN, reason="Sửa"),
+        lambda: an.correct_profile(
+            actor=ORGANIZER, occurred_on=LATER, person=AN, reason="Sửa", calendar=CALENDAR
+        ),
         "NOTHING_TO_CORRECT",
     )
 
@@ -634,6 +641,7 @@ def test_a_corrected_decision_date_is_checked_against_the_day_the_decision_arriv
         step="admission_decision",
         corrected_date=date(2023, 12, 19),
         reason="Quyết định ký ngày 19/12/2023",
+        calendar=CALENDAR,
     )
     assert an.decision_on == date(2023, 12, 19)
     error = assert_refused(
@@ -660,6 +668,7 @@ def test_a_correction_that_would_put_the_steps_out_of_order_is_refused() -> None
             step="application",
             corrected_date=date(2023, 3, 1),
             reason="Nhập nhầm",
+            calendar=CALENDAR,
         ),
         "CORRECTION_OUT_OF_ORDER",
     )

@@ -106,6 +106,7 @@ def test_a_corrected_branch_resolution_date_moves_the_decision_deadline() -> Non
         step="branch_resolution",
         corrected_date=date(2023, 11, 3),
         reason="Nhập nhầm ngày họp chi bộ",
+        calendar=CALENDAR,
     )
     deadline = next_deadline(case, CALENDAR)
     # one working day earlier: Friday 3/11 instead of Monday 6/11
@@ -145,6 +146,7 @@ def test_a_corrected_step_date_moves_the_stage_timeline() -> None:
         step="application",
         corrected_date=date(2023, 8, 28),
         reason="Ngày ghi trên đơn là 28/8",
+        calendar=CALENDAR,
     )
     assert case.stage_timeline()[-1] == (Stage.APPLIED, date(2023, 8, 28))
     assert case.stage_on(date(2023, 9, 1)) is Stage.APPLIED

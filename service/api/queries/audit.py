@@ -9,7 +9,10 @@ chain's verification and the access log.
   against a signed checkpoint kept outside the system.
 - ``accessLog`` (auditors only): who read which candidate's personal data, newest first.
 
-Organizers and auditors read the audit history; only auditors verify and read the access log.
+Organizers and auditors read the audit history; a branch secretary reads the timelines of the
+cases in its units now (``candidateTimeline``); only auditors verify and read the access log. A
+correction's entry lists its corrected values (``AuditEntry.changes``: "field: old → new"), read
+decrypted from its event; a profile's values are given to the roles that read cases only.
 """
 
 from __future__ import annotations
@@ -17,19 +20,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
 from domain import ids
+from domain.checklist import FieldChange, shown
 from domain.errors import DomainError, InvalidInput
 from projections.queries import audit_history
 from projections.queries.audit_history import AuditFilter, AuditPage
 from projections.sql import Tx, placeholders
 from service.api.context import ApiContext, get_context
-from service.api.permissions import Capability, needs
+from service.api.permissions import Capability, allows, needs
+from service.api.queries.cases import case_readable
 from service.api.queries.core import AsRecordedAt
 from service.api.relay import (
+    CARRIED_BY_ROW,
     After,
     Connection,
     First,
@@ -43,6 +50,7 @@ from service.audit.checkpoints import Checkpoint, parse_checkpoints
 from service.audit.verify import Break, CheckpointCheck, VerifyResult, verify_tenant
 
 READ_AUDIT = needs(Capability.READ_AUDIT)
+READ_CASES = needs(Capability.READ_CASES)
 VERIFY_HISTORY = needs(Capability.VERIFY_HISTORY)
 
 
@@ -90,6 +98,76 @@ class AuditEntry:
     )
     summary_vi: str = strawberry.field(description="One-line summary in Vietnamese.")
     summary_en: str = strawberry.field(description="One-line summary in English.")
+    aggregate_key: strawberry.Private[str]
+    aggregate_version: strawberry.Private[int]
+    candidate_key: strawberry.Private[str | None]
+
+    @strawberry.field(
+        description="What a correction (đính chính) changed: each field with its value before "
+        'and after ("field: old → new"); empty for other events. A profile\'s values are '
+        "personal data: given to the roles that read cases (null for others), every read "
+        "logged.",
+        metadata=CARRIED_BY_ROW,  # one event read at most, for a correction only: one row
+    )
+    async def changes(self, info: Info) -> list[AuditChange]:
+        if self.event_type not in CORRECTION_EVENTS:
+            return []
+        return await correction_changes(get_context(info), self)
+
+
+@strawberry.type(description="One corrected value (đính chính): field: old → new.")
+class AuditChange:
+    field: str = strawberry.field(
+        description='The step whose date was corrected (e.g. "ceremony") or the profile field '
+        '(e.g. "birth_date").'
+    )
+    personal: bool = strawberry.field(description="Whether the values are personal data.")
+    previous: str | None = strawberry.field(
+        description="The value before (ISO date, enum value, text); null when the caller may "
+        "not read personal data."
+    )
+    corrected: str | None = strawberry.field(
+        description="The value after; null when the caller may not read personal data."
+    )
+
+
+CORRECTION_EVENTS = frozenset({"Candidate.StepDateCorrected", "Candidate.ProfileCorrected"})
+
+
+async def correction_changes(ctx: ApiContext, entry: AuditEntry) -> list[AuditChange]:
+    """The corrected values of one correction, read (decrypted) from its event in the store."""
+    tenant, store = ctx.tenant, ctx.services.store
+    aggregate_id, version = UUID(entry.aggregate_key), entry.aggregate_version
+
+    def load() -> object | None:
+        app = store.app(tenant, write=False)
+        return next(iter(app.events.get(aggregate_id, gt=version - 1, lte=version)), None)
+
+    event = await ctx.run_sync(load)
+    if event is None:
+        return []
+    if entry.event_type == "Candidate.StepDateCorrected":
+        return [
+            AuditChange(
+                field=str(getattr(event, "step", "")),
+                personal=False,
+                previous=shown(getattr(event, "previous_date", None)),
+                corrected=shown(getattr(event, "corrected_date", None)),
+            )
+        ]
+    changes: tuple[FieldChange, ...] = tuple(getattr(event, "changes", ()))
+    allowed = allows(ctx.principal.roles, ctx.principal.tenant, Capability.READ_CASES)
+    if allowed and changes and entry.candidate_key is not None:
+        ctx.personal_read(entry.candidate_key, "graphql:AuditEntry.changes")
+    return [
+        AuditChange(
+            field=c.field,
+            personal=True,
+            previous=c.previous if allowed else None,
+            corrected=c.corrected if allowed else None,
+        )
+        for c in changes
+    ]
 
 
 @strawberry.input(
@@ -329,6 +407,9 @@ def _entries(tx: Tx, found: Sequence[audit_history.AuditEntry]) -> list[AuditEnt
             related_unit_code=None if e.related_unit_id is None else units.get(e.related_unit_id),
             summary_vi=e.summary_vi,
             summary_en=e.summary_en,
+            aggregate_key=e.aggregate_id,
+            aggregate_version=e.aggregate_version,
+            candidate_key=e.candidate_id,
         )
         for e in found
     ]
@@ -434,8 +515,9 @@ class AuditQueries:
 
     @strawberry.field(
         description="Every entry of one case (hồ sơ), in recording order; empty for an "
-        "unknown case code.",
-        permission_classes=READ_AUDIT,
+        "unknown case code. A branch secretary reads the timelines of the cases in its units "
+        "now (empty for another unit's case, as for an unknown one).",
+        permission_classes=READ_CASES,
     )
     async def candidate_timeline(
         self,
@@ -454,6 +536,8 @@ class AuditQueries:
         recorded_at = _utc(as_recorded_at)
 
         def timeline(tx: Tx) -> list[AuditEntry]:
+            if not case_readable(ctx, tx, candidate_id):
+                return []
             criteria = AuditFilter(candidate_id=candidate_id, as_of=as_of, recorded_at=recorded_at)
             found: list[audit_history.AuditEntry] = []
             after: int | None = None
