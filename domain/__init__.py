@@ -6,13 +6,24 @@ attributes; the store registers a JSON transcoding for each of them.
 
 from __future__ import annotations
 
-from domain import candidates, checklist, org_units, quotas, rules, tenant_policy, values
+from domain import (
+    candidates,
+    checklist,
+    classifications,
+    org_units,
+    quotas,
+    rules,
+    tenant_policy,
+    values,
+)
 
 VALUE_TYPES: tuple[type, ...] = (
     values.Role,
     values.Actor,
     values.DocumentRef,
     values.Gender,
+    classifications.Ethnicity,
+    classifications.Religion,
     values.EducationLevel,
     values.ProfessionalLevel,
     values.PoliticalTheoryLevel,

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from domain import inputs as spec
 from domain.candidates import ExitReason, Stage
+from domain.classifications import Ethnicity, Religion
 from domain.errors import InvalidInput
 from domain.inputs import DISCOVERY_MIN_AGE, command
 from domain.org_units import UnitKind
@@ -34,6 +35,7 @@ from domain.values import (
     ProfessionalLevel,
     SpecialArea,
     WorkplaceType,
+    check_classified,
 )
 
 NOTES = "Free-text notes."
@@ -556,8 +558,15 @@ class ProfileCorrection:
     full_name: str | None = spec.name("Full name (họ và tên).", default=None)
     birth_date: date | None = spec.day("Date of birth (ngày sinh).", default=None)
     gender: Gender | None = spec.given("Gender (giới tính).", default=None)
-    ethnicity: str | None = spec.name("Ethnic group (dân tộc).", default=None)
-    religion: str | None = spec.name("Religion (tôn giáo).", default=None)
+    ethnicity: Ethnicity | None = spec.given(
+        "Ethnic group (dân tộc): one of the 54 groups of Vietnam, or a foreign origin.",
+        default=None,
+    )
+    religion: Religion | None = spec.given(
+        "Religion (tôn giáo): none, one of the recognised religions, or OTHER (then named in "
+        "religionNote).",
+        default=None,
+    )
     education: EducationLevel | None = spec.given(
         "General education (trình độ giáo dục phổ thông).", default=None
     )
@@ -585,9 +594,28 @@ class ProfileCorrection:
         graphql_name="tradeUnionMember",
     )
 
+    ethnicity_note: str | None = spec.name(
+        "The ethnic group as written in the person's papers (a local name); given with a new "
+        "ethnicity or alone. A new ethnicity without it clears the old note.",
+        default=None,
+    )
+    religion_note: str | None = spec.name(
+        "The religion's name: required with OTHER. A new religion without it clears the old note.",
+        default=None,
+    )
+
+    def check_input(self) -> None:
+        """A corrected ethnicity or religion is held to what a new profile must say."""
+        check_classified(self.ethnicity, self.religion, self.religion_note)
+
     def applied_to(self, current: PersonProfile) -> PersonProfile:
-        """``current`` with the given fields replaced."""
+        """``current`` with the given fields replaced (a note that described the replaced
+        ethnicity or religion goes with it)."""
         changes = {k: v for k, v in vars(self).items() if v is not None}
+        if self.ethnicity is not None and self.ethnicity_note is None:
+            changes["ethnicity_note"] = ""
+        if self.religion is not None and self.religion_note is None:
+            changes["religion_note"] = ""
         return PersonProfile(**{**vars(current), **changes})
 
 

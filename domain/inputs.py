@@ -644,14 +644,37 @@ def _leaf(f: Field[Any], hint: Any, value: Any, today: date) -> Any:
     if isinstance(inner, type) and issubclass(inner, Enum):
         if isinstance(value, inner):
             return value
+        try:  # its value, a name the enum reads (``_missing_``: "Tày"), or its member's name
+            return inner(value)
+        except (ValueError, TypeError):
+            pass
         try:
-            return inner(value) if value in {m.value for m in inner} else inner[value]
+            return inner[value]
         except (KeyError, TypeError):
-            raise Bad(
-                "VALUE_UNKNOWN",
-                f"Giá trị «{_shown(str(value))}» không có trong danh sách cho phép.",
-                f"The value '{_shown(str(value))}' is not one of the allowed values.",
-            ) from None
+            raise _unknown(inner, value) from None
     if inner is bool and not isinstance(value, bool):
         raise Bad("BOOLEAN_EXPECTED", "Phải là đúng hoặc sai.", "True or false is expected.")
     return spec_of(f).clean(value, today)
+
+
+def _unknown(kind: type[Enum], value: Any) -> Bad:
+    """An enum value refused, with a hint: the allowed names (up to 12), or — for an enum that
+    offers ``suggestions`` (the lists of ethnic groups and religions) — the close names."""
+    shown = _shown(str(value))
+    suggest = getattr(kind, "suggestions", None)
+    if callable(suggest) and isinstance(value, str):
+        close = ", ".join(suggest(value))
+        return Bad(
+            "VALUE_UNKNOWN",
+            f"Giá trị «{shown}» không có trong danh mục {kind.__name__} ({len(kind)} giá trị, "
+            "mã hoặc tên tiếng Việt)" + (f"; có phải: {close}?" if close else "."),
+            f"The value '{shown}' is not in the list {kind.__name__} ({len(kind)} values, by "
+            "code or Vietnamese name)" + (f"; did you mean: {close}?" if close else "."),
+        )
+    names = [m.name for m in kind]
+    allowed = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+    return Bad(
+        "VALUE_UNKNOWN",
+        f"Giá trị «{shown}» không có trong danh sách cho phép ({allowed}).",
+        f"The value '{shown}' is not one of the allowed values ({allowed}).",
+    )

@@ -7,6 +7,7 @@ from datetime import date
 from enum import Enum
 
 from domain import inputs as spec
+from domain.classifications import Ethnicity, Religion
 from domain.errors import InvalidInput
 from domain.inputs import value
 
@@ -153,36 +154,48 @@ class SpecialArea(Enum):
 
 @value
 class PersonProfile:
-    """A candidate's personal data (lý lịch tóm tắt)."""
+    """A candidate's personal data (lý lịch tóm tắt). Every fact the rules or the reports read
+    is required: nothing is assumed for an omitted education, level, occupation, workplace,
+    union membership, ethnicity or religion (docs/regulations.md)."""
 
+    # Omitted facts once took defaults (upper secondary education passed the education rule;
+    # ethnicities and religions were counted as Kinh and none). Profiles stored then, with
+    # ethnicity and religion as free text, are read by service.transcoding.person_from_free_text.
     full_name: str = spec.name("Full name (họ và tên).")
     birth_date: date = spec.day("Date of birth (ngày sinh).")
     gender: Gender = spec.given("Gender (giới tính).")
-    ethnicity: str = spec.name("Ethnic group (dân tộc).", default="Kinh")
-    religion: str = spec.name("Religion (tôn giáo).", default="Không")
-    education: EducationLevel = spec.given(
-        "General education (trình độ giáo dục phổ thông).", default=EducationLevel.UPPER_SECONDARY
+    ethnicity: Ethnicity = spec.given(
+        "Ethnic group (dân tộc): one of the 54 groups of Vietnam, or a foreign origin."
     )
-    professional_level: ProfessionalLevel = spec.given(
-        "Professional level (trình độ chuyên môn).", default=ProfessionalLevel.NONE
+    religion: Religion = spec.given(
+        "Religion (tôn giáo): none, one of the recognised religions, or OTHER (then named in "
+        "religionNote)."
     )
+    education: EducationLevel = spec.given("General education (trình độ giáo dục phổ thông).")
+    professional_level: ProfessionalLevel = spec.given("Professional level (trình độ chuyên môn).")
     political_theory: PoliticalTheoryLevel = spec.given(
-        "Political theory level (trình độ lý luận chính trị).", default=PoliticalTheoryLevel.NONE
+        "Political theory level (trình độ lý luận chính trị)."
     )
-    occupation: Occupation = spec.given("Occupation (nghề nghiệp).", default=Occupation.WORKER)
-    workplace_type: WorkplaceType = spec.given(
-        "Kind of workplace (loại hình nơi làm việc).", default=WorkplaceType.OTHER
-    )
-    identity_number: str = spec.identity("Identity card number (số định danh cá nhân).", default="")
+    occupation: Occupation = spec.given("Occupation (nghề nghiệp).")
+    workplace_type: WorkplaceType = spec.given("Kind of workplace (loại hình nơi làm việc).")
     is_youth_union_member: bool = spec.given(
-        "Member of the Youth Union (đoàn viên Đoàn Thanh niên).",
-        default=False,
-        graphql_name="youthUnionMember",
+        "Member of the Youth Union (đoàn viên Đoàn Thanh niên).", graphql_name="youthUnionMember"
     )
     is_trade_union_member: bool = spec.given(
-        "Member of the Trade Union (đoàn viên Công đoàn).",
-        default=False,
-        graphql_name="tradeUnionMember",
+        "Member of the Trade Union (đoàn viên Công đoàn).", graphql_name="tradeUnionMember"
+    )
+    identity_number: str = spec.identity("Identity card number (số định danh cá nhân).", default="")
+    ethnicity_note: str = spec.name(
+        "The ethnic group as written in the person's papers when it adds to the list's name (a "
+        'local name, e.g. "Dao Đỏ"); optional. For records made before the list, the text then '
+        "recorded.",
+        default="",
+    )
+    religion_note: str = spec.name(
+        "The religion's or religious organisation's name: required with OTHER, optional "
+        'otherwise (e.g. "Phật giáo Nam tông Khmer"). For records made before the list, the '
+        "text then recorded.",
+        default="",
     )
 
     def __post_init__(self) -> None:
@@ -200,6 +213,34 @@ class PersonProfile:
                 "The birth date is not valid.",
                 field="person.birth_date",
             )
+
+    def check_input(self) -> None:
+        """What a new profile must say that a stored one may not (records made before the lists
+        may hold an undetermined ethnicity or an unnamed other religion)."""
+        check_classified(self.ethnicity, self.religion, self.religion_note)
+
+
+def check_classified(
+    ethnicity: Ethnicity | None, religion: Religion | None, religion_note: str | None
+) -> None:
+    """Refuse an ethnicity left undetermined and another religion left unnamed (new input of a
+    profile or of its correction: the fields' paths are the profile's)."""
+    if ethnicity is Ethnicity.UNDETERMINED:
+        raise InvalidInput(
+            "ETHNICITY_UNDETERMINED",
+            "Dân tộc phải là một trong 54 dân tộc Việt Nam hoặc người nước ngoài; «Chưa xác "
+            "định» chỉ dùng cho hồ sơ ghi trước khi có danh mục.",
+            "The ethnicity must be one of the 54 ethnic groups of Vietnam or a foreign origin; "
+            "UNDETERMINED is only for records made before the list.",
+            field="ethnicity",
+        )
+    if religion is Religion.OTHER and not (religion_note or "").strip():
+        raise InvalidInput(
+            "RELIGION_OTHER_UNNAMED",
+            "Tôn giáo khác: phải ghi tên tôn giáo hoặc tổ chức tôn giáo (religionNote).",
+            "Another religion (OTHER) must be named (religionNote).",
+            field="religion_note",
+        )
 
 
 def require_not_before(

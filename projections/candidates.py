@@ -46,8 +46,8 @@ CANDIDATES = Table(
         Column("full_name", "text", nullable=False),
         Column("birth_date", "date", nullable=False),
         Column("gender", "text", nullable=False),
-        Column("ethnicity", "text", nullable=False),
-        Column("religion", "text", nullable=False),
+        Column("ethnicity", "text", nullable=False),  # Ethnicity value ("kinh")
+        Column("religion", "text", nullable=False),  # Religion value ("none")
         Column("education", "text", nullable=False),
         Column("professional_level", "text", nullable=False),
         Column("political_theory", "text", nullable=False),
@@ -201,8 +201,8 @@ def candidate_row(candidate: Candidate) -> Row:
         "full_name": person.full_name,
         "birth_date": person.birth_date,
         "gender": person.gender.value,
-        "ethnicity": person.ethnicity,
-        "religion": person.religion,
+        "ethnicity": person.ethnicity.value,
+        "religion": person.religion.value,
         "education": person.education.value,
         "professional_level": person.professional_level.value,
         "political_theory": person.political_theory.value,
@@ -320,7 +320,9 @@ class CandidatesProjection(Projection):
     """
 
     name: ClassVar[str] = "candidates"
-    version: ClassVar[int] = 3  # 2: the indexes of issue 12; 3: current and open stage indexes
+    # 2: the indexes of issue 12; 3: current and open stage indexes; 4: ethnicity and religion
+    # as the codes of their lists (were free text)
+    version: ClassVar[int] = 4
     tables = (CANDIDATES, CANDIDATE_STAGES, ADMISSIONS)
     follows = (Candidate, TenantPolicy)
 

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from domain.candidates import ExitReason, Stage
+from domain.classifications import Ethnicity, Religion
 from domain.commands import (
     AddSponsor,
     AddToSympathizerList,
@@ -153,8 +154,16 @@ GIVEN_F = [
     "Trang",
     "Yến",
 ]
-ETHNICITIES = ["Kinh"] * 17 + ["Tày", "Mường", "Khmer"]
-RELIGIONS = ["Không"] * 8 + ["Phật giáo", "Công giáo"]
+#: Drawn with equal chances (20 and 10 entries: the draws keep the seed's other figures): about
+#: a quarter of a northern midland province's people belong to an ethnic minority.
+ETHNICITIES = [Ethnicity.KINH] * 15 + [
+    Ethnicity.TAY,
+    Ethnicity.MUONG,
+    Ethnicity.NUNG,
+    Ethnicity.THAI,
+    Ethnicity.DAO,
+]
+RELIGIONS = [Religion.NONE] * 7 + [Religion.BUDDHISM, Religion.CATHOLICISM, Religion.PROTESTANTISM]
 
 # (code, name, kind, parent, authority)
 TREE: list[tuple[str, str, UnitKind, str | None, AdmissionAuthority | None]] = [
@@ -968,7 +977,9 @@ class DemoBuilder:
             ),
         )
         # education exception: primary schooling, ethnic-minority area, with approval
-        highland = self.person(education=EducationLevel.PRIMARY, ethnicity="H'Mông")
+        highland = self.person(
+            education=EducationLevel.PRIMARY, ethnicity=Ethnicity.HMONG, religion=Religion.NONE
+        )
         self.run_case(
             "MAU-005",
             "CB-DIEN-3",
@@ -1157,6 +1168,52 @@ class DemoBuilder:
                 ),
             )
 
+    def ethnicity_and_religion(self) -> None:
+        """People of the lists (issue 13, 4): a Khmer member following Theravada Buddhism, a
+        member of another religion named in the profile, and an ethnicity recorded wrongly and
+        corrected — each counts in the structure report (dân tộc thiểu số, người có đạo)."""
+        h, p = self.h, self.p
+        self.run_case(
+            "MAU-DT-1",
+            "CB-DIEN-3",
+            date(2023, 2, 6),
+            Stage.PROBATIONARY,
+            person=self.person(
+                born_between=(1990, 1998),
+                ethnicity=Ethnicity.KHMER,
+                religion=Religion.BUDDHISM,
+                religion_note="Phật giáo Nam tông Khmer",
+            ),
+        )
+        self.run_case(
+            "MAU-DT-2",
+            "CB-DIEN-2",
+            date(2023, 3, 6),
+            Stage.DECIDED,
+            person=self.person(
+                born_between=(1988, 1996),
+                ethnicity=Ethnicity.HOA,
+                religion=Religion.OTHER,
+                religion_note="Đạo giáo (Lão giáo)",
+            ),
+        )
+        self.run_case(
+            "MAU-DT-3", "CB-DIEN-1", date(2024, 2, 5), Stage.SPONSORED, person=self.person()
+        )
+        case = h.candidate(h.store.app(p.tenant), "MAU-DT-3")
+        corrected = (
+            Ethnicity.MUONG if case.person.ethnicity is not Ethnicity.MUONG else Ethnicity.TAY
+        )
+        h.handle(
+            p,
+            CorrectProfile(
+                case_code="MAU-DT-3",
+                person=ProfileCorrection(ethnicity=corrected),
+                reason="Ghi nhầm dân tộc so với giấy khai sinh",
+                occurred_on=self.today,
+            ),
+        )
+
     def generated_cases(self, count: int) -> None:
         """``count`` cases from the seed, spread over stages, units and start dates."""
         stages = [s for s, _ in OUTCOMES]
@@ -1219,4 +1276,5 @@ def seed_demo(
     builder.merge_units()
     say(f"{candidates} hồ sơ sinh ngẫu nhiên / generated cases")
     builder.generated_cases(candidates)
+    builder.ethnicity_and_religion()  # after the generated cases: their seeded draws stay
     return builder.report

@@ -86,6 +86,10 @@ def report_lines(
     for dimension in ("gender", "occupation", "education"):
         counts = members.trait(dimension)
         yield f"  {dimension}: " + ", ".join(f"{k} {v}" for k, v in counts[:6])
+    yield (
+        f"  dân tộc thiểu số / ethnic minority: {members.ethnic_minority}; "
+        f"có đạo / religious: {members.religious}"
+    )
 
     yield ""
     yield "Nhật ký gần nhất / latest audit entries"

@@ -18,13 +18,17 @@ by the application's mapper) are stored encrypted by :class:`EncryptedValueTrans
 ``{"_type_": "PersonProfile", "_data_": {"kid": "k1", "n": …, "ct": …}}``. The plaintext is the
 value's ordinary JSON encoding, so decrypting gives back exactly what the clear encoding held;
 events written before encryption (clear ``_data_``) still decode.
+
+Values stored in an older shape are brought to the current one before the class is called
+(:data:`VALUE_UPCASTS`): a ``PersonProfile`` stored while ethnicity and religion were free
+text is read by :func:`person_from_free_text`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -33,6 +37,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain import checklist, rules, values
+from domain.classifications import Ethnicity, Religion
 
 
 class DateAsISO(Transcoding):
@@ -49,12 +54,55 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+#: What a profile's fields were read as while they had defaults (values stored then always
+#: held every field; a profile lacking one is read as it was read then).
+_PERSON_FORMER_DEFAULTS: Mapping[str, Any] = {
+    "education": values.EducationLevel.UPPER_SECONDARY,
+    "professional_level": values.ProfessionalLevel.NONE,
+    "political_theory": values.PoliticalTheoryLevel.NONE,
+    "occupation": values.Occupation.WORKER,
+    "workplace_type": values.WorkplaceType.OTHER,
+    "is_youth_union_member": False,
+    "is_trade_union_member": False,
+}
+
+
+def person_from_free_text(data: dict[str, Any]) -> dict[str, Any]:
+    """A ``PersonProfile`` stored before the lists (ethnicity and religion as free text) in
+    the current shape.
+
+    A text naming a group or religion of the lists ("Kinh", "H'Mông", "Thiên chúa giáo",
+    "không"; see :meth:`Ethnicity.from_text`) becomes it; any other text stays readable in the
+    note — an undetermined ethnicity, another religion — until a profile correction classifies
+    it. Values stored since hold the enums (decoded before this runs) and pass unchanged.
+    """
+    data = {**{k: v for k, v in _PERSON_FORMER_DEFAULTS.items() if k not in data}, **data}
+    ethnicity = data.get("ethnicity", "")
+    if isinstance(ethnicity, str):
+        group = Ethnicity.from_text(ethnicity)
+        data["ethnicity"] = group or Ethnicity.UNDETERMINED
+        data.setdefault("ethnicity_note", "" if group else ethnicity.strip())
+    religion = data.get("religion", "")
+    if isinstance(religion, str):
+        named = Religion.from_text(religion)
+        data["religion"] = named or Religion.OTHER
+        data.setdefault("religion_note", "" if named else religion.strip())
+    return data
+
+
+#: Per value type: how a value stored in an older shape is brought to the current one.
+VALUE_UPCASTS: Mapping[type, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    values.PersonProfile: person_from_free_text,
+}
+
+
 class ValueTranscoding(Transcoding):
     """Transcoding of one enum or frozen-dataclass value type."""
 
     def __init__(self, value_type: type, name: str | None = None) -> None:
         self.type = value_type
         self.name = name or value_type.__qualname__
+        self._upcast = VALUE_UPCASTS.get(value_type)
         self._is_enum = issubclass(value_type, Enum)
         self._fields: tuple[str, ...] = ()
         self._sequence_fields: dict[str, type] = {}
@@ -88,7 +136,7 @@ class ValueTranscoding(Transcoding):
         if self._is_enum:
             return self.type(data)
         assert isinstance(data, dict)
-        kwargs = dict(data)
+        kwargs = dict(data) if self._upcast is None else self._upcast(dict(data))
         for name, container in self._sequence_fields.items():
             if isinstance(kwargs.get(name), list):
                 kwargs[name] = container(kwargs[name])

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from domain.candidates import Stage
+from domain.classifications import Ethnicity, Religion
 from domain.commands import (
     AddSponsor,
     AddToSympathizerList,
@@ -35,7 +36,17 @@ from domain.commands import (
 )
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
-from domain.values import DocumentRef, Gender, MassOrganization, PersonProfile
+from domain.values import (
+    DocumentRef,
+    EducationLevel,
+    Gender,
+    MassOrganization,
+    Occupation,
+    PersonProfile,
+    PoliticalTheoryLevel,
+    ProfessionalLevel,
+    WorkplaceType,
+)
 
 #: Makes the document of a step from its form (``"6-KNĐ"``) and date.
 Documents = Callable[[str, date], DocumentRef]
@@ -57,8 +68,40 @@ doc: Documents = issued_by("Chi bộ")
 def person(
     name: str = "Nguyễn Thị Lan", born: date = date(1996, 4, 12), **changes: Any
 ) -> PersonProfile:
-    """A candidate's profile."""
-    return dataclasses.replace(PersonProfile(name, born, Gender.FEMALE), **changes)
+    """A candidate's profile: a Kinh woman without religion, upper-secondary schooling, a worker
+    without a degree or political training, in neither union (unless ``changes`` say)."""
+    return dataclasses.replace(
+        PersonProfile(
+            full_name=name,
+            birth_date=born,
+            gender=Gender.FEMALE,
+            ethnicity=Ethnicity.KINH,
+            religion=Religion.NONE,
+            education=EducationLevel.UPPER_SECONDARY,
+            professional_level=ProfessionalLevel.NONE,
+            political_theory=PoliticalTheoryLevel.NONE,
+            occupation=Occupation.WORKER,
+            workplace_type=WorkplaceType.OTHER,
+            is_youth_union_member=False,
+            is_trade_union_member=False,
+        ),
+        **changes,
+    )
+
+
+#: The facts of :func:`person` every ``PersonInput`` must give, as a GraphQL client writes them
+#: (variables: enum names as strings).
+PERSON_FACTS: dict[str, Any] = {
+    "ethnicity": "KINH",
+    "religion": "NONE",
+    "education": "UPPER_SECONDARY",
+    "professionalLevel": "NONE",
+    "politicalTheory": "NONE",
+    "occupation": "WORKER",
+    "workplaceType": "OTHER",
+    "youthUnionMember": False,
+    "tradeUnionMember": False,
+}
 
 
 def full_member(member_id: str) -> Sponsor:

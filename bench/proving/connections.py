@@ -23,9 +23,10 @@ from bench.proving.common import post, send, settings_for, token
 from bench.proving.report import Latencies, Say, Section, Target, median
 from domain.commands import DiscoverCandidate, EstablishUnit
 from domain.org_units import UnitKind
-from domain.values import Gender, PersonProfile, Role
+from domain.values import Role
 from service.api.auth import issue_dev_token
 from tests.processes import env_for, serve, start
+from tests.walks import person
 
 CREATE = """mutation ($slug: String!) { createTenant(slug: $slug, name: "Đảng bộ thử", kind: OTHER) {
   __typename ... on DomainError { code messageEn } } }"""
@@ -105,7 +106,7 @@ def run(database_url: str, work: Path, *, quick: bool, say: Say) -> Section:
                     DiscoverCandidate(
                         case_code="HS-1",
                         unit_code="CB2",
-                        person=PersonProfile("Lê Thị Hoa", date(1999, 5, 1), Gender.FEMALE),
+                        person=person("Lê Thị Hoa", date(1999, 5, 1)),
                         occurred_on=date(2026, 3, 2),
                     ),
                 ):

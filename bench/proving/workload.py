@@ -18,8 +18,9 @@ from domain.commands import Command, EstablishUnit
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
 from domain.values import Gender, PersonProfile
-from service.demo import OUTCOMES
+from service.demo import ETHNICITIES, OUTCOMES, RELIGIONS
 from tests.walks import Steps, issued_by, walk
+from tests.walks import person as profile
 
 #: The province committee at the top of every benchmark tree.
 TOP = "TU"
@@ -109,7 +110,9 @@ def person(number: int, start: date, rng: random.Random) -> PersonProfile:
     born = start - timedelta(days=rng.randint(19 * 366, 40 * 365))
     gender = Gender.FEMALE if number % 2 else Gender.MALE
     name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-    return PersonProfile(name, born, gender)
+    # by number, not drawn: the seed's other draws stay as they were
+    ethnicity, religion = ETHNICITIES[number % 20], RELIGIONS[number % 10]
+    return profile(name, born, gender=gender, ethnicity=ethnicity, religion=religion)
 
 
 def sponsors(start: date, number: int) -> tuple[Sponsor, Sponsor]:

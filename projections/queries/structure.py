@@ -7,6 +7,12 @@ that date (raw unit id). Only admissions made here count (``rm_admissions`` leav
 received by transfer). Profiles are as recorded at the cut (a corrected birth date or
 ethnicity changes the figures from the correction's position on).
 
+Ethnicity and religion are counted by the codes of their lists (``domain.classifications``);
+besides, the two figures the committees' plans name (e.g. "quan tâm kết nạp đảng viên trong
+vùng đồng bào có đạo, vùng dân tộc thiểu số"): members of an ethnic minority (dân tộc thiểu số:
+any of the 53 groups but the Kinh; a foreign origin or an undetermined old record is not one)
+and members following a religion (người có đạo).
+
 Age groups (age in whole years on the counted date; the national reports' bands):
 ``≤30`` (up to and including 30), ``31–40``, ``41–50``, ``51–60``, ``>60`` (admitted over 60
 with the provincial standing committee's consent).
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from domain.classifications import Ethnicity, Religion
 from projections.cut import Cut
 from projections.queries.pipeline import counting_basis
 from projections.sql import Tx, as_date
@@ -73,6 +80,10 @@ class MemberStructure:
     admitted: int
     age_groups: Counts
     by: tuple[tuple[str, Counts], ...]  # (dimension, counts) in DIMENSIONS order
+    #: Of an ethnic minority (dân tộc thiểu số): any group but the Kinh.
+    ethnic_minority: int = 0
+    #: Following a religion (người có đạo).
+    religious: int = 0
 
     def trait(self, dimension: str) -> Counts:
         """The counts of one dimension (see :data:`DIMENSIONS`)."""
@@ -142,4 +153,8 @@ def _structure(unit_id: str | None, rows: Sequence[tuple[Any, ...]]) -> MemberSt
             (d, tuple(sorted(traits[d].items(), key=lambda kv: (-kv[1], kv[0]))))
             for d in DIMENSIONS
         ),
+        ethnic_minority=sum(
+            n for value, n in traits["ethnicity"].items() if Ethnicity(value).is_ethnic_minority
+        ),
+        religious=sum(n for value, n in traits["religion"].items() if Religion(value).is_religious),
     )

@@ -17,6 +17,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.candidates import Stage
+from domain.classifications import Ethnicity, Religion
 from domain.values import (
     EducationLevel,
     Gender,
@@ -335,6 +336,36 @@ WorkplaceTypeEnum = strawberry.enum(
 )
 
 
+def _labelled(enum: Any, labels: Callable[[Any], str]) -> Any:
+    """``enum`` with each value described by its Vietnamese name (read by introspection and
+    printed in schema.graphql), for lists a client shows by name."""
+    for value in enum.__strawberry_definition__.values:
+        value.description = labels(enum[value.name])
+    return enum
+
+
+EthnicityEnum = _labelled(
+    strawberry.enum(
+        Ethnicity,
+        name="Ethnicity",
+        description="Ethnic group (dân tộc): the 54 groups of Vietnam (Danh mục các dân tộc Việt "
+        "Nam, 121-TCTK/PPCĐ 1979), a foreign origin, or UNDETERMINED (only for records made "
+        "before the list; refused as input). Each value's description is its Vietnamese name.",
+    ),
+    lambda e: e.label_vi,
+)
+ReligionEnum = _labelled(
+    strawberry.enum(
+        Religion,
+        name="Religion",
+        description="Religion (tôn giáo): none, the 16 religions recognised by the State, or "
+        "OTHER (named in the profile's religionNote). Each value's description is its "
+        "Vietnamese name.",
+    ),
+    lambda r: r.label_vi,
+)
+
+
 @strawberry.type(
     description="A candidate's personal data (lý lịch tóm tắt): personal data, every read is "
     "logged."
@@ -342,8 +373,20 @@ WorkplaceTypeEnum = strawberry.enum(
 class CandidateProfile:
     birth_date: date = strawberry.field(description="Date of birth (ngày sinh).")
     gender: Gender = strawberry.field(description="Gender (giới tính).")
-    ethnicity: str = strawberry.field(description="Ethnic group (dân tộc).")
-    religion: str = strawberry.field(description="Religion (tôn giáo).")
+    ethnicity: Ethnicity = strawberry.field(description="Ethnic group (dân tộc).")
+    ethnicity_vi: str = strawberry.field(
+        description="The ethnic group's Vietnamese name (tên dân tộc)."
+    )
+    ethnicity_note: str = strawberry.field(
+        description="The ethnic group as written in the papers, or the text of a record made "
+        "before the list (then ethnicity is UNDETERMINED); empty when none."
+    )
+    religion: Religion = strawberry.field(description="Religion (tôn giáo).")
+    religion_vi: str = strawberry.field(description="The religion's Vietnamese name.")
+    religion_note: str = strawberry.field(
+        description="The religion's name with OTHER, or the text of a record made before the "
+        "list; empty when none."
+    )
     education: EducationLevel = strawberry.field(
         description="General education (trình độ giáo dục phổ thông)."
     )
@@ -373,7 +416,11 @@ class CandidateProfile:
             birth_date=person.birth_date,
             gender=person.gender,
             ethnicity=person.ethnicity,
+            ethnicity_vi=person.ethnicity.label_vi,
+            ethnicity_note=person.ethnicity_note,
             religion=person.religion,
+            religion_vi=person.religion.label_vi,
+            religion_note=person.religion_note,
             education=person.education,
             professional_level=person.professional_level,
             political_theory=person.political_theory,

@@ -26,7 +26,6 @@ from domain.values import (
     EducationLevel,
     Gender,
     Occupation,
-    PersonProfile,
     Role,
 )
 from service.audit.checkpoints import sign_checkpoint
@@ -34,7 +33,7 @@ from service.audit.verify import verify_tenant
 from service.commands import Principal
 from tests.api.conftest import Api
 from tests.audit.test_verify_tamper import Raw
-from tests.walks import Steps, walk
+from tests.walks import Steps, person, walk
 
 NAME_1 = "Nguyễn Thị Kín Đáo"
 NAME_2 = "Trần Văn Riêng Tư"
@@ -108,10 +107,9 @@ def seed(api: Api) -> None:
     )
     for code in ("CB1", "CB2"):
         h.handle(p, EstablishUnit(code=code, name=f"Chi bộ {code}", kind=UnitKind.BRANCH, parent_code="DU", occurred_on=founded))  # fmt: skip
-    hs1 = PersonProfile(
+    hs1 = person(
         NAME_1,
         date(1998, 5, 4),
-        Gender.FEMALE,
         education=EducationLevel.UPPER_SECONDARY,
         occupation=Occupation.INTELLECTUAL,
         identity_number=IDENTITY_1,
@@ -120,7 +118,7 @@ def seed(api: Api) -> None:
     hs1_steps = Steps(
         discovered=date(2025, 1, 10), sympathizer=date(2025, 2, 1), certificate=date(2025, 6, 2)
     )
-    hs2 = PersonProfile(NAME_2, date(1997, 1, 2), Gender.MALE)
+    hs2 = person(NAME_2, date(1997, 1, 2), gender=Gender.MALE)
     commands = [
         *walk(
             "HS-1",
@@ -467,8 +465,8 @@ def test_the_profile_is_read_decrypted_from_the_case_s_history(seeded: Api) -> N
     assert profile == {
         "birthDate": "1998-05-04",
         "gender": "FEMALE",
-        "ethnicity": "Kinh",
-        "religion": "Không",
+        "ethnicity": "KINH",
+        "religion": "NONE",
         "education": "UPPER_SECONDARY",
         "professionalLevel": "NONE",
         "politicalTheory": "NONE",
@@ -482,9 +480,7 @@ def test_the_profile_is_read_decrypted_from_the_case_s_history(seeded: Api) -> N
     time.sleep(0.05)
     moment = datetime.now(UTC)
     time.sleep(0.05)
-    corrected = PersonProfile(
-        NAME_1, date(1998, 5, 14), Gender.FEMALE, identity_number="079098009999"
-    )
+    corrected = person(NAME_1, date(1998, 5, 14), identity_number="079098009999")
     api.handlers.handle(
         alpha(api),
         CorrectProfile(
@@ -546,7 +542,7 @@ def test_reading_the_names_of_sponsors_and_helpers_is_logged(seeded: Api) -> Non
     api = seeded
     h, p = api.handlers, alpha(api)
     steps = Steps(discovered=date(2025, 1, 10), sympathizer=date(2025, 2, 1))
-    for command in walk("HS-3", Stage.SYMPATHIZER, steps=steps, who=PersonProfile(NAME_2, date(1999, 1, 1), Gender.MALE)):  # fmt: skip
+    for command in walk("HS-3", Stage.SYMPATHIZER, steps=steps, who=person(NAME_2, date(1999, 1, 1), gender=Gender.MALE)):  # fmt: skip
         h.handle(p, command)
     h.handle(p, AssignHelper(case_code="HS-3", member_name="Lê Văn Giúp", occurred_on=date(2025, 2, 3)))  # fmt: skip
     for command in walk("HS-3", Stage.SPONSORED, after=Stage.SYMPATHIZER):

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from domain.candidates import Stage
-from domain.values import Gender, PersonProfile, Role
+from domain.values import Gender, Role
 from service.api.schema import schema
 from tests.api.conftest import Api
-from tests.walks import DOSSIER_2025, STEPS, bloc_tree, issued_by, walk
+from tests.walks import DOSSIER_2025, PERSON_FACTS, STEPS, bloc_tree, issued_by, walk
+from tests.walks import person as a_person
 
 RESULT = """
     __typename
@@ -30,7 +31,7 @@ RESULT = """
 """
 
 
-NAM = PersonProfile("Trần Văn Nam", date(1995, 2, 3), Gender.MALE)
+NAM = a_person("Trần Văn Nam", date(1995, 2, 3), gender=Gender.MALE)
 
 
 def doc(kind: str, on: str, number: str | None = None) -> dict[str, str]:
@@ -43,7 +44,13 @@ def doc(kind: str, on: str, number: str | None = None) -> dict[str, str]:
 
 
 def person(name: str = "Nguyễn Thị Lan", **fields: Any) -> dict[str, Any]:
-    return {"fullName": name, "birthDate": "1996-04-12", "gender": "FEMALE", **fields}
+    return {
+        "fullName": name,
+        "birthDate": "1996-04-12",
+        "gender": "FEMALE",
+        **PERSON_FACTS,
+        **fields,
+    }
 
 
 def mutate(
@@ -492,13 +499,13 @@ def test_exits_moves_transfers_and_corrections(tree: Api) -> None:
     correction = {
         "caseCode": "HS-W",
         "occurredOn": "2025-02-10",
-        "person": {"fullName": "Nguyễn Thị Lan Anh", "religion": "Phật giáo"},
+        "person": {"fullName": "Nguyễn Thị Lan Anh", "religion": "BUDDHISM"},
         "reason": "Sai chính tả họ tên.",
     }
     fixed = ok(mutate(api, "correctProfile", correction, select=profile))
     assert fixed["candidate"] == {
         "fullName": "Nguyễn Thị Lan Anh",
-        "profile": {"birthDate": "1996-04-12", "gender": "FEMALE", "religion": "Phật giáo"},
+        "profile": {"birthDate": "1996-04-12", "gender": "FEMALE", "religion": "BUDDHISM"},
     }
     refused(
         mutate(api, "correctProfile", correction, select=profile),

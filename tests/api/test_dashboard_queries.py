@@ -129,7 +129,7 @@ query ($period: String!, $unit: String, $asOf: Date) {
     total { unit { code } admitted ageGroups { key count } gender { key count }
             ethnicity { key count } religion { key count } education { key count }
             professionalLevel { key count } politicalTheory { key count }
-            occupation { key count } workplaceType { key count } }
+            occupation { key count } workplaceType { key count } ethnicMinority religious }
     units { unit { code } admitted ageGroups { key count } occupation { key count } }
   }
 }
@@ -393,6 +393,8 @@ def test_a_leader_reads_every_dashboard_as_the_read_models_compute_it(api: Api) 
             "unit": None,
             "admitted": admitted.total.admitted,
             **expected_traits(admitted.total, *every_trait),
+            "ethnicMinority": admitted.total.ethnic_minority,
+            "religious": admitted.total.religious,
         },
         "units": [
             {

@@ -19,9 +19,10 @@ from typing import Any
 from domain.commands import DiscoverCandidate, EstablishUnit, SetQuota
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
-from domain.values import Gender, PersonProfile
+from domain.values import Gender
 from tests.api.conftest import Api
 from tests.api.test_organisation_mutations import events, seed_tree
+from tests.walks import person
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,20 @@ class Enum:
 
 
 DOC = {"kind": "QĐ", "number": "12-QĐ/ĐU", "issuedOn": "2026-01-05", "issuer": "Đảng ủy Khối"}
-PERSON = {"fullName": "Nguyễn Thị Lan", "birthDate": "1998-04-12", "gender": Enum("FEMALE")}
+PERSON = {
+    "fullName": "Nguyễn Thị Lan",
+    "birthDate": "1998-04-12",
+    "gender": Enum("FEMALE"),
+    "ethnicity": Enum("TAY"),
+    "religion": Enum("NONE"),
+    "education": Enum("UPPER_SECONDARY"),
+    "professionalLevel": Enum("COLLEGE"),
+    "politicalTheory": Enum("NONE"),
+    "occupation": Enum("FARMER"),
+    "workplaceType": Enum("RESIDENTIAL_AREA"),
+    "youthUnionMember": True,
+    "tradeUnionMember": False,
+}
 CASE = "HS-ĐỒNG-1"
 UNIT = "CB-ĐỒNG"
 
@@ -175,15 +189,28 @@ HOSTILE: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "discoverCandidate",
-        discover(person={"ethnicity": "Kinh\x07"}),
-        "input.person.ethnicity",
+        discover(person={"ethnicityNote": "Tày\x07"}),
+        "input.person.ethnicityNote",
         "NAME_INVALID_CHARACTER",
     ),
     (
         "discoverCandidate",
-        discover(person={"religion": "\u200b"}),
-        "input.person.religion",
+        discover(person={"religionNote": "\u200b"}),
+        "input.person.religionNote",
         "NAME_INVALID_CHARACTER",
+    ),
+    # ethnicity and religion from their lists (the enums refuse any other value)
+    (
+        "discoverCandidate",
+        discover(person={"ethnicity": Enum("UNDETERMINED")}),
+        "input.person.ethnicity",
+        "ETHNICITY_UNDETERMINED",
+    ),
+    (
+        "discoverCandidate",
+        discover(person={"religion": Enum("OTHER"), "religionNote": " "}),
+        "input.person.religionNote",
+        "RELIGION_OTHER_UNNAMED",
     ),
     # identity numbers and birth dates
     (
@@ -531,7 +558,7 @@ def seed(api: Api) -> None:
         DiscoverCandidate(
             case_code=CASE,
             unit_code="CB",
-            person=PersonProfile("Lê Văn Đồng", date(1996, 3, 2), Gender.MALE),
+            person=person("Lê Văn Đồng", date(1996, 3, 2), gender=Gender.MALE),
             occurred_on=date(2025, 1, 6),
         ),
     )

@@ -133,6 +133,15 @@ PERSON: dict[str, Any] = {
     "fullName": "Nguyễn Văn An",
     "birthDate": "2000-05-01",
     "gender": Enum("MALE"),
+    "ethnicity": Enum("MUONG"),
+    "religion": Enum("CATHOLICISM"),
+    "education": Enum("UPPER_SECONDARY"),
+    "professionalLevel": Enum("UNIVERSITY"),
+    "politicalTheory": Enum("ELEMENTARY"),
+    "occupation": Enum("CIVIL_SERVANT"),
+    "workplaceType": Enum("STATE_AGENCY"),
+    "youthUnionMember": True,
+    "tradeUnionMember": True,
 }
 DISCOVERY: dict[str, Any] = {
     "caseCode": "HS-9001",

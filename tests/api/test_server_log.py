@@ -34,7 +34,7 @@ from service.settings import Settings
 from tests.api.conftest import Api
 from tests.api.test_case_mutations import procedure
 from tests.processes import Served, env_for, serve
-from tests.walks import bloc_tree
+from tests.walks import PERSON_FACTS, bloc_tree
 
 OPERATOR = Actor("ops", Role.PLATFORM_OPERATOR)
 
@@ -165,6 +165,7 @@ def test_the_server_log_holds_no_personal_data_and_one_info_line_per_refusal(
             "birthDate": BIRTH_DATES[1],
             "gender": "MALE",
             "identityNumber": OTHER_IDENTITY,
+            **PERSON_FACTS,
         },
         "occurredOn": "2025-01-06",
         "introducedBy": "BRANCH",
@@ -227,6 +228,9 @@ def test_the_server_log_holds_no_personal_data_and_one_info_line_per_refusal(
     literal = (
         'mutation Typo { discoverCandidate(input: {caseCode: "HS-4", unitCode: "CB1", '
         f'person: {{fullName: "{NAMES[3]}", birthDate: "{BIRTH_DATES[0]}", gender: FEMALE, '
+        "ethnicity: KINH, religion: NONE, education: UPPER_SECONDARY, professionalLevel: NONE, "
+        "politicalTheory: NONE, occupation: WORKER, workplaceType: OTHER, "
+        "youthUnionMember: false, tradeUnionMember: false, "
         f'identityNumber: "{IDENTITY}", shoeSize: 38}}, occurredOn: "2025-01-06", '
         "introducedBy: BRANCH}) { __typename } }"
     )

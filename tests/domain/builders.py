@@ -18,6 +18,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
 from domain.candidates import Candidate, Stage
+from domain.classifications import Ethnicity, Religion
 from domain.ids import candidate_id, unit_id
 from domain.rules import AdmissionAuthority, PriorMembership, Sponsor
 from domain.values import (
@@ -28,6 +29,8 @@ from domain.values import (
     MassOrganization,
     Occupation,
     PersonProfile,
+    PoliticalTheoryLevel,
+    ProfessionalLevel,
     Role,
     WorkplaceType,
 )
@@ -52,7 +55,11 @@ AN = PersonProfile(
     full_name="Nguyễn Văn An",
     birth_date=date(1998, 5, 10),
     gender=Gender.MALE,
+    ethnicity=Ethnicity.KINH,
+    religion=Religion.NONE,
     education=EducationLevel.UPPER_SECONDARY,
+    professional_level=ProfessionalLevel.COLLEGE,
+    political_theory=PoliticalTheoryLevel.NONE,
     occupation=Occupation.WORKER,
     workplace_type=WorkplaceType.STATE_ENTERPRISE,
     is_youth_union_member=True,

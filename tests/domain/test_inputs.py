@@ -50,6 +50,18 @@ from domain.rules import Sponsor
 from domain.values import DocumentRef, Gender
 
 TODAY = date(2026, 11, 29)
+#: The facts every profile must give, as a Python caller writes them (enum values).
+PERSON_FACTS: dict[str, Any] = {
+    "ethnicity": "kinh",
+    "religion": "none",
+    "education": "upper_secondary",
+    "professional_level": "none",
+    "political_theory": "none",
+    "occupation": "worker",
+    "workplace_type": "other",
+    "is_youth_union_member": False,
+    "is_trade_union_member": False,
+}
 
 
 def violations(cls: type, raw: Any) -> dict[str, str]:
@@ -60,7 +72,12 @@ def violations(cls: type, raw: Any) -> dict[str, str]:
 
 
 def discovery(**changes: Any) -> dict[str, Any]:
-    person = {"full_name": "Nguyễn Thị Lan", "birth_date": date(1998, 4, 12), "gender": "female"}
+    person = {
+        "full_name": "Nguyễn Thị Lan",
+        "birth_date": date(1998, 4, 12),
+        "gender": "female",
+        **PERSON_FACTS,
+    }
     return {
         "case_code": "HS-1",
         "unit_code": "CB1",

@@ -29,7 +29,7 @@ from domain.commands import (
 )
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
-from domain.values import Actor, DocumentRef, Gender, PersonProfile, Role
+from domain.values import Actor, DocumentRef, PersonProfile, Role
 from projections.audit_summaries import SUMMARIES
 from projections.queries.audit_history import (
     AuditDocument,
@@ -48,6 +48,7 @@ from service.read_models import ReadModels
 from service.settings import Settings
 from service.store import Store
 from tests.projections.conftest import TENANT, TODAY, World
+from tests.walks import person as a_person
 
 SECRETARY = Principal(TENANT, Actor("bi-thu-cb", Role.BRANCH_SECRETARY))
 HS1 = str(ids.candidate_id(TENANT, "HS-1"))
@@ -69,7 +70,7 @@ def doc(kind: str, number: str, on: date, issuer: str = "Chi bộ Phòng Kỹ th
 
 
 def person() -> PersonProfile:
-    return PersonProfile("Nguyễn Thị Lan", date(1996, 4, 12), Gender.FEMALE)
+    return a_person("Nguyễn Thị Lan", date(1996, 4, 12))
 
 
 def sponsor(member_id: str) -> Sponsor:

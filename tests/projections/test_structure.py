@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from domain.candidates import Stage
+from domain.classifications import Ethnicity, Religion
 from domain.commands import ChooseCountingBasis
 from domain.tenant_policy import CountingBasis
 from domain.values import (
@@ -67,8 +68,8 @@ def _history(world: World) -> int | None:
                     "B",
                     date(1994, 7, 1),  # 31
                     gender=Gender.MALE,
-                    ethnicity="Tày",
-                    religion="Phật giáo",
+                    ethnicity=Ethnicity.TAY,
+                    religion=Religion.BUDDHISM,
                     occupation=Occupation.INTELLECTUAL,
                     professional_level=ProfessionalLevel.UNIVERSITY,
                     workplace_type=WorkplaceType.STATE_ENTERPRISE,
@@ -116,8 +117,9 @@ def test_members_admitted_in_a_year_by_unit_and_trait(world: World) -> None:
         (">60", 0),
     )
     assert result.total.trait("gender") == (("female", 3), ("male", 2))
-    assert result.total.trait("ethnicity") == (("Kinh", 4), ("Tày", 1))
-    assert result.total.trait("religion") == (("Không", 4), ("Phật giáo", 1))
+    assert result.total.trait("ethnicity") == (("kinh", 4), ("tay", 1))
+    assert result.total.trait("religion") == (("none", 4), ("buddhism", 1))
+    assert (result.total.ethnic_minority, result.total.religious) == (1, 1)
     assert result.total.trait("education") == (("upper_secondary", 4), ("lower_secondary", 1))
     assert result.total.trait("professional_level") == (("none", 4), ("university", 1))
     assert result.total.trait("political_theory") == (("none", 4), ("elementary", 1))

@@ -115,6 +115,7 @@ def test_report_shows_the_read_model_figures_at_the_cut(store: Store, cli: CliRu
     from domain.quotas import Period
     from projections.cut import Cut
     from projections.queries.attainment import unit_attainment
+    from projections.queries.structure import admitted_structure
     from service.demo import seed_demo
 
     read_models = ReadModels(store, inline=True)
@@ -133,12 +134,18 @@ def test_report_shows_the_read_model_figures_at_the_cut(store: Store, cli: CliRu
                 )
             )
         }
+        cut = Cut(date(2024, 12, 31))
+        members = admitted_structure(tx, cut, date(2024, 1, 1), date(2024, 12, 31)).total
     out = _run(cli, "report", "--tenant", "demo", "--period", "2024", "--as-of", "2024-12-31")
     assert out.exit_code == 0, out.output
     assert "period year:2024" in out.output
     for code, row in expected.items():
         line = next(line for line in out.output.splitlines() if f" {code} " in f" {line} ")
         assert f"{row.quota:>9,} {row.admitted:>8,}" in line, line
+    assert (
+        f"dân tộc thiểu số / ethnic minority: {members.ethnic_minority}; "
+        f"có đạo / religious: {members.religious}"
+    ) in out.output
     assert "Nhật ký gần nhất / latest audit entries" in out.output
 
     refused = cli.invoke(main, ["report", "--tenant", "demo", "--period", "2024-13"])

@@ -31,6 +31,7 @@ from psycopg import sql
 import domain
 from domain import ids
 from domain.candidates import Candidate, Stage
+from domain.classifications import Ethnicity
 from domain.commands import (
     AddToSympathizerList,
     AssignHelper,
@@ -39,7 +40,7 @@ from domain.commands import (
 )
 from domain.errors import DomainError
 from domain.rules import Sponsor
-from domain.values import Actor, DocumentRef, Gender, PersonProfile, Role
+from domain.values import Actor, DocumentRef, PersonProfile, Role
 from service.commands import Handlers, Principal
 from service.crypto import KeySource
 from service.keys_cli import keys as keys_cli
@@ -47,7 +48,7 @@ from service.store import Store
 from service.store.registry import tenant_schema
 from service.transcoding import register_value_transcodings
 from tests.conftest import SettingsCliRunner, StoreMaker
-from tests.walks import DOSSIER_2025, bloc_tree, doc, walk
+from tests.walks import DOSSIER_2025, bloc_tree, doc, person, walk
 
 TODAY = date(2026, 11, 21)
 ORGANIZER = Actor("to-chuc-1", Role.ORGANIZER)
@@ -72,9 +73,7 @@ DATES = replace(
 
 
 def profile(name: str, identity: str) -> PersonProfile:
-    return PersonProfile(
-        name, date(1996, 4, 12), Gender.FEMALE, ethnicity="Tày", identity_number=identity
-    )
+    return person(name, date(1996, 4, 12), ethnicity=Ethnicity.TAY, identity_number=identity)
 
 
 @pytest.fixture(autouse=True)

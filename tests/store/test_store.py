@@ -30,6 +30,7 @@ from service.store import (
     TenantMismatch,
 )
 from tests.conftest import StoreMaker
+from tests.walks import person
 
 KIND = TenantKind.CORPORATE_GROUP
 
@@ -77,9 +78,9 @@ def test_round_trip(store_maker: StoreMaker) -> None:
     store.registry.create("acme", "Tập đoàn Acme", KIND)
     app = store.app("acme")
     dossier = opened("acme")
-    profile = PersonProfile(
-        full_name="Nguyễn Văn A",
-        birth_date=date(1995, 7, 1),
+    profile = person(
+        "Nguyễn Văn A",
+        date(1995, 7, 1),
         gender=Gender.MALE,
         education=EducationLevel.UPPER_SECONDARY,
         occupation=Occupation.WORKER,

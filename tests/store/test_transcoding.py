@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import domain
 from domain.errors import DomainError
 from domain.rules import Sponsor
-from domain.values import Actor, DocumentRef, Gender, PersonProfile, Role
+from domain.values import Actor, DocumentRef, Role
 from service.crypto import KeySource, TenantKeyring
 from service.transcoding import (
     PERSONAL_TEXT_ATTRIBUTES,
@@ -27,6 +27,7 @@ from service.transcoding import (
     ValueTranscoding,
     register_value_transcodings,
 )
+from tests.walks import person
 
 
 def transcoder() -> JSONTranscoder:
@@ -53,7 +54,7 @@ def test_every_enum_member(member: Enum) -> None:
 def test_dataclasses_nested() -> None:
     doc = DocumentRef("6-KNĐ", "12/NQ-CB", date(2024, 3, 5), "Chi bộ X")
     actor = Actor("u-1", Role.BRANCH_SECRETARY)
-    profile = PersonProfile("Trần Thị B", date(2000, 2, 29), Gender.FEMALE)
+    profile = person("Trần Thị B", date(2000, 2, 29))
     value = {"d": doc, "a": [actor, profile], "when": datetime(2024, 1, 1, 8, 30)}
     back = round_trip(value)
     assert back == value
@@ -108,7 +109,7 @@ def encrypting_transcoder(keyring: TenantKeyring) -> JSONTranscoder:
 def test_personal_values_are_stored_as_envelopes_and_come_back() -> None:
     keyring = TenantKeyring("bloc_a", KeySource.ephemeral())
     t = encrypting_transcoder(keyring)
-    profile = PersonProfile("Trần Thị B", date(2000, 2, 29), Gender.FEMALE, identity_number="0791")
+    profile = person("Trần Thị B", date(2000, 2, 29), identity_number="0791")
     sponsor = Sponsor("DV-1", "Lê Văn C", date(2010, 1, 1), date(2019, 1, 1))
     value = {"p": profile, "s": sponsor, "h": PersonalText("Ngô D"), "a": Actor("u", Role.LEADER)}
     stored = t.encode(value)
@@ -123,7 +124,7 @@ def test_personal_values_are_stored_as_envelopes_and_come_back() -> None:
 
 
 def test_clear_values_stored_before_encryption_still_decode() -> None:
-    profile = PersonProfile("Trần Thị B", date(2000, 2, 29), Gender.FEMALE)
+    profile = person("Trần Thị B", date(2000, 2, 29))
     clear = transcoder().encode({"p": profile})
     assert "Trần Thị B".encode() in clear
     t = encrypting_transcoder(TenantKeyring("bloc_a", KeySource.ephemeral()))
@@ -135,7 +136,7 @@ def test_ciphertext_is_bound_to_tenant_and_type() -> None:
     source = KeySource(inline=json.dumps({"bloc_a": [same], "bloc_b": [same]}))
     a = encrypting_transcoder(TenantKeyring("bloc_a", source))
     b = encrypting_transcoder(TenantKeyring("bloc_b", source))
-    stored = a.encode({"p": PersonProfile("Trần Thị B", date(2000, 2, 29), Gender.FEMALE)})
+    stored = a.encode({"p": person("Trần Thị B", date(2000, 2, 29))})
     with pytest.raises(DomainError) as other_tenant:
         b.decode(stored)
     assert other_tenant.value.code == "PERSONAL_DATA_UNREADABLE"

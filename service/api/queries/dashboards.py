@@ -535,8 +535,19 @@ class MemberStructure:
         "(every band, zeros included)."
     )
     gender: list[TraitCount] = strawberry.field(description="By gender (giới tính).")
-    ethnicity: list[TraitCount] = strawberry.field(description="By ethnicity (dân tộc).")
-    religion: list[TraitCount] = strawberry.field(description="By religion (tôn giáo).")
+    ethnicity: list[TraitCount] = strawberry.field(
+        description="By ethnicity (dân tộc): keys are Ethnicity values (e.g. kinh, tay)."
+    )
+    ethnic_minority: int = strawberry.field(
+        description="Of an ethnic minority (người dân tộc thiểu số): any of the 53 groups but "
+        "the Kinh (not a foreign origin)."
+    )
+    religion: list[TraitCount] = strawberry.field(
+        description="By religion (tôn giáo): keys are Religion values (e.g. none, buddhism)."
+    )
+    religious: int = strawberry.field(
+        description="Following a religion (người có đạo): any religion but none."
+    )
     education: list[TraitCount] = strawberry.field(
         description="By general education (trình độ học vấn)."
     )
@@ -560,7 +571,9 @@ class MemberStructure:
             age_groups=_counts(figures.age_groups),
             gender=_counts(figures.trait("gender")),
             ethnicity=_counts(figures.trait("ethnicity")),
+            ethnic_minority=figures.ethnic_minority,
             religion=_counts(figures.trait("religion")),
+            religious=figures.religious,
             education=_counts(figures.trait("education")),
             professional_level=_counts(figures.trait("professional_level")),
             political_theory=_counts(figures.trait("political_theory")),
