@@ -36,6 +36,7 @@ VALUE_TYPES: tuple[type, ...] = (
     rules.LeavingReason,
     rules.PriorMembership,
     rules.Sponsor,
+    rules.Flag,
     org_units.UnitKind,
     candidates.Stage,
     candidates.ExitReason,

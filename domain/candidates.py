@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import checklist, rules
 from domain.checklist import CaseFacts, Checklist, DossierDocument, FieldChange, Finding
 from domain.errors import InvalidInput, RuleViolation, StageOrderError
-from domain.rules import AdmissionAuthority, PriorMembership, Sponsor
+from domain.rules import AdmissionAuthority, Flag, PriorMembership, Sponsor
 from domain.values import (
     Actor,
     DocumentRef,
@@ -109,6 +109,11 @@ PRE_ADMISSION_STAGES = frozenset(
 )
 ACTIVE_STAGES = frozenset(Stage) - EXIT_STAGES
 BEFORE_CEREMONY_STAGES = PRE_ADMISSION_STAGES | {Stage.DECIDED}
+#: Stages where the dossier's papers may be redone (làm lại) before the branch resolution: a new
+#: sponsor letter, a replacement sponsor, a new union resolution, new comments, a renewed
+#: awareness certificate (học lại). The case stays where it is.
+DOSSIER_STAGES = frozenset({Stage.APPLIED, Stage.SPONSORED, Stage.VERIFIED})
+CERTIFICATE_RENEWAL_STAGES = frozenset({Stage.AWARENESS_TRAINED}) | DOSSIER_STAGES
 TRANSFERABLE_STAGES = frozenset(
     {
         Stage.DISCOVERED,
@@ -208,6 +213,11 @@ class Candidate(Aggregate):
         self.recognition_vote_on: date | None = None
         self.full_member_since: date | None = None
         self.exceptions: list[DocumentRef] = []
+        # Steps recorded although a rule was not met (failed votes, late decisions and
+        # ceremonies), each with its rule, and the responsibility reviews they opened.
+        self.flags: list[Flag] = []
+        self.failed_branch_votes = 0
+        self.failed_committee_votes = 0
         self.exit_reason: ExitReason | None = None
         self.transferred_to: str | None = None
         # The business-time timeline (read models, reports "as of" a date): each change of stage
@@ -463,13 +473,17 @@ class Candidate(Aggregate):
 
         ``occurred_on`` is the certificate's date; it is valid for 60 months. It may precede the
         earlier steps of this case (a class attended years before, e.g. at university): whether
-        it is still valid is checked at the branch meeting.
+        it is still valid is checked at the branch meeting. Recorded again before the branch
+        resolution, it is a renewed certificate (học lại) replacing the expired one; the case
+        stays where it is.
         """
         certificate = _require_document(
             document, "giấy chứng nhận lớp bồi dưỡng", "the class certificate"
         )
         self._require_stage(
-            {Stage.SYMPATHIZER}, "ghi nhận lớp bồi dưỡng nhận thức", "record the awareness class"
+            {Stage.SYMPATHIZER} | CERTIFICATE_RENEWAL_STAGES,
+            "ghi nhận lớp bồi dưỡng nhận thức",
+            "record the awareness class",
         )
         require_not_before(
             occurred_on,
@@ -478,6 +492,24 @@ class Candidate(Aggregate):
             what_en="The certificate date",
             field="occurred_on",
         )
+        if self.stage is not Stage.SYMPATHIZER:
+            current = self.awareness_certificate
+            if current is not None and occurred_on <= current.issued_on:
+                raise InvalidInput(
+                    "CERTIFICATE_NOT_NEWER",
+                    f"Giấy chứng nhận mới phải sau giấy hiện có (ngày {current.issued_on:%d/%m/%Y}).",
+                    f"A renewed certificate must be later than the current one "
+                    f"({current.issued_on:%d/%m/%Y}).",
+                    field="occurred_on",
+                )
+            self._awareness_certificate_renewed(
+                tenant=self.tenant,
+                actor=actor,
+                occurred_on=occurred_on,
+                document=certificate,
+                notes=notes,
+            )
+            return
         self._awareness_certificate_recorded(
             tenant=self.tenant,
             actor=actor,
@@ -492,6 +524,13 @@ class Candidate(Aggregate):
     ) -> None:
         self.awareness_certificate = document
         self._advance(Stage.AWARENESS_TRAINED, "awareness_certificate", occurred_on)
+
+    @event("AwarenessCertificateRenewed")
+    def _awareness_certificate_renewed(
+        self, *, tenant: str, actor: Actor, occurred_on: date, document: DocumentRef, notes: str
+    ) -> None:
+        self.awareness_certificate = document
+        self._advance(self.stage, "awareness_certificate", occurred_on)
 
     # --- 4. application and personal history --------------------------------------------------
     def submit_application(
@@ -543,24 +582,55 @@ class Candidate(Aggregate):
         occurred_on: date,
         sponsor: Sponsor,
         document: DocumentRef | None,
+        replaces: str | None = None,
         notes: str = "",
     ) -> None:
         """An official member sponsors the candidate (giấy giới thiệu, 3-KNĐ).
 
-        The sponsor must be a full member who worked with the candidate ≥ 12 months.
+        The sponsor must be a full member who worked with the candidate ≥ 12 months. Until the
+        branch resolution a letter can be redone: ``replaces`` names the sponsor (member id)
+        whose letter this one replaces — the same sponsor for a new letter (làm lại), another
+        for a replacement sponsor. The case stays where it is.
         """
         letter = _require_document(
             document, "giấy giới thiệu (3-KNĐ)", "the sponsor letter (3-KNĐ)"
         )
-        self._step({Stage.APPLIED}, occurred_on, "thêm người giới thiệu", "add a sponsor")
-        if any(r.sponsor.member_id == sponsor.member_id for r in self.sponsors):
+        self._step(
+            {Stage.APPLIED} if replaces is None else DOSSIER_STAGES,
+            occurred_on,
+            "thêm người giới thiệu",
+            "add a sponsor",
+        )
+        current = next((r for r in self.sponsors if r.sponsor.member_id == sponsor.member_id), None)
+        if current is not None and replaces != sponsor.member_id:
             raise InvalidInput(
                 "SPONSOR_DUPLICATE",
-                f"{sponsor.full_name} đã là người giới thiệu của hồ sơ này.",
-                f"{sponsor.full_name} already sponsors this case.",
+                f"{sponsor.full_name} đã là người giới thiệu của hồ sơ này (làm lại giấy giới "
+                "thiệu: nêu người được thay là chính người này).",
+                f"{sponsor.full_name} already sponsors this case (to redo the letter, name this "
+                "sponsor as the one replaced).",
                 field="sponsor",
             )
+        replaced = next((r for r in self.sponsors if r.sponsor.member_id == replaces), None)
+        if replaces is not None and replaced is None:
+            raise InvalidInput(
+                "SPONSOR_NOT_FOUND",
+                "Người được thay không phải người giới thiệu hiện có của hồ sơ.",
+                "The sponsor to replace is not a current sponsor of this case.",
+                field="replaces",
+            )
         rules.check_sponsor(sponsor, occurred_on)
+        if replaced is not None:
+            self._sponsor_replaced(
+                tenant=self.tenant,
+                actor=actor,
+                occurred_on=occurred_on,
+                document=letter,
+                notes=notes,
+                sponsor=sponsor,
+                replaced=replaced.sponsor,
+            )
+            return
         self._sponsor_added(
             tenant=self.tenant,
             actor=actor,
@@ -584,6 +654,24 @@ class Candidate(Aggregate):
         self.sponsors.append(SponsorRecord(sponsor, document))
         self._advance(self._sponsorship_stage(), "sponsor", occurred_on)
 
+    @event("SponsorReplaced")
+    def _sponsor_replaced(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        sponsor: Sponsor,
+        replaced: Sponsor,
+    ) -> None:
+        self.sponsors = [
+            SponsorRecord(sponsor, document) if r.sponsor.member_id == replaced.member_id else r
+            for r in self.sponsors
+        ]
+        self.last_step_on = max(self.last_step_on, occurred_on)
+
     def record_union_introduction(
         self,
         *,
@@ -591,15 +679,19 @@ class Candidate(Aggregate):
         occurred_on: date,
         organization: MassOrganization,
         document: DocumentRef | None,
+        replaces_earlier: bool = False,
         notes: str = "",
     ) -> None:
         """A grassroots Youth Union (4-KNĐ) or Trade Union committee resolution introduces the
-        candidate; with one sponsoring member it replaces the second sponsor."""
+        candidate; with one sponsoring member it replaces the second sponsor.
+
+        ``replaces_earlier``: a new resolution replacing the case's earlier one (làm lại), at
+        any stage before the branch resolution; the case stays where it is."""
         resolution = _require_document(
             document, "nghị quyết giới thiệu (4-KNĐ)", "the introducing resolution (4-KNĐ)"
         )
         self._step(
-            {Stage.APPLIED},
+            DOSSIER_STAGES if replaces_earlier else {Stage.APPLIED},
             occurred_on,
             "ghi nhận nghị quyết giới thiệu của đoàn thể",
             "record a union's introduction",
@@ -625,6 +717,23 @@ class Candidate(Aggregate):
                 "Only the Youth Union or a grassroots Trade Union can stand in for a sponsor.",
                 field="organization",
             )
+        if replaces_earlier:
+            if self.union_introduction is None:
+                raise InvalidInput(
+                    "UNION_INTRODUCTION_NOT_FOUND",
+                    "Hồ sơ chưa có nghị quyết giới thiệu của đoàn thể để thay.",
+                    "The case has no union introduction to replace.",
+                    field="replaces_earlier",
+                )
+            self._union_introduction_replaced(
+                tenant=self.tenant,
+                actor=actor,
+                occurred_on=occurred_on,
+                document=resolution,
+                notes=notes,
+                organization=organization,
+            )
+            return
         if self.union_introduction is not None:
             raise InvalidInput(
                 "UNION_INTRODUCTION_DUPLICATE",
@@ -655,6 +764,21 @@ class Candidate(Aggregate):
         self.union_introduction = document
         self.union_introducer = organization
         self._advance(self._sponsorship_stage(), "union_introduction", occurred_on)
+
+    @event("UnionIntroductionReplaced")
+    def _union_introduction_replaced(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        organization: MassOrganization,
+    ) -> None:
+        self.union_introduction = document
+        self.union_introducer = organization
+        self.last_step_on = max(self.last_step_on, occurred_on)
 
     @property
     def sponsorship_complete(self) -> bool:
@@ -733,7 +857,11 @@ class Candidate(Aggregate):
         document: DocumentRef | None,
         notes: str = "",
     ) -> None:
-        """Comments of mass organisations or of the place of residence (5-KNĐ)."""
+        """Comments of mass organisations or of the place of residence (5-KNĐ).
+
+        A new summary from a source already heard replaces its earlier one (làm lại): only the
+        current summaries are checked at the branch meeting.
+        """
         summary = _require_document(
             document, "tổng hợp ý kiến nhận xét (5-KNĐ)", "the comment summary (5-KNĐ)"
         )
@@ -750,6 +878,16 @@ class Candidate(Aggregate):
                 "The source of the comments is required.",
                 field="source",
             )
+        if any(_same_source(c.source, source) for c in self.comments):
+            self._comment_summary_replaced(
+                tenant=self.tenant,
+                actor=actor,
+                occurred_on=occurred_on,
+                document=summary,
+                notes=notes,
+                source=source.strip(),
+            )
+            return
         self._comments_recorded(
             tenant=self.tenant,
             actor=actor,
@@ -772,6 +910,23 @@ class Candidate(Aggregate):
     ) -> None:
         self.comments.append(CommentSummary(source, document))
         self._advance(self._verification_stage(), "comments", occurred_on)
+
+    @event("CommentSummaryReplaced")
+    def _comment_summary_replaced(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        source: str,
+    ) -> None:
+        self.comments = [
+            CommentSummary(source, document) if _same_source(c.source, source) else c
+            for c in self.comments
+        ]
+        self.last_step_on = max(self.last_step_on, occurred_on)
 
     def _verification_stage(self) -> Stage:
         return (
@@ -803,6 +958,11 @@ class Candidate(Aggregate):
         resolution / comment summaries within 12 months, re-admission conditions, and ≥ 2/3 of
         the official members in favour. ``committee_resolution_required`` is False for a
         grassroots branch, whose resolution goes straight to the deciding committee.
+
+        A vote below 2/3 is a meeting that happened: it is recorded as a failed vote (the case
+        stays verified; the result is reported to the superior committee), and a later meeting
+        may vote again. The dossier rules guard a proposal to admit, which a failed vote does
+        not make, so they are checked only when the vote passes.
         """
         resolution = _require_document(
             document, "nghị quyết chi bộ (6-KNĐ)", "the branch resolution (6-KNĐ)"
@@ -814,6 +974,27 @@ class Candidate(Aggregate):
             "record the branch resolution",
         )
         on = occurred_on
+        failed = rules.failed_vote_flag(
+            votes_for,
+            official_members,
+            on,
+            step="branch_resolution",
+            body_vi="Chi bộ",
+            body_en="Branch",
+        )
+        if failed is not None:
+            self._branch_vote_failed(
+                tenant=self.tenant,
+                actor=actor,
+                occurred_on=on,
+                document=resolution,
+                notes=notes,
+                official_members=official_members,
+                votes_for=votes_for,
+                attempt=self.failed_branch_votes + 1,
+                flag=failed,
+            )
+            return
         exceptions: list[DocumentRef] = []
         if rules.check_age(self.person.birth_date, on, over_60_consent=over_60_consent):
             assert over_60_consent is not None
@@ -885,6 +1066,25 @@ class Candidate(Aggregate):
         self.exceptions.extend(exception_documents)
         self._advance(Stage.BRANCH_RESOLVED, "branch_resolution", occurred_on)
 
+    @event("BranchVoteFailed")
+    def _branch_vote_failed(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        official_members: int,
+        votes_for: int,
+        attempt: int,
+        flag: Flag,
+    ) -> None:
+        self.failed_branch_votes = attempt
+        self.flags.append(flag)
+        self.step_dates[f"branch_vote_failed_{attempt}"] = occurred_on
+        self.last_step_on = max(self.last_step_on, occurred_on)
+
     # --- 8. grassroots committee resolution ---------------------------------------------------
     def record_committee_resolution(
         self,
@@ -896,7 +1096,10 @@ class Candidate(Aggregate):
         document: DocumentRef | None,
         notes: str = "",
     ) -> None:
-        """The grassroots party committee resolves to propose admission (8-KNĐ), ≥ 2/3 in favour."""
+        """The grassroots party committee resolves to propose admission (8-KNĐ), ≥ 2/3 in favour.
+
+        A vote below 2/3 is recorded as a failed vote (the case stays branch-resolved, the
+        result is reported to the superior committee); a later meeting may vote again."""
         resolution = _require_document(
             document,
             "nghị quyết đảng ủy cơ sở (8-KNĐ)",
@@ -915,13 +1118,27 @@ class Candidate(Aggregate):
                 "A grassroots branch has no grassroots committee resolution; record the decision.",
                 field="stage",
             )
-        rules.check_two_thirds(
+        failed = rules.failed_vote_flag(
             votes_for,
             committee_members,
             occurred_on,
+            step="committee_resolution",
             body_vi="Đảng ủy cơ sở",
             body_en="Grassroots committee",
         )
+        if failed is not None:
+            self._committee_vote_failed(
+                tenant=self.tenant,
+                actor=actor,
+                occurred_on=occurred_on,
+                document=resolution,
+                notes=notes,
+                committee_members=committee_members,
+                votes_for=votes_for,
+                attempt=self.failed_committee_votes + 1,
+                flag=failed,
+            )
+            return
         self._committee_resolution_recorded(
             tenant=self.tenant,
             actor=actor,
@@ -946,6 +1163,25 @@ class Candidate(Aggregate):
     ) -> None:
         self._advance(Stage.COMMITTEE_RESOLVED, "committee_resolution", occurred_on)
 
+    @event("CommitteeVoteFailed")
+    def _committee_vote_failed(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        committee_members: int,
+        votes_for: int,
+        attempt: int,
+        flag: Flag,
+    ) -> None:
+        self.failed_committee_votes = attempt
+        self.flags.append(flag)
+        self.step_dates[f"committee_vote_failed_{attempt}"] = occurred_on
+        self.last_step_on = max(self.last_step_on, occurred_on)
+
     # --- 9. admission decision ----------------------------------------------------------------
     def record_admission_decision(
         self,
@@ -960,7 +1196,8 @@ class Candidate(Aggregate):
         notes: str = "",
     ) -> None:
         """The committee with authority decides to admit (quyết định kết nạp, 9-KNĐ), within 60
-        working days of the branch resolution (+30 with an extension document)."""
+        working days of the branch resolution (+30 with an extension document). A later
+        decision is recorded, flagged late, and opens the review of who was responsible."""
         decision = _require_document(
             document, "quyết định kết nạp (9-KNĐ)", "the admission decision (9-KNĐ)"
         )
@@ -972,7 +1209,7 @@ class Candidate(Aggregate):
         )
         rules.check_admission_authority(unit_authority, decided_by, occurred_on)
         assert self.branch_resolution_on is not None
-        extended = rules.check_admission_decision_deadline(
+        extended, late = rules.admission_decision_lateness(
             calendar, self.branch_resolution_on, occurred_on, extension=extension
         )
         self._admission_decided(
@@ -984,6 +1221,7 @@ class Candidate(Aggregate):
             decided_by=decided_by,
             extension=extension if extended else None,
         )
+        self._flag_late(actor, occurred_on, decision, late)
 
     @event("AdmissionDecided")
     def _admission_decided(
@@ -1015,7 +1253,9 @@ class Candidate(Aggregate):
         notes: str = "",
     ) -> None:
         """The branch holds the admission ceremony (lễ kết nạp) within 30 working days of
-        receiving the decision (later only with the superior's consent); probation starts."""
+        receiving the decision (later with the superior's consent); probation starts. A later
+        ceremony without the consent is recorded, flagged late, and opens the review of who
+        was responsible."""
         self._step({Stage.DECIDED}, occurred_on, "tổ chức lễ kết nạp", "hold the ceremony")
         assert self.decision_on is not None
         require_not_before(
@@ -1032,7 +1272,7 @@ class Candidate(Aggregate):
             what_en="The ceremony date",
             field="occurred_on",
         )
-        late = rules.check_ceremony_deadline(
+        consented, late = rules.ceremony_lateness(
             calendar, decision_received_on, occurred_on, superior_consent=superior_consent
         )
         self._admitted_at_ceremony(
@@ -1042,9 +1282,10 @@ class Candidate(Aggregate):
             document=document,
             notes=notes,
             decision_received_on=decision_received_on,
-            superior_consent=superior_consent if late else None,
+            superior_consent=superior_consent if consented else None,
             probation_ends_on=rules.probation_end(occurred_on),
         )
+        self._flag_late(actor, occurred_on, document, late)
 
     @event("AdmittedAtCeremony")
     def _admitted_at_ceremony(
@@ -1171,6 +1412,8 @@ class Candidate(Aggregate):
         late: bool,
     ) -> None:
         self.recognition_vote_on = occurred_on
+        if late:
+            self.flags.append(rules.recognition_vote_late_flag(occurred_on))
         self._advance(Stage.RECOGNITION_VOTED, "recognition_vote", occurred_on)
 
     @event("RecognitionVoteFailed")
@@ -1189,6 +1432,8 @@ class Candidate(Aggregate):
     ) -> None:
         self.failed_recognition_votes = attempt
         self.escalated_to_superior = attempt >= rules.MAX_RECOGNITION_VOTES
+        if late:
+            self.flags.append(rules.recognition_vote_late_flag(occurred_on))
         self.step_dates[f"recognition_vote_failed_{attempt}"] = occurred_on
         self.last_step_on = max(self.last_step_on, occurred_on)
 
@@ -1219,9 +1464,9 @@ class Candidate(Aggregate):
             "ghi nhận quyết định công nhận chính thức",
             "record the recognition decision",
         )
-        extended = False
+        extended, late = False, None
         if self.recognition_vote_on is not None:
-            extended = rules.check_recognition_decision_deadline(
+            extended, late = rules.recognition_decision_lateness(
                 calendar, self.recognition_vote_on, occurred_on, extension=extension
             )
         else:
@@ -1238,6 +1483,7 @@ class Candidate(Aggregate):
             extension=extension if extended else None,
             full_member_since=probation_end,
         )
+        self._flag_late(actor, occurred_on, decision, late)
 
     @event("RecognizedAsFullMember")
     def _recognized_as_full_member(
@@ -1255,6 +1501,96 @@ class Candidate(Aggregate):
         if extension is not None:
             self.exceptions.append(extension)
         self._advance(Stage.FULL_MEMBER, "recognition_decision", occurred_on)
+
+    # --- late steps and the review of responsibility ------------------------------------------
+    def _flag_late(
+        self, actor: Actor, occurred_on: date, document: DocumentRef | None, late: Flag | None
+    ) -> None:
+        """Record, right after a step taken past its term, that it was late (and why)."""
+        if late is not None:
+            self._step_recorded_late(
+                tenant=self.tenant,
+                actor=actor,
+                occurred_on=occurred_on,
+                document=document,
+                notes="",
+                flag=late,
+            )
+
+    @event("StepRecordedLate")
+    def _step_recorded_late(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        flag: Flag,
+    ) -> None:
+        self.flags.append(flag)
+
+    @property
+    def open_reviews(self) -> list[Flag]:
+        """Late steps whose responsibility review (kiểm điểm trách nhiệm) is still to be done."""
+        return [flag for flag in self.flags if flag.review_open]
+
+    def record_delay_review(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        step: str,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
+        """The committee reviewed who was responsible for a late step (kiểm điểm trách nhiệm
+        trước cấp ủy cấp trên); the open item of that step's late flag is closed. At any stage:
+        the review may come after the case went on, or ended."""
+        review = _require_document(
+            document, "biên bản kiểm điểm trách nhiệm", "the record of the responsibility review"
+        )
+        pending = [flag for flag in self.open_reviews if flag.step == step]
+        if not pending:
+            raise InvalidInput(
+                "NO_DELAY_REVIEW_OPEN",
+                f"Bước «{step}» không có việc kiểm điểm trách nhiệm nào đang chờ.",
+                f"Step '{step}' has no responsibility review waiting.",
+                field="step",
+            )
+        require_not_before(
+            occurred_on,
+            pending[-1].on,
+            what_vi="Ngày kiểm điểm",
+            what_en="The review date",
+            field="occurred_on",
+        )
+        self._delay_reviewed(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=review,
+            notes=notes,
+            step=step,
+        )
+
+    @event("DelayReviewed")
+    def _delay_reviewed(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        step: str,
+    ) -> None:
+        self.flags = [
+            dataclasses.replace(flag, reviewed_on=occurred_on, review_document=document)
+            if flag.step == step and flag.review_open
+            else flag
+            for flag in self.flags
+        ]
 
     # --- exits --------------------------------------------------------------------------------
     def reject(
@@ -1710,6 +2046,23 @@ class Candidate(Aggregate):
             self.decision_on = corrected_date
         elif step == "recognition_vote":
             self.recognition_vote_on = corrected_date
+        # a step the correction made late is flagged as the step itself would have been, with
+        # the responsibility review open (a late recognition vote is judged on the dates anew)
+        self.flags.extend(
+            Flag(
+                finding.code,
+                step,
+                corrected_date,
+                None,
+                finding.message_vi,
+                finding.message_en,
+                finding.regulation,
+                review_required=True,
+            )
+            for finding in flags
+            if finding.code in checklist.FLAG_ONLY
+            and finding.code != rules.RECOGNITION_VOTE_DEADLINE.code
+        )
         # step_dates keeps the last date of a step, so only the transition on that date moves
         self.transitions = [
             (stage, name, corrected_date if name == step and day == previous_date else day)
@@ -1880,10 +2233,14 @@ class Candidate(Aggregate):
         not the first), with what it would be flagged for."""
         return checklist.checklist(self.facts(calendar), self.next_step, on)
 
-    def flags(self, calendar: WorkingCalendar) -> tuple[CaseFlag, ...]:
-        """What the case is flagged for (failed and late recognition votes, escalation to the
-        superior committee), each on its business date. One place: later flags join here."""
-        flags: list[CaseFlag] = []
+    def case_flags(self, calendar: WorkingCalendar) -> tuple[CaseFlag, ...]:
+        """What the case is flagged for, each on its business date: the flags recorded with the
+        steps (failed branch and committee votes, late decisions and ceremonies with their
+        responsibility reviews), failed recognition votes, escalation to the superior committee,
+        and a late recognition vote judged on the dates as recorded now (after corrections)."""
+        flags: list[CaseFlag] = [
+            CaseFlag.recorded(flag) for flag in self.flags if flag.code != "RECOGNITION_VOTE_LATE"
+        ]
         for step, day in self.step_dates.items():
             if step.startswith("recognition_vote_failed_"):
                 attempt = step.rsplit("_", 1)[-1]
@@ -2010,6 +2367,25 @@ class CaseFlag:
     message_vi: str
     message_en: str
     regulation: str
+    #: The date the step was due, for a late step.
+    due_on: date | None = None
+    #: A late step asks for a review of who was responsible for the delay (kiểm điểm trách nhiệm).
+    review_required: bool = False
+    reviewed_on: date | None = None
+
+    @classmethod
+    def recorded(cls, flag: Flag) -> CaseFlag:
+        """The flag recorded with a step."""
+        return cls(
+            flag.code,
+            flag.on,
+            flag.message_vi,
+            flag.message_en,
+            flag.regulation,
+            due_on=flag.due_on,
+            review_required=flag.review_required,
+            reviewed_on=flag.reviewed_on,
+        )
 
     @classmethod
     def of(cls, violation: RuleViolation, on: date) -> CaseFlag:
@@ -2051,6 +2427,11 @@ def _refuse_correction(refusals: list[RuleViolation]) -> None:
         regulation="; ".join(dict.fromkeys(v.regulation or "" for v in refusals)),
         field=first.field,
     )
+
+
+def _same_source(a: str, b: str) -> bool:
+    """Two comment summaries come from the same source (names compared without case)."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def _require_explanation(text: str) -> None:

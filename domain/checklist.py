@@ -219,7 +219,9 @@ def _decision_deadline(
     if resolved is None:
         return []
     return _one(
-        lambda: rules.check_admission_decision_deadline(f.calendar, resolved, on, extension=e)
+        lambda: _raise_flag(
+            rules.admission_decision_lateness(f.calendar, resolved, on, extension=e)[1]
+        )
     )
 
 
@@ -231,7 +233,11 @@ def _ceremony_deadline(
     received = f.decision_received_on or _first(f, "admission_decision")
     if received is None:
         return []
-    return _one(lambda: rules.check_ceremony_deadline(f.calendar, received, on, superior_consent=e))
+    return _one(
+        lambda: _raise_flag(
+            rules.ceremony_lateness(f.calendar, received, on, superior_consent=e)[1]
+        )
+    )
 
 
 def _probation(f: CaseFacts, on: date, e: DocumentRef | None) -> Iterable[Callable[[], object]]:
@@ -264,10 +270,25 @@ def _recognition_deadline(
     voted = f.dates.get("recognition_vote")
     if voted is not None:
         return _one(
-            lambda: rules.check_recognition_decision_deadline(f.calendar, voted, on, extension=e)
+            lambda: _raise_flag(
+                rules.recognition_decision_lateness(f.calendar, voted, on, extension=e)[1]
+            )
         )
     # escalated after three failed votes: the superior decides once probation has ended
     return _probation(f, on, e)
+
+
+def _raise_flag(flag: rules.Flag | None) -> None:
+    """A late step is recorded and flagged, not refused: its flag, raised as the rule's verdict
+    so a checklist or a correction reports it (``FLAG_ONLY`` keeps it a flag)."""
+    if flag is not None:
+        raise RuleViolation(
+            flag.code,
+            flag.message_vi,
+            flag.message_en,
+            regulation=flag.regulation,
+            field=flag.step,
+        )
 
 
 def check_recognition_vote_on_time(calendar: WorkingCalendar, ceremony_on: date, on: date) -> None:
@@ -324,13 +345,18 @@ CHECKS: tuple[Check, ...] = (
     ),
 )
 
-#: Checks that only flag (the step is recorded, flagged late): never a refusal.
-FLAG_ONLY: frozenset[str] = frozenset({rules.RECOGNITION_VOTE_DEADLINE.code})
+#: Checks that only flag (the step is recorded, flagged late): never a refusal. A decision or
+#: ceremony past its term happened: it is recorded with a late flag and a responsibility review.
+FLAG_ONLY: frozenset[str] = frozenset(
+    {
+        rules.RECOGNITION_VOTE_DEADLINE.code,
+        rules.ADMISSION_DECISION_DEADLINE.code,
+        rules.CEREMONY_DEADLINE.code,
+        rules.RECOGNITION_DECISION_DEADLINE.code,
+    }
+)
 
-#: Deadline rules a correction flags instead of refusing. The one place to switch: today a
-#: late admission decision, ceremony or recognition decision is refused by its own step, so a
-#: correction making one late is refused too; once those steps record-and-flag a late step,
-#: add their codes here.
+#: Deadline rules a correction flags instead of refusing: the same as the steps.
 FLAGGED_ON_CORRECTION: frozenset[str] = FLAG_ONLY
 
 

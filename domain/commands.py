@@ -379,7 +379,7 @@ class AssignTestTask(Step):
 
 @command
 class RecordAwarenessCertificate(Step):
-    """Step 3: the awareness class certificate (giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng), valid 60 months; occurredOn is the certificate's date, the certificate is the document (required)."""
+    """Step 3: the awareness class certificate (giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng), valid 60 months; occurredOn is the certificate's date, the certificate is the document (required). Recorded again before the branch resolution, it renews an expired certificate (học lại); the case stays where it is."""
 
 
 @command
@@ -393,9 +393,14 @@ class SubmitApplication(Step):
 
 @command
 class AddSponsor(Step):
-    """Step 5: a sponsoring full member (người giới thiệu) and the letter (3-KNĐ, the document)."""
+    """Step 5: a sponsoring full member (người giới thiệu) and the letter (3-KNĐ, the document). Until the branch resolution a letter can be redone (làm lại): name in replaces the sponsor whose letter it replaces."""
 
     sponsor: Sponsor = spec.given("The sponsoring member.")
+    replaces: str | None = spec.code(
+        "Member id of the sponsor whose letter this one replaces: the same sponsor for a new "
+        "letter, another for a replacement sponsor; none for a new sponsor.",
+        default=None,
+    )
 
 
 @command
@@ -404,6 +409,11 @@ class RecordUnionIntroduction(Step):
 
     organization: MassOrganization = spec.given(
         "The introducing organisation: YOUTH_UNION or TRADE_UNION."
+    )
+    replaces_earlier: bool = spec.given(
+        "A new resolution replacing the case's earlier one (làm lại), before the branch "
+        "resolution.",
+        default=False,
     )
 
 
@@ -417,19 +427,21 @@ class RecordBackgroundVerification(Step):
 
 @command
 class RecordComments(Step):
-    """Step 6: comments of a mass organisation or the place of residence (tổng hợp ý kiến nhận xét, 5-KNĐ)."""
+    """Step 6: comments of a mass organisation or the place of residence (tổng hợp ý kiến nhận xét, 5-KNĐ); a new summary from a source already heard replaces its earlier one."""
 
     source: str = spec.name("Who gave the comments (nơi nhận xét).")
 
 
 @command
 class RecordBranchResolution(Step):
-    """Step 7: the branch's resolution (nghị quyết chi bộ, 6-KNĐ); checks age, education, the certificate, the dossier's freshness and the 2/3 vote."""
+    """Step 7: the branch's resolution (nghị quyết chi bộ, 6-KNĐ); checks age, education, the certificate, the dossier's freshness and the 2/3 vote. A vote below 2/3 is recorded as a failed vote: the case stays verified, the result is reported to the superior committee."""
 
     official_members: int = spec.count(
         "The branch's official members (đảng viên chính thức).", maximum=MEMBERS_MAX
     )
-    votes_for: int = spec.count("Votes in favour (≥ 2/3 required).", maximum=MEMBERS_MAX)
+    votes_for: int = spec.count(
+        "Votes in favour (≥ 2/3 to propose admission; fewer: a failed vote).", maximum=MEMBERS_MAX
+    )
     special_area: SpecialArea | None = spec.given(
         "Special area lowering the education requirement, if any.", default=None
     )
@@ -446,15 +458,17 @@ class RecordBranchResolution(Step):
 
 @command
 class RecordCommitteeResolution(Step):
-    """Step 8: the grassroots committee's resolution (nghị quyết đảng ủy cơ sở, 8-KNĐ)."""
+    """Step 8: the grassroots committee's resolution (nghị quyết đảng ủy cơ sở, 8-KNĐ). A vote below 2/3 is recorded as a failed vote; the case stays where it is."""
 
     committee_members: int = spec.count("Members of the committee (cấp ủy).", maximum=MEMBERS_MAX)
-    votes_for: int = spec.count("Votes in favour (≥ 2/3 required).", maximum=MEMBERS_MAX)
+    votes_for: int = spec.count(
+        "Votes in favour (≥ 2/3 to propose admission; fewer: a failed vote).", maximum=MEMBERS_MAX
+    )
 
 
 @command
 class RecordAdmissionDecision(Step):
-    """Step 9: the admission decision (quyết định kết nạp, 9-KNĐ), within 60 working days of the branch resolution (+30 with an extension)."""
+    """Step 9: the admission decision (quyết định kết nạp, 9-KNĐ), within 60 working days of the branch resolution (+30 with an extension); a later one is recorded, flagged late, with the responsibility review open."""
 
     decided_by: AdmissionAuthority = spec.given(
         "The committee that decided; must hold authority over the unit."
@@ -466,7 +480,7 @@ class RecordAdmissionDecision(Step):
 
 @command
 class HoldAdmissionCeremony(Step):
-    """Step 10: the admission ceremony (lễ kết nạp), within 30 working days of receiving the decision; the candidate becomes a probationary member (đảng viên dự bị)."""
+    """Step 10: the admission ceremony (lễ kết nạp), within 30 working days of receiving the decision (later with the superior's consent; without it, recorded and flagged late with the responsibility review open); the candidate becomes a probationary member (đảng viên dự bị)."""
 
     decision_received_on: date = spec.day("Date the branch received the admission decision.")
     superior_consent: DocumentRef | None = spec.given(
@@ -491,10 +505,19 @@ class RecordRecognitionVote(Step):
 
 @command
 class RecordRecognitionDecision(Step):
-    """Step 12: the decision recognising a full member (quyết định công nhận đảng viên chính thức)."""
+    """Step 12: the decision recognising a full member (quyết định công nhận đảng viên chính thức), within 30 working days of the vote (+30 with an extension); a later one is recorded, flagged late, with the responsibility review open."""
 
     extension: DocumentRef | None = spec.given(
         "The extension (gia hạn) allowing a decision after 30 working days.", default=None
+    )
+
+
+@command
+class RecordDelayReview(Step):
+    """The review of who was responsible for a late step (kiểm điểm trách nhiệm), closing the open item its late flag raised; the record of the review is the document (required)."""
+
+    step: str = spec.code(
+        'The late step: "admission_decision", "ceremony" or "recognition_decision".'
     )
 
 

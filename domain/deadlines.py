@@ -12,8 +12,13 @@ numbers live there only):
 - probationary → the branch's **recognition vote** within 30 working days after the 12 months of
   probation end;
 - recognition voted → the **recognition decision** within 30 working days of the vote (+30);
-- awareness trained … verified → the **branch resolution** must come while the awareness-class
-  certificate is still valid (60 months from its date), else the class is attended again.
+- awareness trained … verified → the **branch resolution** must come while the dossier is still
+  valid: the awareness-class certificate (60 months from its date, else the class is attended
+  again) and, once the sponsorship is complete (sponsored, verified), each current sponsor
+  letter, union resolution and comment summary (12 months from its date, else it is redone) —
+  the earliest expiry is the due date, and the case is overdue past it until the stale paper is
+  redone. (A passed stage's row is computed from the papers current now: a paper redone later
+  moves it too.)
 
 Working days are the tenant's calendar (weekends, public holidays with Tết, declared days).
 """
@@ -26,11 +31,14 @@ from datetime import date
 from domain import rules
 from domain.candidates import Candidate, Stage
 from domain.rules import Rule
+from domain.values import DocumentRef
 from domain.working_days import WorkingCalendar, add_months
 
 _CERTIFICATE_STAGES = frozenset(
     {Stage.AWARENESS_TRAINED, Stage.APPLIED, Stage.SPONSORED, Stage.VERIFIED}
 )
+#: From here the dossier's papers (3-KNĐ, 4-KNĐ, 5-KNĐ) bound the branch meeting's term too.
+_PAPER_STAGES = frozenset({Stage.SPONSORED, Stage.VERIFIED})
 
 
 @dataclass(frozen=True)
@@ -56,11 +64,8 @@ def deadline_in_stage(
     ``stage`` may be a stage the case has passed: the dates it depends on stay recorded, so the
     deadline a past stage had can still be compared with when the step actually came.
     """
-    if stage in _CERTIFICATE_STAGES and candidate.awareness_certificate is not None:
-        expires = add_months(
-            candidate.awareness_certificate.issued_on, rules.AWARENESS_CERTIFICATE_MONTHS
-        )
-        return Deadline("branch_resolution", expires, None, rules.AWARENESS_CERTIFICATE)
+    if stage in _CERTIFICATE_STAGES:
+        return _dossier_expiry(candidate, with_papers=stage in _PAPER_STAGES)
     if stage in (Stage.BRANCH_RESOLVED, Stage.COMMITTEE_RESOLVED):
         if candidate.branch_resolution_on is None:
             return None
@@ -88,6 +93,34 @@ def deadline_in_stage(
         latest = calendar.add_working_days(due, rules.RECOGNITION_DECISION_EXTENSION_WORKING_DAYS)
         return Deadline("recognition_decision", due, latest, rules.RECOGNITION_DECISION_DEADLINE)
     return None
+
+
+def _dossier_expiry(candidate: Candidate, *, with_papers: bool) -> Deadline | None:
+    """The first day the current dossier is no longer valid for the branch meeting: the
+    certificate's 60 months or (``with_papers``) a sponsor letter's, union resolution's or
+    comment summary's 12 (the certificate first on a tie)."""
+    expiries: list[tuple[date, Rule]] = []
+    certificate = candidate.awareness_certificate
+    if certificate is not None:
+        expiries.append(
+            (
+                add_months(certificate.issued_on, rules.AWARENESS_CERTIFICATE_MONTHS),
+                rules.AWARENESS_CERTIFICATE,
+            )
+        )
+    papers: list[DocumentRef] = []
+    if with_papers:
+        papers += [record.letter for record in candidate.sponsors]
+        papers += [summary.document for summary in candidate.comments]
+        if candidate.union_introduction is not None:
+            papers.append(candidate.union_introduction)
+    if papers:
+        oldest = min(paper.issued_on for paper in papers)
+        expiries.append((add_months(oldest, rules.DOSSIER_VALID_MONTHS), rules.DOSSIER_FRESH))
+    if not expiries:
+        return None
+    due, rule = min(expiries, key=lambda expiry: expiry[0])
+    return Deadline("branch_resolution", due, None, rule)
 
 
 def next_deadline(candidate: Candidate, calendar: WorkingCalendar) -> Deadline | None:

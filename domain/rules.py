@@ -118,6 +118,54 @@ class Rule:
             self.code, message_vi, message_en, regulation=self.cite(day), field=field
         )
 
+    def flag(
+        self,
+        step: str,
+        day: date,
+        message_vi: str,
+        message_en: str,
+        *,
+        due_on: date | None = None,
+        review_required: bool = False,
+    ) -> Flag:
+        """A ``Flag`` of this rule on a step recorded on ``day`` (the step stands, flagged)."""
+        return Flag(
+            code=self.code,
+            step=step,
+            on=day,
+            due_on=due_on,
+            message_vi=message_vi,
+            message_en=message_en,
+            regulation=self.cite(day),
+            review_required=review_required,
+        )
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A rule a recorded step did not meet (cờ): the meeting or the decision happened, so it is
+    recorded, and the flag says which rule, on which date, with the rule's text.
+
+    ``review_required`` opens an item: the committee reviews who was responsible for the delay
+    (kiểm điểm trách nhiệm); ``reviewed_on`` and ``review_document`` close it.
+    """
+
+    code: str
+    step: str
+    on: date
+    due_on: date | None
+    message_vi: str
+    message_en: str
+    regulation: str
+    review_required: bool = False
+    reviewed_on: date | None = None
+    review_document: DocumentRef | None = None
+
+    @property
+    def review_open(self) -> bool:
+        """The responsibility review this flag asks for has not been recorded yet."""
+        return self.review_required and self.reviewed_on is None
+
 
 AGE = Rule(
     "AGE_OUT_OF_RANGE",
@@ -448,67 +496,128 @@ def check_two_thirds(
         )
 
 
-def check_admission_decision_deadline(
+def failed_vote_flag(
+    votes_for: int, eligible: int, on: date, *, step: str, body_vi: str, body_en: str
+) -> Flag | None:
+    """A vote below two thirds is a meeting that happened: it is recorded as failed, the case
+    stays where it was, and the result is reported to the superior committee. None when the
+    vote passed. Impossible counts are refused (``check_vote_counts``): that cannot have happened.
+    """
+    check_vote_counts(votes_for, eligible, on)
+    if is_two_thirds(votes_for, eligible):
+        return None
+    share = 100 * votes_for / eligible
+    return TWO_THIRDS.flag(
+        step,
+        on,
+        f"{body_vi}: chỉ {votes_for}/{eligible} ({share:.2f}%) tán thành, chưa đạt hai phần ba; "
+        "không đề nghị kết nạp, kết quả báo cáo cấp ủy cấp trên.",
+        f"{body_en}: only {votes_for}/{eligible} ({share:.2f}%) in favour, below two thirds; "
+        "no admission proposed, the result is reported to the superior committee.",
+    )
+
+
+def _late_decision(
+    rule: Rule,
+    step: str,
+    what_vi: str,
+    what_en: str,
+    calendar: WorkingCalendar,
+    counted_from: date,
+    decided_on: date,
+    working_days: int,
+    extension_days: int,
+    extension: DocumentRef | None,
+) -> tuple[bool, Flag | None]:
+    """A decision past its term is recorded and flagged late, with the review of who was
+    responsible for the delay (kiểm điểm trách nhiệm) opened: the text asks for that review,
+    it does not void the decision. Returns (whether the extension was used, the late flag)."""
+    due = calendar.add_working_days(counted_from, working_days)
+    if decided_on <= due:
+        return False, None
+    latest = calendar.add_working_days(due, extension_days)
+    if extension is not None and decided_on <= latest:
+        return True, None
+    if extension is None:
+        vi = (
+            f"{what_vi} ngày {_d(decided_on)} quá {working_days} ngày làm việc (hạn {_d(due)}), "
+            "không có văn bản gia hạn"
+        )
+        en = (
+            f"The {what_en} of {_d(decided_on)} is past {working_days} working days (due "
+            f"{_d(due)}) without an extension"
+        )
+    else:
+        vi = f"{what_vi} ngày {_d(decided_on)} quá cả thời hạn gia hạn ({_d(latest)})"
+        en = f"The {what_en} of {_d(decided_on)} is past even the extended deadline ({_d(latest)})"
+    flag = rule.flag(
+        step,
+        decided_on,
+        vi + "; ghi nhận, đánh dấu chậm, phải kiểm điểm trách nhiệm trước cấp ủy cấp trên.",
+        en + "; recorded and flagged late, the responsibility for the delay must be reviewed "
+        "before the superior committee.",
+        due_on=due,
+        review_required=True,
+    )
+    return extension is not None, flag
+
+
+def admission_decision_lateness(
     calendar: WorkingCalendar,
     branch_resolution_on: date,
     decision_on: date,
     *,
     extension: DocumentRef | None,
-) -> bool:
-    """Decision within 60 working days of the branch resolution, +30 at most with an extension.
+) -> tuple[bool, Flag | None]:
+    """Decision within 60 working days of the branch resolution, +30 at most with an extension;
+    a later decision is recorded, flagged late, and the delay reviewed.
 
-    Returns True when the extension was needed.
+    Returns (whether the extension was used, the late flag or None).
     """
-    due = calendar.add_working_days(branch_resolution_on, DECISION_WORKING_DAYS)
-    if decision_on <= due:
-        return False
-    latest = calendar.add_working_days(due, DECISION_EXTENSION_WORKING_DAYS)
-    if decision_on > latest:
-        raise ADMISSION_DECISION_DEADLINE.violation(
-            decision_on,
-            f"Quyết định kết nạp ngày {_d(decision_on)} quá cả thời hạn gia hạn ({_d(latest)}: "
-            f"60 + 30 ngày làm việc từ nghị quyết chi bộ ngày {_d(branch_resolution_on)}).",
-            f"The admission decision of {_d(decision_on)} is past even the extended deadline "
-            f"({_d(latest)}: 60 + 30 working days from the branch resolution of "
-            f"{_d(branch_resolution_on)}).",
-            "decision_date",
-        )
-    if extension is None:
-        raise ADMISSION_DECISION_DEADLINE.violation(
-            decision_on,
-            f"Quyết định kết nạp ngày {_d(decision_on)} quá 60 ngày làm việc (hạn {_d(due)}); "
-            "cần văn bản gia hạn (tối đa 30 ngày làm việc).",
-            f"The admission decision of {_d(decision_on)} is past 60 working days (due "
-            f"{_d(due)}); an extension document is required (30 working days at most).",
-            "extension_document",
-        )
-    return True
+    return _late_decision(
+        ADMISSION_DECISION_DEADLINE,
+        "admission_decision",
+        "Quyết định kết nạp",
+        "admission decision",
+        calendar,
+        branch_resolution_on,
+        decision_on,
+        DECISION_WORKING_DAYS,
+        DECISION_EXTENSION_WORKING_DAYS,
+        extension,
+    )
 
 
-def check_ceremony_deadline(
+def ceremony_lateness(
     calendar: WorkingCalendar,
     decision_received_on: date,
     ceremony_on: date,
     *,
     superior_consent: DocumentRef | None,
-) -> bool:
-    """Ceremony within 30 working days of receiving the decision; later only with consent.
+) -> tuple[bool, Flag | None]:
+    """Ceremony within 30 working days of receiving the decision, later with the superior's
+    consent; a later ceremony without it is recorded (the member was admitted that day),
+    flagged late, and the delay reviewed.
 
-    Returns True when the superior's consent was needed.
+    Returns (whether the superior's consent was used, the late flag or None).
     """
     due = calendar.add_working_days(decision_received_on, CEREMONY_WORKING_DAYS)
     if ceremony_on <= due:
-        return False
-    if superior_consent is None:
-        raise CEREMONY_DEADLINE.violation(
-            ceremony_on,
-            f"Lễ kết nạp ngày {_d(ceremony_on)} quá 30 ngày làm việc kể từ khi nhận quyết định "
-            f"(hạn {_d(due)}); cần văn bản đồng ý của cấp ủy cấp trên.",
-            f"The ceremony on {_d(ceremony_on)} is more than 30 working days after the decision "
-            f"was received (due {_d(due)}); the superior committee's consent is required.",
-            "superior_consent",
-        )
-    return True
+        return False, None
+    if superior_consent is not None:
+        return True, None
+    return False, CEREMONY_DEADLINE.flag(
+        "ceremony",
+        ceremony_on,
+        f"Lễ kết nạp ngày {_d(ceremony_on)} quá 30 ngày làm việc kể từ khi nhận quyết định "
+        f"(hạn {_d(due)}) mà không có văn bản đồng ý của cấp ủy cấp trên; ghi nhận, đánh dấu "
+        "chậm, phải kiểm điểm trách nhiệm.",
+        f"The ceremony on {_d(ceremony_on)} is more than 30 working days after the decision "
+        f"was received (due {_d(due)}) without the superior committee's consent; recorded and "
+        "flagged late, the responsibility for the delay must be reviewed.",
+        due_on=due,
+        review_required=True,
+    )
 
 
 def probation_end(ceremony_on: date) -> date:
@@ -537,36 +646,44 @@ def recognition_vote_is_late(calendar: WorkingCalendar, ceremony_on: date, vote_
     return vote_on > due
 
 
-def check_recognition_decision_deadline(
+def recognition_vote_late_flag(vote_on: date) -> Flag:
+    """The flag of a recognition vote held later than 30 working days after probation ended
+    (recorded all the same: membership dates from the end of probation)."""
+    return RECOGNITION_VOTE_DEADLINE.flag(
+        "recognition_vote",
+        vote_on,
+        f"Chi bộ xét công nhận chính thức ngày {_d(vote_on)}, quá 30 ngày làm việc sau khi hết "
+        "thời kỳ dự bị.",
+        f"The branch considered recognition on {_d(vote_on)}, more than 30 working days after "
+        "probation ended.",
+    )
+
+
+def recognition_decision_lateness(
     calendar: WorkingCalendar,
     branch_vote_on: date,
     decision_on: date,
     *,
     extension: DocumentRef | None,
-) -> bool:
-    """Recognition decided within 30 working days of the branch vote, +30 with an extension."""
-    due = calendar.add_working_days(branch_vote_on, RECOGNITION_DECISION_WORKING_DAYS)
-    if decision_on <= due:
-        return False
-    latest = calendar.add_working_days(due, RECOGNITION_DECISION_EXTENSION_WORKING_DAYS)
-    if decision_on > latest:
-        raise RECOGNITION_DECISION_DEADLINE.violation(
-            decision_on,
-            f"Quyết định công nhận ngày {_d(decision_on)} quá cả thời hạn gia hạn ({_d(latest)}).",
-            f"The recognition decision of {_d(decision_on)} is past even the extended deadline "
-            f"({_d(latest)}).",
-            "decision_date",
-        )
-    if extension is None:
-        raise RECOGNITION_DECISION_DEADLINE.violation(
-            decision_on,
-            f"Quyết định công nhận ngày {_d(decision_on)} quá 30 ngày làm việc (hạn {_d(due)}); "
-            "cần văn bản gia hạn.",
-            f"The recognition decision of {_d(decision_on)} is past 30 working days (due "
-            f"{_d(due)}); an extension document is required.",
-            "extension_document",
-        )
-    return True
+) -> tuple[bool, Flag | None]:
+    """Recognition decided within 30 working days of the branch vote, +30 with an extension; a
+    later decision is recorded (membership still dates from probation's end), flagged late, and
+    the delay reviewed.
+
+    Returns (whether the extension was used, the late flag or None).
+    """
+    return _late_decision(
+        RECOGNITION_DECISION_DEADLINE,
+        "recognition_decision",
+        "Quyết định công nhận",
+        "recognition decision",
+        calendar,
+        branch_vote_on,
+        decision_on,
+        RECOGNITION_DECISION_WORKING_DAYS,
+        RECOGNITION_DECISION_EXTENSION_WORKING_DAYS,
+        extension,
+    )
 
 
 def check_new_member_class(certificate: DocumentRef | None, on: date) -> None:

@@ -194,6 +194,13 @@ def _step(step: str) -> tuple[str, str]:
             f"lần biểu quyết công nhận thứ {attempt} không đạt",
             f"failed recognition vote {attempt}",
         )
+    for prefix, vi, en in (
+        ("branch_vote_failed_", "chi bộ biểu quyết kết nạp không đạt lần", "failed branch vote"),
+        ("committee_vote_failed_", "đảng ủy biểu quyết không đạt lần", "failed committee vote"),
+    ):
+        if step.startswith(prefix):
+            attempt = step.removeprefix(prefix)
+            return f"{vi} {attempt}", f"{en} {attempt}"
     return _STEP.get(step, (step, step.replace("_", " ")))
 
 
@@ -439,6 +446,95 @@ def _recognition_vote_failed(e: Any, agg: Any, units: UnitLookup) -> Summary:
         vi += "; chuyển cấp ủy cấp trên xem xét, quyết định"
         en += "; referred to the superior committee"
     return Summary(vi, en)
+
+
+@_candidate("AwarenessCertificateRenewed")
+def _awareness_renewed(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    ref = _ref(e.document, "GCN", "certificate")
+    return Summary(
+        f"Học lại lớp bồi dưỡng nhận thức về Đảng, giấy chứng nhận mới{ref.vi}",
+        f"Awareness class attended again, certificate renewed{ref.en}",
+    )
+
+
+@_candidate("SponsorReplaced")
+def _sponsor_replaced(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    ref = _ref(e.document, "giấy giới thiệu", "letter")
+    new, old = e.sponsor.member_id, e.replaced.member_id
+    if new == old:
+        return Summary(
+            f"Đảng viên {new} làm lại giấy giới thiệu{ref.vi}",
+            f"Member {new} redid the sponsor letter{ref.en}",
+        )
+    return Summary(
+        f"Đảng viên {new} giới thiệu thay đảng viên {old}{ref.vi}",
+        f"Member {new} sponsors in place of member {old}{ref.en}",
+    )
+
+
+@_candidate("UnionIntroductionReplaced")
+def _union_introduction_replaced(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    org_vi, org_en = _MASS_ORG[e.organization]
+    ref = _ref(e.document, "NQ", "resolution")
+    return Summary(
+        f"{org_vi} cơ sở làm lại nghị quyết giới thiệu{ref.vi}",
+        f"New introducing resolution of {org_en}{ref.en}",
+    )
+
+
+@_candidate("CommentSummaryReplaced")
+def _comments_replaced(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    source = _short(e.source, 60)
+    ref = _ref(e.document)
+    return Summary(
+        f"Làm lại tổng hợp ý kiến nhận xét của {source}{ref.vi}",
+        f"Comments of {source} redone{ref.en}",
+    )
+
+
+@_candidate("BranchVoteFailed")
+def _branch_vote_failed(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    votes_vi, votes_en = _votes(e.votes_for, e.official_members)
+    ref = _ref(e.document, "NQ", "resolution")
+    return Summary(
+        f"Chi bộ biểu quyết kết nạp không đạt hai phần ba (lần {e.attempt}): {votes_vi} đảng "
+        f"viên chính thức tán thành{ref.vi}; báo cáo cấp ủy cấp trên",
+        f"Branch vote to admit failed (attempt {e.attempt}): {votes_en} official members in "
+        f"favour{ref.en}; reported to the superior committee",
+    )
+
+
+@_candidate("CommitteeVoteFailed")
+def _committee_vote_failed(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    votes_vi, votes_en = _votes(e.votes_for, e.committee_members)
+    ref = _ref(e.document, "NQ", "resolution")
+    return Summary(
+        f"Đảng ủy cơ sở biểu quyết không đạt hai phần ba (lần {e.attempt}): {votes_vi} đảng ủy "
+        f"viên tán thành{ref.vi}; báo cáo cấp ủy cấp trên",
+        f"Grassroots committee vote failed (attempt {e.attempt}): {votes_en} committee members "
+        f"in favour{ref.en}; reported to the superior committee",
+    )
+
+
+@_candidate("StepRecordedLate")
+def _step_late(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    step_vi, step_en = _step(e.flag.step)
+    due = f" (hạn {_d(e.flag.due_on)})" if e.flag.due_on else ""
+    due_en = f" (due {_d(e.flag.due_on)})" if e.flag.due_on else ""
+    return Summary(
+        f"Bước «{step_vi}» quá hạn{due}: ghi nhận, chờ kiểm điểm trách nhiệm [{e.flag.code}]",
+        f"Step '{step_en}' late{due_en}: recorded, responsibility review open [{e.flag.code}]",
+    )
+
+
+@_candidate("DelayReviewed")
+def _delay_reviewed(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    step_vi, step_en = _step(e.step)
+    ref = _ref(e.document, "biên bản", "record")
+    return Summary(
+        f"Kiểm điểm trách nhiệm về việc chậm «{step_vi}»{ref.vi}",
+        f"Responsibility for the late '{step_en}' reviewed{ref.en}",
+    )
 
 
 @_candidate("RecognizedAsFullMember")

@@ -3,7 +3,9 @@
 TABLE CONTRACT (other read models query these; change only together with them):
 
 - ``rm_candidates`` — versioned, entity = candidate id, exactly one current row per case:
-  the case as recorded (card): ids, stage now, profile, step dates, helpers, sponsors.
+  the case as recorded (card): ids, stage now, profile, step dates, helpers, sponsors, and the
+  flags of steps recorded although a rule was not met (failed votes, late steps) with their
+  responsibility reviews.
 - ``rm_candidate_stages`` — versioned, entity = candidate id: business-time intervals
   ``[valid_from, valid_to)`` during which the case had one ``stage`` in one ``unit_id``
   (``valid_to`` NULL = still so), with the deadline of the next step in that stage.
@@ -64,6 +66,9 @@ CANDIDATES = Table(
         # added: helpers with the day each was assigned, JSON [{"name", "on"}] (as-of views)
         Column("helper_assignments", "text", nullable=False),
         Column("opened_unit_id", "text", nullable=False),  # unit the case was opened in
+        # added (issue 13): JSON [{"code", "step", "on", "dueOn", "reviewRequired",
+        # "reviewedOn"}] — failed votes, late steps and their responsibility reviews
+        Column("flags", "text", nullable=False),
     ),
     # candidate_id: a case read by id and the stages joined to a case (was a full scan).
     indexes=(("case_code",), ("unit_id",), ("candidate_id",)),
@@ -232,6 +237,19 @@ def candidate_row(candidate: Candidate) -> Row:
             [{"name": name, "on": day.isoformat()} for day, name in candidate.helper_assignments]
         ),
         "opened_unit_id": str(candidate.opened_in_unit_id),
+        "flags": _JSON.encode(
+            [
+                {
+                    "code": flag.code,
+                    "step": flag.step,
+                    "on": flag.on.isoformat(),
+                    "dueOn": flag.due_on.isoformat() if flag.due_on else None,
+                    "reviewRequired": flag.review_required,
+                    "reviewedOn": flag.reviewed_on.isoformat() if flag.reviewed_on else None,
+                }
+                for flag in candidate.flags
+            ]
+        ),
     }
 
 
@@ -270,6 +288,10 @@ def stage_inputs(candidate: Candidate, calendar: WorkingCalendar) -> tuple[Any, 
         tuple(candidate.unit_moves),
         candidate.opened_in_unit_id,
         certificate.issued_on if certificate is not None else None,
+        # the dossier's papers: their 12 months bound the branch meeting's term
+        tuple(record.letter.issued_on for record in candidate.sponsors),
+        tuple(summary.document.issued_on for summary in candidate.comments),
+        candidate.union_introduction.issued_on if candidate.union_introduction else None,
         candidate.branch_resolution_on,
         candidate.decision_on,
         candidate.ceremony_on,
@@ -321,8 +343,9 @@ class CandidatesProjection(Projection):
 
     name: ClassVar[str] = "candidates"
     # 2: the indexes of issue 12; 3: current and open stage indexes; 4: ethnicity and religion
-    # as the codes of their lists (were free text)
-    version: ClassVar[int] = 4
+    # as the codes of their lists (were free text); 5: flags, and the dossier's papers in the
+    # branch meeting's term (issue 13)
+    version: ClassVar[int] = 5
     tables = (CANDIDATES, CANDIDATE_STAGES, ADMISSIONS)
     follows = (Candidate, TenantPolicy)
 

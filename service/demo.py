@@ -4,7 +4,9 @@ Everything goes through the command handlers, so the demo obeys every rule the r
 does. A few scripted cases make sure every event type of the domain appears (a failed
 recognition vote escalated to the superior, a late ceremony with consent, a re-admission, a
 transfer in and out, corrections); the rest are generated from a fixed seed, spread over every
-stage with realistic dates — some overdue, some rejected, some withdrawn.
+stage with realistic dates — some overdue, some rejected, some withdrawn. The real paths of the
+procedure recorded instead of refused (failed votes, a late decision and its responsibility
+review, papers redone before the branch meeting) come last (``recorded_paths``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from domain.commands import (
     RecordComments,
     RecordCommitteeResolution,
     RecordCongress,
+    RecordDelayReview,
     RecordNewMemberClass,
     RecordRecognitionDecision,
     RecordRecognitionVote,
@@ -1253,6 +1256,210 @@ class DemoBuilder:
                 self.report.refused.append(f"HS-{number:04d}: {error}")
 
 
+class RecordedPaths:
+    """The real paths of the procedure, recorded instead of refused (issue 13), on three cases:
+    a failed branch vote then a passing one, and the same at the grassroots committee; a late
+    admission decision, flagged, with its responsibility review; papers redone before the branch
+    meeting. Its own random seed, so the cases before it are drawn as they always were."""
+
+    def __init__(self, builder: DemoBuilder) -> None:
+        self.b = builder
+
+    def run(self) -> None:
+        """All three cases, on the builder's tenant."""
+        b = self.b
+        saved, b.rng = b.rng, random.Random(13)
+        try:
+            self.failed_votes("MAU-016", "CB-DIEN-1", date(2023, 1, 9))
+            self.late_decision("MAU-017", "CB-DIEN-2", date(2022, 6, 6))
+            self.redone_papers("MAU-018", "CB-DIEN-3", date(2023, 2, 6))
+        finally:
+            b.rng = saved
+
+    def _last_step(self, code: str) -> date:
+        app = self.b.h.store.app(self.b.p.tenant)
+        return self.b.h.candidate(app, code).last_step_on
+
+    def failed_votes(self, code: str, unit: str, start: date) -> None:
+        """9 of 21 at the first branch meeting, a pass a month later; 4 of 9 at the committee,
+        then a pass: each meeting recorded."""
+        b, h, p = self.b, self.b.h, self.b.p
+        if b.run_case(code, unit, start, Stage.VERIFIED) is not Stage.VERIFIED:
+            return
+        members, issuer = BRANCH_MEMBERS[unit], f"Chi bộ {unit}"
+        day = self._last_step(code) + timedelta(days=14)
+        for votes_for in (members // 2 - 1, members - 2):
+            h.handle(
+                p,
+                RecordBranchResolution(
+                    case_code=code,
+                    official_members=members,
+                    votes_for=votes_for,
+                    occurred_on=day,
+                    document=b.doc("6-KNĐ", day, issuer),
+                ),
+            )
+            day += timedelta(days=28)
+        size = COMMITTEE_MEMBERS[b._grassroots_code(unit)]
+        for votes_for in (size // 2, size - 1):
+            day = b.calendar.add_working_days(day, 5)
+            h.handle(
+                p,
+                RecordCommitteeResolution(
+                    case_code=code,
+                    committee_members=size,
+                    votes_for=votes_for,
+                    occurred_on=day,
+                    document=b.doc("8-KNĐ", day, f"Đảng ủy {b._grassroots_code(unit)}"),
+                ),
+            )
+
+    def late_decision(self, code: str, unit: str, start: date) -> None:
+        """A decision ten working days past even the extended term: recorded, flagged late; the
+        committee's responsibility is reviewed a few weeks later; the ceremony follows."""
+        b, h, p = self.b, self.b.h, self.b.p
+        if b.run_case(code, unit, start, Stage.COMMITTEE_RESOLVED) is not Stage.COMMITTEE_RESOLVED:
+            return
+        app = h.store.app(p.tenant)
+        branch_day = h.candidate(app, code).branch_resolution_on
+        assert branch_day is not None
+        due = b.calendar.add_working_days(branch_day, 60)
+        day = b.calendar.add_working_days(due, 40)
+        grassroots = b._grassroots_code(unit)
+        h.handle(
+            p,
+            RecordAdmissionDecision(
+                case_code=code,
+                decided_by=b._authority(grassroots),
+                occurred_on=day,
+                document=b.doc("9-KNĐ", day, f"Đảng ủy {grassroots}"),
+            ),
+        )
+        review = day + timedelta(days=21)
+        h.handle(
+            p,
+            RecordDelayReview(
+                case_code=code,
+                step="admission_decision",
+                occurred_on=review,
+                document=b.doc("Biên bản kiểm điểm", review, AUTHORITY_BODY),
+                notes="Kiểm điểm trách nhiệm về việc chậm quyết định kết nạp",
+            ),
+        )
+        received = day + timedelta(days=2)
+        ceremony = b.calendar.add_working_days(received, 10)
+        h.handle(
+            p,
+            HoldAdmissionCeremony(
+                case_code=code, occurred_on=ceremony, decision_received_on=received
+            ),
+        )
+
+    def redone_papers(self, code: str, unit: str, start: date) -> None:
+        """A dossier left waiting thirteen months: the sponsor writes a new letter, the Youth
+        Union a new resolution, the comments are gathered again, the candidate attends the
+        class again; the branch meeting then passes on the current papers."""
+        b, h, p = self.b, self.b.h, self.b.p
+        youth = b.person(is_youth_union_member=True)
+        if b.run_case(code, unit, start, Stage.APPLIED, person=youth) is not Stage.APPLIED:
+            return
+        issuer = f"Chi bộ {unit}"
+        day = self._last_step(code) + timedelta(days=7)
+        sponsor = b.sponsor(day)
+        h.handle(
+            p,
+            AddSponsor(
+                case_code=code,
+                sponsor=sponsor,
+                occurred_on=day,
+                document=b.doc("3-KNĐ", day, issuer),
+            ),
+        )
+        union = MassOrganization.YOUTH_UNION
+        h.handle(
+            p,
+            RecordUnionIntroduction(
+                case_code=code,
+                organization=union,
+                occurred_on=day,
+                document=b.doc("4-KNĐ", day, "Đoàn cơ sở"),
+            ),
+        )
+        verified = day + timedelta(days=30)
+        h.handle(
+            p,
+            RecordBackgroundVerification(
+                case_code=code,
+                passed=True,
+                conclusion="Lý lịch rõ ràng, đủ điều kiện",
+                occurred_on=verified,
+                document=b.doc("KL thẩm tra", verified, "Đảng ủy cơ sở"),
+            ),
+        )
+        source = "Đoàn Thanh niên, Công đoàn cơ sở"
+        h.handle(
+            p,
+            RecordComments(
+                case_code=code,
+                source=source,
+                occurred_on=verified,
+                document=b.doc("5-KNĐ", verified, issuer),
+            ),
+        )
+        redo = day + timedelta(days=400)
+        h.handle(
+            p,
+            AddSponsor(
+                case_code=code,
+                sponsor=sponsor,
+                replaces=sponsor.member_id,
+                occurred_on=redo,
+                document=b.doc("3-KNĐ", redo, issuer),
+                notes="Giấy giới thiệu quá 12 tháng, làm lại",
+            ),
+        )
+        h.handle(
+            p,
+            RecordUnionIntroduction(
+                case_code=code,
+                organization=union,
+                replaces_earlier=True,
+                occurred_on=redo,
+                document=b.doc("4-KNĐ", redo, "Đoàn cơ sở"),
+            ),
+        )
+        h.handle(
+            p,
+            RecordComments(
+                case_code=code,
+                source=source,
+                occurred_on=redo,
+                document=b.doc("5-KNĐ", redo, issuer),
+            ),
+        )
+        h.handle(
+            p,
+            RecordAwarenessCertificate(
+                case_code=code,
+                occurred_on=redo,
+                document=b.doc("GCN lớp nhận thức", redo, "Trung tâm Chính trị"),
+                notes="Học lại lớp bồi dưỡng nhận thức về Đảng",
+            ),
+        )
+        meeting = redo + timedelta(days=14)
+        members = BRANCH_MEMBERS[unit]
+        h.handle(
+            p,
+            RecordBranchResolution(
+                case_code=code,
+                official_members=members,
+                votes_for=members - 1,
+                occurred_on=meeting,
+                document=b.doc("6-KNĐ", meeting, issuer),
+            ),
+        )
+
+
 def seed_demo(
     handlers: Handlers,
     *,
@@ -1277,4 +1484,6 @@ def seed_demo(
     say(f"{candidates} hồ sơ sinh ngẫu nhiên / generated cases")
     builder.generated_cases(candidates)
     builder.ethnicity_and_religion()  # after the generated cases: their seeded draws stay
+    say("Hồ sơ có biểu quyết không đạt, bước chậm, giấy tờ làm lại / recorded paths")
+    RecordedPaths(builder).run()
     return builder.report

@@ -51,13 +51,22 @@ class CaseDocument:
 @strawberry.type(description="Something a case is flagged for (cảnh báo), on its date.")
 class CaseFlagType:
     code: str = strawberry.field(
-        description="Stable code: RECOGNITION_VOTE_LATE, RECOGNITION_VOTE_FAILED, "
-        "ESCALATED_TO_SUPERIOR…"
+        description="Stable code: VOTE_BELOW_TWO_THIRDS, ADMISSION_DECISION_LATE, "
+        "CEREMONY_LATE, RECOGNITION_DECISION_LATE, RECOGNITION_VOTE_LATE, "
+        "RECOGNITION_VOTE_FAILED, ESCALATED_TO_SUPERIOR…"
     )
     on: date = strawberry.field(description="Business date it concerns.")
     message_vi: str = strawberry.field(description="What it means, in Vietnamese.")
     message_en: str = strawberry.field(description="What it means, in English.")
     regulation: str = strawberry.field(description="The rule's citation on that date.")
+    due_on: date | None = strawberry.field(description="For a late step: the day it was due.")
+    review_required: bool = strawberry.field(
+        description="A late step: the committee reviews who was responsible for the delay "
+        "(kiểm điểm trách nhiệm); recordDelayReview closes it."
+    )
+    reviewed_on: date | None = strawberry.field(
+        description="When that review was recorded; null while it is open."
+    )
 
     @classmethod
     def of(cls, flag: CaseFlag) -> CaseFlagType:
@@ -67,6 +76,9 @@ class CaseFlagType:
             message_vi=flag.message_vi,
             message_en=flag.message_en,
             regulation=flag.regulation,
+            due_on=flag.due_on,
+            review_required=flag.review_required,
+            reviewed_on=flag.reviewed_on,
         )
 
 
@@ -87,8 +99,9 @@ class CaseDossier:
         description="Extensions of a deadline (gia hạn): the admission or recognition decision."
     )
     flags: list[CaseFlagType] = strawberry.field(
-        description="What the case is flagged for: failed or late recognition votes, "
-        "escalation to the superior committee."
+        description="What the case is flagged for: failed branch, committee and recognition "
+        "votes, late steps (with their responsibility review), escalation to the superior "
+        "committee."
     )
 
     @classmethod
@@ -99,7 +112,9 @@ class CaseDossier:
             exceptions=[CaseDocument.of(d) for d in documents if d.use is DocumentUse.EXCEPTION],
             extensions=[CaseDocument.of(d) for d in documents if d.use is DocumentUse.EXTENSION],
             flags=[
-                CaseFlagType.of(f) for f in record.candidate.flags(record.calendar) if f.on <= as_of
+                CaseFlagType.of(f)
+                for f in record.candidate.case_flags(record.calendar)
+                if f.on <= as_of
             ],
         )
 

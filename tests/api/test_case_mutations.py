@@ -305,13 +305,15 @@ def test_a_refused_step_answers_a_domain_error_and_records_nothing(tree: Api) ->
         "STEP_OUT_OF_ORDER",
         "stage",
     )
-    # a rule of the Charter, with its regulation
+    # a rule of the guidance, with its regulation: the sponsor letters of 10/3/2025 are over
+    # 12 months old at a meeting of 6/4/2026
+    stale = {"occurredOn": "2026-04-06", "document": doc("6-KNĐ", "2026-04-06")}
     error = refused(
-        mutate(api, "recordBranchResolution", {"caseCode": "HS-3", **resolution, "votesFor": 7}),
-        "VOTE_BELOW_TWO_THIRDS",
-        "input.votesFor",
+        mutate(api, "recordBranchResolution", {"caseCode": "HS-3", **resolution, **stale}),
+        "DOSSIER_DOCUMENT_STALE",
+        "dossier",
     )
-    assert "Điều lệ" in error["regulation"]
+    assert "06-HD/TW" in error["regulation"]
     # a date in the future (today is 2026-11-21)
     refused(
         mutate(

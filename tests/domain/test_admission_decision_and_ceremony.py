@@ -65,15 +65,26 @@ def test_a_decision_on_the_60th_working_day_after_the_branch_resolution_is_on_ti
     assert last_event(an)[1]["extension"] is None
 
 
-def test_a_decision_on_the_61st_working_day_without_an_extension_is_refused() -> None:
+def test_a_decision_on_the_61st_working_day_without_an_extension_is_recorded_and_flagged_late() -> (
+    None
+):
+    """29-QĐ/TW 4.3.1 (24-QĐ/TW alike): past the term without good reason, "phải kiểm điểm trách
+    nhiệm trước cấp ủy cấp trên" — the decision stands, the delay is reviewed."""
     an = candidate_at(Stage.COMMITTEE_RESOLVED)
-    error = assert_refused(
-        an, lambda: _decide(an, date(2024, 1, 31)), "ADMISSION_DECISION_LATE", RuleViolation
+    _decide(an, date(2024, 1, 31))
+    assert stage_of(an) is Stage.DECIDED
+    assert an.decision_on == date(2024, 1, 31)
+    (late,) = an.flags
+    assert (late.code, late.step, late.on, late.due_on) == (
+        "ADMISSION_DECISION_LATE",
+        "admission_decision",
+        date(2024, 1, 31),
+        DUE,
     )
-    assert error.field == "extension_document"
-    assert "30/01/2024" in error.message_vi
-    assert error.regulation is not None
-    assert error.regulation.startswith("24-QĐ/TW")
+    assert "30/01/2024" in late.message_vi
+    assert late.regulation.startswith("24-QĐ/TW")
+    assert an.open_reviews == [late]
+    assert last_event(an)[0] == "StepRecordedLate"
 
 
 def test_a_decision_on_the_61st_working_day_with_an_extension_records_the_extension() -> None:
@@ -91,16 +102,15 @@ def test_a_decision_on_the_90th_working_day_with_an_extension_is_accepted() -> N
     assert an.decision_on == EXTENDED
 
 
-def test_a_decision_after_90_working_days_is_refused_even_with_an_extension() -> None:
+def test_a_decision_after_90_working_days_with_an_extension_is_recorded_and_flagged_late() -> None:
     an = candidate_at(Stage.COMMITTEE_RESOLVED)
-    error = assert_refused(
-        an,
-        lambda: _decide(an, date(2024, 3, 20), extension=_extension(date(2024, 1, 25))),
-        "ADMISSION_DECISION_LATE",
-        RuleViolation,
-    )
-    assert error.field == "decision_date"
-    assert "19/03/2024" in error.message_en
+    extension = _extension(date(2024, 1, 25))
+    _decide(an, date(2024, 3, 20), extension=extension)
+    assert stage_of(an) is Stage.DECIDED
+    assert an.exceptions == [extension]
+    (late,) = an.open_reviews
+    assert late.code == "ADMISSION_DECISION_LATE"
+    assert "19/03/2024" in late.message_en
 
 
 def test_an_extension_that_was_not_needed_is_not_recorded() -> None:
@@ -126,10 +136,11 @@ def test_a_decision_due_after_tet_2025_is_on_time_on_17_april() -> None:
 
 def test_a_decision_due_after_tet_2025_is_late_on_18_april() -> None:
     an = candidate_at(Stage.COMMITTEE_RESOLVED, story=RESOLVED_BEFORE_TET)
-    error = assert_refused(an, lambda: _decide(an, date(2025, 4, 18)), "ADMISSION_DECISION_LATE")
-    assert "17/04/2025" in error.message_en
-    assert error.regulation is not None
-    assert error.regulation.startswith("232-QĐ/TW")
+    _decide(an, date(2025, 4, 18))
+    (late,) = an.flags
+    assert late.code == "ADMISSION_DECISION_LATE"
+    assert "17/04/2025" in late.message_en
+    assert late.regulation.startswith("232-QĐ/TW")
 
 
 def test_a_decision_by_a_committee_without_authority_over_the_unit_is_refused() -> None:
@@ -199,11 +210,19 @@ def test_a_ceremony_on_the_30th_working_day_after_the_decision_arrived_is_on_tim
     assert recorded["decision_received_on"] == RECEIVED
 
 
-def test_a_ceremony_35_working_days_after_the_decision_needs_the_superiors_consent() -> None:
+def test_a_ceremony_35_working_days_after_the_decision_without_consent_is_held_and_flagged() -> (
+    None
+):
+    """29-QĐ/TW 4.1: past 30 working days "phải báo cáo và được cấp ủy cấp trên trực tiếp đồng
+    ý"; held without that consent, the member was admitted all the same: recorded, late."""
     an = candidate_at(Stage.DECIDED)
-    error = assert_refused(an, lambda: _hold(an, date(2024, 2, 6)), "CEREMONY_LATE", RuleViolation)
-    assert error.field == "superior_consent"
-    assert "30/01/2024" in error.message_vi
+    _hold(an, date(2024, 2, 6))
+    assert stage_of(an) is Stage.PROBATIONARY
+    assert an.ceremony_on == date(2024, 2, 6)
+    assert an.exceptions == []
+    (late,) = an.open_reviews
+    assert (late.code, late.step, late.due_on) == ("CEREMONY_LATE", "ceremony", CEREMONY_DUE)
+    assert "30/01/2024" in late.message_vi
 
 
 def test_a_ceremony_35_working_days_after_the_decision_with_the_superiors_consent_is_held() -> None:
@@ -213,6 +232,7 @@ def test_a_ceremony_35_working_days_after_the_decision_with_the_superiors_consen
     assert stage_of(an) is Stage.PROBATIONARY
     assert an.exceptions == [superior_consent]
     assert last_event(an)[1]["superior_consent"] == superior_consent
+    assert an.flags == []
 
 
 def test_a_decision_received_before_it_was_issued_is_refused() -> None:

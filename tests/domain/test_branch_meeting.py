@@ -292,26 +292,22 @@ def test_a_branch_resolution_with_exactly_two_thirds_in_favour_is_accepted() -> 
     )
 
 
-def test_a_branch_resolution_with_60_percent_agreement_is_refused() -> None:
+def test_a_branch_vote_with_60_percent_agreement_is_recorded_as_a_failed_vote() -> None:
     an = candidate_at(Stage.VERIFIED)
-    error = assert_refused(
-        an,
-        lambda: _resolve(an, official_members=10, votes_for=6),
-        "VOTE_BELOW_TWO_THIRDS",
-        RuleViolation,
-    )
-    assert "6/10 (60.00%)" in error.message_en
+    _resolve(an, official_members=10, votes_for=6)
+    assert stage_of(an) is Stage.VERIFIED
+    (failed,) = an.flags
+    assert failed.code == "VOTE_BELOW_TWO_THIRDS"
+    assert "6/10 (60.00%)" in failed.message_en
 
 
-def test_a_branch_resolution_with_5_of_9_in_favour_is_refused() -> None:
+def test_a_branch_vote_with_5_of_9_in_favour_proposes_no_admission() -> None:
     an = candidate_at(Stage.VERIFIED)
-    error = assert_refused(
-        an,
-        lambda: _resolve(an, official_members=9, votes_for=5),
-        "VOTE_BELOW_TWO_THIRDS",
-        RuleViolation,
-    )
-    assert error.field == "votes_for"
+    _resolve(an, official_members=9, votes_for=5)
+    assert stage_of(an) is Stage.VERIFIED
+    assert an.branch_resolution_on is None
+    name, recorded = last_event(an)
+    assert (name, recorded["votes_for"], recorded["attempt"]) == ("BranchVoteFailed", 5, 1)
 
 
 def test_more_votes_in_favour_than_official_members_is_refused() -> None:
@@ -350,11 +346,11 @@ def test_a_committee_resolution_with_exactly_two_thirds_in_favour_is_accepted() 
     assert stage_of(an) is Stage.COMMITTEE_RESOLVED
 
 
-def test_a_committee_resolution_with_5_of_9_in_favour_is_refused() -> None:
+def test_a_committee_vote_with_5_of_9_in_favour_is_recorded_as_a_failed_vote() -> None:
     an = candidate_at(Stage.BRANCH_RESOLVED)
-    assert_refused(
-        an, lambda: _committee_resolves(an, 9, 5), "VOTE_BELOW_TWO_THIRDS", RuleViolation
-    )
+    _committee_resolves(an, 9, 5)
+    assert stage_of(an) is Stage.BRANCH_RESOLVED
+    assert last_event(an)[0] == "CommitteeVoteFailed"
 
 
 def test_a_committee_resolution_with_impossible_counts_is_refused() -> None:
@@ -387,31 +383,22 @@ def test_a_grassroots_branch_goes_from_its_resolution_straight_to_the_decision()
 # --- the regulation cited is the one in force on the meeting date ---------------------------------
 
 
-def test_a_vote_refused_on_1_june_2024_cites_regulation_24() -> None:
+def test_a_vote_failed_on_1_june_2024_cites_regulation_24() -> None:
     an = candidate_at(Stage.VERIFIED)
-    error = assert_refused(
-        an, lambda: _resolve(an, on=date(2024, 6, 1), votes_for=5), "VOTE_BELOW_TWO_THIRDS"
-    )
-    assert error.regulation is not None
-    assert error.regulation.startswith("Điều lệ Đảng (2011); 24-QĐ/TW")
+    _resolve(an, on=date(2024, 6, 1), votes_for=5)
+    assert an.flags[0].regulation.startswith("Điều lệ Đảng (2011); 24-QĐ/TW")
 
 
-def test_a_vote_refused_on_1_march_2025_cites_regulation_232() -> None:
+def test_a_vote_failed_on_1_march_2025_cites_regulation_232() -> None:
     an = candidate_at(Stage.VERIFIED, story=STORY.months_later(16))
-    error = assert_refused(
-        an, lambda: _resolve(an, on=date(2025, 3, 1), votes_for=5), "VOTE_BELOW_TWO_THIRDS"
-    )
-    assert error.regulation is not None
-    assert error.regulation.startswith("Điều lệ Đảng (2011); 232-QĐ/TW")
+    _resolve(an, on=date(2025, 3, 1), votes_for=5)
+    assert an.flags[0].regulation.startswith("Điều lệ Đảng (2011); 232-QĐ/TW")
 
 
-def test_a_vote_refused_on_1_august_2025_cites_regulation_294() -> None:
+def test_a_vote_failed_on_1_august_2025_cites_regulation_294() -> None:
     an = candidate_at(Stage.VERIFIED, story=STORY.months_later(20))
-    error = assert_refused(
-        an, lambda: _resolve(an, on=date(2025, 8, 1), votes_for=5), "VOTE_BELOW_TWO_THIRDS"
-    )
-    assert error.regulation is not None
-    assert error.regulation.startswith("Điều lệ Đảng (2011); 294-QĐ/TW")
+    _resolve(an, on=date(2025, 8, 1), votes_for=5)
+    assert an.flags[0].regulation.startswith("Điều lệ Đảng (2011); 294-QĐ/TW")
 
 
 def test_an_under_age_candidate_refused_on_1_august_2025_cites_regulation_294() -> None:

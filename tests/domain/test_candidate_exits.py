@@ -541,18 +541,16 @@ def test_correcting_the_branch_resolution_date_moves_the_decision_deadline() -> 
     )
     assert an.branch_resolution_on == date(2023, 10, 30)
     # 60 working days from 30 October 2023 fall on 23 January 2024: 30 January is now late.
-    assert_refused(
-        an,
-        lambda: an.record_admission_decision(
-            actor=ORGANIZER,
-            occurred_on=date(2024, 1, 30),
-            decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-            unit_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
-            calendar=CALENDAR,
-            document=document("9-KNĐ", date(2024, 1, 30)),
-        ),
-        "ADMISSION_DECISION_LATE",
+    an.record_admission_decision(
+        actor=ORGANIZER,
+        occurred_on=date(2024, 1, 30),
+        decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        unit_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+        calendar=CALENDAR,
+        document=document("9-KNĐ", date(2024, 1, 30)),
     )
+    (late,) = an.flags
+    assert (late.code, late.due_on) == ("ADMISSION_DECISION_LATE", date(2024, 1, 23))
 
 
 def test_a_step_that_was_never_recorded_cannot_be_corrected() -> None:

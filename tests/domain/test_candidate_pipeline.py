@@ -300,7 +300,16 @@ STEPS: dict[str, tuple[Step, frozenset[Stage]]] = {
         lambda c: c.record_awareness_certificate(
             actor=ORGANIZER, occurred_on=LATER, document=document("Giấy chứng nhận", LATER)
         ),
-        frozenset({Stage.SYMPATHIZER}),
+        # again until the branch meeting: a renewed certificate (học lại)
+        frozenset(
+            {
+                Stage.SYMPATHIZER,
+                Stage.AWARENESS_TRAINED,
+                Stage.APPLIED,
+                Stage.SPONSORED,
+                Stage.VERIFIED,
+            }
+        ),
     ),
     "file the application": (
         lambda c: c.submit_application(
@@ -320,6 +329,16 @@ STEPS: dict[str, tuple[Step, frozenset[Stage]]] = {
         ),
         frozenset({Stage.APPLIED}),
     ),
+    "redo a sponsor letter": (
+        lambda c: c.add_sponsor(
+            actor=SECRETARY,
+            occurred_on=LATER,
+            sponsor=BINH,
+            document=document("3-KNĐ", LATER),
+            replaces=BINH.member_id,
+        ),
+        frozenset({Stage.APPLIED, Stage.SPONSORED, Stage.VERIFIED}),
+    ),
     "record a Youth Union introduction": (
         lambda c: c.record_union_introduction(
             actor=SECRETARY,
@@ -328,6 +347,16 @@ STEPS: dict[str, tuple[Step, frozenset[Stage]]] = {
             document=document("4-KNĐ", LATER),
         ),
         frozenset({Stage.APPLIED}),
+    ),
+    "redo the union introduction": (
+        lambda c: c.record_union_introduction(
+            actor=SECRETARY,
+            occurred_on=LATER,
+            organization=MassOrganization.YOUTH_UNION,
+            document=document("4-KNĐ", LATER),
+            replaces_earlier=True,
+        ),
+        frozenset({Stage.APPLIED, Stage.SPONSORED, Stage.VERIFIED}),
     ),
     "record the comments": (
         lambda c: c.record_comments(
@@ -913,13 +942,13 @@ REFUSALS_AT_THE_BRANCH_MEETING: dict[str, tuple[Step, str]] = {
     "a broken rule": (
         lambda c: c.record_branch_resolution(
             actor=SECRETARY,
-            occurred_on=STORY.branch_resolution,
+            occurred_on=date(2024, 11, 6),
             official_members=9,
-            votes_for=5,
-            document=document("6-KNĐ", STORY.branch_resolution),
+            votes_for=8,
+            document=document("6-KNĐ", date(2024, 11, 6)),
             committee_resolution_required=True,
         ),
-        "VOTE_BELOW_TWO_THIRDS",
+        "DOSSIER_DOCUMENT_STALE",
     ),
     "impossible input": (
         lambda c: c.record_branch_resolution(

@@ -112,7 +112,7 @@ def test_failed_recognition_votes_and_the_escalation_are_the_cases_flags() -> No
     )
     for day in (date(2025, 1, 10), date(2025, 1, 17), date(2025, 1, 24)):
         _fail_a_recognition_vote(an, day)
-    flags = an.flags(CALENDAR)
+    flags = an.case_flags(CALENDAR)
     assert [(f.code, f.on) for f in flags] == [
         ("RECOGNITION_VOTE_FAILED", date(2025, 1, 10)),
         ("RECOGNITION_VOTE_FAILED", date(2025, 1, 17)),

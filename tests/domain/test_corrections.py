@@ -234,7 +234,7 @@ def test_a_recognition_vote_moved_late_is_recorded_and_flagged() -> None:
     flags: tuple[Finding, ...] = recorded["flags"]
     assert [f.code for f in flags] == ["RECOGNITION_VOTE_LATE"]
     assert "20/03/2025" in flags[0].message_en
-    assert [f.code for f in an.flags(CALENDAR)] == ["RECOGNITION_VOTE_LATE"]
+    assert [f.code for f in an.case_flags(CALENDAR)] == ["RECOGNITION_VOTE_LATE"]
 
 
 def test_a_recognition_vote_moved_before_probation_ends_is_refused() -> None:

@@ -67,10 +67,23 @@ def test_the_recognition_decision_is_due_30_working_days_after_the_vote_60_at_mo
 
 
 def test_the_branch_must_resolve_while_the_awareness_certificate_is_valid() -> None:
-    # certificate of 15/6/2023, valid 60 months
+    # certificate of 15/6/2023, valid 60 months; no paper of the dossier yet
     expected = Deadline("branch_resolution", date(2028, 6, 15), None, rules.AWARENESS_CERTIFICATE)
-    for stage in (Stage.AWARENESS_TRAINED, Stage.APPLIED, Stage.SPONSORED, Stage.VERIFIED):
+    for stage in (Stage.AWARENESS_TRAINED, Stage.APPLIED):
         assert next_deadline(candidate_at(stage), CALENDAR) == expected
+
+
+def test_the_branch_must_resolve_while_the_oldest_paper_of_the_dossier_is_within_12_months() -> (
+    None
+):
+    """01-HD/TW: a sponsor letter, union resolution or comment summary older than 12 months when
+    the branch considers the dossier must be redone — the letters of 11/9/2023 expire first."""
+    expected = Deadline("branch_resolution", date(2024, 9, 11), None, rules.DOSSIER_FRESH)
+    for stage in (Stage.SPONSORED, Stage.VERIFIED):
+        deadline = next_deadline(candidate_at(stage), CALENDAR)
+        assert deadline == expected
+        assert not deadline.is_overdue(date(2024, 9, 11))
+        assert deadline.is_overdue(date(2024, 9, 12))
 
 
 def test_stages_without_a_term_have_no_deadline() -> None:

@@ -216,12 +216,19 @@ def test_a_recognition_decision_on_the_30th_working_day_after_the_vote_is_on_tim
     assert an.exceptions == []
 
 
-def test_a_recognition_decision_on_the_31st_working_day_needs_an_extension() -> None:
+def test_a_recognition_decision_on_the_31st_working_day_without_extension_is_flagged_late() -> None:
+    """29-QĐ/TW 4.3.1: the same term and the same review of responsibility as for admission;
+    4.2b: membership still dates from the end of the twelve months."""
     an = candidate_at(Stage.RECOGNITION_VOTED)
-    error = assert_refused(
-        an, lambda: _recognize(an, date(2025, 3, 3)), "RECOGNITION_DECISION_LATE", RuleViolation
+    _recognize(an, date(2025, 3, 3))
+    assert stage_of(an) is Stage.FULL_MEMBER
+    assert an.full_member_since == PROBATION_ENDS
+    (late,) = an.open_reviews
+    assert (late.code, late.step, late.due_on) == (
+        "RECOGNITION_DECISION_LATE",
+        "recognition_decision",
+        date(2025, 2, 28),
     )
-    assert error.field == "extension_document"
 
 
 def test_a_recognition_decision_with_an_extension_records_the_extension() -> None:
@@ -234,14 +241,11 @@ def test_a_recognition_decision_with_an_extension_records_the_extension() -> Non
     assert an.full_member_since == PROBATION_ENDS
 
 
-def test_a_recognition_decision_after_60_working_days_is_refused_even_with_an_extension() -> None:
+def test_a_recognition_decision_after_60_working_days_with_an_extension_is_flagged_late() -> None:
     an = candidate_at(Stage.RECOGNITION_VOTED)
     extension = document("Văn bản gia hạn", date(2025, 2, 25), issuer=SUPERIOR_COMMITTEE)
-    error = assert_refused(
-        an,
-        lambda: _recognize(an, date(2025, 4, 15), extension=extension),
-        "RECOGNITION_DECISION_LATE",
-        RuleViolation,
-    )
-    assert error.field == "decision_date"
-    assert "14/04/2025" in error.message_en
+    _recognize(an, date(2025, 4, 15), extension=extension)
+    assert stage_of(an) is Stage.FULL_MEMBER
+    (late,) = an.open_reviews
+    assert late.code == "RECOGNITION_DECISION_LATE"
+    assert "14/04/2025" in late.message_en

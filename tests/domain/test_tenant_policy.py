@@ -141,10 +141,14 @@ def test_an_admission_decision_uses_the_tenants_calendar() -> None:
             document=document("9-KNĐ", date(2024, 1, 31), issuer=GRASSROOTS_COMMITTEE),
         )
 
-    assert_refused(an, lambda: decide("national"), "ADMISSION_DECISION_LATE")
     decide("tenant")
     assert stage_of(an) is Stage.DECIDED
     assert an.exceptions == []
+    assert an.flags == []
+    # on the national calendar the same decision is a day late: recorded, and flagged so
+    an = candidate_at(Stage.COMMITTEE_RESOLVED)
+    decide("national")
+    assert [flag.code for flag in an.flags] == ["ADMISSION_DECISION_LATE"]
 
 
 def test_a_tenant_policy_rebuilt_from_its_events_is_the_policy_that_recorded_them() -> None:

@@ -13,7 +13,11 @@ from domain.commands import (
     DeclareWorkingDay,
     MoveCandidate,
     ReceiveTransferredCandidate,
+    RecordAdmissionDecision,
+    RecordBranchResolution,
+    RecordDelayReview,
 )
+from domain.rules import AdmissionAuthority
 from projections.sql import Tx, as_date
 from tests.projections.cases import case_id, establish_tree, take_case, unit
 from tests.projections.conftest import World
@@ -121,13 +125,14 @@ def test_a_case_has_one_card_its_stage_intervals_and_its_admission(world: World)
                 None,
                 date(2025, 4, 1),
             ),
+            # from the sponsor letters of 8/4/2025 on, the dossier is valid 12 months
             (
                 "sponsored",
                 cb1,
                 date(2025, 4, 8),
                 date(2025, 5, 6),
                 "branch_resolution",
-                date(2030, 3, 3),
+                date(2026, 4, 8),
                 None,
                 date(2025, 4, 8),
             ),
@@ -137,7 +142,7 @@ def test_a_case_has_one_card_its_stage_intervals_and_its_admission(world: World)
                 date(2025, 5, 6),
                 date(2025, 6, 2),
                 "branch_resolution",
-                date(2030, 3, 3),
+                date(2026, 4, 8),
                 None,
                 date(2025, 5, 6),
             ),
@@ -303,3 +308,53 @@ def test_a_rebuild_gives_the_same_rows(world: World) -> None:
     world.read_models.rebuild(world.principal.tenant, ["candidates"])
     with world.read() as tx:
         assert tx.fetchall(query) == live
+
+
+def test_the_card_carries_the_flags_of_failed_votes_and_late_steps(world: World) -> None:
+    """Issue 13: a failed branch vote and a late decision are recorded; the card shows them,
+    with the responsibility review the late decision opened, then closed."""
+    establish_tree(world)
+    take_case(world, "HS-1", Stage.VERIFIED)
+    h, p = world.handlers, world.principal
+    for votes_for, on in ((7, date(2025, 6, 2)), (9, date(2025, 6, 9))):
+        h.handle(
+            p,
+            RecordBranchResolution(
+                case_code="HS-1",
+                official_members=12,
+                votes_for=votes_for,
+                occurred_on=on,
+                document=doc("6-KNĐ", on),
+            ),
+        )
+    take_case(world, "HS-1", Stage.COMMITTEE_RESOLVED, after=Stage.BRANCH_RESOLVED)
+    late = date(2025, 10, 20)  # 60 + 30 working days from 9/6/2025 end on 15/10/2025
+    h.handle(
+        p,
+        RecordAdmissionDecision(
+            case_code="HS-1",
+            decided_by=AdmissionAuthority.GRASSROOTS_COMMITTEE,
+            occurred_on=late,
+            document=doc("9-KNĐ", late),
+        ),
+    )
+    with world.read() as tx:
+        flags = json.loads(card(tx, "HS-1")["flags"])
+    assert [
+        (f["code"], f["step"], f["on"], f["reviewRequired"], f["reviewedOn"]) for f in flags
+    ] == [
+        ("VOTE_BELOW_TWO_THIRDS", "branch_resolution", "2025-06-02", False, None),
+        ("ADMISSION_DECISION_LATE", "admission_decision", "2025-10-20", True, None),
+    ]
+    h.handle(
+        p,
+        RecordDelayReview(
+            case_code="HS-1",
+            step="admission_decision",
+            occurred_on=date(2025, 11, 3),
+            document=doc("Biên bản kiểm điểm", date(2025, 11, 3)),
+        ),
+    )
+    with world.read() as tx:
+        flags = json.loads(card(tx, "HS-1")["flags"])
+    assert flags[1]["reviewedOn"] == "2025-11-03"

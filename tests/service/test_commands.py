@@ -163,24 +163,25 @@ def test_a_step_dated_before_the_previous_step_is_refused(handlers: Handlers) ->
     )
 
 
-def test_a_branch_resolution_below_two_thirds_is_refused(handlers: Handlers) -> None:
+def test_a_branch_vote_below_two_thirds_is_recorded_as_failed(handlers: Handlers) -> None:
     verified_case(handlers)
-    error = assert_refused(
-        handlers,
-        "VOTE_BELOW_TWO_THIRDS",
-        lambda: handlers.handle(
-            A,
-            RecordBranchResolution(
-                case_code="HS-1",
-                official_members=12,
-                votes_for=7,
-                occurred_on=date(2025, 5, 6),
-                document=doc("6-KNĐ", date(2025, 5, 6)),
-            ),
+    before = events_of(handlers, A)
+    handlers.handle(
+        A,
+        RecordBranchResolution(
+            case_code="HS-1",
+            official_members=12,
+            votes_for=7,
+            occurred_on=date(2025, 5, 6),
+            document=doc("6-KNĐ", date(2025, 5, 6)),
         ),
     )
-    assert error.regulation is not None
-    assert "232-QĐ/TW" in error.regulation
+    assert events_of(handlers, A) == before + 1
+    case = case_of(handlers, A, "HS-1")
+    assert case.stage is Stage.VERIFIED
+    (failed,) = case.flags
+    assert failed.code == "VOTE_BELOW_TWO_THIRDS"
+    assert "232-QĐ/TW" in failed.regulation
 
 
 def test_an_expired_awareness_certificate_is_refused_at_the_branch_meeting(
