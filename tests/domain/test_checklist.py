@@ -87,7 +87,9 @@ def test_a_grassroots_branch_goes_from_its_resolution_to_the_decision() -> None:
     an = candidate_at(Stage.BRANCH_RESOLVED, committee_resolution_required=False)
     assert an.next_step == "admission_decision"
     late = an.checklist(date(2024, 6, 3), CALENDAR)
-    assert [v.code for v in late.violations] == ["ADMISSION_DECISION_LATE"]
+    # a decision past its term would be recorded, flagged late (29-QĐ/TW 4.3.1): not a refusal
+    assert late.violations == ()
+    assert [f.code for f in late.flags] == ["ADMISSION_DECISION_LATE"]
 
 
 def _fail_a_recognition_vote(an: Candidate, on: date) -> None:
