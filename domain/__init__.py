@@ -6,7 +6,16 @@ attributes; the store registers a JSON transcoding for each of them.
 
 from __future__ import annotations
 
-from domain import candidates, org_units, quotas, rules, tenant_policy, values
+from domain import (
+    candidates,
+    dossier,
+    org_units,
+    quotas,
+    rules,
+    tenant_merge,
+    tenant_policy,
+    values,
+)
 
 VALUE_TYPES: tuple[type, ...] = (
     values.Role,
@@ -33,6 +42,14 @@ VALUE_TYPES: tuple[type, ...] = (
     quotas.TargetKind,
     quotas.QuotaTarget,
     tenant_policy.CountingBasis,
+    dossier.DossierSponsor,
+    dossier.DossierUnionIntroduction,
+    dossier.DossierVerification,
+    dossier.DossierComments,
+    dossier.Dossier,
+    tenant_merge.ClosingCheckpoint,
+    tenant_merge.MergeOrigin,
+    tenant_merge.Arrival,
 )
 
 AGGREGATES: tuple[type, ...] = (
@@ -40,6 +57,8 @@ AGGREGATES: tuple[type, ...] = (
     candidates.Candidate,
     quotas.QuotaPlan,
     tenant_policy.TenantPolicy,
+    tenant_merge.MergeClosing,
+    tenant_merge.MergeReception,
 )
 
 

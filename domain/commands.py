@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from domain import inputs as spec
 from domain.candidates import ExitReason, Stage
+from domain.dossier import Dossier
 from domain.errors import InvalidInput
 from domain.inputs import DISCOVERY_MIN_AGE, command
 from domain.org_units import UnitKind
@@ -311,8 +312,8 @@ class ReceiveTransferredCandidate(CaseCommand):
     person: PersonProfile = spec.given("The candidate's personal data.")
     origin: str = spec.name("The committee the case comes from (nơi chuyển đi).")
     stage: Stage = spec.given(
-        "Stage reached there: before the dossier (discovered, sympathizer, awareness trained), "
-        "probationary or full member."
+        "Stage reached there: any stage of an open case; from the applied stage the dossier "
+        "carries what that stage needs."
     )
     occurred_on: date = spec.day("Date the case was received.")
     document: DocumentRef = spec.given(
@@ -330,6 +331,11 @@ class ReceiveTransferredCandidate(CaseCommand):
     )
     full_member_since: date | None = spec.day(
         "Full-membership date (ngày chính thức); required for a full member.", default=None
+    )
+    dossier: Dossier | None = spec.given(
+        "The documents the case carries (hồ sơ chuyển kèm), each dated as its step; required "
+        "from the applied stage up to the admission decision.",
+        default=None,
     )
     notes: str = spec.text(NOTES, default="")
 
@@ -526,7 +532,7 @@ class MoveCandidate(Step):
 
 @command
 class TransferCandidateOut(Step):
-    """Exit: the case leaves for another committee (chuyển đi), before the dossier or once admitted. The transfer document is required."""
+    """Exit: the case leaves for another committee (chuyển đi) at any stage of an open case; the receiving committee goes on from the same stage with the dossier. The transfer document is required."""
 
     destination: str = spec.name("Where the case goes (nơi chuyển đến).")
 
@@ -614,5 +620,18 @@ class EnableTenant(PlatformCommand):
     """Enable a disabled tenant again (mở khóa đơn vị sử dụng)."""
 
 
+@command
+class MergeTenant(PlatformCommand):
+    """Merge a tenant into another (hợp nhất đơn vị sử dụng), e.g. a provincial committee into the merged one from 1/7/2025: the source's history is closed by a signed checkpoint and stays readable; its open units and cases move to the target with their dossiers, from effectiveOn. Re-running it resumes an interrupted merge."""
+
+    slug: str = spec.code("The tenant merged away (its slug).")
+    into: str = spec.code("The tenant it is merged into (its slug).")
+    effective_on: date = spec.day("Date the merge takes effect (ngày hợp nhất); not in the future.")
+    under_unit: str = spec.code(
+        "The target's unit (mã đơn vị) the source's root committee moves under."
+    )
+    document: DocumentRef = spec.given("The decision merging them (quyết định hợp nhất).")
+
+
 #: The platform operators' commands.
-PLATFORM_COMMANDS: tuple[type[PlatformCommand], ...] = (DisableTenant, EnableTenant)
+PLATFORM_COMMANDS: tuple[type[PlatformCommand], ...] = (DisableTenant, EnableTenant, MergeTenant)

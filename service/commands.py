@@ -37,6 +37,7 @@ from domain.commands import (
     EnableTenant,
     EstablishUnit,
     HoldAdmissionCeremony,
+    MergeTenant,
     MergeUnits,
     MoveCandidate,
     MoveUnit,
@@ -64,6 +65,7 @@ from domain.values import Actor
 from domain.working_days import WorkingCalendar
 from service.store import Store, TenantApplication
 from service.store.registry import Tenant, TenantKind
+from service.tenant_merge import MergeProgress, MergeSummary, merge_tenant
 
 AggT = TypeVar("AggT", bound=Aggregate)
 MAX_UNIT_DEPTH = 32
@@ -270,7 +272,27 @@ class Handlers:
             return registry.disable(command.slug, actor=actor, reason=command.reason)
         if isinstance(command, EnableTenant):
             return registry.enable(command.slug, actor=actor, reason=command.reason)
+        if isinstance(command, MergeTenant):
+            return self.merge_tenant(actor, command).source
         raise TypeError(f"no handler for {type(command).__name__}")
+
+    def merge_tenant(
+        self,
+        actor: Actor,
+        command: MergeTenant,
+        progress: Callable[[MergeProgress], None] | None = None,
+    ) -> MergeSummary:
+        """Merge a tenant into another, or resume an interrupted merge (``service.tenant_merge``);
+        the summary. A long operation: ``progress`` hears each step."""
+        command = canonical(MergeTenant, command, today=self.today())
+        return merge_tenant(
+            self.store,
+            actor,
+            command,
+            today=self.today(),
+            progress=progress,
+            after_save=self.after_save,
+        )
 
 
 # --- dispatch -----------------------------------------------------------------------------------
@@ -530,7 +552,17 @@ def _discover(
 def _receive(
     h: Handlers, p: Principal, app: TenantApplication, c: ReceiveTransferredCandidate
 ) -> CommandResult:
-    case = Candidate.receive_transfer(**_arguments(c), **_new_case(h, p, app, c))
+    new_case = _new_case(h, p, app, c)
+    unit = h.unit(app, c.unit_code)
+    # A branch under a grassroots committee needs its resolution (8-KNĐ); a grassroots branch
+    # does not: the received case goes on as the receiving branch's own would.
+    required = (
+        not unit.kind.admits_candidates
+        or grassroots_of(unit, h._ancestors(app, unit)).kind is UnitKind.GRASSROOTS_COMMITTEE
+    )
+    case = Candidate.receive_transfer(
+        **_arguments(c), **new_case, committee_resolution_required=required
+    )
     return h._save(app, case.id, case)
 
 
