@@ -54,7 +54,7 @@ class DossierVerification:
 
 @value
 class DossierComments:
-    """DossierComments of a mass organisation or the place of residence (5-KNĐ)."""
+    """Comments of a mass organisation or the place of residence (5-KNĐ)."""
 
     source: str = spec.name("Who gave the comments (nơi nhận xét).")
     document: DocumentRef = spec.given("The comment summary (5-KNĐ).")
@@ -81,7 +81,7 @@ class Dossier:
         "The verification conclusion; from the verified stage.", default=None
     )
     comments: DossierComments | None = spec.given(
-        "DossierComments (5-KNĐ); from the verified stage.", default=None
+        "Comments (5-KNĐ); from the verified stage.", default=None
     )
     more_comments: DossierComments | None = spec.given("Further comments (5-KNĐ).", default=None)
     branch_resolution: DocumentRef | None = spec.given(

@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import Aggregate
 
 from domain import ids
@@ -281,9 +282,11 @@ class Handlers:
         actor: Actor,
         command: MergeTenant,
         progress: Callable[[MergeProgress], None] | None = None,
+        key: Ed25519PrivateKey | None = None,
     ) -> MergeSummary:
         """Merge a tenant into another, or resume an interrupted merge (``service.tenant_merge``);
-        the summary. A long operation: ``progress`` hears each step."""
+        the summary. A long operation: ``progress`` hears each step. ``key`` signs the closing
+        checkpoint (default: the deployment's signing key)."""
         command = canonical(MergeTenant, command, today=self.today())
         return merge_tenant(
             self.store,
@@ -292,6 +295,7 @@ class Handlers:
             today=self.today(),
             progress=progress,
             after_save=self.after_save,
+            key=key,
         )
 
 

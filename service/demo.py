@@ -1140,4 +1140,8 @@ def seed_demo(
     builder.merge_units()
     say(f"{candidates} hồ sơ sinh ngẫu nhiên / generated cases")
     builder.generated_cases(candidates)
+    say("Hợp nhất đơn vị sử dụng / a tenant merged in (01/07/2025)")
+    from service.demo_merge import seed_merged_tenant  # it builds on this module's builder
+
+    seed_merged_tenant(handlers, tenant, seed)
     return builder.report

@@ -37,6 +37,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.utils import get_topic
 
 from domain import ids
@@ -115,10 +116,13 @@ def merge_tenant(
     today: date,
     progress: Callable[[MergeProgress], None] | None = None,
     after_save: Callable[[str, int | None], None] | None = None,
+    key: Ed25519PrivateKey | None = None,
 ) -> MergeSummary:
     """Carry out (or resume) ``command`` as ``actor``; see the module docstring. ``progress``
     hears where it stands after each step; ``after_save`` is called like the handlers' (tenant,
-    position) after every save (to run projections inline)."""
+    position) after every save (to run projections inline). The closing checkpoint is signed
+    with ``key``, else with the deployment's key (``KETNAP_SIGNING_KEY_FILE``; refused
+    bilingually when there is none)."""
     registry = store.registry
 
     def save(app: TenantApplication, *aggregates: Any) -> None:
@@ -150,7 +154,8 @@ def merge_tenant(
     if resuming and source.merged_into != command.into:
         raise tenant_merged(source)
     # The key is needed at the end of step 1: refuse before anything is recorded without it.
-    key = load_signing_key(signing_key_path(store.settings.signing_key_file))
+    if key is None:
+        key = load_signing_key(signing_key_path(store.settings.signing_key_file))
     target_app = store.app(command.into, write=True)
     under = _target_unit(target_app, command.under_unit)
     under.require_open(command.effective_on)
