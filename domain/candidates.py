@@ -1482,10 +1482,12 @@ class Candidate(Aggregate):
         destination: str,
         document: DocumentRef | None,
         notes: str = "",
+        destination_tenant: str | None = None,
     ) -> None:
         """The case leaves this tenant for another committee (chuyển đi), at any stage before it
         closes; the receiving committee goes on from the same stage with the dossier
-        (``receive_transfer``)."""
+        (``receive_transfer``). ``destination_tenant`` names the receiving tenant when it is
+        one of this deployment: its organizer accepts the case from this history."""
         transfer = _require_document(document, "văn bản chuyển", "the transfer document")
         self._step(TRANSFERABLE_STAGES, occurred_on, "chuyển hồ sơ đi", "transfer the case out")
         if not destination.strip():
@@ -1503,6 +1505,7 @@ class Candidate(Aggregate):
             notes=notes,
             destination=destination.strip(),
             stage_at_transfer=self.stage,
+            destination_tenant=destination_tenant,
         )
 
     @event("TransferredOut")
@@ -1516,8 +1519,11 @@ class Candidate(Aggregate):
         notes: str,
         destination: str,
         stage_at_transfer: Stage,
+        # Added with cross-tenant transfers (issue 13): events stored before have none.
+        destination_tenant: str | None = None,
     ) -> None:
         self.transferred_to = destination
+        self.transferred_to_tenant = destination_tenant
         self._advance(Stage.TRANSFERRED_OUT, "exit", occurred_on)
 
     @classmethod
@@ -1541,6 +1547,7 @@ class Candidate(Aggregate):
         dossier: Dossier | None = None,
         committee_resolution_required: bool = True,
         merged_from: MergeOrigin | None = None,
+        transfer_reference: str | None = None,
         introduced_by: MassOrganization = MassOrganization.BRANCH,
         document: DocumentRef | None = None,
         notes: str = "",
@@ -1549,7 +1556,8 @@ class Candidate(Aggregate):
         with the dossier that stage needs (``domain.dossier``): the next steps check the same
         documents, on the same dates, as they would have there. ``committee_resolution_required``
         is the receiving branch's (False for a grassroots branch); ``merged_from`` points back
-        to the source aggregate when the case arrives by a tenant merge."""
+        to the source aggregate when the case arrives by a tenant merge, ``transfer_reference``
+        ("<tenant>/<case code>") to the case another tenant of the deployment transferred."""
         transfer = _require_document(document, "văn bản chuyển đến", "the transfer document")
         if stage not in TRANSFERABLE_STAGES:
             raise InvalidInput(
@@ -1601,6 +1609,7 @@ class Candidate(Aggregate):
             dossier=dossier,
             committee_resolution_required=committee_resolution_required,
             merged_from=merged_from,
+            transfer_reference=transfer_reference,
         )
         return candidate
 
@@ -1623,8 +1632,10 @@ class Candidate(Aggregate):
         dossier: Dossier | None = None,
         committee_resolution_required: bool = True,
         merged_from: MergeOrigin | None = None,
+        transfer_reference: str | None = None,
     ) -> None:
         self.awareness_certificate = awareness_certificate
+        self.transfer_reference = transfer_reference
         self.ceremony_on = ceremony_on
         self.new_member_class = new_member_class
         self.full_member_since = full_member_since

@@ -345,6 +345,18 @@ class ReceiveTransferredCandidate(CaseCommand):
 
 
 @command
+class AcceptTransferredCase(CaseCommand):
+    """Accept a case another tenant of this deployment transferred to this one (nhận hồ sơ chuyển đến): it opens here at the stage it had, with its dossier, its personal data and the transfer document read from the other tenant's history."""
+
+    case_code: str = spec.code("The new case's code here (mã hồ sơ), unused yet.")
+    from_tenant: str = spec.code("The tenant the case was transferred out of (its slug).")
+    from_case_code: str = spec.code("The case's code there.")
+    unit_code: str = spec.code("The branch (chi bộ) receiving the case.")
+    occurred_on: date = spec.day("Date the case was received.")
+    notes: str = spec.text(NOTES, default="")
+
+
+@command
 class Step(CaseCommand):
     """Common arguments of a step on an existing case."""
 
@@ -535,6 +547,11 @@ class TransferCandidateOut(Step):
     """Exit: the case leaves for another committee (chuyển đi) at any stage of an open case; the receiving committee goes on from the same stage with the dossier. The transfer document is required."""
 
     destination: str = spec.name("Where the case goes (nơi chuyển đến).")
+    destination_tenant: str | None = spec.code(
+        "When it goes to another tenant of this deployment: that tenant's slug. Its organizer "
+        "then accepts the case (acceptTransferredCase) with its dossier.",
+        default=None,
+    )
 
 
 @command

@@ -27,6 +27,7 @@ from eventsourcing.domain import Aggregate
 from domain import ids
 from domain.candidates import Candidate
 from domain.commands import (
+    AcceptTransferredCase,
     AdjustQuota,
     AssignSupplementaryQuota,
     CaseCommand,
@@ -67,6 +68,7 @@ from domain.working_days import WorkingCalendar
 from service.store import Store, TenantApplication
 from service.store.registry import Tenant, TenantKind
 from service.tenant_merge import MergeProgress, MergeSummary, merge_tenant
+from service.transfers import accepted_case, check_destination
 
 AggT = TypeVar("AggT", bound=Aggregate)
 MAX_UNIT_DEPTH = 32
@@ -520,7 +522,7 @@ def _new_case(
     h: Handlers,
     p: Principal,
     app: TenantApplication,
-    c: DiscoverCandidate | ReceiveTransferredCandidate,
+    c: DiscoverCandidate | ReceiveTransferredCandidate | AcceptTransferredCase,
 ) -> dict[str, Any]:
     """A new case's code is free and its unit open: the creation's common arguments."""
     case_id = ids.candidate_id(p.tenant, c.case_code)
@@ -566,6 +568,32 @@ def _receive(
     )
     case = Candidate.receive_transfer(
         **_arguments(c), **new_case, committee_resolution_required=required
+    )
+    return h._save(app, case.id, case)
+
+
+@handles(TransferCandidateOut)
+def _transfer_out(
+    h: Handlers, p: Principal, app: TenantApplication, c: TransferCandidateOut
+) -> CommandResult:
+    if c.destination_tenant is not None:
+        check_destination(h.store, p.tenant, c.destination_tenant)
+    case = h.candidate(app, c.case_code)
+    return _apply(h, p, app, case, c)
+
+
+@handles(AcceptTransferredCase)
+def _accept_transfer(
+    h: Handlers, p: Principal, app: TenantApplication, c: AcceptTransferredCase
+) -> CommandResult:
+    new_case = _new_case(h, p, app, c)
+    unit = h.unit(app, c.unit_code)
+    required = (
+        not unit.kind.admits_candidates
+        or grassroots_of(unit, h._ancestors(app, unit)).kind is UnitKind.GRASSROOTS_COMMITTEE
+    )
+    case = accepted_case(
+        h.store, p, app, c, new_case=new_case, committee_resolution_required=required
     )
     return h._save(app, case.id, case)
 

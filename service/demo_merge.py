@@ -12,18 +12,24 @@ it was.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.candidates import Stage
-from domain.commands import EstablishUnit, MergeTenant, ReportHeadcount
+from domain.commands import (
+    AcceptTransferredCase,
+    EstablishUnit,
+    MergeTenant,
+    ReportHeadcount,
+    TransferCandidateOut,
+)
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority
 from domain.values import Actor, DocumentRef, Role
 from service.audit.checkpoints import load_signing_key
-from service.commands import Handlers
-from service.demo import DEMO_SLUG, DemoBuilder
+from service.commands import Handlers, Principal
+from service.demo import DEMO_SLUG, ORGANIZER, DemoBuilder
 from service.tenant_merge import MergeSummary
 
 MERGED_SLUG = "ba_ria_vung_tau"
@@ -56,7 +62,12 @@ CASES = [
     ("BR-003", "CBCS-CN", date(2024, 8, 5), Stage.VERIFIED),
     ("BR-004", "CBCS-CN", date(2024, 11, 4), Stage.SYMPATHIZER),
     ("BR-005", "CB-DIEN-1", date(2023, 9, 4), Stage.REJECTED),
+    ("BR-006", "CBCS-CN", date(2024, 3, 4), Stage.SPONSORED),
 ]
+#: A case Bà Rịa – Vũng Tàu transfers to the demo tenant before the merge (the organizers'
+#: own path between tenants: no operator), and the demo's organizer accepts it.
+TRANSFERRED = "BR-006"
+TRANSFERRED_ON = date(2025, 5, 12)
 RESOLUTION = DocumentRef(
     kind="Nghị quyết",
     number="202/2025/QH15",
@@ -68,6 +79,35 @@ RESOLUTION = DocumentRef(
 def merged_slug(into: str) -> str:
     """The demo's merged tenant next to ``into`` (``ba_ria_vung_tau`` next to the demo)."""
     return MERGED_SLUG if into == DEMO_SLUG else f"{into}_brvt"[:40]
+
+
+def transfer_case(handlers: Handlers, builder: DemoBuilder, into: str) -> None:
+    """BR-006 leaves Bà Rịa – Vũng Tàu for ``into`` with its dossier; ``into`` accepts it
+    (as ``<code>-NHAN``) into its water company's branch a week later."""
+    source = handlers.store.app(builder.p.tenant, write=False)
+    case = handlers.candidate(source, TRANSFERRED)
+    if case.stage.is_exit or case.last_step_on > TRANSFERRED_ON:
+        return  # the seed took it elsewhere: nothing to transfer
+    handlers.handle(
+        builder.p,
+        TransferCandidateOut(
+            case_code=TRANSFERRED,
+            destination=f"Đảng bộ {into}",
+            destination_tenant=into,
+            occurred_on=TRANSFERRED_ON,
+            document=builder.doc("Giấy giới thiệu chuyển sinh hoạt", TRANSFERRED_ON, "Chi bộ"),
+        ),
+    )
+    handlers.handle(
+        Principal(into, ORGANIZER),
+        AcceptTransferredCase(
+            case_code=f"{TRANSFERRED}-NHAN",
+            from_tenant=builder.p.tenant,
+            from_case_code=TRANSFERRED,
+            unit_code="CBCS-CN",
+            occurred_on=TRANSFERRED_ON + timedelta(days=7),
+        ),
+    )
 
 
 def seed_merged_tenant(handlers: Handlers, into: str = DEMO_SLUG, seed: int = 2025) -> MergeSummary:
@@ -94,6 +134,7 @@ def seed_merged_tenant(handlers: Handlers, into: str = DEMO_SLUG, seed: int = 20
     )
     for code, unit, start, target in CASES:
         builder.run_case(code, unit, start, target)
+    transfer_case(handlers, builder, into)
     configured = handlers.store.settings.signing_key_file
     key = load_signing_key(configured) if configured else Ed25519PrivateKey.generate()
     command = MergeTenant(
