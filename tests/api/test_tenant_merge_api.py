@@ -227,3 +227,57 @@ def test_figures_before_the_merge_date_stay_the_sources_and_are_not_counted_twic
     )
     assert admitted(api, "alpha") == 1
     assert admitted(api, "beta") == 1
+
+
+TRANSFER_OUT = """
+mutation {
+  transferCandidateOut(input: {
+    caseCode: "HS-1", destination: "Đảng bộ alpha", destinationTenant: "alpha",
+    occurredOn: "2025-06-02",
+    document: {kind: "Giấy giới thiệu", number: "12/GGT", issuedOn: "2025-06-02",
+               issuer: "Chi bộ 1"}
+  }) { __typename ... on DomainError { code } }
+}
+"""
+OFFER = """
+query ($from: String!) {
+  transferOffer(fromTenant: $from, caseCode: "HS-1") { fromTenant caseCode stage dossierDocuments }
+}
+"""
+ACCEPT = """
+mutation ($from: String!) {
+  acceptTransferredCase(input: {
+    caseCode: "NHAN-1", fromTenant: $from, fromCaseCode: "HS-1", unitCode: "CB1",
+    occurredOn: "2025-06-09"
+  }) {
+    __typename
+    ... on CandidatePayload { candidate { caseCode stage } }
+    ... on DomainError { code messageVi messageEn }
+  }
+}
+"""
+
+
+def test_a_case_goes_to_another_tenant_only_through_its_own_organizer(api: Api) -> None:
+    """Beta's organizer records the exit naming alpha; only alpha sees the pending transfer;
+    beta cannot accept it for itself; alpha's organizer accepts it at the stage it had; no
+    token writes into the other tenant."""
+    beta, alpha = api.token("beta"), api.token("alpha")
+    sent = api.data(TRANSFER_OUT, token=beta)["transferCandidateOut"]
+    assert sent["__typename"] == "CandidatePayload"
+    assert api.data(OFFER, {"from": "beta"}, token=beta)["transferOffer"] is None
+    offer = api.data(OFFER, {"from": "beta"}, token=alpha)["transferOffer"]
+    assert offer == {
+        "fromTenant": "beta",
+        "caseCode": "HS-1",
+        "stage": "BRANCH_RESOLVED",
+        "dossierDocuments": 7,
+    }
+    leader = api.post(OFFER, {"from": "beta"}, token=api.token("alpha", Role.LEADER))
+    assert leader.status_code == 403
+
+    refused = api.data(ACCEPT, {"from": "beta"}, token=beta)["acceptTransferredCase"]
+    assert refused["code"] == "TRANSFER_NOT_FOUND"
+    accepted = api.data(ACCEPT, {"from": "beta"}, token=alpha)["acceptTransferredCase"]
+    assert accepted["candidate"] == {"caseCode": "NHAN-1", "stage": "BRANCH_RESOLVED"}
+    assert api.data(CASE, {"code": "NHAN-1"}, token=beta)["candidate"] is None
