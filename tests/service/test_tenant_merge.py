@@ -8,6 +8,7 @@ a re-run resumes; refusals are bilingual and store nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -33,10 +34,11 @@ from domain.values import Actor, DocumentRef, Role
 from service import tenant_merge
 from service.audit.checkpoints import generate_key
 from service.audit.verify import verify_tenant
+from service.cli import main
 from service.commands import Handlers, Principal
 from service.store import Store
 from service.tenant_merge import MergeProgress
-from tests.conftest import StoreMaker
+from tests.conftest import SettingsCliRunner, StoreMaker
 from tests.walks import DOSSIER_2025, bloc_tree, issued_by, walk
 
 TODAY = date(2026, 11, 21)
@@ -303,3 +305,42 @@ def test_progress_is_told_for_every_unit_and_batch(handlers: Handlers) -> None:
     handlers.merge_tenant(OPERATOR, merge(), progress=hear)
     assert ("units", 3, 0) in states
     assert ("cases", 3, 2) in states
+
+
+MERGE_ARGS = [
+    "tenants",
+    "merge",
+    "brvt",
+    "--into",
+    "hcm",
+    "--on",
+    "2025-07-01",
+    "--under-unit",
+    "KDN",
+    "--doc-number",
+    "202/2025/QH15",
+    "--doc-date",
+    "2025-06-12",
+    "--doc-issuer",
+    "Quốc hội",
+    "--reason",
+    "Hợp nhất tỉnh",
+]
+
+
+def test_the_operator_merges_from_the_command_line(handlers: Handlers) -> None:
+    """``ketnap tenants merge``: refused bilingually without a signing key; with the
+    deployment's key, prints progress and the summary; the list shows the merge."""
+    settings = handlers.store.settings
+    without_key = SettingsCliRunner(replace(settings, signing_key_file=None))
+    refused = without_key.invoke(main, MERGE_ARGS)
+    assert refused.exit_code == 2
+    assert "AUDIT_KEY_NOT_CONFIGURED" in refused.output
+    assert handlers.store.registry.get("brvt").merged_into is None
+
+    cli = SettingsCliRunner(settings)
+    merged = cli.invoke(main, MERGE_ARGS)
+    assert merged.exit_code == 0, merged.output
+    assert "brvt → hcm (01/07/2025): 3 đơn vị / units, 2 hồ sơ / cases" in merged.output
+    listed = cli.invoke(main, ["tenants", "list"])
+    assert "merged into hcm 01/07/2025" in listed.output
