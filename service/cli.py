@@ -35,12 +35,12 @@ from projections.runner import BatchReport, RunReport
 from service.api.cli import run_server, token
 from service.audit.cli import audit
 from service.console import open_parts, refusals, tenant_slugs
-from service.demo import DEMO_SLUG, seed_demo
-from service.demo_merge import merged_slug
+from service.demo import DEMO_SLUG, merged_slug, seed_demo
 from service.escaping import printable
 from service.keys_cli import keys
 from service.reports import report_lines
 from service.store import Store, TenantApplication, TenantKind
+from service.tenant_merge import run_merge
 
 if TYPE_CHECKING:
     from service.bootstrap import Parts
@@ -222,7 +222,7 @@ def tenants_merge(
         click.echo(f"  {p.phase}: {p.units} đơn vị / units, {p.cases} hồ sơ / cases", err=True)
 
     with open_parts() as parts:
-        summary = parts.handlers.merge_tenant(_operator(), command, progress=tell)
+        summary = run_merge(parts.handlers, _operator(), command, progress=tell)
     click.echo(
         f"Đã hợp nhất / merged: {slug} → {into} ({summary.effective_on:%d/%m/%Y}): "
         f"{summary.units} đơn vị / units, {summary.cases} hồ sơ / cases; "

@@ -21,7 +21,6 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import Aggregate
 
 from domain import ids
@@ -67,7 +66,6 @@ from domain.values import Actor
 from domain.working_days import WorkingCalendar
 from service.store import Store, TenantApplication
 from service.store.registry import Tenant, TenantKind
-from service.tenant_merge import MergeProgress, MergeSummary, merge_tenant
 from service.transfers import accepted_case, check_destination
 
 AggT = TypeVar("AggT", bound=Aggregate)
@@ -276,29 +274,8 @@ class Handlers:
         if isinstance(command, EnableTenant):
             return registry.enable(command.slug, actor=actor, reason=command.reason)
         if isinstance(command, MergeTenant):
-            return self.merge_tenant(actor, command).source
+            raise TypeError("MergeTenant is carried out by service.tenant_merge.run_merge")
         raise TypeError(f"no handler for {type(command).__name__}")
-
-    def merge_tenant(
-        self,
-        actor: Actor,
-        command: MergeTenant,
-        progress: Callable[[MergeProgress], None] | None = None,
-        key: Ed25519PrivateKey | None = None,
-    ) -> MergeSummary:
-        """Merge a tenant into another, or resume an interrupted merge (``service.tenant_merge``);
-        the summary. A long operation: ``progress`` hears each step. ``key`` signs the closing
-        checkpoint (default: the deployment's signing key)."""
-        command = canonical(MergeTenant, command, today=self.today())
-        return merge_tenant(
-            self.store,
-            actor,
-            command,
-            today=self.today(),
-            progress=progress,
-            after_save=self.after_save,
-            key=key,
-        )
 
 
 # --- dispatch -----------------------------------------------------------------------------------

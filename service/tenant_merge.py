@@ -31,26 +31,19 @@ case whose unit was dissolved (it follows no branch) stays too, and is reported.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eventsourcing.utils import get_topic
 
 from domain import ids
 from domain.candidates import Candidate
 from domain.commands import MergeTenant
-from domain.dossier import (
-    Dossier,
-    DossierComments,
-    DossierSponsor,
-    DossierUnionIntroduction,
-    DossierVerification,
-)
 from domain.errors import DomainError, InvalidInput, NotFound
+from domain.inputs import canonical
 from domain.org_units import OrgUnit, check_parent_kind
 from domain.tenant_merge import (
     Arrival,
@@ -60,9 +53,11 @@ from domain.tenant_merge import (
     MergeReception,
     prefixed_code,
 )
-from domain.values import Actor, DocumentRef
+from domain.values import Actor
 from service.audit.checkpoints import Checkpoint, load_signing_key, signing_key_path
 from service.audit.recording import record_checkpoint
+from service.case_history import aggregate_ids, dossier_of
+from service.commands import Handlers
 from service.store import Store, TenantApplication
 from service.store.registry import Tenant, tenant_merged
 
@@ -276,20 +271,6 @@ def _target_unit(app: TenantApplication, code: str) -> OrgUnit:
         ) from None
 
 
-def aggregate_ids(app: TenantApplication, kind: type[Any], created: str) -> Iterator[UUID]:
-    """Ids of the aggregates of ``kind`` in ``app``, in the order they were created (their
-    creation event ``created``, read from the notification log by topic)."""
-    topic = get_topic(getattr(kind, created))
-    start = 1
-    while True:
-        notifications = app.recorder.select_notifications(start, 500, topics=[topic])
-        if not notifications:
-            return
-        for notification in notifications:
-            yield UUID(str(notification.originator_id))
-        start = notifications[-1].id + 1
-
-
 class _MergeRun:
     """One run of step 2: the source's units and cases moved into the target."""
 
@@ -496,48 +477,23 @@ class _MergeRun:
             ) from None
 
 
-def dossier_of(app: TenantApplication, case: Candidate) -> Dossier | None:
-    """The dossier of ``case`` as its events recorded it (the latest document of each kind;
-    the two latest sponsors and comment summaries), or None before the application."""
-    found: dict[str, Any] = {}
-    sponsors: list[DossierSponsor] = []
-    comments: list[DossierComments] = []
-    for stored in app.repository.event_store.get(case.id, lte=case.version):
-        e: Any = stored
-        name = type(e).__name__
-        document: DocumentRef | None = getattr(e, "document", None)
-        if name == "TransferredIn" and getattr(e, "dossier", None) is not None:
-            earlier: Dossier = e.dossier
-            found.update({k: v for k, v in vars(earlier).items() if v is not None})
-            sponsors, comments = earlier.sponsors, earlier.all_comments
-        elif name == "ApplicationSubmitted":
-            found["application"], found["personal_history"] = document, e.personal_history
-        elif name == "SponsorAdded" and document is not None:
-            sponsors.append(DossierSponsor(e.sponsor, document))
-        elif name == "UnionIntroductionRecorded" and document is not None:
-            found["union_introduction"] = DossierUnionIntroduction(e.organization, document)
-        elif name == "BackgroundVerified" and document is not None:
-            found["verification"] = DossierVerification(e.passed, e.conclusion, document)
-        elif name == "CommentsRecorded" and document is not None:
-            comments.append(DossierComments(e.source, document))
-        elif name == "BranchResolutionRecorded":
-            found["branch_resolution"] = document
-        elif name == "CommitteeResolutionRecorded":
-            found["committee_resolution"] = document
-        elif name == "AdmissionDecided":
-            found["admission_decision"] = document
-        elif name == "RecognitionVoted":
-            found["recognition_vote"] = document
-    for key in ("first_sponsor", "second_sponsor", "comments", "more_comments"):
-        found.pop(key, None)
-    latest_sponsors = sponsors[-2:]
-    latest_comments = comments[-2:]
-    if not found and not latest_sponsors and not latest_comments:
-        return None
-    return Dossier(
-        **found,
-        first_sponsor=latest_sponsors[0] if latest_sponsors else None,
-        second_sponsor=latest_sponsors[1] if len(latest_sponsors) > 1 else None,
-        comments=latest_comments[0] if latest_comments else None,
-        more_comments=latest_comments[1] if len(latest_comments) > 1 else None,
+def run_merge(
+    handlers: Handlers,
+    actor: Actor,
+    command: MergeTenant,
+    progress: Callable[[MergeProgress], None] | None = None,
+    key: Ed25519PrivateKey | None = None,
+) -> MergeSummary:
+    """``MergeTenant`` carried out with ``handlers``' store, clock and inline projections (the
+    API, the CLI and the demo call this: a long operation of many transactions, not one
+    handler's load-call-save)."""
+    command = canonical(MergeTenant, command, today=handlers.today())
+    return merge_tenant(
+        handlers.store,
+        actor,
+        command,
+        today=handlers.today(),
+        progress=progress,
+        after_save=handlers.after_save,
+        key=key,
     )

@@ -9,7 +9,7 @@
    same answer as an unknown case, so nobody learns about another tenant's cases.
 3. The organizer of B accepts it: ``AcceptTransferredCase`` (:func:`accepted_case`) opens the
    case in B at the stage it had in A, with the personal data, the dossier rebuilt from A's
-   events (``service.tenant_merge.dossier_of``), the transfer document, and the reference
+   events (``service.case_history.dossier_of``), the transfer document, and the reference
    ``A/<case code>`` (accepted once). B writes only B's history.
 
 Nothing on this path writes into another tenant; reading A's history for B happens in its own
@@ -29,9 +29,9 @@ from domain.candidates import Candidate, Stage
 from domain.commands import AcceptTransferredCase
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.values import DocumentRef
+from service.case_history import dossier_of
 from service.store import Store, TenantApplication
 from service.store.registry import tenant_merged
-from service.tenant_merge import dossier_of
 
 
 def check_destination(store: Store, tenant: str, destination: str) -> None:

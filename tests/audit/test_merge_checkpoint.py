@@ -11,6 +11,7 @@ from domain.tenant_merge import MergeReception
 from service.audit.checkpoints import Checkpoint, load_signing_key, public_key_b64
 from service.audit.verify import verify_tenant
 from service.commands import Handlers
+from service.tenant_merge import run_merge
 from tests.service.test_tenant_merge import OPERATOR, handlers, merge, signed_store
 
 __all__ = ["handlers", "signed_store"]  # the fixtures this module uses
@@ -28,7 +29,7 @@ def test_the_checkpoint_the_target_recorded_verifies_the_closed_source(
 ) -> None:
     """Signed with the deployment's key; the source's whole history hashes to it."""
     h = handlers
-    h.merge_tenant(OPERATOR, merge())
+    run_merge(h, OPERATOR, merge())
     checkpoint = closing_checkpoint(h)
     assert checkpoint.signature_valid()
     settings_key = h.store.settings.signing_key_file
@@ -43,7 +44,7 @@ def test_the_checkpoint_the_target_recorded_verifies_the_closed_source(
 def test_a_forged_reference_to_the_closed_source_does_not_verify(handlers: Handlers) -> None:
     """Another head hash under the same signature is refused: the reference cannot be bent."""
     h = handlers
-    h.merge_tenant(OPERATOR, merge())
+    run_merge(h, OPERATOR, merge())
     forged = dataclasses.replace(closing_checkpoint(h), head_hash="0" * 64)
     assert not forged.signature_valid()
     assert not verify_tenant(h.store, "brvt", [forged]).intact

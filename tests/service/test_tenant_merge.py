@@ -37,7 +37,7 @@ from service.audit.verify import verify_tenant
 from service.cli import main
 from service.commands import Handlers, Principal
 from service.store import Store
-from service.tenant_merge import MergeProgress
+from service.tenant_merge import MergeProgress, run_merge
 from tests.conftest import SettingsCliRunner, StoreMaker
 from tests.walks import DOSSIER_2025, bloc_tree, issued_by, walk
 
@@ -117,7 +117,7 @@ def test_a_merged_tenant_is_closed_and_its_open_units_and_cases_go_on_in_the_tar
     one; the source is merged (nothing more recorded) and its history is intact."""
     h = handlers
     seen: list[str] = []
-    summary = h.merge_tenant(OPERATOR, merge(), progress=lambda p: seen.append(p.phase))
+    summary = run_merge(h, OPERATOR, merge(), progress=lambda p: seen.append(p.phase))
 
     assert (summary.units, summary.cases) == (3, 2)
     assert set(summary.collisions) == {"KDN", "DU", "CB1", "HS-1"}
@@ -172,7 +172,7 @@ def test_the_source_chain_is_closed_by_a_signed_checkpoint_the_target_refers_to(
     """The source's last event says where it went; its chain verifies against the signed
     closing checkpoint; the target's reception records that checkpoint's position and hash."""
     h = handlers
-    summary = h.merge_tenant(OPERATOR, merge())
+    summary = run_merge(h, OPERATOR, merge())
     source = h.store.app("brvt", write=False)
     closing = source.get(ids.closing_id("brvt"), MergeClosing)
     assert (closing.into, closing.effective_on) == ("hcm", MERGED_ON)
@@ -194,7 +194,7 @@ def test_a_case_received_by_merge_goes_on_with_the_same_deadlines_and_counts_in_
     admission is decided in the target within 60 working days of that resolution, and the
     decision is the target's admission; the member admitted at the source is not."""
     h = handlers
-    h.merge_tenant(OPERATOR, merge())
+    run_merge(h, OPERATOR, merge())
     h.handle(
         TARGET,
         RecordCommitteeResolution(
@@ -239,13 +239,13 @@ def test_a_merge_that_failed_half_way_resumes_without_losing_or_doubling_anythin
 
     monkeypatch.setattr(tenant_merge._MergeRun, "move_cases", broken)
     with pytest.raises(RuntimeError):
-        h.merge_tenant(OPERATOR, merge())
+        run_merge(h, OPERATOR, merge())
     assert h.store.registry.get("brvt").merged_into == "hcm"
     monkeypatch.undo()
 
-    summary = h.merge_tenant(OPERATOR, merge())
+    summary = run_merge(h, OPERATOR, merge())
     assert (summary.units, summary.cases) == (3, 2)
-    again = h.merge_tenant(OPERATOR, merge())  # complete: answers the same summary
+    again = run_merge(h, OPERATOR, merge())  # complete: answers the same summary
     assert (again.units, again.cases, again.collisions) == (3, 2, summary.collisions)
     target = h.store.app("hcm", write=False)
     units = target.get(ids.reception_id("hcm", "brvt"), MergeReception).units
@@ -270,7 +270,7 @@ def test_a_merge_that_cannot_happen_is_refused_bilingually_and_closes_nothing(
     under: refused in Vietnamese and English; the source stays open."""
     h = handlers
     with pytest.raises(DomainError) as refused:
-        h.merge_tenant(OPERATOR, merge(**changes))
+        run_merge(h, OPERATOR, merge(**changes))
     error = refused.value
     codes = {error.code, *(v.code for v in getattr(error, "violations", []))}
     assert code in codes
@@ -285,13 +285,13 @@ def test_a_merge_into_a_disabled_or_merged_tenant_is_refused(handlers: Handlers)
     h = handlers
     h.handle_platform(OPERATOR, DisableTenant(slug="hcm", reason="khóa"))
     with pytest.raises(DomainError) as disabled:
-        h.merge_tenant(OPERATOR, merge())
+        run_merge(h, OPERATOR, merge())
     assert disabled.value.code == "TENANT_DISABLED"
     h.handle_platform(OPERATOR, EnableTenant(slug="hcm", reason="mở"))
-    h.merge_tenant(OPERATOR, merge())
+    run_merge(h, OPERATOR, merge())
     h.create_tenant(OPERATOR, "other", "Other", "other")
     with pytest.raises(DomainError) as merged:
-        h.merge_tenant(OPERATOR, merge(slug="other", into="brvt"))
+        run_merge(h, OPERATOR, merge(slug="other", into="brvt"))
     assert merged.value.code == "TENANT_MERGED"
 
 
@@ -302,7 +302,7 @@ def test_progress_is_told_for_every_unit_and_batch(handlers: Handlers) -> None:
     def hear(p: MergeProgress) -> None:
         states.append((p.phase, p.units, p.cases))
 
-    handlers.merge_tenant(OPERATOR, merge(), progress=hear)
+    run_merge(handlers, OPERATOR, merge(), progress=hear)
     assert ("units", 3, 0) in states
     assert ("cases", 3, 2) in states
 

@@ -28,7 +28,7 @@ from service.api.mutations.factory import graphql_name, input_type, raw
 from service.api.permissions import Capability, needs
 from service.api.queries.tenants import TenantType
 from service.store.registry import Tenant, TenantKind
-from service.tenant_merge import MergeSummary
+from service.tenant_merge import MergeSummary, run_merge
 
 MANAGE_TENANTS = needs(Capability.MANAGE_TENANTS)
 
@@ -165,7 +165,7 @@ class TenantMutations:
                 MergeTenant, data, today=handlers.today(), name_of=graphql_name, prefix="input"
             )
             try:
-                return handlers.merge_tenant(actor, command)
+                return run_merge(handlers, actor, command)
             except DomainError as error:
                 error.field = client_path(MergeTenant, error.field, graphql_name, "input")
                 raise
