@@ -1132,8 +1132,10 @@ def seed_demo(
     candidates: int = 200,
     seed: int = 2025,
     progress: Callable[[str], None] | None = None,
+    merged_tenant: bool = True,
 ) -> DemoReport:
-    """Create and fill the demo tenant; returns what was recorded."""
+    """Create and fill the demo tenant; returns what was recorded. ``merged_tenant``: also
+    seed the second tenant that transfers a case to it and is merged into it (2025 reform)."""
     say = progress or (lambda _message: None)
     handlers.create_tenant(ORGANIZER, tenant, DEMO_NAME, "provincial_enterprise_bloc")
     builder = DemoBuilder(handlers, tenant, seed)
@@ -1146,8 +1148,9 @@ def seed_demo(
     builder.merge_units()
     say(f"{candidates} hồ sơ sinh ngẫu nhiên / generated cases")
     builder.generated_cases(candidates)
-    say("Hợp nhất đơn vị sử dụng / a tenant merged in (01/07/2025)")
-    seed_merged_tenant(handlers, tenant, seed)
+    if merged_tenant:
+        say("Hợp nhất đơn vị sử dụng / a tenant merged in (01/07/2025)")
+        seed_merged_tenant(handlers, tenant, seed)
     return builder.report
 
 
