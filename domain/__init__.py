@@ -13,7 +13,9 @@ from domain import (
     org_units,
     quotas,
     rules,
+    tenant_merge,
     tenant_policy,
+    transfer_dossier,
     values,
 )
 
@@ -47,6 +49,14 @@ VALUE_TYPES: tuple[type, ...] = (
     tenant_policy.CountingBasis,
     checklist.Finding,
     checklist.FieldChange,
+    transfer_dossier.DossierSponsor,
+    transfer_dossier.DossierUnionIntroduction,
+    transfer_dossier.DossierVerification,
+    transfer_dossier.DossierComments,
+    transfer_dossier.Dossier,
+    tenant_merge.ClosingCheckpoint,
+    tenant_merge.MergeOrigin,
+    tenant_merge.Arrival,
 )
 
 AGGREGATES: tuple[type, ...] = (
@@ -54,6 +64,8 @@ AGGREGATES: tuple[type, ...] = (
     candidates.Candidate,
     quotas.QuotaPlan,
     tenant_policy.TenantPolicy,
+    tenant_merge.MergeClosing,
+    tenant_merge.MergeReception,
 )
 
 

@@ -19,6 +19,8 @@ from domain import checklist, rules
 from domain.checklist import CaseFacts, Checklist, DossierDocument, FieldChange, Finding
 from domain.errors import InvalidInput, RuleViolation, StageOrderError
 from domain.rules import AdmissionAuthority, Flag, PriorMembership, Sponsor
+from domain.tenant_merge import MergeOrigin
+from domain.transfer_dossier import Dossier, dossier_missing
 from domain.values import (
     Actor,
     DocumentRef,
@@ -114,15 +116,11 @@ BEFORE_CEREMONY_STAGES = PRE_ADMISSION_STAGES | {Stage.DECIDED}
 #: awareness certificate (học lại). The case stays where it is.
 DOSSIER_STAGES = frozenset({Stage.APPLIED, Stage.SPONSORED, Stage.VERIFIED})
 CERTIFICATE_RENEWAL_STAGES = frozenset({Stage.AWARENESS_TRAINED}) | DOSSIER_STAGES
-TRANSFERABLE_STAGES = frozenset(
-    {
-        Stage.DISCOVERED,
-        Stage.SYMPATHIZER,
-        Stage.AWARENESS_TRAINED,
-        Stage.PROBATIONARY,
-        Stage.FULL_MEMBER,
-    }
-)
+#: A case may leave for another committee at any stage before it closes (DOMAIN.md: "exits at
+#: any stage: transferred to another unit or tenant"): before admission it carries its dossier
+#: (``domain.transfer_dossier``) and goes on from the same stage at the new place; once decided or
+#: admitted it carries the decision, the ceremony and the recognition dates.
+TRANSFERABLE_STAGES = ACTIVE_STAGES
 
 
 class ExitReason(Enum):
@@ -1823,9 +1821,12 @@ class Candidate(Aggregate):
         destination: str,
         document: DocumentRef | None,
         notes: str = "",
+        destination_tenant: str | None = None,
     ) -> None:
-        """The case leaves this tenant for another committee (chuyển đi). Only cases before the
-        dossier, or admitted members, can move: a dossier in progress is redone at the new place."""
+        """The case leaves this tenant for another committee (chuyển đi), at any stage before it
+        closes; the receiving committee goes on from the same stage with the dossier
+        (``receive_transfer``). ``destination_tenant`` names the receiving tenant when it is
+        one of this deployment: its organizer accepts the case from this history."""
         transfer = _require_document(document, "văn bản chuyển", "the transfer document")
         self._step(TRANSFERABLE_STAGES, occurred_on, "chuyển hồ sơ đi", "transfer the case out")
         if not destination.strip():
@@ -1843,6 +1844,7 @@ class Candidate(Aggregate):
             notes=notes,
             destination=destination.strip(),
             stage_at_transfer=self.stage,
+            destination_tenant=destination_tenant,
         )
 
     @event("TransferredOut")
@@ -1856,8 +1858,11 @@ class Candidate(Aggregate):
         notes: str,
         destination: str,
         stage_at_transfer: Stage,
+        # Added with cross-tenant transfers (issue 13): events stored before have none.
+        destination_tenant: str | None = None,
     ) -> None:
         self.transferred_to = destination
+        self.transferred_to_tenant = destination_tenant
         self._advance(Stage.TRANSFERRED_OUT, "exit", occurred_on)
 
     @classmethod
@@ -1878,26 +1883,29 @@ class Candidate(Aggregate):
         ceremony_on: date | None = None,
         new_member_class: DocumentRef | None = None,
         full_member_since: date | None = None,
+        dossier: Dossier | None = None,
+        committee_resolution_required: bool = True,
+        merged_from: MergeOrigin | None = None,
+        transfer_reference: str | None = None,
         introduced_by: MassOrganization = MassOrganization.BRANCH,
         document: DocumentRef | None = None,
         notes: str = "",
     ) -> Candidate:
-        """Open a case received from another committee (nhận chuyển đến) at the stage it had."""
+        """Open a case received from another committee (nhận chuyển đến) at the stage it had,
+        with the dossier that stage needs (``domain.transfer_dossier``): the next steps check the same
+        documents, on the same dates, as they would have there. ``committee_resolution_required``
+        is the receiving branch's (False for a grassroots branch); ``merged_from`` points back
+        to the source aggregate when the case arrives by a tenant merge, ``transfer_reference``
+        ("<tenant>/<case code>") to the case another tenant of the deployment transferred."""
         transfer = _require_document(document, "văn bản chuyển đến", "the transfer document")
         if stage not in TRANSFERABLE_STAGES:
             raise InvalidInput(
                 "STAGE_NOT_TRANSFERABLE",
-                "Chỉ nhận chuyển hồ sơ trước khi làm hồ sơ kết nạp, hoặc đảng viên đã kết nạp.",
-                "Only cases before the dossier, or admitted members, can be received.",
+                "Không nhận hồ sơ đã đóng (không kết nạp, tự rút, xóa tên, đã chuyển đi).",
+                "A closed case (rejected, withdrawn, removed, transferred out) cannot be received.",
                 field="stage",
             )
-        if stage is Stage.AWARENESS_TRAINED and awareness_certificate is None:
-            raise InvalidInput(
-                "DOCUMENT_REQUIRED",
-                "Thiếu giấy chứng nhận lớp nhận thức về Đảng.",
-                "The awareness-class certificate is missing.",
-                field="awareness_certificate",
-            )
+        _check_dossier(stage, dossier, awareness_certificate, ceremony_on, occurred_on)
         if stage in (Stage.PROBATIONARY, Stage.FULL_MEMBER) and ceremony_on is None:
             raise InvalidInput(
                 "CEREMONY_DATE_REQUIRED",
@@ -1937,6 +1945,10 @@ class Candidate(Aggregate):
             ceremony_on=ceremony_on,
             new_member_class=new_member_class,
             full_member_since=full_member_since,
+            dossier=dossier,
+            committee_resolution_required=committee_resolution_required,
+            merged_from=merged_from,
+            transfer_reference=transfer_reference,
         )
         return candidate
 
@@ -1955,11 +1967,37 @@ class Candidate(Aggregate):
         ceremony_on: date | None,
         new_member_class: DocumentRef | None,
         full_member_since: date | None,
+        # Added with the dossier (issue 13): events stored before have none of them.
+        dossier: Dossier | None = None,
+        committee_resolution_required: bool = True,
+        merged_from: MergeOrigin | None = None,
+        transfer_reference: str | None = None,
     ) -> None:
         self.awareness_certificate = awareness_certificate
+        self.transfer_reference = transfer_reference
         self.ceremony_on = ceremony_on
         self.new_member_class = new_member_class
         self.full_member_since = full_member_since
+        self.committee_resolution_required = committee_resolution_required
+        self.merged_from = merged_from
+        if dossier is not None:
+            self.sponsors = [SponsorRecord(s.sponsor, s.letter) for s in dossier.sponsors]
+            if dossier.union_introduction is not None:
+                self.union_introduction = dossier.union_introduction.resolution
+                self.union_introducer = dossier.union_introduction.organization
+            if dossier.verification is not None:
+                self.verification_passed = dossier.verification.passed
+            self.comments = [CommentSummary(c.source, c.document) for c in dossier.all_comments]
+            for step, day in dossier.step_dates().items():
+                self.step_dates[step] = day
+            if dossier.branch_resolution is not None:
+                self.branch_resolution_on = dossier.branch_resolution.issued_on
+            if dossier.admission_decision is not None:
+                self.decision_on = dossier.admission_decision.issued_on
+            if dossier.recognition_vote is not None:
+                self.recognition_vote_on = dossier.recognition_vote.issued_on
+        if awareness_certificate is not None:
+            self.step_dates["awareness_certificate"] = awareness_certificate.issued_on
         self._advance(stage, "transferred_in", occurred_on)
         # The case enters this tenant at the stage it had: it never was "discovered" here.
         self.transitions = [(stage, "transferred_in", occurred_on)]
@@ -2438,4 +2476,86 @@ def _require_explanation(text: str) -> None:
     if not text.strip():
         raise InvalidInput(
             "REASON_REQUIRED", "Phải nêu lý do.", "A reason is required.", field="reason"
+        )
+
+
+def _reached(stage: Stage, step: Stage) -> bool:
+    """Whether a case at ``stage`` has passed ``step`` of the procedure."""
+    order = list(Stage)
+    return order.index(stage) >= order.index(step)
+
+
+def _check_dossier(
+    stage: Stage,
+    dossier: Dossier | None,
+    certificate: DocumentRef | None,
+    ceremony_on: date | None,
+    received_on: date,
+) -> None:
+    """A case received at ``stage`` carries what that stage needs, dated on or before the day it
+    is received. A member (from the ceremony on) needs no dossier: the ceremony date stands for
+    it, as before."""
+    admitted = _reached(stage, Stage.PROBATIONARY)
+    if _reached(stage, Stage.AWARENESS_TRAINED) and not admitted and certificate is None:
+        raise InvalidInput(
+            "DOCUMENT_REQUIRED",
+            "Thiếu giấy chứng nhận lớp nhận thức về Đảng.",
+            "The awareness-class certificate is missing.",
+            field="awareness_certificate",
+        )
+    if stage is Stage.RECOGNITION_VOTED and (dossier is None or dossier.recognition_vote is None):
+        raise dossier_missing(
+            "biên bản chi bộ xét công nhận", "the recognition vote", "recognition_vote"
+        )
+    if dossier is not None:
+        for step, document in dossier.documents():
+            if document.issued_on > received_on:
+                raise InvalidInput(
+                    "DOSSIER_DATE_AFTER_RECEIPT",
+                    f"Văn bản {document.label()} có ngày sau ngày nhận hồ sơ.",
+                    f"The document {document.label()} is dated after the case was received.",
+                    field=f"dossier.{step}",
+                )
+    if admitted or not _reached(stage, Stage.APPLIED):
+        return
+    d = dossier or Dossier()
+    if d.application is None:
+        raise dossier_missing("đơn xin vào Đảng (1-KNĐ)", "the application (1-KNĐ)", "application")
+    if d.personal_history is None:
+        raise dossier_missing(
+            "lý lịch người xin vào Đảng (2-KNĐ)", "the personal history (2-KNĐ)", "personal_history"
+        )
+    if _reached(stage, Stage.SPONSORED) and not (
+        len(d.sponsors) >= 2 or (len(d.sponsors) == 1 and d.union_introduction is not None)
+    ):
+        raise dossier_missing(
+            "đủ người giới thiệu (hai đảng viên, hoặc một đảng viên và nghị quyết giới thiệu "
+            "của đoàn thể)",
+            "its sponsors (two members, or one member and a union's introduction)",
+            "first_sponsor",
+        )
+    if _reached(stage, Stage.VERIFIED):
+        if d.verification is None or not d.verification.passed:
+            raise dossier_missing(
+                "kết luận thẩm tra lý lịch đạt yêu cầu",
+                "a passed background verification",
+                "verification",
+            )
+        if not d.all_comments:
+            raise dossier_missing(
+                "tổng hợp ý kiến nhận xét (5-KNĐ)", "comments (5-KNĐ)", "comments"
+            )
+    if _reached(stage, Stage.BRANCH_RESOLVED) and d.branch_resolution is None:
+        raise dossier_missing(
+            "nghị quyết chi bộ (6-KNĐ)", "the branch's resolution (6-KNĐ)", "branch_resolution"
+        )
+    if stage is Stage.COMMITTEE_RESOLVED and d.committee_resolution is None:
+        raise dossier_missing(
+            "nghị quyết đảng ủy cơ sở (8-KNĐ)",
+            "the grassroots committee's resolution (8-KNĐ)",
+            "committee_resolution",
+        )
+    if stage is Stage.DECIDED and d.admission_decision is None:
+        raise dossier_missing(
+            "quyết định kết nạp (9-KNĐ)", "the admission decision (9-KNĐ)", "admission_decision"
         )

@@ -24,6 +24,7 @@ from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
 from domain.rules import AdmissionAuthority, PriorMembership, Sponsor
 from domain.tenant_policy import CountingBasis
+from domain.transfer_dossier import Dossier
 from domain.values import (
     DocumentRef,
     EducationLevel,
@@ -322,8 +323,8 @@ class ReceiveTransferredCandidate(CaseCommand):
     person: PersonProfile = spec.given("The candidate's personal data.")
     origin: str = spec.name("The committee the case comes from (nơi chuyển đi).")
     stage: Stage = spec.given(
-        "Stage reached there: before the dossier (discovered, sympathizer, awareness trained), "
-        "probationary or full member."
+        "Stage reached there: any stage of an open case; from the applied stage the dossier "
+        "carries what that stage needs."
     )
     occurred_on: date = spec.day("Date the case was received.")
     document: DocumentRef = spec.given(
@@ -342,11 +343,28 @@ class ReceiveTransferredCandidate(CaseCommand):
     full_member_since: date | None = spec.day(
         "Full-membership date (ngày chính thức); required for a full member.", default=None
     )
+    dossier: Dossier | None = spec.given(
+        "The documents the case carries (hồ sơ chuyển kèm), each dated as its step; required "
+        "from the applied stage up to the admission decision.",
+        default=None,
+    )
     notes: str = spec.text(NOTES, default="")
 
     def check_input(self) -> None:
         """The person is at least 16 on the day the case is received."""
         _check_age(self.person, self.occurred_on)
+
+
+@command
+class AcceptTransferredCase(CaseCommand):
+    """Accept a case another tenant of this deployment transferred to this one (nhận hồ sơ chuyển đến): it opens here at the stage it had, with its dossier, its personal data and the transfer document read from the other tenant's history."""
+
+    case_code: str = spec.code("The new case's code here (mã hồ sơ), unused yet.")
+    from_tenant: str = spec.code("The tenant the case was transferred out of (its slug).")
+    from_case_code: str = spec.code("The case's code there.")
+    unit_code: str = spec.code("The branch (chi bộ) receiving the case.")
+    occurred_on: date = spec.day("Date the case was received.")
+    notes: str = spec.text(NOTES, default="")
 
 
 @command
@@ -560,9 +578,14 @@ class MoveCandidate(Step):
 
 @command
 class TransferCandidateOut(Step):
-    """Exit: the case leaves for another committee (chuyển đi), before the dossier or once admitted. The transfer document is required."""
+    """Exit: the case leaves for another committee (chuyển đi) at any stage of an open case; the receiving committee goes on from the same stage with the dossier. The transfer document is required."""
 
     destination: str = spec.name("Where the case goes (nơi chuyển đến).")
+    destination_tenant: str | None = spec.code(
+        "When it goes to another tenant of this deployment: that tenant's slug. Its organizer "
+        "then accepts the case (acceptTransferredCase) with its dossier.",
+        default=None,
+    )
 
 
 @command
@@ -674,5 +697,18 @@ class EnableTenant(PlatformCommand):
     """Enable a disabled tenant again (mở khóa đơn vị sử dụng)."""
 
 
+@command
+class MergeTenant(PlatformCommand):
+    """Merge a tenant into another (hợp nhất đơn vị sử dụng), e.g. a provincial committee into the merged one from 1/7/2025: the source's history is closed by a signed checkpoint and stays readable; its open units and cases move to the target with their dossiers, from effectiveOn. Re-running it resumes an interrupted merge."""
+
+    slug: str = spec.code("The tenant merged away (its slug).")
+    into: str = spec.code("The tenant it is merged into (its slug).")
+    effective_on: date = spec.day("Date the merge takes effect (ngày hợp nhất); not in the future.")
+    under_unit: str = spec.code(
+        "The target's unit (mã đơn vị) the source's root committee moves under."
+    )
+    document: DocumentRef = spec.given("The decision merging them (quyết định hợp nhất).")
+
+
 #: The platform operators' commands.
-PLATFORM_COMMANDS: tuple[type[PlatformCommand], ...] = (DisableTenant, EnableTenant)
+PLATFORM_COMMANDS: tuple[type[PlatformCommand], ...] = (DisableTenant, EnableTenant, MergeTenant)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID, uuid5
 
+from domain.tenant_merge import closing_key, reception_key
+
 KETNAP_NAMESPACE = UUID("6f1c9a52-3f0e-5d6b-9a57-4b0c1e1c2a11")
 
 
@@ -30,3 +32,13 @@ def quota_plan_id(tenant: str, unit_code: str, period_key: str) -> UUID:
 def tenant_policy_id(tenant: str) -> UUID:
     """Id of the tenant's policy aggregate (calendar days off/on, counting basis, ratios)."""
     return uuid5(tenant_namespace(tenant), "policy")
+
+
+def closing_id(tenant: str) -> UUID:
+    """Id of the tenant's ``MergeClosing`` (its last event, when it is merged into another)."""
+    return uuid5(tenant_namespace(tenant), closing_key())
+
+
+def reception_id(tenant: str, source: str) -> UUID:
+    """Id of ``tenant``'s ``MergeReception`` of the tenant ``source`` merged into it."""
+    return uuid5(tenant_namespace(tenant), reception_key(source))

@@ -611,6 +611,14 @@ def _transferred_in(e: Any, agg: Any, units: UnitLookup) -> Summary:
     unit = _unit(units, agg.unit_id)
     vi = f"Nhận hồ sơ chuyển đến từ {origin} vào {unit.vi}, ở bước «{stage.label_vi}»{ref.vi}"
     en = f"Received from {origin} into {unit.en} at stage “{_STAGE_EN[stage]}”{ref.en}"
+    dossier = getattr(e, "dossier", None)  # absent from events stored before issue 13
+    if dossier is not None:
+        vi += f"; kèm {len(dossier.documents())} văn bản hồ sơ"
+        en += f"; with {len(dossier.documents())} dossier documents"
+    merged = getattr(e, "merged_from", None)
+    if merged is not None:
+        vi += f"; hợp nhất từ '{merged.tenant}' (mã {merged.code}, phiên bản {merged.version})"
+        en += f"; merged from '{merged.tenant}' (code {merged.code}, version {merged.version})"
     if e.ceremony_on is not None:
         vi += f"; ngày kết nạp {_d(e.ceremony_on)}"
         en += f"; admitted on {_d(e.ceremony_on)}"
@@ -875,4 +883,50 @@ def _policy_congress(e: Any, agg: Any, units: UnitLookup) -> Summary:
     return Summary(
         f"Ghi nhận đại hội đảng bộ khai mạc ngày {_d(e.occurred_on)} (mốc nhiệm kỳ){ref.vi}",
         f"Committee congress opened on {_d(e.occurred_on)} recorded (a term boundary){ref.en}",
+    )
+
+
+# --- tenant merges (issue 13) -------------------------------------------------------------------
+@_register("MergeClosing", "TenantClosedByMerge", None)
+def _merge_closed(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    ref = _ref(e.document)
+    into = _short(e.into, 40)
+    return Summary(
+        f"Hợp nhất vào đơn vị sử dụng '{into}' từ ngày {_d(e.occurred_on)}; khóa sổ{ref.vi}",
+        f"Merged into tenant '{into}' from {_d(e.occurred_on)}; history closed{ref.en}",
+    )
+
+
+@_register("MergeReception", "TenantMergeReceived", None)
+def _merge_received(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    ref = _ref(e.document)
+    source = _short(e.source, 40)
+    under = _unit(units, e.under_unit_id)
+    point = f"{e.checkpoint.position} ({e.checkpoint.head_hash[:16]}…)"
+    return Summary(
+        f"Nhận hợp nhất đơn vị sử dụng '{source}' từ ngày {_d(e.occurred_on)} vào {under.vi}; "
+        f"điểm kiểm tra đóng sổ tại vị trí {point}{ref.vi}",
+        f"Merge of tenant '{source}' from {_d(e.occurred_on)} received under {under.en}; "
+        f"closing checkpoint at position {point}{ref.en}",
+    )
+
+
+@_register("MergeReception", "MergeArrivalsRecorded", None)
+def _merge_arrivals(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    renamed = [a.source_code for a in (*e.units, *e.cases) if a.source_code != a.target_code]
+    codes_vi = f"; đổi mã do trùng: {', '.join(renamed)}" if renamed else ""
+    codes_en = f"; codes taken, prefixed: {', '.join(renamed)}" if renamed else ""
+    return Summary(
+        f"Nhận từ '{agg.source}': {len(e.units)} đơn vị, {len(e.cases)} hồ sơ{codes_vi}",
+        f"Arrived from '{agg.source}': {len(e.units)} units, {len(e.cases)} cases{codes_en}",
+    )
+
+
+@_register("MergeReception", "TenantMergeCompleted", None)
+def _merge_completed(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    return Summary(
+        f"Hoàn tất hợp nhất '{agg.source}': {e.units} đơn vị, {e.cases} hồ sơ, "
+        f"{len(e.collisions)} mã trùng",
+        f"Merge of '{agg.source}' completed: {e.units} units, {e.cases} cases, "
+        f"{len(e.collisions)} codes prefixed",
     )

@@ -313,11 +313,18 @@ def admission_inputs(candidate: Candidate) -> tuple[Any, ...]:
     )
 
 
+def _arrived_decided(candidate: Candidate) -> bool:
+    """Received by transfer (or a tenant merge) at the decided stage or later."""
+    first_stage, first_step, _ = candidate.transitions[0]
+    return first_step == "transferred_in" and not first_stage.is_pre_admission
+
+
 def admission_rows(candidate: Candidate) -> list[Row]:
     """The admission (``rm_admissions``): once decided here, not for cases received by
-    transfer (admitted elsewhere). It stays when the member later leaves: the admission
-    happened, and quotas count admissions."""
-    if candidate.decision_on is None or "transferred_in" in candidate.step_dates:
+    transfer already decided (admitted elsewhere: the committee they came from counts them). A
+    case received before the decision, with its dossier, is decided and counted here. It stays
+    when the member later leaves: the admission happened, and quotas count admissions."""
+    if candidate.decision_on is None or _arrived_decided(candidate):
         return []
     ceremony = candidate.ceremony_on
     decision_unit = candidate.unit_on(candidate.decision_on)
@@ -344,8 +351,9 @@ class CandidatesProjection(Projection):
     name: ClassVar[str] = "candidates"
     # 2: the indexes of issue 12; 3: current and open stage indexes; 4: ethnicity and religion
     # as the codes of their lists (were free text); 5: flags, and the dossier's papers in the
-    # branch meeting's term (issue 13)
-    version: ClassVar[int] = 5
+    # branch meeting's term (issue 13); 6: admissions of cases
+    # received before their decision (issue 13)
+    version: ClassVar[int] = 6
     tables = (CANDIDATES, CANDIDATE_STAGES, ADMISSIONS)
     follows = (Candidate, TenantPolicy)
 

@@ -26,20 +26,21 @@ from typing import TYPE_CHECKING, Any
 import click
 
 import domain
-from domain.commands import DisableTenant, EnableTenant
+from domain.commands import DisableTenant, EnableTenant, MergeTenant
 from domain.errors import DomainError
 from domain.quotas import Period
-from domain.values import Actor, Role
+from domain.values import Actor, DocumentRef, Role
 from projections import all_projections
 from projections.runner import BatchReport, RunReport
 from service.api.cli import run_server, token
 from service.audit.cli import audit
 from service.console import open_parts, refusals, tenant_slugs
-from service.demo import DEMO_SLUG, seed_demo
+from service.demo import DEMO_SLUG, merged_slug, seed_demo
 from service.escaping import printable
 from service.keys_cli import keys
 from service.reports import report_lines
 from service.store import Store, TenantApplication, TenantKind
+from service.tenant_merge import run_merge
 
 if TYPE_CHECKING:
     from service.bootstrap import Parts
@@ -132,6 +133,8 @@ def tenants_list(as_json: bool) -> None:
         click.echo("Chưa có đơn vị sử dụng nào / no tenants yet (try: ketnap demo)")
     for t in rows:
         state = " [khóa / disabled]" if t.disabled else ""
+        if t.merged_into is not None and t.merged_on is not None:
+            state = f" [hợp nhất vào / merged into {t.merged_into} {t.merged_on:%d/%m/%Y}]"
         click.echo(f"{t.slug:24} {t.kind.value:28} {printable(t.name)}{state}")
 
 
@@ -168,6 +171,72 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
+@tenants.command("merge")
+@click.argument("slug")
+@click.option("--into", required=True, help="Đơn vị sử dụng nhận / the tenant merged into.")
+@click.option(
+    "--on",
+    "effective_on",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Ngày hợp nhất / the date it takes effect (YYYY-MM-DD).",
+)
+@click.option(
+    "--under-unit", required=True, help="Mã đơn vị nhận / the target's unit to move under."
+)
+@click.option("--doc-kind", default="Nghị quyết", show_default=True, help="Loại văn bản.")
+@click.option("--doc-number", required=True, help="Số văn bản / the decision's number.")
+@click.option(
+    "--doc-date",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Ngày văn bản / the decision's date (YYYY-MM-DD).",
+)
+@click.option("--doc-issuer", required=True, help="Cơ quan ban hành / the issuing body.")
+@REASON
+@refusals
+def tenants_merge(
+    slug: str,
+    into: str,
+    effective_on: datetime,
+    under_unit: str,
+    doc_kind: str,
+    doc_number: str,
+    doc_date: datetime,
+    doc_issuer: str,
+    reason: str,
+) -> None:
+    """Merge a tenant into another (hợp nhất): the source is closed by a signed checkpoint
+    (KETNAP_SIGNING_KEY_FILE), its open units and cases move to the target. Run it again to
+    resume an interrupted merge."""
+    command = MergeTenant(
+        slug=slug,
+        into=into,
+        effective_on=effective_on.date(),
+        under_unit=under_unit,
+        document=DocumentRef(doc_kind, doc_number, doc_date.date(), doc_issuer),
+        reason=reason,
+    )
+
+    def tell(p: Any) -> None:
+        click.echo(f"  {p.phase}: {p.units} đơn vị / units, {p.cases} hồ sơ / cases", err=True)
+
+    with open_parts() as parts:
+        summary = run_merge(parts.handlers, _operator(), command, progress=tell)
+    click.echo(
+        f"Đã hợp nhất / merged: {slug} → {into} ({summary.effective_on:%d/%m/%Y}): "
+        f"{summary.units} đơn vị / units, {summary.cases} hồ sơ / cases; "
+        f"trùng mã / collisions: {', '.join(summary.collisions) or '—'}; "
+        f"điểm kiểm tra đóng sổ / closing checkpoint @ {summary.checkpoint_position} "
+        f"{summary.checkpoint_head_hash}"
+    )
+    if summary.left_behind:
+        click.echo(
+            "Ở lại đơn vị cũ (đơn vị đã giải thể) / left in the source (unit dissolved): "
+            + ", ".join(summary.left_behind)
+        )
+
+
 @tenants.command("history")
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -195,13 +264,16 @@ def tenants_history(slug: str, as_json: bool) -> None:
         click.echo(f"{when} {e.change.value:9} {_printable(e.actor.user_id)}{reason}")
 
 
-def _print_summary(app: TenantApplication) -> None:
+def _print_summary(app: TenantApplication, merged: TenantApplication | None = None) -> None:
+    """The tenant's events by type, and whether every type is present (in it or, for the demo,
+    in the tenant ``merged`` into it, whose history ends with the closing event)."""
     counts = event_type_counts(app)
     click.echo(f"Sự kiện / events: {sum(counts.values())}")
     for name, count in sorted(counts.items()):
         click.echo(f"  {name:45} {count:6}")
     every_type = domain.event_type_names()
-    missing = sorted(set(every_type) - set(counts))
+    present = set(counts) | (set(event_type_counts(merged)) if merged is not None else set())
+    missing = sorted(set(every_type) - present)
     if missing:
         click.echo(f"Chưa có loại sự kiện / event types not present: {', '.join(missing)}")
     else:
@@ -268,7 +340,7 @@ def demo(tenant: str, candidates: int, seed: int) -> None:
         )
         for refusal in report.refused:
             click.echo(f"  bị từ chối / refused: {refusal}")
-        _print_summary(store.app(tenant, write=False))
+        _print_summary(store.app(tenant, write=False), store.app(merged_slug(tenant), write=False))
         _project(parts, tenant)
 
 

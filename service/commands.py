@@ -26,6 +26,7 @@ from eventsourcing.domain import Aggregate
 from domain import ids
 from domain.candidates import Candidate
 from domain.commands import (
+    AcceptTransferredCase,
     AdjustQuota,
     AssignSupplementaryQuota,
     CaseCommand,
@@ -38,6 +39,7 @@ from domain.commands import (
     EnableTenant,
     EstablishUnit,
     HoldAdmissionCeremony,
+    MergeTenant,
     MergeUnits,
     MoveCandidate,
     MoveUnit,
@@ -65,6 +67,7 @@ from domain.values import Actor
 from domain.working_days import WorkingCalendar
 from service.store import Store, TenantApplication
 from service.store.registry import Tenant, TenantKind
+from service.transfers import accepted_case, check_destination
 
 AggT = TypeVar("AggT", bound=Aggregate)
 MAX_UNIT_DEPTH = 32
@@ -271,6 +274,8 @@ class Handlers:
             return registry.disable(command.slug, actor=actor, reason=command.reason)
         if isinstance(command, EnableTenant):
             return registry.enable(command.slug, actor=actor, reason=command.reason)
+        if isinstance(command, MergeTenant):
+            raise TypeError("MergeTenant is carried out by service.tenant_merge.run_merge")
         raise TypeError(f"no handler for {type(command).__name__}")
 
 
@@ -500,7 +505,7 @@ def _new_case(
     h: Handlers,
     p: Principal,
     app: TenantApplication,
-    c: DiscoverCandidate | ReceiveTransferredCandidate,
+    c: DiscoverCandidate | ReceiveTransferredCandidate | AcceptTransferredCase,
 ) -> dict[str, Any]:
     """A new case's code is free and its unit open: the creation's common arguments."""
     case_id = ids.candidate_id(p.tenant, c.case_code)
@@ -536,7 +541,43 @@ def _discover(
 def _receive(
     h: Handlers, p: Principal, app: TenantApplication, c: ReceiveTransferredCandidate
 ) -> CommandResult:
-    case = Candidate.receive_transfer(**_arguments(c), **_new_case(h, p, app, c))
+    new_case = _new_case(h, p, app, c)
+    unit = h.unit(app, c.unit_code)
+    # A branch under a grassroots committee needs its resolution (8-KNĐ); a grassroots branch
+    # does not: the received case goes on as the receiving branch's own would.
+    required = (
+        not unit.kind.admits_candidates
+        or grassroots_of(unit, h._ancestors(app, unit)).kind is UnitKind.GRASSROOTS_COMMITTEE
+    )
+    case = Candidate.receive_transfer(
+        **_arguments(c), **new_case, committee_resolution_required=required
+    )
+    return h._save(app, case.id, case)
+
+
+@handles(TransferCandidateOut)
+def _transfer_out(
+    h: Handlers, p: Principal, app: TenantApplication, c: TransferCandidateOut
+) -> CommandResult:
+    if c.destination_tenant is not None:
+        check_destination(h.store, p.tenant, c.destination_tenant)
+    case = h.candidate(app, c.case_code)
+    return _apply(h, p, app, case, c)
+
+
+@handles(AcceptTransferredCase)
+def _accept_transfer(
+    h: Handlers, p: Principal, app: TenantApplication, c: AcceptTransferredCase
+) -> CommandResult:
+    new_case = _new_case(h, p, app, c)
+    unit = h.unit(app, c.unit_code)
+    required = (
+        not unit.kind.admits_candidates
+        or grassroots_of(unit, h._ancestors(app, unit)).kind is UnitKind.GRASSROOTS_COMMITTEE
+    )
+    case = accepted_case(
+        h.store, p, app, c, new_case=new_case, committee_resolution_required=required
+    )
     return h._save(app, case.id, case)
 
 

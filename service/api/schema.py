@@ -61,6 +61,7 @@ from service.api.queries.core import CoreQueries
 from service.api.queries.dashboards import DashboardQueries
 from service.api.queries.settings import SettingsQueries
 from service.api.queries.tenants import TenantQueries
+from service.api.queries.transfers import TransferQueries
 from service.api.relay import Node
 from service.api.request_log import OPERATION_LIMIT, OperationName, operation_name
 from service.api.scalars import SCALARS
@@ -78,7 +79,13 @@ MAX_OPERATIONS = 5
 
 @strawberry.type(description="Everything that can be read (Truy vấn).")
 class Query(
-    AuditQueries, CaseQueries, DashboardQueries, SettingsQueries, TenantQueries, CoreQueries
+    AuditQueries,
+    CaseQueries,
+    DashboardQueries,
+    SettingsQueries,
+    TenantQueries,
+    TransferQueries,
+    CoreQueries,
 ):
     pass
 

@@ -93,6 +93,10 @@ class Tenant:
     kind: TenantKind
     disabled: bool
     created_at: datetime
+    #: Merged into this tenant (``MergeTenant``): disabled for good, its history readable.
+    merged_into: str | None = None
+    #: The date that merge takes effect.
+    merged_on: date | None = None
 
     @property
     def schema(self) -> str:
@@ -106,6 +110,7 @@ class RegistryChange(Enum):
     CREATED = "created"
     DISABLED = "disabled"
     ENABLED = "enabled"
+    MERGED = "merged"
 
 
 @dataclass(frozen=True)
@@ -214,12 +219,49 @@ def _already(slug: str, *, disabled: bool) -> DomainError:
     )
 
 
-def _unknown_tenant(slug: str) -> NotFound:
+def tenant_merged(tenant: Tenant, field: str = "slug") -> DomainError:
+    """Refusal of a change to a tenant merged into another (nothing more is recorded there)."""
+    on = f"{tenant.merged_on:%d/%m/%Y}" if tenant.merged_on else "?"
+    return DomainError(
+        "TENANT_MERGED",
+        f"Đơn vị sử dụng '{tenant.slug}' đã hợp nhất vào '{tenant.merged_into}' từ ngày {on}; "
+        "chỉ còn đọc được lịch sử.",
+        f"The tenant '{tenant.slug}' was merged into '{tenant.merged_into}' on {on}; its "
+        "history can only be read.",
+        field=field,
+    )
+
+
+def _check_mergeable(tenants: dict[str, Tenant], slug: str, into: str) -> None:
+    """Both tenants exist and are open (neither disabled nor merged), and differ."""
+    if slug == into:
+        raise DomainError(
+            "TENANT_MERGE_INTO_ITSELF",
+            f"Không thể hợp nhất đơn vị '{slug}' vào chính nó.",
+            f"The tenant '{slug}' cannot be merged into itself.",
+            field="into",
+        )
+    for name, field in ((slug, "slug"), (into, "into")):
+        tenant = tenants.get(name)
+        if tenant is None:
+            raise _unknown_tenant(name, field)
+        if tenant.merged_into is not None:
+            raise tenant_merged(tenant, field)
+        if tenant.disabled:
+            raise DomainError(
+                "TENANT_DISABLED",
+                f"Đơn vị sử dụng '{name}' đang bị khóa; hãy mở khóa trước khi hợp nhất.",
+                f"The tenant '{name}' is disabled; enable it before merging.",
+                field=field,
+            )
+
+
+def _unknown_tenant(slug: str, field: str = "tenant") -> NotFound:
     return NotFound(
         "TENANT_NOT_FOUND",
         f"Không tìm thấy đơn vị '{slug}'.",
         f"There is no tenant '{slug}'.",
-        field="tenant",
+        field=field,
     )
 
 
@@ -304,6 +346,19 @@ class TenantRegistry(ABC):
         """Allow writes again; recorded with who and why. Refused unless it is disabled."""
         return self._set_disabled(slug, disabled=False, actor=actor, reason=reason)
 
+    def merge(
+        self, slug: str, into: str, effective_on: date, *, actor: Actor = SYSTEM, reason: str = ""
+    ) -> Tenant:
+        """Mark ``slug`` merged into ``into`` from ``effective_on``: disabled for good (enabling
+        it is refused), recorded with who and why. Refused for an unknown, disabled or already
+        merged tenant."""
+        event = RegistryEvent(
+            validate_slug(slug), RegistryChange.MERGED, actor, reason, datetime.now(UTC)
+        )
+        tenant = self._record_merge(event, validate_slug(into), effective_on)
+        self._tell(tenant)
+        return tenant
+
     def history(self, slug: str) -> builtins.list[RegistryEvent]:
         """The tenant's platform history, oldest first; bilingual NotFound if unknown."""
         self.get(slug)
@@ -369,21 +424,38 @@ class TenantRegistry(ABC):
     @abstractmethod
     def _history(self, slug: str) -> builtins.list[RegistryEvent]: ...
 
+    @abstractmethod
+    def _record_merge(self, event: RegistryEvent, into: str, effective_on: date) -> Tenant:
+        """Disable the row, add its merge and append ``event``, in one transaction."""
+
+
+#: The columns every read of a tenant selects (``t``: tenants, ``m``: tenant_merges).
+TENANT_COLUMNS = "t.slug, t.name, t.kind, t.disabled, t.created_at, m.into_slug, m.effective_on"
+TENANT_FROM = "tenants t LEFT JOIN tenant_merges m ON m.slug = t.slug"
+
 
 def _tenant_from_row(row: Sequence[Any] | dict[str, Any]) -> Tenant:
     if isinstance(row, dict):
-        values = (row["slug"], row["name"], row["kind"], row["disabled"], row["created_at"])
+        values = tuple(
+            row.get(k)
+            for k in ("slug", "name", "kind", "disabled", "created_at", "into_slug", "effective_on")
+        )
     else:
-        values = tuple(row)
-    slug, name, kind, disabled, created_at = values
+        values = (*tuple(row), None, None)[:7]
+    slug, name, kind, disabled, created_at, into, effective_on = values
     if isinstance(created_at, str):
         created_at = datetime.fromisoformat(created_at)
+    assert isinstance(created_at, datetime)
+    if isinstance(effective_on, str):
+        effective_on = date.fromisoformat(effective_on)
     return Tenant(
         slug=str(slug),
         name=str(name),
         kind=TenantKind(kind),
         disabled=bool(disabled),
         created_at=created_at,
+        merged_into=None if into is None else str(into),
+        merged_on=effective_on,
     )
 
 
@@ -420,6 +492,13 @@ class SQLiteTenantRegistry(TenantRegistry):
                 " actor TEXT NOT NULL,"
                 " role TEXT NOT NULL,"
                 " reason TEXT NOT NULL,"
+                " recorded_at TEXT NOT NULL)"
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS tenant_merges ("
+                " slug TEXT PRIMARY KEY REFERENCES tenants (slug),"
+                " into_slug TEXT NOT NULL REFERENCES tenants (slug),"
+                " effective_on TEXT NOT NULL,"
                 " recorded_at TEXT NOT NULL)"
             )
         # One connection kept open only to ask, per request, whether the file changed:
@@ -497,15 +576,14 @@ class SQLiteTenantRegistry(TenantRegistry):
     def _get(self, slug: str) -> Tenant | None:
         with self._connect() as conn:
             row = conn.execute(
-                "SELECT slug, name, kind, disabled, created_at FROM tenants WHERE slug = ?",
-                (slug,),
+                f"SELECT {TENANT_COLUMNS} FROM {TENANT_FROM} WHERE t.slug = ?", (slug,)
             ).fetchone()
         return None if row is None else _tenant_from_row(row)
 
     def list(self) -> builtins.list[Tenant]:
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT slug, name, kind, disabled, created_at FROM tenants ORDER BY slug"
+                f"SELECT {TENANT_COLUMNS} FROM {TENANT_FROM} ORDER BY t.slug"
             ).fetchall()
         return [_tenant_from_row(row) for row in rows]
 
@@ -514,11 +592,13 @@ class SQLiteTenantRegistry(TenantRegistry):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 row = conn.execute(
-                    "SELECT slug, name, kind, disabled, created_at FROM tenants WHERE slug = ?",
+                    f"SELECT {TENANT_COLUMNS} FROM {TENANT_FROM} WHERE t.slug = ?",
                     (event.slug,),
                 ).fetchone()
                 if row is None:
                     raise _unknown_tenant(event.slug)
+                if row[5] is not None:
+                    raise tenant_merged(_tenant_from_row(row))
                 if bool(row[3]) == disabled:
                     raise _already(event.slug, disabled=disabled)
                 conn.execute(
@@ -530,6 +610,33 @@ class SQLiteTenantRegistry(TenantRegistry):
                 conn.execute("ROLLBACK")
                 raise
         return dataclasses.replace(_tenant_from_row(row), disabled=disabled)
+
+    def _record_merge(self, event: RegistryEvent, into: str, effective_on: date) -> Tenant:
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = {
+                    r[0]: _tenant_from_row(r)
+                    for r in conn.execute(
+                        f"SELECT {TENANT_COLUMNS} FROM {TENANT_FROM} WHERE t.slug IN (?, ?)",
+                        (event.slug, into),
+                    ).fetchall()
+                }
+                _check_mergeable(rows, event.slug, into)
+                conn.execute("UPDATE tenants SET disabled = 1 WHERE slug = ?", (event.slug,))
+                conn.execute(
+                    "INSERT INTO tenant_merges (slug, into_slug, effective_on, recorded_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (event.slug, into, effective_on.isoformat(), event.recorded_at.isoformat()),
+                )
+                self._append(conn, event)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return dataclasses.replace(
+            rows[event.slug], disabled=True, merged_into=into, merged_on=effective_on
+        )
 
     def _history(self, slug: str) -> builtins.list[RegistryEvent]:
         with self._connect() as conn:
@@ -592,6 +699,10 @@ class PostgresTenantRegistry(TenantRegistry):
         self._create_statements = create_statements
         self._table = sql.Identifier(datastore.schema, "tenants")
         self._events = sql.Identifier(datastore.schema, "tenant_events")
+        self._merges = sql.Identifier(datastore.schema, "tenant_merges")
+        self._from = sql.SQL("{} t LEFT JOIN {} m ON m.slug = t.slug").format(
+            self._table, self._merges
+        )
         #: The application's role when it is not the owner (None: one role does everything).
         self.app_role: str | None = None if owner is None else self._app_role(owner)
         self._ensure_table()
@@ -622,8 +733,9 @@ class PostgresTenantRegistry(TenantRegistry):
         schema = self.datastore.schema
         with self.owner.transaction(commit=True) as curs:
             curs.execute(
-                "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL AS t",
-                (f"{schema}.tenants", f"{schema}.tenant_events"),
+                "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL"
+                " AND to_regclass(%s) IS NOT NULL AS t",
+                (f"{schema}.tenants", f"{schema}.tenant_events", f"{schema}.tenant_merges"),
             )
             row = curs.fetchone()
             exists = row is not None and bool(row["t"])
@@ -653,11 +765,20 @@ class PostgresTenantRegistry(TenantRegistry):
                     " recorded_at timestamptz NOT NULL)"
                 ).format(self._events, self._table)
             )
+            curs.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} ("
+                    " slug text PRIMARY KEY REFERENCES {} (slug),"
+                    " into_slug text NOT NULL REFERENCES {} (slug),"
+                    " effective_on date NOT NULL,"
+                    " recorded_at timestamptz NOT NULL)"
+                ).format(self._merges, self._table, self._table)
+            )
             if self.app_role is not None:
                 for statement in roles.platform_grant_statements(schema, self.app_role):
                     curs.execute(statement)
                 # The platform's history is append-only, like a tenant's events.
-                for statement in roles.guard_statements(schema, ["tenant_events"]):
+                for statement in roles.guard_statements(schema, ["tenant_events", "tenant_merges"]):
                     curs.execute(statement)
 
     def _app_can_read(self, curs: Any, app_role: str) -> bool:
@@ -766,8 +887,8 @@ class PostgresTenantRegistry(TenantRegistry):
 
     def _get(self, slug: str) -> Tenant | None:
         rows = self._read(
-            sql.SQL("SELECT slug, name, kind, disabled, created_at FROM {} WHERE slug = %s").format(
-                self._table
+            sql.SQL("SELECT {} FROM {} WHERE t.slug = %s").format(
+                sql.SQL(TENANT_COLUMNS), self._from
             ),
             (slug,),
         )
@@ -775,24 +896,23 @@ class PostgresTenantRegistry(TenantRegistry):
 
     def list(self) -> builtins.list[Tenant]:
         rows = self._read(
-            sql.SQL("SELECT slug, name, kind, disabled, created_at FROM {} ORDER BY slug").format(
-                self._table
-            )
+            sql.SQL("SELECT {} FROM {} ORDER BY t.slug").format(sql.SQL(TENANT_COLUMNS), self._from)
         )
         return [_tenant_from_row(row) for row in rows]
 
     def _record_change(self, event: RegistryEvent, *, disabled: bool) -> Tenant:
         with self.owner.transaction(commit=True) as curs:
             curs.execute(
-                sql.SQL(
-                    "SELECT slug, name, kind, disabled, created_at FROM {} WHERE slug = %s"
-                    " FOR UPDATE"
-                ).format(self._table),
+                sql.SQL("SELECT {} FROM {} WHERE t.slug = %s FOR UPDATE OF t").format(
+                    sql.SQL(TENANT_COLUMNS), self._from
+                ),
                 (event.slug,),
             )
             row: DictRow | None = curs.fetchone()
             if row is None:
                 raise _unknown_tenant(event.slug)
+            if row["into_slug"] is not None:
+                raise tenant_merged(_tenant_from_row(row))
             if bool(row["disabled"]) == disabled:
                 raise _already(event.slug, disabled=disabled)
             curs.execute(
@@ -802,6 +922,33 @@ class PostgresTenantRegistry(TenantRegistry):
             self._append(curs, event)
             _notify_tenants(curs, event.slug)
         return dataclasses.replace(_tenant_from_row(row), disabled=disabled)
+
+    def _record_merge(self, event: RegistryEvent, into: str, effective_on: date) -> Tenant:
+        with self.owner.transaction(commit=True) as curs:
+            curs.execute(
+                sql.SQL("SELECT {} FROM {} WHERE t.slug IN (%s, %s) FOR UPDATE OF t").format(
+                    sql.SQL(TENANT_COLUMNS), self._from
+                ),
+                (event.slug, into),
+            )
+            rows = {str(r["slug"]): _tenant_from_row(r) for r in curs.fetchall()}
+            _check_mergeable(rows, event.slug, into)
+            curs.execute(
+                sql.SQL("UPDATE {} SET disabled = true WHERE slug = %s").format(self._table),
+                (event.slug,),
+            )
+            curs.execute(
+                sql.SQL(
+                    "INSERT INTO {} (slug, into_slug, effective_on, recorded_at)"
+                    " VALUES (%s, %s, %s, %s)"
+                ).format(self._merges),
+                (event.slug, into, effective_on, event.recorded_at),
+            )
+            self._append(curs, event)
+            _notify_tenants(curs, event.slug)
+        return dataclasses.replace(
+            rows[event.slug], disabled=True, merged_into=into, merged_on=effective_on
+        )
 
     def _history(self, slug: str) -> builtins.list[RegistryEvent]:
         rows = self._read(

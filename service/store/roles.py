@@ -77,13 +77,14 @@ def current_role(curs: Any) -> str:
 
 
 def platform_grant_statements(schema: str, app_role: str) -> list[sql.Composed]:
-    """What the application's role may do in the registry schema: read the tenants and their
-    history."""
+    """What the application's role may do in the registry schema: read the tenants, their
+    history and their merges."""
     role = sql.Identifier(app_role)
     return [
         sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), role),
         sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(schema, "tenants"), role),
         sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(schema, "tenant_events"), role),
+        sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(schema, "tenant_merges"), role),
     ]
 
 

@@ -30,6 +30,7 @@ from service.store.registry import (
     SQLiteTenantRegistry,
     Tenant,
     TenantRegistry,
+    tenant_merged,
     tenant_schema,
     validate_slug,
 )
@@ -228,6 +229,9 @@ class Store:
                     # application closes its file when the last reference goes.
                     self._apps.popitem(last=False)
         if write and not app.writable:
+            record = self.registry.get(slug)
+            if record.merged_into is not None:
+                raise tenant_merged(record, "tenant")
             raise TenantDisabled(slug)
         return app
 

@@ -228,8 +228,20 @@ def test_a_full_member_is_transferred_out() -> None:
     [Stage.APPLIED, Stage.SPONSORED, Stage.VERIFIED, Stage.BRANCH_RESOLVED, Stage.DECIDED],
     ids=lambda stage: stage.value,
 )
-def test_a_case_in_the_middle_of_its_dossier_is_not_transferred_out(stage: Stage) -> None:
+def test_a_case_in_the_middle_of_its_dossier_is_transferred_out_with_the_stage_reached(
+    stage: Stage,
+) -> None:
+    """DOMAIN.md: "exits at any stage: transferred to another unit or tenant" — the dossier
+    goes with the case (issue 13; before, only cases before the dossier or members moved)."""
     an = candidate_at(stage)
+    _transfer_out(an)
+    assert stage_of(an) is Stage.TRANSFERRED_OUT
+    assert last_event(an)[1]["stage_at_transfer"] is stage
+
+
+def test_a_closed_case_is_not_transferred_out() -> None:
+    an = candidate_at(Stage.SYMPATHIZER)
+    _transfer_out(an, date(2023, 5, 2))
     assert_refused(an, lambda: _transfer_out(an), "STEP_OUT_OF_ORDER")
 
 
@@ -296,9 +308,18 @@ def test_a_probationary_member_transferred_in_completes_probation_here() -> None
     assert state(replayed(events, Candidate)) == state(hanh)
 
 
-def test_a_case_in_the_middle_of_its_dossier_is_not_received() -> None:
+def test_a_case_in_the_middle_of_its_dossier_is_not_received_without_its_dossier() -> None:
     with refused(InvalidInput) as refusal:
-        _receive(Stage.SPONSORED)
+        _receive(
+            Stage.SPONSORED,
+            awareness_certificate=document("Giấy chứng nhận", date(2023, 8, 1)),
+        )
+    assert refusal.value.code == "DOSSIER_INCOMPLETE"
+
+
+def test_a_closed_case_is_not_received() -> None:
+    with refused(InvalidInput) as refusal:
+        _receive(Stage.REJECTED)
     assert refusal.value.code == "STAGE_NOT_TRANSFERABLE"
 
 

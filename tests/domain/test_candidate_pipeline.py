@@ -481,15 +481,8 @@ STEPS: dict[str, tuple[Step, frozenset[Stage]]] = {
             destination="Đảng ủy Tập đoàn Dầu khí",
             document=document("Giấy chuyển sinh hoạt", LATER),
         ),
-        frozenset(
-            {
-                Stage.DISCOVERED,
-                Stage.SYMPATHIZER,
-                Stage.AWARENESS_TRAINED,
-                Stage.PROBATIONARY,
-                Stage.FULL_MEMBER,
-            }
-        ),
+        # any open case, with its dossier (issue 13; DOMAIN.md "exits at any stage")
+        frozenset(Stage) - EXIT_STAGES,
     ),
     "move to another branch": (
         lambda c: c.move_to_unit(

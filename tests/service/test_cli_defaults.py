@@ -69,7 +69,7 @@ def test_every_documented_command_works_from_a_fresh_directory_with_the_defaults
 
     assert "Acme" in ketnap("tenants", "create", "acme", "--name", "Acme", "--kind", "other").stdout
     listed = json.loads(ketnap("tenants", "list", "--json").stdout)
-    assert {t["slug"] for t in listed} == {"demo", "acme"}
+    assert {t["slug"] for t in listed} == {"demo", "acme", "ba_ria_vung_tau"}  # merged in
     assert "disabled: acme" in ketnap("tenants", "disable", "acme", "--reason", "Tạm dừng").stdout
     assert "enabled: acme" in ketnap("tenants", "enable", "acme", "--reason", "Tiếp tục").stdout
     history = json.loads(ketnap("tenants", "history", "acme", "--json").stdout)

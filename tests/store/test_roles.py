@@ -270,9 +270,10 @@ def test_the_owner_is_refused_too_by_the_append_only_triggers(two_roles: TwoRole
         ).fetchone()
         assert row is not None
         # row and truncate triggers on events, links and checkpoints, and on the platform's
-        # history of tenants
-        assert row[0] == 8
+        # history of tenants and their merges
+        assert row[0] == 10
         assert "append-only" in _refused(conn, "DELETE FROM platform.tenant_events")
+        assert "append-only" in _refused(conn, "TRUNCATE platform.tenant_merges")  # empty
 
 
 @pytest.mark.postgres

@@ -12,7 +12,12 @@ from __future__ import annotations
 import strawberry
 
 from domain.candidates import ExitReason
-from domain.commands import CaseCommand, DiscoverCandidate, ReceiveTransferredCandidate
+from domain.commands import (
+    AcceptTransferredCase,
+    CaseCommand,
+    DiscoverCandidate,
+    ReceiveTransferredCandidate,
+)
 from domain.rules import AdmissionAuthority, LeavingReason
 from domain.values import SpecialArea
 from service.api.context import ApiContext
@@ -54,7 +59,9 @@ async def _run(ctx: ApiContext, command: CaseCommand) -> CommandResult:
     return await ctx.case_command(
         lambda h, p: h.handle(p, command),
         case_code=None
-        if isinstance(command, DiscoverCandidate | ReceiveTransferredCandidate)
+        if isinstance(
+            command, DiscoverCandidate | ReceiveTransferredCandidate | AcceptTransferredCase
+        )
         else command.case_code,
         unit_codes=() if unit_code is None else (unit_code,),
     )

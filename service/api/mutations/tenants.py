@@ -1,4 +1,4 @@
-"""Tenant mutations (platform operators): create, disable and enable tenants.
+"""Tenant mutations (platform operators): create, disable, enable and merge tenants.
 
 Each answers the union ``TenantResult``: the tenant as it stands now, or the domain error
 (bad slug, name or kind, slug taken, unknown tenant, a missing reason, a tenant already in that
@@ -6,7 +6,8 @@ state). Creating a tenant records its default policy, signed by the operator
 (``Handlers.create_tenant``, which projects it where projections run inline), so the new
 tenant's users see it at once. Disabling and enabling build the platform commands
 ``DisableTenant`` / ``EnableTenant`` (``domain.commands``): the reason and the operator go to
-the platform's history of the tenant (``tenantHistory``).
+the platform's history of the tenant (``tenantHistory``). Merging (``MergeTenant``,
+``service.tenant_merge``) answers what it moved; re-running it resumes an interrupted merge.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from domain.commands import DisableTenant, EnableTenant, PlatformCommand
+from domain.commands import DisableTenant, EnableTenant, MergeTenant, PlatformCommand
 from domain.errors import DomainError
+from domain.inputs import canonical, client_path
 from domain.values import Actor, Role
 from service.api.context import ApiContext, get_context
 from service.api.errors import DomainErrorType
+from service.api.mutations.factory import graphql_name, input_type, raw
 from service.api.permissions import Capability, needs
 from service.api.queries.tenants import TenantType
 from service.store.registry import Tenant, TenantKind
+from service.tenant_merge import MergeSummary, run_merge
 
 MANAGE_TENANTS = needs(Capability.MANAGE_TENANTS)
 
@@ -37,6 +41,48 @@ class TenantPayload:
 TenantResult = Annotated[
     TenantPayload | DomainErrorType,
     strawberry.union("TenantResult", description="The tenant, or why nothing was changed."),
+]
+
+
+@strawberry.type(description="What a tenant merge did (hợp nhất đơn vị sử dụng).")
+class MergeTenantPayload:
+    tenant: TenantType = strawberry.field(
+        description="The tenant merged away, as it stands now (mergedInto, mergedOn)."
+    )
+    into: str = strawberry.field(description="The tenant it was merged into.")
+    units: int = strawberry.field(description="Open units moved into the target.")
+    cases: int = strawberry.field(description="Open cases moved into the target.")
+    collisions: list[str] = strawberry.field(
+        description="Codes already used in the target: they arrived as '<source slug>-<code>'."
+    )
+    left_behind: list[str] = strawberry.field(
+        description="Open cases of a dissolved unit (no branch follows them): they stay in the "
+        "source's history."
+    )
+    checkpoint_position: int = strawberry.field(
+        description="Position of the source's signed closing checkpoint."
+    )
+    checkpoint_head_hash: str = strawberry.field(
+        description="The source's chain head hash at that checkpoint (hex)."
+    )
+
+    @classmethod
+    def of(cls, summary: MergeSummary) -> MergeTenantPayload:
+        return cls(
+            tenant=TenantType.of(summary.source),
+            into=summary.target,
+            units=summary.units,
+            cases=summary.cases,
+            collisions=list(summary.collisions),
+            left_behind=list(summary.left_behind),
+            checkpoint_position=summary.checkpoint_position,
+            checkpoint_head_hash=summary.checkpoint_head_hash,
+        )
+
+
+MergeTenantResult = Annotated[
+    MergeTenantPayload | DomainErrorType,
+    strawberry.union("MergeTenantResult", description="What the merge did, or why it did not."),
 ]
 
 Slug = Annotated[
@@ -96,6 +142,39 @@ class TenantMutations:
     )
     async def enable_tenant(self, info: Info, slug: Slug, reason: Reason) -> TenantResult:
         return await _platform_command(info, EnableTenant(slug=slug, reason=reason))
+
+    @strawberry.mutation(
+        description=" ".join((MergeTenant.__doc__ or "").split()) + " Platform operators only.",
+        permission_classes=MANAGE_TENANTS,
+    )
+    async def merge_tenant(
+        self,
+        info: Info,
+        input: Annotated[
+            input_type(MergeTenant),  # type: ignore[valid-type]
+            strawberry.argument(description="What to merge, into what, from when."),
+        ],
+    ) -> MergeTenantResult:
+        ctx = get_context(info)
+        actor = Actor(ctx.principal.subject, Role.PLATFORM_OPERATOR)
+        handlers = ctx.services.handlers
+        data = raw(input)
+
+        def merge() -> MergeSummary:
+            command = canonical(
+                MergeTenant, data, today=handlers.today(), name_of=graphql_name, prefix="input"
+            )
+            try:
+                return run_merge(handlers, actor, command)
+            except DomainError as error:
+                error.field = client_path(MergeTenant, error.field, graphql_name, "input")
+                raise
+
+        try:
+            summary = await ctx.run_sync(merge)
+        except DomainError as error:
+            return DomainErrorType.of(error)
+        return MergeTenantPayload.of(summary)
 
 
 async def _platform_command(

@@ -6,7 +6,7 @@ every tenant field refuses them (see ``permissions``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
@@ -35,6 +35,13 @@ class TenantType:
         description="Disabled: its history stays readable, nothing more can be recorded."
     )
     created_at: datetime | None = strawberry.field(description="When it was registered (UTC).")
+    merged_into: str | None = strawberry.field(
+        default=None,
+        description="Merged into this tenant (hợp nhất): disabled for good, its history readable.",
+    )
+    merged_on: date | None = strawberry.field(
+        default=None, description="The date that merge took effect."
+    )
 
     @classmethod
     def of(cls, tenant: Tenant) -> TenantType:
@@ -44,6 +51,8 @@ class TenantType:
             kind=tenant.kind,
             disabled=tenant.disabled,
             created_at=tenant.created_at,
+            merged_into=tenant.merged_into,
+            merged_on=tenant.merged_on,
         )
 
 
@@ -59,7 +68,9 @@ RegistryChangeEnum = strawberry.enum(
     description="One entry of a tenant's platform history: what happened, who, when and why.",
 )
 class TenantChangeType:
-    change: RegistryChange = strawberry.field(description="Created, disabled or enabled.")
+    change: RegistryChange = strawberry.field(
+        description="Created, disabled, enabled or merged into another tenant."
+    )
     actor: str = strawberry.field(description="The operator's user id (from the token).")
     role: str = strawberry.field(description="The role the operator acted in.")
     reason: str = strawberry.field(description="Why (empty for a creation).")
