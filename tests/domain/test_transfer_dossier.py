@@ -119,16 +119,6 @@ def test_a_case_received_after_the_branchs_resolution_is_decided_within_its_dead
         Stage.BRANCH_RESOLVED, dossier(branch_resolution=resolution), on=date(2023, 12, 1)
     )
     assert hanh.branch_resolution_on == date(2023, 11, 6)
-    with refused(RuleViolation) as refusal:
-        hanh.record_admission_decision(
-            actor=ORGANIZER,
-            occurred_on=date(2024, 3, 29),
-            decided_by=AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE,
-            unit_authority=AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE,
-            calendar=CALENDAR,
-            document=document("9-KNĐ", date(2024, 3, 29)),
-        )
-    assert refusal.value.code == "ADMISSION_DECISION_LATE"
     hanh.record_admission_decision(
         actor=ORGANIZER,
         occurred_on=date(2024, 1, 15),
@@ -137,6 +127,23 @@ def test_a_case_received_after_the_branchs_resolution_is_decided_within_its_dead
         calendar=CALENDAR,
         document=document("9-KNĐ", date(2024, 1, 15)),
     )
+    assert hanh.flags == []
+    # the same case decided on 29/03/2024 is past the term counted from the resolution: recorded,
+    # flagged late with the due date of 06/11/2023 + 60 working days (29-QĐ/TW 4.3.1)
+    late = received(
+        Stage.BRANCH_RESOLVED, dossier(branch_resolution=resolution), on=date(2023, 12, 1)
+    )
+    late.record_admission_decision(
+        actor=ORGANIZER,
+        occurred_on=date(2024, 3, 29),
+        decided_by=AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE,
+        unit_authority=AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE,
+        calendar=CALENDAR,
+        document=document("9-KNĐ", date(2024, 3, 29)),
+    )
+    [flag] = late.flags
+    assert flag.code == "ADMISSION_DECISION_LATE"
+    assert flag.due_on == CALENDAR.add_working_days(date(2023, 11, 6), 60)
     assert stage_of(hanh) is Stage.DECIDED
 
 
