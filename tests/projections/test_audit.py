@@ -69,7 +69,8 @@ def doc(kind: str, number: str, on: date, issuer: str = "Chi bộ Phòng Kỹ th
 
 
 def person() -> PersonProfile:
-    return PersonProfile("Nguyễn Thị Lan", date(1996, 4, 12), Gender.FEMALE)
+    """Past Youth Union age when sponsored: two members sponsor her wherever she works."""
+    return PersonProfile("Nguyễn Thị Lan", date(1986, 4, 12), Gender.FEMALE)
 
 
 def sponsor(member_id: str) -> Sponsor:

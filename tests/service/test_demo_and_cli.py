@@ -21,7 +21,7 @@ def test_the_demo_tenant_records_every_event_type_and_is_reproducible(store: Sto
     assert report.refused == []
     counts = event_type_counts(store.app("demo", write=False))
     assert set(counts) == set(domain.event_type_names())
-    assert report.candidates == 30 + 14  # generated + scripted
+    assert report.candidates == 30 + 16  # generated + scripted (with the rules cases)
     # the same seed gives the same history in a second tenant
     again = seed_demo(handlers, tenant="demo_again", candidates=30, seed=7)
     assert again.candidates == report.candidates
