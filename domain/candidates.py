@@ -18,7 +18,14 @@ from eventsourcing.domain import Aggregate, event
 from domain import checklist, rules
 from domain.checklist import CaseFacts, Checklist, DossierDocument, FieldChange, Finding
 from domain.errors import InvalidInput, RuleViolation, StageOrderError
-from domain.rules import AdmissionAuthority, Flag, PriorMembership, Sponsor
+from domain.rules import (
+    AdmissionAuthority,
+    Flag,
+    Over60Conditions,
+    PriorMembership,
+    RecognitionForm,
+    Sponsor,
+)
 from domain.tenant_merge import MergeOrigin
 from domain.transfer_dossier import Dossier, dossier_missing
 from domain.values import (
@@ -206,6 +213,8 @@ class Candidate(Aggregate):
         self.decision_on: date | None = None
         self.ceremony_on: date | None = None
         self.new_member_class: DocumentRef | None = None
+        self.recognition_documents: dict[RecognitionForm, DocumentRef] = {}
+        self.over_60_conditions: Over60Conditions | None = None
         self.failed_recognition_votes = 0
         self.escalated_to_superior = False
         self.recognition_vote_on: date | None = None
@@ -581,6 +590,7 @@ class Candidate(Aggregate):
         sponsor: Sponsor,
         document: DocumentRef | None,
         replaces: str | None = None,
+        youth_union_organisation: bool | None = None,
         notes: str = "",
     ) -> None:
         """An official member sponsors the candidate (giấy giới thiệu, 3-KNĐ).
@@ -588,7 +598,9 @@ class Candidate(Aggregate):
         The sponsor must be a full member who worked with the candidate ≥ 12 months. Until the
         branch resolution a letter can be redone: ``replaces`` names the sponsor (member id)
         whose letter this one replaces — the same sponsor for a new letter (làm lại), another
-        for a replacement sponsor. The case stays where it is.
+        for a replacement sponsor. The case stays where it is. When a new letter completes the
+        sponsorship, the route is checked against the unit's declared Youth Union
+        organisation (``youth_union_organisation``, None if undeclared).
         """
         letter = _require_document(
             document, "giấy giới thiệu (3-KNĐ)", "the sponsor letter (3-KNĐ)"
@@ -629,6 +641,10 @@ class Candidate(Aggregate):
                 replaced=replaced.sponsor,
             )
             return
+        if len(self.sponsors) + 1 >= 2 or self.union_introduction is not None:
+            self._check_sponsorship_route(
+                occurred_on, len(self.sponsors) + 1, self.union_introducer, youth_union_organisation
+            )
         self._sponsor_added(
             tenant=self.tenant,
             actor=actor,
@@ -678,13 +694,15 @@ class Candidate(Aggregate):
         organization: MassOrganization,
         document: DocumentRef | None,
         replaces_earlier: bool = False,
+        youth_union_organisation: bool | None = None,
         notes: str = "",
     ) -> None:
         """A grassroots Youth Union (4-KNĐ) or Trade Union committee resolution introduces the
         candidate; with one sponsoring member it replaces the second sponsor.
 
         ``replaces_earlier``: a new resolution replacing the case's earlier one (làm lại), at
-        any stage before the branch resolution; the case stays where it is."""
+        any stage before the branch resolution; the case stays where it is. The Trade Union may
+        do so only where the unit has declared no Youth Union organisation."""
         resolution = _require_document(
             document, "nghị quyết giới thiệu (4-KNĐ)", "the introducing resolution (4-KNĐ)"
         )
@@ -723,6 +741,9 @@ class Candidate(Aggregate):
                     "The case has no union introduction to replace.",
                     field="replaces_earlier",
                 )
+            self._check_sponsorship_route(
+                occurred_on, len(self.sponsors), organization, youth_union_organisation
+            )
             self._union_introduction_replaced(
                 tenant=self.tenant,
                 actor=actor,
@@ -739,6 +760,9 @@ class Candidate(Aggregate):
                 "The case already has a union introduction.",
                 field="organization",
             )
+        self._check_sponsorship_route(
+            occurred_on, len(self.sponsors), organization, youth_union_organisation
+        )
         self._union_introduction_recorded(
             tenant=self.tenant,
             actor=actor,
@@ -783,6 +807,21 @@ class Candidate(Aggregate):
         """Two sponsoring members, or one member plus a Youth Union/Trade Union resolution."""
         return len(self.sponsors) >= 2 or (
             len(self.sponsors) == 1 and self.union_introduction is not None
+        )
+
+    def _check_sponsorship_route(
+        self,
+        on: date,
+        member_sponsors: int,
+        union: MassOrganization | None,
+        youth_union_organisation: bool | None,
+    ) -> None:
+        rules.check_sponsorship_route(
+            birth_date=self.person.birth_date,
+            member_sponsors=member_sponsors,
+            union=union,
+            youth_union_organisation=youth_union_organisation,
+            on=on,
         )
 
     def _sponsorship_stage(self) -> Stage:
@@ -946,10 +985,16 @@ class Candidate(Aggregate):
         special_area: SpecialArea | None = None,
         education_exception: DocumentRef | None = None,
         over_60_consent: DocumentRef | None = None,
+        over_60_conditions: Over60Conditions | None = None,
         readmission_consent: DocumentRef | None = None,
+        youth_union_organisation: bool | None = None,
         notes: str = "",
     ) -> None:
         """The branch meeting resolves to propose admission (nghị quyết chi bộ, 6-KNĐ).
+
+        Over 60: the consent of the standing committee of the committee directly under the
+        Central Committee and its declared conditions. The sponsorship route is checked again
+        on the meeting date against the unit's declared Youth Union organisation.
 
         On the meeting date: age 18–60 (over 60 with consent), education (or an exception with
         its document), awareness certificate within 60 months, sponsor letters / union
@@ -994,9 +1039,14 @@ class Candidate(Aggregate):
             )
             return
         exceptions: list[DocumentRef] = []
-        if rules.check_age(self.person.birth_date, on, over_60_consent=over_60_consent):
+        over_60 = rules.check_age(self.person.birth_date, on, over_60_consent=over_60_consent)
+        if over_60:
+            rules.check_over_60(over_60_conditions, on)
             assert over_60_consent is not None
             exceptions.append(over_60_consent)
+        self._check_sponsorship_route(
+            on, len(self.sponsors), self.union_introducer, youth_union_organisation
+        )
         if rules.check_education(
             self.person.education,
             on,
@@ -1033,6 +1083,17 @@ class Candidate(Aggregate):
             assert readmission_consent is not None
             exceptions.append(readmission_consent)
         rules.check_two_thirds(votes_for, official_members, on, body_vi="Chi bộ", body_en="Branch")
+        if over_60:
+            assert over_60_consent is not None
+            assert over_60_conditions is not None
+            self._over_60_admission_consented(
+                tenant=self.tenant,
+                actor=actor,
+                occurred_on=on,
+                document=over_60_consent,
+                notes=notes,
+                conditions=over_60_conditions,
+            )
         self._branch_resolution_recorded(
             tenant=self.tenant,
             actor=actor,
@@ -1044,6 +1105,20 @@ class Candidate(Aggregate):
             committee_resolution_required=committee_resolution_required,
             exception_documents=exceptions,
         )
+
+    @event("Over60AdmissionConsented")
+    def _over_60_admission_consented(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        conditions: Over60Conditions,
+    ) -> None:
+        """The consent to admit a person over 60 and the conditions it was given on."""
+        self.over_60_conditions = conditions
 
     @event("BranchResolutionRecorded")
     def _branch_resolution_recorded(
@@ -1339,6 +1414,52 @@ class Candidate(Aggregate):
         self.step_dates["new_member_class"] = occurred_on
         self.last_step_on = max(self.last_step_on, occurred_on)
 
+    # --- 12. recognition dossier -------------------------------------------------------------
+    def record_recognition_document(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        form: RecognitionForm,
+        document: DocumentRef | None,
+        notes: str = "",
+    ) -> None:
+        """A paper of the recognition dossier: the self-review (10-KNĐ), the helper's comment
+        (11-KNĐ), the summary of the organisations' comments (12-KNĐ) — before the branch votes —
+        or the grassroots committee's resolution (15-KNĐ) after it. A paper recorded again
+        (redone) replaces the earlier one."""
+        paper = _require_document(document, form.label_vi, f"the paper {form.value}")
+        after_vote = form is RecognitionForm.GRASSROOTS_RESOLUTION
+        self._step(
+            {Stage.RECOGNITION_VOTED} if after_vote else {Stage.PROBATIONARY},
+            occurred_on,
+            f"ghi nhận {form.label_vi}",
+            f"record the recognition paper {form.value}",
+        )
+        self._recognition_document_recorded(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=paper,
+            notes=notes,
+            form=form,
+        )
+
+    @event("RecognitionDocumentRecorded")
+    def _recognition_document_recorded(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef,
+        notes: str,
+        form: RecognitionForm,
+    ) -> None:
+        self.recognition_documents[form] = document
+        self.step_dates[f"recognition_document_{form.value}"] = occurred_on
+        self.last_step_on = max(self.last_step_on, occurred_on)
+
     # --- 12. recognition as full member -------------------------------------------------------
     def record_recognition_vote(
         self,
@@ -1369,6 +1490,9 @@ class Candidate(Aggregate):
         assert self.ceremony_on is not None
         rules.check_probation_ended(self.ceremony_on, occurred_on)
         rules.check_new_member_class(self.new_member_class, occurred_on)
+        rules.check_recognition_dossier(
+            set(self.recognition_documents), rules.BRANCH_RECOGNITION_FORMS, occurred_on
+        )
         rules.check_recognition_attempts(self.failed_recognition_votes, occurred_on)
         rules.check_vote_counts(votes_for, official_members, occurred_on)
         late = rules.recognition_vote_is_late(calendar, self.ceremony_on, occurred_on)
@@ -1442,11 +1566,14 @@ class Candidate(Aggregate):
         occurred_on: date,
         calendar: WorkingCalendar,
         document: DocumentRef | None,
+        under_grassroots_committee: bool,
         extension: DocumentRef | None = None,
         notes: str = "",
     ) -> None:
         """The committee with authority recognises the full member (quyết định công nhận),
         within 30 working days of the branch vote (+30); membership dates from probation's end.
+        Where the branch sits under a grassroots committee (``under_grassroots_committee``), that
+        committee's resolution (15-KNĐ) must be in the dossier.
 
         After three failed branch votes the superior committee decides here too.
         """
@@ -1463,6 +1590,12 @@ class Candidate(Aggregate):
             "record the recognition decision",
         )
         extended, late = False, None
+        if self.recognition_vote_on is not None and under_grassroots_committee:
+            rules.check_recognition_dossier(
+                set(self.recognition_documents),
+                (RecognitionForm.GRASSROOTS_RESOLUTION,),
+                occurred_on,
+            )
         if self.recognition_vote_on is not None:
             extended, late = rules.recognition_decision_lateness(
                 calendar, self.recognition_vote_on, occurred_on, extension=extension

@@ -22,7 +22,13 @@ from domain.errors import InvalidInput
 from domain.inputs import DISCOVERY_MIN_AGE, command
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
-from domain.rules import AdmissionAuthority, PriorMembership, Sponsor
+from domain.rules import (
+    AdmissionAuthority,
+    Over60Conditions,
+    PriorMembership,
+    RecognitionForm,
+    Sponsor,
+)
 from domain.tenant_policy import CountingBasis
 from domain.transfer_dossier import Dossier
 from domain.values import (
@@ -149,7 +155,8 @@ class EstablishUnit(UnitChange):
     occurred_on: date = spec.day("Date of establishment (ngày thành lập).")
     admission_authority: AdmissionAuthority | None = spec.given(
         "Grassroots organisations: who decides admissions (default: the superior's standing "
-        "committee).",
+        "committee; PROVINCIAL_STANDING_OFFICERS under a provincial committee or a committee "
+        "directly under the Central Committee).",
         default=None,
     )
     document: DocumentRef | None = spec.given(CHANGE_DOCUMENT, default=None)
@@ -215,6 +222,17 @@ class SetAdmissionAuthority(UnitChange):
     authority: AdmissionAuthority = spec.given("Who decides admissions.")
     occurred_on: date = spec.day(CHANGED_ON)
     document: DocumentRef = spec.given("The authorising decision.")
+    notes: str = spec.text(NOTES, default="")
+
+
+@command
+class DeclareYouthUnionOrganisation(UnitChange):
+    """Declare whether a unit has a grassroots Youth Union organisation (tổ chức cơ sở Đoàn Thanh niên) from a date; it decides who introduces a candidate of Youth Union age (Charter Art. 4). Declared on the branch or its grassroots organisation; the nearest declaration counts."""
+
+    code: str = spec.code("The branch or grassroots organisation (mã đơn vị).")
+    present: bool = spec.given("Whether a Youth Union organisation exists there.")
+    occurred_on: date = spec.day("Date the declaration holds from.")
+    document: DocumentRef | None = spec.given(CHANGE_DOCUMENT, default=None)
     notes: str = spec.text(NOTES, default="")
 
 
@@ -467,7 +485,14 @@ class RecordBranchResolution(Step):
         "The document allowing the education exception.", default=None
     )
     over_60_consent: DocumentRef | None = spec.given(
-        "Consent of the provincial standing committee for a candidate over 60.", default=None
+        "For a candidate over 60: the written consent of the standing committee of the committee "
+        "directly under the Central Committee (ban thường vụ cấp ủy trực thuộc Trung ương).",
+        default=None,
+    )
+    over_60_conditions: Over60Conditions | None = spec.given(
+        "For a candidate over 60: the conditions the consent was given on (health, prestige, the "
+        "place or special need).",
+        default=None,
     )
     readmission_consent: DocumentRef | None = spec.given(
         "Consent of the provincial standing committee for a re-admission.", default=None
@@ -509,6 +534,13 @@ class HoldAdmissionCeremony(Step):
 @command
 class RecordNewMemberClass(Step):
     """Step 11: the new-member class certificate (giấy chứng nhận lớp bồi dưỡng đảng viên mới, the document)."""
+
+
+@command
+class RecordRecognitionDocument(Step):
+    """Step 12: a paper of the recognition dossier (the document): the self-review (10-KNĐ), the helper's comment (11-KNĐ), the summary of the organisations' comments (12-KNĐ) before the branch votes, or the grassroots committee's resolution (15-KNĐ) after it."""
+
+    form: RecognitionForm = spec.given("Which paper (10-KNĐ, 11-KNĐ, 12-KNĐ or 15-KNĐ).")
 
 
 @command

@@ -144,6 +144,9 @@ class OrgUnit(Aggregate):
         self.headcounts: dict[date, int] = {}
         self.names: list[tuple[date, str]] = [(occurred_on, name)]
         self.parents: list[tuple[date, UUID | None]] = [(occurred_on, parent_id)]
+        # Whether a grassroots Youth Union organisation exists in the unit, from each declared date
+        # (Charter Art. 4: it decides who introduces a candidate of Youth Union age).
+        self.youth_union_declarations: list[tuple[date, bool]] = []
 
     @classmethod
     def establish(
@@ -479,6 +482,51 @@ class OrgUnit(Aggregate):
         authority: AdmissionAuthority,
     ) -> None:
         self.admission_authority = authority
+
+    # --- Youth Union organisation -------------------------------------------------------------
+    def declare_youth_union_organisation(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        present: bool,
+        document: DocumentRef | None = None,
+        notes: str = "",
+    ) -> None:
+        """Declare whether the unit has a grassroots Youth Union organisation (tổ chức cơ sở Đoàn
+        Thanh niên) from ``occurred_on``: a fact the sponsorship rule needs, never assumed."""
+        self.require_open(occurred_on)
+        self._youth_union_organisation_declared(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            present=present,
+        )
+
+    @event("YouthUnionOrganisationDeclared")
+    def _youth_union_organisation_declared(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        present: bool,
+    ) -> None:
+        self.youth_union_declarations.append((occurred_on, present))
+
+    def youth_union_organisation_on(self, on: date) -> bool | None:
+        """Whether the unit has a Youth Union organisation on ``on``; None if never declared
+        (or declared only from a later date)."""
+        declared = [
+            present
+            for since, present in sorted(self.youth_union_declarations, key=lambda d: d[0])
+            if since <= on
+        ]
+        return declared[-1] if declared else None
 
 
 V = TypeVar("V")

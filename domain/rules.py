@@ -1,10 +1,14 @@
 """The rules of the admission procedure, each named once, with its source and dates in force.
 
-Every check takes the business date of the action and cites the regulation in force on that date
-(Charter 2011; implementing regulations 45-QĐ/TW → 29-QĐ/TW → 24-QĐ/TW → 232-QĐ/TW → 294-QĐ/TW;
-guidance 01-HD/TW → 06-HD/TW). A violation raises ``RuleViolation`` with a stable code, a
-Vietnamese and an English message and the citation. Where the procedure allows an exception with
-a consent document, the check accepts that document and reports that the exception was used.
+Every check takes the business date of the action and cites the texts in force on that date:
+the Charter (2006 until 18/01/2011, then 2011); the implementing regulations (the 10th term's,
+then 45-QĐ/TW → 29-QĐ/TW → 24-QĐ/TW → 232-QĐ/TW → 294-QĐ/TW); the Secretariat's guidance
+(01-HD/TW of 2012, 2016 and 2021 → 06-HD/TW); the Organisation Commission's operational guides
+(12-HD/BTCTW 2012 → 09-HD/BTCTW 2017 → 12-HD/BTCTW 2022). docs/regulations.md lists every rule
+with its text, source and dates, and what could not be confirmed. A violation raises
+``RuleViolation`` with a stable code, a Vietnamese and an English message and the citation. Where
+the procedure allows an exception with a consent document, the check accepts that document and
+reports that the exception was used.
 """
 
 from __future__ import annotations
@@ -16,18 +20,25 @@ from enum import Enum
 from domain import inputs as spec
 from domain.errors import InvalidInput, RuleViolation
 from domain.inputs import value
-from domain.values import DocumentRef, EducationLevel, SpecialArea
+from domain.values import DocumentRef, EducationLevel, MassOrganization, SpecialArea
 from domain.working_days import WorkingCalendar, add_months
 
 
 @dataclass(frozen=True)
 class Regulation:
-    """A regulation text with the dates it is in force (``in_force_until`` inclusive)."""
+    """A regulation text with the dates it is in force (``in_force_until`` inclusive).
+
+    ``issued_on`` tells apart texts that share a number (three guidances numbered 01-HD/TW, two
+    operational guides numbered 12-HD/BTCTW); it is None for a text cited generically because
+    its number and date could not be confirmed (``confirmed`` False).
+    """
 
     code: str
     title_vi: str
     in_force_from: date
     in_force_until: date | None = None
+    issued_on: date | None = None
+    confirmed: bool = True
 
     def in_force_on(self, day: date) -> bool:
         """Whether this text applies to an action on ``day``."""
@@ -35,12 +46,40 @@ class Regulation:
             self.in_force_until is None or day <= self.in_force_until
         )
 
+    @property
+    def label(self) -> str:
+        """How a citation names the text: its number and, where numbers repeat, its date."""
+        if self.issued_on is None:
+            return self.code
+        return f"{self.code} ngày {self.issued_on:%d/%m/%Y}"
 
-CHARTER_2011 = Regulation(
-    "Điều lệ Đảng (2011)", "Điều lệ Đảng Cộng sản Việt Nam", date(2011, 1, 19)
+
+#: The Party Charter (Điều lệ Đảng): the one adopted by the 10th Congress (2006), then the one
+#: adopted by the 11th Congress, in force from 19/01/2011. The 2006 Charter is cited
+#: generically: its adoption date is not confirmed by the project's sources.
+CHARTERS: tuple[Regulation, ...] = (
+    Regulation(
+        "Điều lệ Đảng (Đại hội X, 2006)",
+        "Điều lệ Đảng Cộng sản Việt Nam do Đại hội X thông qua",
+        date.min,
+        date(2011, 1, 18),
+        confirmed=False,
+    ),
+    Regulation("Điều lệ Đảng (2011)", "Điều lệ Đảng Cộng sản Việt Nam", date(2011, 1, 19)),
 )
+CHARTER_2011 = CHARTERS[1]
 
+#: The Central Committee's implementing regulations of the Charter (Quy định thi hành Điều lệ
+#: Đảng). Before 45-QĐ/TW (01/11/2011) the regulation of the 10th term applied; its number and
+#: dates are not confirmed, so it is cited generically.
 IMPLEMENTING_REGULATIONS: tuple[Regulation, ...] = (
+    Regulation(
+        "Quy định thi hành Điều lệ Đảng (khóa X)",
+        "Quy định thi hành Điều lệ Đảng của Ban Chấp hành Trung ương khóa X",
+        date.min,
+        date(2011, 10, 31),
+        confirmed=False,
+    ),
     Regulation("45-QĐ/TW", "Quy định thi hành Điều lệ Đảng", date(2011, 11, 1), date(2016, 7, 24)),
     Regulation("29-QĐ/TW", "Quy định thi hành Điều lệ Đảng", date(2016, 7, 25), date(2021, 7, 29)),
     Regulation("24-QĐ/TW", "Quy định thi hành Điều lệ Đảng", date(2021, 7, 30), date(2025, 1, 19)),
@@ -48,18 +87,78 @@ IMPLEMENTING_REGULATIONS: tuple[Regulation, ...] = (
     Regulation("294-QĐ/TW", "Quy định thi hành Điều lệ Đảng", date(2025, 7, 1)),
 )
 
+#: The Secretariat's guidance (Hướng dẫn của Ban Bí thư, "một số vấn đề cụ thể thi hành Điều lệ
+#: Đảng"). Each applies from its date until the next; 06-HD/TW (09/06/2025) guides 294-QĐ/TW and
+#: is applied with it from 01/07/2025. Before 05/01/2012 the guidance of the 10th term applied
+#: (not confirmed: cited generically).
 GUIDANCE: tuple[Regulation, ...] = (
     Regulation(
-        "12-HD/BTCTW", "Hướng dẫn nghiệp vụ công tác đảng viên", date(2012, 1, 1), date(2021, 9, 27)
+        "Hướng dẫn thi hành Điều lệ Đảng (khóa X)",
+        "Hướng dẫn của Ban Bí thư khóa X một số vấn đề cụ thể thi hành Điều lệ Đảng",
+        date.min,
+        date(2012, 1, 4),
+        confirmed=False,
+    ),
+    Regulation(
+        "01-HD/TW",
+        "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng",
+        date(2012, 1, 5),
+        date(2016, 9, 19),
+        issued_on=date(2012, 1, 5),
+    ),
+    Regulation(
+        "01-HD/TW",
+        "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng",
+        date(2016, 9, 20),
+        date(2021, 9, 27),
+        issued_on=date(2016, 9, 20),
     ),
     Regulation(
         "01-HD/TW",
         "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng",
         date(2021, 9, 28),
         date(2025, 6, 30),
+        issued_on=date(2021, 9, 28),
     ),
     Regulation(
-        "06-HD/TW", "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng", date(2025, 7, 1)
+        "06-HD/TW",
+        "Hướng dẫn một số vấn đề cụ thể thi hành Điều lệ Đảng",
+        date(2025, 7, 1),
+        issued_on=date(2025, 6, 9),
+    ),
+)
+
+#: The Central Organisation Commission's operational guides (Hướng dẫn nghiệp vụ công tác đảng
+#: viên, Ban Tổ chức Trung ương) — the forms "…-KNĐ" and the dossiers. Before 17/05/2012 the
+#: commission's earlier guide applied (not confirmed: cited generically). Whether a new guide
+#: followed 06-HD/TW in 2025 is not confirmed: 12-HD/BTCTW (2022) is cited until then.
+OPERATIONAL_GUIDES: tuple[Regulation, ...] = (
+    Regulation(
+        "Hướng dẫn nghiệp vụ công tác đảng viên (trước 2012)",
+        "Hướng dẫn nghiệp vụ công tác đảng viên của Ban Tổ chức Trung ương trước năm 2012",
+        date.min,
+        date(2012, 5, 16),
+        confirmed=False,
+    ),
+    Regulation(
+        "12-HD/BTCTW",
+        "Hướng dẫn một số vấn đề cụ thể về nghiệp vụ công tác đảng viên",
+        date(2012, 5, 17),
+        date(2017, 6, 4),
+        issued_on=date(2012, 5, 17),
+    ),
+    Regulation(
+        "09-HD/BTCTW",
+        "Hướng dẫn một số vấn đề cụ thể về nghiệp vụ công tác đảng viên",
+        date(2017, 6, 5),
+        date(2022, 1, 17),
+        issued_on=date(2017, 6, 5),
+    ),
+    Regulation(
+        "12-HD/BTCTW",
+        "Hướng dẫn một số vấn đề cụ thể về nghiệp vụ công tác đảng viên",
+        date(2022, 1, 18),
+        issued_on=date(2022, 1, 18),
     ),
 )
 
@@ -72,14 +171,24 @@ def _in_force(texts: tuple[Regulation, ...], day: date) -> Regulation:
     return texts[0]
 
 
+def charter_on(day: date) -> Regulation:
+    """The Party Charter in force on ``day``."""
+    return _in_force(CHARTERS, day)
+
+
 def implementing_regulation_on(day: date) -> Regulation:
     """The implementing regulation of the Charter in force on ``day``."""
     return _in_force(IMPLEMENTING_REGULATIONS, day)
 
 
 def guidance_on(day: date) -> Regulation:
-    """The Central Committee's guidance in force on ``day``."""
+    """The Secretariat's guidance in force on ``day``."""
     return _in_force(GUIDANCE, day)
+
+
+def operational_guide_on(day: date) -> Regulation:
+    """The Central Organisation Commission's operational guide in force on ``day``."""
+    return _in_force(OPERATIONAL_GUIDES, day)
 
 
 class Basis(Enum):
@@ -87,30 +196,48 @@ class Basis(Enum):
 
     CHARTER = "charter"
     IMPLEMENTING = "implementing"
-    GUIDANCE = "guidance"
+    GUIDANCE = "guidance"  # the Secretariat's guidance (…-HD/TW)
+    OPERATIONAL_GUIDE = "operational_guide"  # the Organisation Commission's guide (…-HD/BTCTW)
+
+
+_TEXTS_OF_BASIS = {
+    Basis.IMPLEMENTING: IMPLEMENTING_REGULATIONS,
+    Basis.GUIDANCE: GUIDANCE,
+    Basis.OPERATIONAL_GUIDE: OPERATIONAL_GUIDES,
+}
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A named rule of the procedure and the text it rests on."""
+    """A named rule of the procedure and the text it rests on.
+
+    ``point`` is the article or point of that text (e.g. "điểm 4.2"), when the same point holds
+    in every text of the chain the rule cites; a point that differs between texts, or that
+    could not be confirmed, is left out of the citation (docs/regulations.md says which).
+    """
 
     code: str
     name_vi: str
     name_en: str
     basis: Basis
     topic_vi: str
+    point: str = ""
+
+    def text_on(self, day: date) -> Regulation:
+        """The text this rule cites for an action on ``day`` (the Charter for Charter rules)."""
+        if self.basis is Basis.CHARTER:
+            return charter_on(day)
+        return _in_force(_TEXTS_OF_BASIS[self.basis], day)
 
     def cite(self, day: date) -> str:
-        """The citation of this rule for an action on ``day``."""
+        """The citation of this rule for an action on ``day``: only texts in force that day."""
+        point = f", {self.point}" if self.point else ""
         if self.basis is Basis.CHARTER:
-            text = CHARTER_2011
-            return f"{text.code}; {implementing_regulation_on(day).code} — {self.topic_vi}"
-        text = (
-            implementing_regulation_on(day)
-            if self.basis is Basis.IMPLEMENTING
-            else guidance_on(day)
-        )
-        return f"{text.code} — {self.topic_vi}"
+            return (
+                f"{charter_on(day).label}{point}; {implementing_regulation_on(day).label}"
+                f" — {self.topic_vi}"
+            )
+        return f"{self.text_on(day).label}{point} — {self.topic_vi}"
 
     def violation(self, day: date, message_vi: str, message_en: str, field: str) -> RuleViolation:
         """A ``RuleViolation`` of this rule for an action on ``day``."""
@@ -174,6 +301,15 @@ AGE = Rule(
     Basis.IMPLEMENTING,
     "tuổi đời người vào Đảng: đủ 18 đến đủ 60 tuổi, tính theo tháng",
 )
+OVER_60 = Rule(
+    "OVER_60_CONDITIONS_NOT_MET",
+    "Kết nạp người trên 60 tuổi",
+    "Admission over 60",
+    Basis.GUIDANCE,
+    "người trên 60 tuổi: có sức khỏe và uy tín; công tác, cư trú ở cơ sở chưa có tổ chức đảng, "
+    "chưa có đảng viên hoặc do yêu cầu đặc biệt; ban thường vụ cấp ủy trực thuộc Trung ương "
+    "đồng ý bằng văn bản",
+)
 EDUCATION = Rule(
     "EDUCATION_INSUFFICIENT",
     "Trình độ học vấn",
@@ -194,6 +330,15 @@ SPONSOR_TOGETHER = Rule(
     "Time worked with the sponsor",
     Basis.CHARTER,
     "Điều 4: cùng công tác, học tập, sinh sống ít nhất 12 tháng",
+)
+SPONSORSHIP_ROUTE = Rule(
+    "SPONSORSHIP_ROUTE_INVALID",
+    "Người và tổ chức giới thiệu",
+    "Who introduces the candidate",
+    Basis.CHARTER,
+    "Điều 4: nơi có tổ chức Đoàn, người vào Đảng trong độ tuổi thanh niên do ban chấp hành đoàn "
+    "cơ sở và một đảng viên chính thức giới thiệu; ban chấp hành công đoàn cơ sở và một đảng "
+    "viên chính thức giới thiệu chỉ nơi không có tổ chức Đoàn",
 )
 AWARENESS_CERTIFICATE = Rule(
     "AWARENESS_CERTIFICATE_EXPIRED",
@@ -262,29 +407,46 @@ RECOGNITION_VOTES_EXHAUSTED = Rule(
     "RECOGNITION_VOTES_EXHAUSTED",
     "Số lần xét công nhận",
     "Recognition vote attempts",
-    Basis.GUIDANCE,
-    "sau ba lần chi bộ không đủ hai phần ba tán thành, báo cáo cấp ủy cấp trên",
+    Basis.IMPLEMENTING,
+    "sau ba lần biểu quyết không đủ hai phần ba tán thành (chi bộ hoặc cấp ủy), báo cáo cấp ủy "
+    "cấp trên trực tiếp và cấp ủy có thẩm quyền xem xét, quyết định",
+    point="điểm 4.2c",
+)
+RECOGNITION_DOSSIER = Rule(
+    "RECOGNITION_DOSSIER_INCOMPLETE",
+    "Hồ sơ xét công nhận đảng viên chính thức",
+    "Recognition dossier",
+    Basis.OPERATIONAL_GUIDE,
+    "hồ sơ công nhận chính thức: bản tự kiểm điểm (10-KNĐ), bản nhận xét của đảng viên giúp đỡ "
+    "(11-KNĐ), tổng hợp ý kiến nhận xét của tổ chức đoàn thể (12-KNĐ), nghị quyết đề nghị của "
+    "đảng ủy cơ sở (15-KNĐ) nơi chi bộ trực thuộc đảng ủy cơ sở",
 )
 READMISSION = Rule(
     "READMISSION_NOT_ALLOWED",
     "Kết nạp lại",
     "Re-admission",
     Basis.IMPLEMENTING,
-    "kết nạp lại: ít nhất 36 tháng, chỉ một lần, có ý kiến của ban thường vụ tỉnh ủy",
+    "kết nạp lại: ít nhất 36 tháng kể từ khi ra khỏi Đảng (người bị án hình sự về tội phạm ít "
+    "nghiêm trọng: 60 tháng kể từ khi được xóa án tích), chỉ một lần, ban thường vụ tỉnh ủy, "
+    "thành ủy hoặc tương đương đồng ý bằng văn bản",
 )
 ADMISSION_AUTHORITY = Rule(
     "ADMISSION_AUTHORITY_MISMATCH",
     "Thẩm quyền quyết định kết nạp",
     "Admission authority",
     Basis.IMPLEMENTING,
-    "quyết định kết nạp do cấp ủy có thẩm quyền ban hành",
+    "quyết định kết nạp do cấp ủy có thẩm quyền ban hành: đảng ủy cơ sở được ủy quyền; ban "
+    "thường vụ cấp ủy cấp trên trực tiếp; ở tỉnh ủy, thành ủy, đảng ủy trực thuộc Trung ương, "
+    "tập thể thường trực cấp ủy và các ủy viên ban thường vụ là trưởng các ban đảng cùng cấp",
 )
 
 ALL_RULES: tuple[Rule, ...] = (
     AGE,
+    OVER_60,
     EDUCATION,
     SPONSOR_FULL_MEMBER,
     SPONSOR_TOGETHER,
+    SPONSORSHIP_ROUTE,
     AWARENESS_CERTIFICATE,
     DOSSIER_FRESH,
     TWO_THIRDS,
@@ -295,6 +457,7 @@ ALL_RULES: tuple[Rule, ...] = (
     RECOGNITION_DECISION_DEADLINE,
     NEW_MEMBER_CLASS,
     RECOGNITION_VOTES_EXHAUSTED,
+    RECOGNITION_DOSSIER,
     READMISSION,
     ADMISSION_AUTHORITY,
 )
@@ -313,6 +476,12 @@ RECOGNITION_DECISION_WORKING_DAYS = 30
 RECOGNITION_DECISION_EXTENSION_WORKING_DAYS = 30
 MAX_RECOGNITION_VOTES = 3
 READMISSION_MIN_MONTHS = 36
+#: After a conviction for a less serious crime (tội phạm ít nghiêm trọng): months from the day
+#: the conviction was expunged (được xóa án tích).
+READMISSION_AFTER_EXPUNGED_CONVICTION_MONTHS = 60
+#: Youth Union age (độ tuổi thanh niên / tuổi đoàn viên): up to 30 inclusive, counted in months
+#: like the Party's own age rule (the Youth Union's Charter: "tuổi từ 16 đến 30").
+YOUTH_UNION_MAX_AGE_MONTHS = 30 * 12
 
 
 def _d(day: date) -> str:
@@ -324,10 +493,36 @@ def age_in_months(birth_date: date, on: date) -> int:
     return (on.year - birth_date.year) * 12 + (on.month - birth_date.month)
 
 
-def check_age(birth_date: date, on: date, *, over_60_consent: DocumentRef | None) -> bool:
-    """Age 18–60 inclusive in months on the branch meeting date; over 60 needs written consent.
+class Over60Place(Enum):
+    """Why a person over 60 is admitted (01-HD/TW 2016 and 2021, point 1.1)."""
 
-    Returns True when the over-60 consent was used.
+    NO_PARTY_ORGANISATION = "no_party_organisation"  # công tác, cư trú ở cơ sở chưa có tổ chức
+    # đảng, chưa có đảng viên
+    SPECIAL_NEED = "special_need"  # do yêu cầu đặc biệt
+
+
+@value
+class Over60Conditions:
+    """The conditions declared with the consent to admit a person over 60 (điều kiện kết nạp
+    người trên 60 tuổi)."""
+
+    good_health: bool = spec.given("The person has good health (có sức khỏe).")
+    prestige: bool = spec.given("The person has prestige (có uy tín).")
+    place: Over60Place = spec.given(
+        "Works or lives where there is no party organisation or member, or a special need."
+    )
+
+
+def is_over_60(birth_date: date, on: date) -> bool:
+    """Older than 60 years counted in months on ``on``."""
+    return age_in_months(birth_date, on) > MAX_AGE_MONTHS
+
+
+def check_age(birth_date: date, on: date, *, over_60_consent: DocumentRef | None) -> bool:
+    """Age 18–60 inclusive in months on the branch meeting date; over 60 needs written consent
+    of the standing committee of the committee directly under the Central Committee.
+
+    Returns True when the over-60 consent was used (its conditions: ``check_over_60``).
     """
     months = age_in_months(birth_date, on)
     if months < MIN_AGE_MONTHS:
@@ -339,16 +534,39 @@ def check_age(birth_date: date, on: date, *, over_60_consent: DocumentRef | None
         )
     if months > MAX_AGE_MONTHS:
         if over_60_consent is None:
-            raise AGE.violation(
+            raise OVER_60.violation(
                 on,
                 f"Quần chúng đã quá 60 tuổi vào ngày {_d(on)}; cần văn bản đồng ý của ban thường vụ "
-                "tỉnh ủy hoặc tương đương.",
-                f"The candidate is over 60 on {_d(on)}; the written consent of the provincial-level "
-                "standing committee is required.",
+                "cấp ủy trực thuộc Trung ương.",
+                f"The candidate is over 60 on {_d(on)}; the written consent of the standing "
+                "committee of the committee directly under the Central Committee is required.",
                 "over_60_consent",
             )
         return True
     return False
+
+
+def check_over_60(conditions: Over60Conditions | None, on: date) -> None:
+    """Over 60: good health and prestige, and a place with no party organisation or member, or
+    a special need — declared with the consent (01-HD/TW 2016, 2021 point 1.1; 06-HD/TW)."""
+    missing_vi: list[str] = []
+    missing_en: list[str] = []
+    if conditions is None or not conditions.good_health:
+        missing_vi.append("có sức khỏe")
+        missing_en.append("good health")
+    if conditions is None or not conditions.prestige:
+        missing_vi.append("có uy tín")
+        missing_en.append("prestige")
+    if conditions is None:
+        missing_vi.append("công tác, cư trú ở cơ sở chưa có tổ chức đảng hoặc do yêu cầu đặc biệt")
+        missing_en.append("a place with no party organisation, or a special need")
+    if missing_vi:
+        raise OVER_60.violation(
+            on,
+            "Kết nạp người trên 60 tuổi phải đủ điều kiện: " + "; ".join(missing_vi) + ".",
+            "Admitting a person over 60 requires: " + ", ".join(missing_en) + ".",
+            "over_60_conditions",
+        )
 
 
 def check_education(
@@ -435,6 +653,72 @@ def check_sponsor(sponsor: Sponsor, on: date) -> None:
             f"Sponsor {sponsor.full_name} has worked with the candidate only since "
             f"{_d(sponsor.together_since)}, less than 12 months.",
             "sponsor.together_since",
+        )
+
+
+def is_youth_union_age(birth_date: date, on: date) -> bool:
+    """Of Youth Union age (độ tuổi thanh niên) on ``on``: 30 or younger, counted in months."""
+    return age_in_months(birth_date, on) <= YOUTH_UNION_MAX_AGE_MONTHS
+
+
+def check_sponsorship_route(
+    *,
+    birth_date: date,
+    member_sponsors: int,
+    union: MassOrganization | None,
+    youth_union_organisation: bool | None,
+    on: date,
+) -> None:
+    """Who introduces the candidate (Charter Art. 4): where a Youth Union organisation exists, a
+    candidate of Youth Union age is introduced by the Youth Union committee (4-KNĐ) and ONE full
+    member; the Trade Union committee and one member only where there is no Youth Union; else
+    two full members.
+
+    ``youth_union_organisation`` is the unit's declared fact (None: never declared), needed only
+    where it decides the route.
+    """
+    if union is MassOrganization.YOUTH_UNION:
+        if youth_union_organisation is False:
+            raise SPONSORSHIP_ROUTE.violation(
+                on,
+                "Đơn vị đã khai báo không có tổ chức Đoàn, không thể có nghị quyết giới thiệu "
+                "của Ban Chấp hành Đoàn cơ sở.",
+                "The unit is declared to have no Youth Union organisation: a Youth Union "
+                "committee cannot introduce the candidate.",
+                "organization",
+            )
+        return
+    youth = is_youth_union_age(birth_date, on)
+    if union is None and not youth:
+        return  # two full members: the route of a candidate past Youth Union age, anywhere
+    if youth_union_organisation is None:
+        raise InvalidInput(
+            "YOUTH_UNION_ORGANISATION_UNDECLARED",
+            "Chưa khai báo đơn vị có tổ chức Đoàn Thanh niên hay không; khai báo trước "
+            "(declareYouthUnionOrganisation) để xác định người và tổ chức giới thiệu.",
+            "Whether the unit has a Youth Union organisation is not declared; declare it first "
+            "(declareYouthUnionOrganisation) to decide who introduces the candidate.",
+            field="youth_union_organisation",
+        )
+    if union is MassOrganization.TRADE_UNION and youth_union_organisation:
+        raise SPONSORSHIP_ROUTE.violation(
+            on,
+            "Nơi có tổ chức Đoàn, Ban Chấp hành Công đoàn cơ sở không giới thiệu thay một đảng "
+            "viên; người trong độ tuổi thanh niên do Ban Chấp hành Đoàn cơ sở giới thiệu.",
+            "Where a Youth Union organisation exists the Trade Union committee does not stand in "
+            "for a sponsor; a candidate of Youth Union age is introduced by the Youth Union.",
+            "organization",
+        )
+    if union is None and youth and youth_union_organisation:
+        raise SPONSORSHIP_ROUTE.violation(
+            on,
+            f"Quần chúng trong độ tuổi thanh niên vào ngày {_d(on)}, nơi có tổ chức Đoàn: phải "
+            "được Ban Chấp hành Đoàn cơ sở (4-KNĐ) và một đảng viên chính thức giới thiệu, "
+            "không phải hai đảng viên.",
+            f"The candidate is of Youth Union age on {_d(on)} where a Youth Union organisation "
+            "exists: the Youth Union committee (4-KNĐ) and one full member introduce them, not "
+            "two members.",
+            "sponsor",
         )
 
 
@@ -708,6 +992,53 @@ def check_recognition_attempts(failed_votes: int, on: date) -> None:
         )
 
 
+class RecognitionForm(Enum):
+    """A paper of the recognition dossier (hồ sơ xét công nhận đảng viên chính thức)."""
+
+    SELF_REVIEW = "10-KNĐ"  # bản tự kiểm điểm của đảng viên dự bị
+    HELPER_COMMENT = "11-KNĐ"  # bản nhận xét của đảng viên được phân công giúp đỡ
+    COMMENTS_SUMMARY = "12-KNĐ"  # tổng hợp ý kiến nhận xét của tổ chức đoàn thể
+    GRASSROOTS_RESOLUTION = "15-KNĐ"  # nghị quyết đề nghị của đảng ủy cơ sở
+
+    @property
+    def label_vi(self) -> str:
+        """Vietnamese name of the paper."""
+        return _RECOGNITION_FORM_VI[self]
+
+
+_RECOGNITION_FORM_VI = {
+    RecognitionForm.SELF_REVIEW: "bản tự kiểm điểm (10-KNĐ)",
+    RecognitionForm.HELPER_COMMENT: "bản nhận xét của đảng viên giúp đỡ (11-KNĐ)",
+    RecognitionForm.COMMENTS_SUMMARY: "tổng hợp ý kiến nhận xét của tổ chức đoàn thể (12-KNĐ)",
+    RecognitionForm.GRASSROOTS_RESOLUTION: "nghị quyết đề nghị của đảng ủy cơ sở (15-KNĐ)",
+}
+#: The papers the branch considers at its recognition vote.
+BRANCH_RECOGNITION_FORMS = (
+    RecognitionForm.SELF_REVIEW,
+    RecognitionForm.HELPER_COMMENT,
+    RecognitionForm.COMMENTS_SUMMARY,
+)
+
+
+def check_recognition_dossier(
+    recorded: frozenset[RecognitionForm] | set[RecognitionForm],
+    needed: tuple[RecognitionForm, ...],
+    on: date,
+) -> None:
+    """Recognition needs its dossier: 10-, 11-, 12-KNĐ at the branch vote; 15-KNĐ at the
+    decision where the branch sits under a grassroots committee."""
+    missing = [form for form in needed if form not in recorded]
+    if missing:
+        raise RECOGNITION_DOSSIER.violation(
+            on,
+            "Hồ sơ xét công nhận đảng viên chính thức còn thiếu: "
+            + ", ".join(form.label_vi for form in missing)
+            + ".",
+            "The recognition dossier lacks: " + ", ".join(form.value for form in missing) + ".",
+            "recognition_documents",
+        )
+
+
 class LeavingReason(Enum):
     """Why a former member left the Party; some reasons bar re-admission."""
 
@@ -718,6 +1049,7 @@ class LeavingReason(Enum):
     ABANDONED_ACTIVITIES = "abandoned_activities"  # tự bỏ sinh hoạt Đảng
     SERIOUS_DISUNITY = "serious_disunity"  # gây mất đoàn kết nghiêm trọng
     SERIOUS_CRIME = "serious_crime"  # phạm tội nghiêm trọng
+    MINOR_CRIME = "minor_crime"  # bị án hình sự về tội phạm ít nghiêm trọng (60 tháng sau xóa án)
     CORRUPTION = "corruption"  # tham nhũng, vi phạm lối sống nghiêm trọng
 
 
@@ -740,6 +1072,11 @@ class PriorMembership:
     reason: LeavingReason = spec.given("Why (lý do ra khỏi Đảng).")
     readmitted_before: bool = spec.given(
         "Whether the person was already re-admitted once.", default=False
+    )
+    conviction_expunged_on: date | None = spec.day(
+        "For a conviction for a less serious crime (reason MINOR_CRIME): the day the conviction "
+        "was expunged (ngày được xóa án tích); re-admission 60 months after it.",
+        default=None,
     )
 
 
@@ -766,6 +1103,27 @@ def check_readmission(prior: PriorMembership, on: date, *, consent: DocumentRef 
     committee's written consent, never for the barred reasons of leaving."""
     check_readmission_eligible(prior, on)
     earliest = add_months(prior.left_on, READMISSION_MIN_MONTHS)
+    if prior.reason is LeavingReason.MINOR_CRIME:
+        expunged = prior.conviction_expunged_on
+        if expunged is None:
+            raise READMISSION.violation(
+                on,
+                "Người bị án hình sự về tội phạm ít nghiêm trọng chỉ được xét kết nạp lại sau 60 "
+                "tháng kể từ khi được xóa án tích; chưa có ngày xóa án tích.",
+                "A person convicted of a less serious crime is re-admitted only 60 months after "
+                "the conviction is expunged; the expungement date is missing.",
+                "prior_membership.conviction_expunged_on",
+            )
+        after_expunged = add_months(expunged, READMISSION_AFTER_EXPUNGED_CONVICTION_MONTHS)
+        if on < after_expunged:
+            raise READMISSION.violation(
+                on,
+                f"Chưa đủ 60 tháng kể từ khi được xóa án tích ({_d(expunged)}); sớm nhất "
+                f"{_d(after_expunged)}.",
+                f"Less than 60 months since the conviction was expunged ({_d(expunged)}); "
+                f"earliest {_d(after_expunged)}.",
+                "prior_membership.conviction_expunged_on",
+            )
     if on < earliest:
         raise READMISSION.violation(
             on,
@@ -777,7 +1135,8 @@ def check_readmission(prior: PriorMembership, on: date, *, consent: DocumentRef 
     if consent is None:
         raise READMISSION.violation(
             on,
-            "Kết nạp lại phải có văn bản đồng ý của ban thường vụ tỉnh ủy, thành ủy hoặc tương đương.",
+            "Kết nạp lại phải có văn bản đồng ý của ban thường vụ tỉnh ủy, thành ủy hoặc tương "
+            "đương.",
             "Re-admission needs the written consent of the provincial standing committee.",
             "readmission_consent",
         )
@@ -788,13 +1147,25 @@ class AdmissionAuthority(Enum):
 
     GRASSROOTS_COMMITTEE = "grassroots_committee"  # đảng ủy cơ sở được ủy quyền
     SUPERIOR_STANDING_COMMITTEE = "superior_standing_committee"  # ban thường vụ cấp ủy cấp trên
+    # tỉnh ủy, thành ủy, đảng ủy trực thuộc Trung ương: tập thể thường trực cấp ủy và các đồng chí
+    # ủy viên ban thường vụ là trưởng các ban đảng cùng cấp (29-QĐ/TW point 4.3.2c and after)
+    PROVINCIAL_STANDING_OFFICERS = "provincial_standing_officers"
 
 
 def check_admission_authority(
     expected: AdmissionAuthority, decided_by: AdmissionAuthority, on: date
 ) -> None:
-    """The admission decision is issued by the committee that holds authority over the unit."""
-    if expected is not decided_by:
+    """The admission decision is issued by the committee that holds authority over the unit.
+
+    A unit declared under a provincial committee or a committee directly under the Central
+    Committee (``PROVINCIAL_STANDING_OFFICERS``) may have its admissions decided by that
+    committee's standing officers with the standing-committee members heading the party
+    departments, or by its standing committee as a whole.
+    """
+    accepted = {expected}
+    if expected is AdmissionAuthority.PROVINCIAL_STANDING_OFFICERS:
+        accepted.add(AdmissionAuthority.SUPERIOR_STANDING_COMMITTEE)
+    if decided_by not in accepted:
         raise ADMISSION_AUTHORITY.violation(
             on,
             "Quyết định kết nạp không do cấp ủy có thẩm quyền của đơn vị ban hành "

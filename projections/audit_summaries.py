@@ -21,7 +21,7 @@ from uuid import UUID
 from domain.candidates import ExitReason, Stage
 from domain.org_units import UnitKind
 from domain.quotas import Period, PeriodKind, QuotaTarget, TargetKind
-from domain.rules import ALL_RULES, AdmissionAuthority
+from domain.rules import ALL_RULES, AdmissionAuthority, Over60Place, RecognitionForm
 from domain.tenant_policy import CountingBasis
 from domain.values import DocumentRef, MassOrganization
 
@@ -179,6 +179,23 @@ _AUTHORITY = {
         "ban thường vụ cấp ủy cấp trên",
         "the superior committee's standing committee",
     ),
+    AdmissionAuthority.PROVINCIAL_STANDING_OFFICERS: (
+        "thường trực cấp ủy và các ủy viên ban thường vụ là trưởng các ban đảng",
+        "the standing officers with the standing-committee members heading the party departments",
+    ),
+}
+_OVER_60_PLACE = {
+    Over60Place.NO_PARTY_ORGANISATION: (
+        "công tác, cư trú ở cơ sở chưa có tổ chức đảng, chưa có đảng viên",
+        "works or lives where there is no party organisation",
+    ),
+    Over60Place.SPECIAL_NEED: ("do yêu cầu đặc biệt", "a special need"),
+}
+_RECOGNITION_FORM_EN = {
+    RecognitionForm.SELF_REVIEW: "self-review (10-KNĐ)",
+    RecognitionForm.HELPER_COMMENT: "helper's comment (11-KNĐ)",
+    RecognitionForm.COMMENTS_SUMMARY: "summary of the organisations' comments (12-KNĐ)",
+    RecognitionForm.GRASSROOTS_RESOLUTION: "grassroots committee resolution (15-KNĐ)",
 }
 _BASIS = {
     CountingBasis.DECISION_DATE: ("ngày quyết định kết nạp", "the admission decision date"),
@@ -418,6 +435,26 @@ def _new_member_class(e: Any, agg: Any, units: UnitLookup) -> Summary:
     ref = _ref(e.document, "GCN", "certificate")
     return Summary(
         f"Hoàn thành lớp bồi dưỡng đảng viên mới{ref.vi}", f"New-member class completed{ref.en}"
+    )
+
+
+@_candidate("Over60AdmissionConsented")
+def _over_60_consented(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    place_vi, place_en = _OVER_60_PLACE[e.conditions.place]
+    ref = _ref(e.document, "VB", "consent")
+    return Summary(
+        f"Ban thường vụ cấp ủy trực thuộc Trung ương đồng ý kết nạp người trên 60 tuổi (có sức "
+        f"khỏe, có uy tín, {place_vi}){ref.vi}",
+        f"Consent to admit a person over 60 (good health, prestige, {place_en}){ref.en}",
+    )
+
+
+@_candidate("RecognitionDocumentRecorded")
+def _recognition_document(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    ref = _ref(e.document)
+    return Summary(
+        f"Hồ sơ công nhận chính thức: {e.form.label_vi}{ref.vi}",
+        f"Recognition dossier: {_RECOGNITION_FORM_EN[e.form]}{ref.en}",
     )
 
 
@@ -762,6 +799,20 @@ def _headcount(e: Any, agg: Any, units: UnitLookup) -> Summary:
     return Summary(
         f"Số đảng viên của {_self(agg)} ngày {on}: {e.members}{ref.vi}",
         f"{_self(agg)} had {e.members} members on {on}{ref.en}",
+    )
+
+
+@_org_unit("YouthUnionOrganisationDeclared")
+def _youth_union_declared(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    on, ref = _d(e.occurred_on), _ref(e.document)
+    if e.present:
+        return Summary(
+            f"{_self(agg)} có tổ chức cơ sở Đoàn Thanh niên từ ngày {on}{ref.vi}",
+            f"{_self(agg)} has a Youth Union organisation from {on}{ref.en}",
+        )
+    return Summary(
+        f"{_self(agg)} không có tổ chức cơ sở Đoàn Thanh niên từ ngày {on}{ref.vi}",
+        f"{_self(agg)} has no Youth Union organisation from {on}{ref.en}",
     )
 
 

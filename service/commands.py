@@ -27,6 +27,7 @@ from domain import ids
 from domain.candidates import Candidate
 from domain.commands import (
     AcceptTransferredCase,
+    AddSponsor,
     AdjustQuota,
     AssignSupplementaryQuota,
     CaseCommand,
@@ -51,6 +52,7 @@ from domain.commands import (
     RecordBranchResolution,
     RecordRecognitionDecision,
     RecordRecognitionVote,
+    RecordUnionIntroduction,
     RejectCandidate,
     RenameUnit,
     SetQuota,
@@ -168,6 +170,24 @@ class Handlers:
     def _grassroots(self, app: TenantApplication, candidate: Candidate) -> OrgUnit:
         unit = self.candidate_unit(app, candidate)
         return grassroots_of(unit, self._ancestors(app, unit))
+
+    def youth_union_organisation(
+        self,
+        app: TenantApplication,
+        candidate: Candidate,
+        step: AddSponsor | RecordUnionIntroduction | RecordBranchResolution,
+    ) -> bool | None:
+        """Whether the case's unit has a Youth Union organisation on the step's date, as declared
+        on its branch or, failing that, on the nearest declaring ancestor up to its grassroots
+        organisation; None when none declared it (Charter Art. 4 needs the fact)."""
+        unit = self.candidate_unit(app, candidate)
+        for holder in [unit, *self._ancestors(app, unit)]:
+            declared = holder.youth_union_organisation_on(step.occurred_on)
+            if declared is not None:
+                return declared
+            if holder.kind.is_grassroots:
+                break
+        return None
 
     def within_units(
         self,
@@ -358,20 +378,27 @@ def _case_context(
 ) -> dict[str, Any]:
     """What a step on a case needs beyond its command: the calendar for deadlines, the
     grassroots unit's kind and admission authority."""
+    if isinstance(command, AddSponsor | RecordUnionIntroduction):
+        return {"youth_union_organisation": h.youth_union_organisation(app, case, command)}
     if isinstance(command, RecordBranchResolution):
         grassroots = h._grassroots(app, case)
-        return {"committee_resolution_required": grassroots.kind is UnitKind.GRASSROOTS_COMMITTEE}
+        return {
+            "committee_resolution_required": grassroots.kind is UnitKind.GRASSROOTS_COMMITTEE,
+            "youth_union_organisation": h.youth_union_organisation(app, case, command),
+        }
     if isinstance(command, RecordAdmissionDecision):
         authority = h._grassroots(app, case).admission_authority
         assert authority is not None
         return {"unit_authority": authority, "calendar": h.calendar(app)}
+    if isinstance(command, RecordRecognitionDecision):
+        grassroots = h._grassroots(app, case)
+        return {
+            "calendar": h.calendar(app),
+            "under_grassroots_committee": grassroots.kind is UnitKind.GRASSROOTS_COMMITTEE,
+        }
     if isinstance(
         command,
-        HoldAdmissionCeremony
-        | RecordRecognitionVote
-        | RecordRecognitionDecision
-        | CorrectStepDate
-        | CorrectProfile,
+        HoldAdmissionCeremony | RecordRecognitionVote | CorrectStepDate | CorrectProfile,
     ):
         return {"calendar": h.calendar(app)}
     return {}

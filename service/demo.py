@@ -36,6 +36,7 @@ from domain.commands import (
     CorrectStepDate,
     DeclareDayOff,
     DeclareWorkingDay,
+    DeclareYouthUnionOrganisation,
     DiscoverCandidate,
     DissolveUnit,
     EndMembership,
@@ -57,6 +58,7 @@ from domain.commands import (
     RecordDelayReview,
     RecordNewMemberClass,
     RecordRecognitionDecision,
+    RecordRecognitionDocument,
     RecordRecognitionVote,
     RecordUnionIntroduction,
     RejectCandidate,
@@ -78,8 +80,12 @@ from domain.rules import (
     RECOGNITION_VOTE_WORKING_DAYS,
     AdmissionAuthority,
     LeavingReason,
+    Over60Conditions,
+    Over60Place,
     PriorMembership,
+    RecognitionForm,
     Sponsor,
+    is_youth_union_age,
     probation_end,
 )
 from domain.tenant_policy import CountingBasis
@@ -201,6 +207,11 @@ TREE: list[tuple[str, str, UnitKind, str | None, AdmissionAuthority | None]] = [
     ("CBCS-MT", "Chi bộ Công ty Môi trường đô thị", UnitKind.GRASSROOTS_BRANCH, "KDN", None),
     ("CBCS-TM", "Chi bộ Công ty Thương mại tổng hợp", UnitKind.GRASSROOTS_BRANCH, "KDN", None),
 ]
+BRANCH_PAPERS = (
+    RecognitionForm.SELF_REVIEW,
+    RecognitionForm.HELPER_COMMENT,
+    RecognitionForm.COMMENTS_SUMMARY,
+)
 BRANCHES = [
     "CB-DIEN-1",
     "CB-DIEN-2",
@@ -213,6 +224,10 @@ BRANCHES = [
     "CBCS-VT",
     "CBCS-TM",
 ]
+#: Grassroots organisations that have a Youth Union organisation (Charter Art. 4: a candidate of
+#: Youth Union age is introduced there by the Youth Union committee and one member). The others
+#: declare they have none (two members, or the Trade Union and one member).
+YOUTH_UNION_AT = frozenset({"DU-DIEN", "DU-NH"})
 GRASSROOTS_HEADCOUNT = {
     "DU-DIEN": 612,
     "DU-XD": 540,
@@ -281,6 +296,7 @@ class BranchExceptions:
     special_area: SpecialArea | None = None
     education_exception: DocumentRef | None = None
     over_60_consent: DocumentRef | None = None
+    over_60_conditions: Over60Conditions | None = None
     readmission_consent: DocumentRef | None = None
 
 
@@ -462,6 +478,44 @@ class DemoBuilder:
             ),
         )
 
+    def declare_youth_union_organisations(self) -> None:
+        """Each grassroots organisation declares whether it has a Youth Union organisation: a
+        fact the sponsorship rule needs (Charter Art. 4), never assumed."""
+        for code, _, kind, _, _ in TREE:
+            if kind.is_grassroots:
+                self.h.handle(
+                    self.p,
+                    DeclareYouthUnionOrganisation(
+                        code=code, present=code in YOUTH_UNION_AT, occurred_on=ESTABLISHED
+                    ),
+                )
+
+    def rules_cases(self) -> None:
+        """The rules as the texts write them (issue 13): a candidate of Youth Union age introduced
+        by the Youth Union committee and one member where the Youth Union exists, taken to full
+        membership with the recognition dossier (10-, 11-, 12-, 15-KNĐ); a re-admission 60
+        months after a minor conviction was expunged."""
+        young = self.person(born_between=(2001, 2001), is_youth_union_member=True)
+        self.run_case("MAU-DOAN", "CB-DIEN-2", date(2022, 3, 1), Stage.FULL_MEMBER, person=young)
+        prior = PriorMembership(
+            left_on=date(2012, 4, 2),
+            reason=LeavingReason.MINOR_CRIME,
+            conviction_expunged_on=date(2016, 9, 1),
+        )
+        self.run_case(
+            "MAU-KNL-60",
+            "CBCS-CN",
+            date(2022, 5, 3),
+            Stage.DECIDED,
+            person=self.person(born_between=(1980, 1980)),
+            prior=prior,
+            exceptions=BranchExceptions(
+                readmission_consent=self.doc(
+                    "CV đồng ý kết nạp lại", date(2022, 9, 5), "Ban Thường vụ Tỉnh ủy"
+                )
+            ),
+        )
+
     def merge_units(self) -> None:
         """The 2025 reform merges the environment company's branch into the water company's."""
         day = date(2025, 7, 1)
@@ -614,8 +668,14 @@ class DemoBuilder:
     ) -> Stage:
         """Take a case from discovery towards ``target`` (a pipeline stage or an exit)."""
         h, p, r = self.h, self.p, self.rng
-        # 18 or older by the branch meeting whatever the seed: born ≥ 19 years before the start
-        person = person or self.person(born_between=(1985, min(2003, start.year - 19)))
+        # 18 or older by the branch meeting whatever the seed: born ≥ 19 years before the start;
+        # where a Youth Union organisation exists its young candidates are Youth Union members
+        # (the Youth Union introduces them, Charter Art. 4)
+        youth_union_here = self._grassroots_code(unit) in YOUTH_UNION_AT
+        person = person or self.person(
+            born_between=(1985, min(2003, start.year - 19)),
+            **({"is_youth_union_member": True} if youth_union_here else {}),
+        )
         issuer = f"Chi bộ {unit}"
         exit_stage = target if target.is_exit else None
         reach = (
@@ -690,6 +750,10 @@ class DemoBuilder:
                 stage = Stage.APPLIED
             if not reached(reach):
                 day = self.after(day, 5, 25)
+                youth_union = self._grassroots_code(unit) in YOUTH_UNION_AT
+                youth = is_youth_union_age(person.birth_date, day)
+                if youth_union and youth and not person.is_youth_union_member:
+                    raise _StopHere  # must join the Youth Union first (Charter Art. 4)
                 h.handle(
                     p,
                     AddSponsor(
@@ -699,7 +763,7 @@ class DemoBuilder:
                         document=self.doc("3-KNĐ", day, issuer),
                     ),
                 )
-                if person.is_youth_union_member and r.random() < 0.6:
+                if youth_union and (youth or (person.is_youth_union_member and r.random() < 0.6)):
                     h.handle(
                         p,
                         RecordUnionIntroduction(
@@ -707,6 +771,16 @@ class DemoBuilder:
                             organization=MassOrganization.YOUTH_UNION,
                             occurred_on=day,
                             document=self.doc("4-KNĐ", day, "Đoàn cơ sở"),
+                        ),
+                    )
+                elif not youth_union and person.is_trade_union_member and r.random() < 0.2:
+                    h.handle(
+                        p,
+                        RecordUnionIntroduction(
+                            case_code=code,
+                            organization=MassOrganization.TRADE_UNION,
+                            occurred_on=day,
+                            document=self.doc("NQ giới thiệu", day, "Công đoàn cơ sở"),
                         ),
                     )
                 else:
@@ -767,6 +841,7 @@ class DemoBuilder:
                         special_area=exceptions.special_area,
                         education_exception=exceptions.education_exception,
                         over_60_consent=exceptions.over_60_consent,
+                        over_60_conditions=exceptions.over_60_conditions,
                         readmission_consent=exceptions.readmission_consent,
                     ),
                 )
@@ -851,6 +926,8 @@ class DemoBuilder:
                 end = probation_end(ceremony)
                 members = BRANCH_MEMBERS[unit]
                 day = end
+                if failed_recognition_votes:
+                    self._recognition_papers(code, end, BRANCH_PAPERS, issuer)
                 for _ in range(failed_recognition_votes):
                     day = self.after_working(day, 2, 10)
                     h.handle(
@@ -866,6 +943,7 @@ class DemoBuilder:
                 if failed_recognition_votes >= 3:
                     raise _StopHere  # escalated: the superior committee decides
                 day = self.after_working(day, 1, 25)
+                self._recognition_papers(code, end, BRANCH_PAPERS, issuer)
                 h.handle(
                     p,
                     RecordRecognitionVote(
@@ -878,7 +956,15 @@ class DemoBuilder:
                 )
                 stage = Stage.RECOGNITION_VOTED
             if not reached(reach):
+                vote_day = day
                 day = self.after_working(day, 3, 25)
+                if grassroots in COMMITTEE_MEMBERS:
+                    self._recognition_papers(
+                        code,
+                        vote_day,
+                        (RecognitionForm.GRASSROOTS_RESOLUTION,),
+                        f"Đảng ủy {grassroots}",
+                    )
                 h.handle(
                     p,
                     RecordRecognitionDecision(
@@ -925,6 +1011,25 @@ class DemoBuilder:
         except _StopHere:
             pass
         return stage
+
+    def _recognition_papers(
+        self, code: str, on: date, forms: tuple[RecognitionForm, ...], issuer: str
+    ) -> None:
+        """The recognition dossier's papers (10-, 11-, 12-KNĐ; 15-KNĐ), dated ``on``."""
+        if on > self.today:
+            raise _StopHere
+        case = self.h.candidate(self.h.store.app(self.p.tenant), code)
+        for form in forms:
+            if form not in case.recognition_documents:
+                self.h.handle(
+                    self.p,
+                    RecordRecognitionDocument(
+                        case_code=code,
+                        form=form,
+                        occurred_on=on,
+                        document=self.doc(form.value, on, issuer),
+                    ),
+                )
 
     def _grassroots_code(self, unit: str) -> str:
         parents = {code: parent for code, _, _, parent, _ in TREE}
@@ -982,12 +1087,18 @@ class DemoBuilder:
             Stage.PROBATIONARY,
             person=older,
             exceptions=BranchExceptions(
-                over_60_consent=self.doc("CV đồng ý", date(2022, 3, 1), "Ban Thường vụ Tỉnh ủy")
+                over_60_consent=self.doc("CV đồng ý", date(2022, 3, 1), "Ban Thường vụ Tỉnh ủy"),
+                over_60_conditions=Over60Conditions(
+                    good_health=True, prestige=True, place=Over60Place.SPECIAL_NEED
+                ),
             ),
         )
         # education exception: primary schooling, ethnic-minority area, with approval
         highland = self.person(
-            education=EducationLevel.PRIMARY, ethnicity=Ethnicity.HMONG, religion=Religion.NONE
+            education=EducationLevel.PRIMARY,
+            ethnicity=Ethnicity.HMONG,
+            religion=Religion.NONE,
+            is_youth_union_member=True,
         )
         self.run_case(
             "MAU-005",
@@ -1482,12 +1593,14 @@ def seed_demo(
     builder = DemoBuilder(handlers, tenant, seed)
     say("Tạo cây tổ chức / building the organisation tree")
     builder.build_tree()
+    builder.declare_youth_union_organisations()
     say("Chính sách và chỉ tiêu / policy and quotas")
     builder.set_policy_and_quotas()
     builder.record_congresses()
     say("Hồ sơ mẫu / scripted cases")
     builder.scripted_cases()
     builder.corrections_checked_by_the_rules()
+    builder.rules_cases()
     builder.merge_units()
     say(f"{candidates} hồ sơ sinh ngẫu nhiên / generated cases")
     builder.generated_cases(candidates)

@@ -51,7 +51,7 @@ from hypothesis_graphql import Mode, mutations, queries
 
 from domain import ids
 from domain.candidates import Stage
-from domain.commands import SetQuota
+from domain.commands import EstablishUnit, SetQuota
 from domain.quotas import Period, QuotaTarget
 from domain.values import Actor, Role
 from service.api.relay import global_id
@@ -104,7 +104,9 @@ def seed(handlers: Handlers) -> None:
         ),
     )
     other = Principal(OTHER, SEED)
-    bloc, committee, cell = bloc_tree(("BETA-CB", "Chi bộ Bê-ta"))
+    bloc, committee, _, cell = bloc_tree(("BETA-CB", "Chi bộ Bê-ta"))
+    assert isinstance(committee, EstablishUnit)
+    assert isinstance(cell, EstablishUnit)
     committee = dataclasses.replace(committee, code="BETA-DU")
     for unit in (bloc, committee, dataclasses.replace(cell, parent_code="BETA-DU")):
         handlers.handle(other, unit)

@@ -20,6 +20,7 @@ from domain.commands import (
     AddSponsor,
     AddToSympathizerList,
     CaseCommand,
+    DeclareYouthUnionOrganisation,
     DiscoverCandidate,
     EstablishUnit,
     HoldAdmissionCeremony,
@@ -31,11 +32,13 @@ from domain.commands import (
     RecordCommitteeResolution,
     RecordNewMemberClass,
     RecordRecognitionDecision,
+    RecordRecognitionDocument,
     RecordRecognitionVote,
     SubmitApplication,
+    UnitChange,
 )
 from domain.org_units import UnitKind
-from domain.rules import AdmissionAuthority, Sponsor
+from domain.rules import AdmissionAuthority, RecognitionForm, Sponsor
 from domain.values import (
     DocumentRef,
     EducationLevel,
@@ -161,6 +164,12 @@ class Vote:
 
 
 SPONSORS = (full_member("DV1"), full_member("DV2"))
+#: The recognition dossier the branch considers before its vote (10-, 11-, 12-KNĐ).
+RECOGNITION_PAPERS = (
+    RecognitionForm.SELF_REVIEW,
+    RecognitionForm.HELPER_COMMENT,
+    RecognitionForm.COMMENTS_SUMMARY,
+)
 _ORDER = list(Stage)
 
 
@@ -294,6 +303,15 @@ def walk(
                 occurred_on=s.new_member_class,
                 document=documents("GCN", s.new_member_class),
             ),
+            *(
+                RecordRecognitionDocument(
+                    case_code=code,
+                    form=form,
+                    occurred_on=s.recognition_vote,
+                    document=documents(form.value, s.recognition_vote),
+                )
+                for form in RECOGNITION_PAPERS
+            ),
             RecordRecognitionVote(
                 case_code=code,
                 official_members=recognition_vote.members,
@@ -303,6 +321,15 @@ def walk(
             ),
         ]
     if wants(Stage.FULL_MEMBER):
+        if committee_vote is not None:  # under a grassroots committee: its resolution, 15-KNĐ
+            commands.append(
+                RecordRecognitionDocument(
+                    case_code=code,
+                    form=RecognitionForm.GRASSROOTS_RESOLUTION,
+                    occurred_on=s.recognition_vote,
+                    document=documents("15-KNĐ", s.recognition_vote),
+                )
+            )
         commands.append(
             RecordRecognitionDecision(
                 case_code=code,
@@ -313,8 +340,9 @@ def walk(
     return commands
 
 
-def bloc_tree(*branches: tuple[str, str], on: date = date(2015, 1, 1)) -> list[EstablishUnit]:
-    """The tests' tree: the bloc KDN → grassroots committee DU (which decides admissions) →
+def bloc_tree(*branches: tuple[str, str], on: date = date(2015, 1, 1)) -> list[UnitChange]:
+    """The tests' tree: the bloc KDN → grassroots committee DU (which decides admissions, and
+    has declared it has no Youth Union organisation, so two members sponsor any candidate) →
     the ``branches`` given as (code, name), all established on ``on``."""
     return [
         EstablishUnit(
@@ -332,6 +360,7 @@ def bloc_tree(*branches: tuple[str, str], on: date = date(2015, 1, 1)) -> list[E
             occurred_on=on,
             admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
         ),
+        DeclareYouthUnionOrganisation(code="DU", present=False, occurred_on=on),
         *(
             EstablishUnit(
                 code=code, name=name, kind=UnitKind.BRANCH, parent_code="DU", occurred_on=on

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from domain.candidates import Stage
-from domain.commands import Command, EstablishUnit
+from domain.commands import Command, DeclareYouthUnionOrganisation, EstablishUnit, UnitChange
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
 from domain.values import Gender, PersonProfile
@@ -31,10 +31,11 @@ GIVEN = ["Lan", "Hùng", "Mai", "Dũng", "Hà", "Tuấn", "Linh", "Sơn", "Trang
 
 @dataclass(frozen=True)
 class Tree:
-    """A province's units: the committee, grassroots committees (deciding admissions), and
-    their branches, where cases live."""
+    """A province's units: the committee, grassroots committees (deciding admissions, without
+    a Youth Union organisation: two members sponsor every candidate), and their branches, where
+    cases live."""
 
-    commands: tuple[EstablishUnit, ...]
+    commands: tuple[UnitChange, ...]
     branches: tuple[str, ...]
 
 
@@ -44,7 +45,7 @@ def province_tree(units: int, *, on: date = date(2005, 1, 1)) -> Tree:
     committees = max(1, (units - 1) // 20)
     per = (units - 1 - committees) // committees
     extra = (units - 1 - committees) % committees
-    commands = [
+    commands: list[UnitChange] = [
         EstablishUnit(
             code=TOP, name="Đảng bộ Tỉnh", kind=UnitKind.COMMITTEE, parent_code=None, occurred_on=on
         )
@@ -62,6 +63,7 @@ def province_tree(units: int, *, on: date = date(2005, 1, 1)) -> Tree:
                 admission_authority=AdmissionAuthority.GRASSROOTS_COMMITTEE,
             )
         )
+        commands.append(DeclareYouthUnionOrganisation(code=code, present=False, occurred_on=on))
         for b in range(1, per + (1 if c <= extra else 0) + 1):
             branch = f"{code}-CB{b:02d}"
             commands.append(
@@ -74,7 +76,8 @@ def province_tree(units: int, *, on: date = date(2005, 1, 1)) -> Tree:
                 )
             )
             branches.append(branch)
-    assert len(commands) == units, (len(commands), units)
+    established = sum(isinstance(command, EstablishUnit) for command in commands)
+    assert established == units, (established, units)
     return Tree(tuple(commands), tuple(branches))
 
 

@@ -542,7 +542,8 @@ def test_reading_the_names_of_sponsors_and_helpers_is_logged(seeded: Api) -> Non
     api = seeded
     h, p = api.handlers, alpha(api)
     steps = Steps(discovered=date(2025, 1, 10), sympathizer=date(2025, 2, 1))
-    for command in walk("HS-3", Stage.SYMPATHIZER, steps=steps, who=person(NAME_2, date(1999, 1, 1), gender=Gender.MALE)):  # fmt: skip
+    # born 1985: past Youth Union age, two members sponsor him (the tree declares no Youth Union)
+    for command in walk("HS-3", Stage.SYMPATHIZER, steps=steps, who=person(NAME_2, date(1985, 1, 1), gender=Gender.MALE)):  # fmt: skip
         h.handle(p, command)
     h.handle(p, AssignHelper(case_code="HS-3", member_name="Lê Văn Giúp", occurred_on=date(2025, 2, 3)))  # fmt: skip
     for command in walk("HS-3", Stage.SPONSORED, after=Stage.SYMPATHIZER):

@@ -114,7 +114,9 @@ def seed_verified_case(api: Api, code: str) -> None:
 
 def procedure(code: str = "HS-1", unit: str = "CB1") -> list[tuple[str, dict[str, Any], str]]:
     """The whole procedure of one case as (mutation, input, stage after it), discovery to full
-    membership; the unit's grassroots committee decides admissions."""
+    membership; the unit's grassroots committee decides admissions. The company has no Youth
+    Union organisation (``bloc_tree`` declares it): the Trade Union and one member introduce
+    the candidate (Charter Art. 4)."""
     case = {"caseCode": code}
     return [
         (
@@ -122,9 +124,9 @@ def procedure(code: str = "HS-1", unit: str = "CB1") -> list[tuple[str, dict[str
             {
                 "caseCode": code,
                 "unitCode": unit,
-                "person": person(youthUnionMember=True),
+                "person": person(tradeUnionMember=True),
                 "occurredOn": "2023-10-02",
-                "introducedBy": "YOUTH_UNION",
+                "introducedBy": "TRADE_UNION",
             },
             "DISCOVERED",
         ),
@@ -174,8 +176,8 @@ def procedure(code: str = "HS-1", unit: str = "CB1") -> list[tuple[str, dict[str
             {
                 **case,
                 "occurredOn": "2025-03-11",
-                "document": doc("4-KNĐ", "2025-03-11"),
-                "organization": "YOUTH_UNION",
+                "document": doc("NQ giới thiệu", "2025-03-11"),
+                "organization": "TRADE_UNION",
             },
             "SPONSORED",
         ),
@@ -247,6 +249,23 @@ def procedure(code: str = "HS-1", unit: str = "CB1") -> list[tuple[str, dict[str
             {**case, "occurredOn": "2025-10-01", "document": doc("GCN", "2025-10-01")},
             "PROBATIONARY",
         ),
+        *(
+            (
+                "recordRecognitionDocument",
+                {
+                    **case,
+                    "occurredOn": "2026-07-06",
+                    "document": doc(form, "2026-07-06"),
+                    "form": name,
+                },
+                "PROBATIONARY",
+            )
+            for name, form in (
+                ("SELF_REVIEW", "10-KNĐ"),
+                ("HELPER_COMMENT", "11-KNĐ"),
+                ("COMMENTS_SUMMARY", "12-KNĐ"),
+            )
+        ),
         (
             "recordRecognitionVote",
             {
@@ -255,6 +274,16 @@ def procedure(code: str = "HS-1", unit: str = "CB1") -> list[tuple[str, dict[str
                 "document": doc("NQ", "2026-07-10"),
                 "officialMembers": 12,
                 "votesFor": 12,
+            },
+            "RECOGNITION_VOTED",
+        ),
+        (
+            "recordRecognitionDocument",
+            {
+                **case,
+                "occurredOn": "2026-07-20",
+                "document": doc("15-KNĐ", "2026-07-20"),
+                "form": "GRASSROOTS_RESOLUTION",
             },
             "RECOGNITION_VOTED",
         ),

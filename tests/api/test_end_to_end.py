@@ -117,6 +117,13 @@ def test_one_candidate_from_discovery_to_full_membership_over_http(service: Api)
             },
             unit,
         )
+    # the company has no Youth Union organisation: the Trade Union and a member introduce
+    mutate(
+        api,
+        "declareYouthUnionOrganisation",
+        {"code": "DU", "present": False, "occurredOn": "2015-01-01"},
+        unit,
+    )
     mutate(
         api,
         "setQuota",

@@ -4,6 +4,8 @@ candidate taken through the procedure to any stage on the dates of one story.
 The story: Nguyễn Văn An, a Youth Union member working at a provincial power company, is found by
 the technical department's branch in March 2023, admitted at a ceremony on 5 January 2024 and
 recognised as a full member from 5 January 2025, the end of his twelve months of probation.
+The company has no grassroots Youth Union organisation of its own (its young workers are in the
+bloc's Youth Union), so two full members sponsor him (Charter Art. 4).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from eventsourcing.domain import Aggregate, CanMutateAggregate
 from domain.candidates import Candidate, Stage
 from domain.classifications import Ethnicity, Religion
 from domain.ids import candidate_id, unit_id
-from domain.rules import AdmissionAuthority, PriorMembership, Sponsor
+from domain.rules import AdmissionAuthority, PriorMembership, RecognitionForm, Sponsor
 from domain.values import (
     Actor,
     DocumentRef,
@@ -224,6 +226,7 @@ def _sponsor(candidate: Candidate, story: Story, _: bool) -> None:
             occurred_on=story.sponsor_letters,
             sponsor=sponsor,
             document=document("3-KNĐ", story.sponsor_letters, issuer=sponsor.full_name),
+            youth_union_organisation=False,
         )
 
 
@@ -259,6 +262,7 @@ def _resolve_in_branch(candidate: Candidate, story: Story, committee_required: b
         document=document("6-KNĐ", story.branch_resolution),
         committee_resolution_required=committee_required,
         readmission_consent=consent(story.branch_resolution) if readmission else None,
+        youth_union_organisation=False,
     )
 
 
@@ -307,6 +311,11 @@ def _recommend_recognition(candidate: Candidate, story: Story, _: bool) -> None:
                 issuer="Trung tâm Chính trị",
             ),
         )
+    record_recognition_papers(
+        candidate,
+        story.recognition_vote,
+        [f for f in RECOGNITION_PAPERS_BEFORE_THE_VOTE if f not in candidate.recognition_documents],
+    )
     candidate.record_recognition_vote(
         actor=SECRETARY,
         occurred_on=story.recognition_vote,
@@ -317,11 +326,43 @@ def _recommend_recognition(candidate: Candidate, story: Story, _: bool) -> None:
     )
 
 
-def _recognize(candidate: Candidate, story: Story, _: bool) -> None:
+RECOGNITION_PAPERS_BEFORE_THE_VOTE = (
+    RecognitionForm.SELF_REVIEW,
+    RecognitionForm.HELPER_COMMENT,
+    RecognitionForm.COMMENTS_SUMMARY,
+)
+
+
+def record_recognition_papers(
+    candidate: Candidate,
+    on: date,
+    forms: Sequence[RecognitionForm] = RECOGNITION_PAPERS_BEFORE_THE_VOTE,
+) -> None:
+    """The papers of the recognition dossier (10-, 11-, 12-KNĐ by default), all dated ``on``."""
+    for form in forms:
+        candidate.record_recognition_document(
+            actor=SECRETARY,
+            occurred_on=on,
+            form=form,
+            document=document(form.value, on),
+        )
+
+
+def _recognize(candidate: Candidate, story: Story, committee_required: bool) -> None:
+    if committee_required and RecognitionForm.GRASSROOTS_RESOLUTION not in (
+        candidate.recognition_documents
+    ):
+        candidate.record_recognition_document(
+            actor=ORGANIZER,
+            occurred_on=story.recognition_decision,
+            form=RecognitionForm.GRASSROOTS_RESOLUTION,
+            document=document("15-KNĐ", story.recognition_decision, issuer=GRASSROOTS_COMMITTEE),
+        )
     candidate.record_recognition_decision(
         actor=ORGANIZER,
         occurred_on=story.recognition_decision,
         calendar=CALENDAR,
+        under_grassroots_committee=committee_required,
         document=document(
             "Quyết định công nhận", story.recognition_decision, issuer=GRASSROOTS_COMMITTEE
         ),

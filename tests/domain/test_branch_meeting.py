@@ -8,7 +8,7 @@ from datetime import date
 
 from domain.candidates import Candidate, Stage
 from domain.errors import InvalidInput, RuleViolation, StageOrderError
-from domain.rules import AdmissionAuthority
+from domain.rules import AdmissionAuthority, Over60Conditions, Over60Place
 from domain.values import DocumentRef, EducationLevel, MassOrganization, SpecialArea
 from tests.domain.builders import (
     BINH,
@@ -27,6 +27,10 @@ from tests.domain.builders import (
 from tests.domain.refusals import assert_refused
 
 MEETING = STORY.branch_resolution  # Monday 6 November 2023
+CENTRAL_LEVEL_STANDING_COMMITTEE = "Ban Thường vụ Tỉnh ủy (cấp ủy trực thuộc Trung ương)"
+HEALTHY_RESPECTED_NO_PARTY = Over60Conditions(
+    good_health=True, prestige=True, place=Over60Place.NO_PARTY_ORGANISATION
+)
 
 
 def _resolve(
@@ -38,6 +42,7 @@ def _resolve(
     special_area: SpecialArea | None = None,
     education_exception: DocumentRef | None = None,
     over_60_consent: DocumentRef | None = None,
+    over_60_conditions: Over60Conditions | None = None,
     committee_resolution_required: bool = True,
 ) -> None:
     candidate.record_branch_resolution(
@@ -50,6 +55,9 @@ def _resolve(
         special_area=special_area,
         education_exception=education_exception,
         over_60_consent=over_60_consent,
+        over_60_conditions=over_60_conditions,
+        # the Youth Union introduced him only where it exists; else the company has none
+        youth_union_organisation=candidate.union_introducer is MassOrganization.YOUTH_UNION,
     )
 
 
@@ -82,23 +90,30 @@ def test_a_candidate_60_in_months_is_accepted_without_consent() -> None:
     assert an.exceptions == []
 
 
-def test_a_candidate_over_60_is_refused_without_the_provincial_standing_committees_consent() -> (
+def test_a_candidate_over_60_is_refused_without_the_consent_of_a_committee_under_the_centre() -> (
     None
 ):
+    """01-HD/TW (2016, 2021) point 1.1: the standing committee of the committee directly under
+    the Central Committee consents in writing — not a "provincial-level" committee."""
     an = _verified(date(1963, 10, 25))
-    error = assert_refused(an, lambda: _resolve(an), "AGE_OUT_OF_RANGE", RuleViolation)
+    error = assert_refused(an, lambda: _resolve(an), "OVER_60_CONDITIONS_NOT_MET", RuleViolation)
     assert error.field == "over_60_consent"
+    assert "trực thuộc Trung ương" in error.message_vi
+    assert "tỉnh ủy" not in error.message_vi
+    assert error.regulation is not None
+    assert error.regulation.startswith("01-HD/TW ngày 28/09/2021")
 
 
 def test_a_candidate_over_60_is_accepted_with_consent_and_the_consent_is_recorded() -> None:
     an = _verified(date(1963, 10, 25))
-    provincial_consent = consent(date(2023, 10, 30))
-    _resolve(an, over_60_consent=provincial_consent)
+    centre_consent = consent(date(2023, 10, 30), issuer=CENTRAL_LEVEL_STANDING_COMMITTEE)
+    _resolve(an, over_60_consent=centre_consent, over_60_conditions=HEALTHY_RESPECTED_NO_PARTY)
     assert stage_of(an) is Stage.BRANCH_RESOLVED
-    assert an.exceptions == [provincial_consent]
+    assert an.exceptions == [centre_consent]
+    assert an.over_60_conditions == HEALTHY_RESPECTED_NO_PARTY
     name, recorded = last_event(an)
     assert name == "BranchResolutionRecorded"
-    assert recorded["exception_documents"] == [provincial_consent]
+    assert recorded["exception_documents"] == [centre_consent]
 
 
 # --- education --------------------------------------------------------------------------------------

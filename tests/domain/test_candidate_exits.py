@@ -30,6 +30,7 @@ from tests.domain.builders import (
     discovered,
     document,
     last_event,
+    record_recognition_papers,
     replayed,
     stage_of,
     state,
@@ -287,6 +288,7 @@ def test_a_probationary_member_transferred_in_completes_probation_here() -> None
     )
     assert stage_of(hanh) is Stage.PROBATIONARY
     assert hanh.probation_ends_on == date(2025, 1, 12)
+    record_recognition_papers(hanh, date(2025, 1, 13))
     hanh.record_recognition_vote(
         actor=SECRETARY,
         occurred_on=date(2025, 1, 15),
@@ -300,6 +302,7 @@ def test_a_probationary_member_transferred_in_completes_probation_here() -> None
         occurred_on=date(2025, 2, 14),
         calendar=CALENDAR,
         document=document("Quyết định công nhận", date(2025, 2, 14)),
+        under_grassroots_committee=False,
     )
     assert hanh.full_member_since == date(2025, 1, 12)
     events = hanh.collect_events()
@@ -451,6 +454,7 @@ def _resolve_readmission(candidate: Candidate, readmission_consent: DocumentRef 
         document=document("6-KNĐ", STORY.branch_resolution),
         committee_resolution_required=True,
         readmission_consent=readmission_consent,
+        youth_union_organisation=False,
     )
 
 
@@ -617,6 +621,7 @@ def test_a_wrong_birth_date_corrected_before_the_branch_meeting_counts_at_the_me
             votes_for=9,
             document=document("6-KNĐ", STORY.branch_resolution),
             committee_resolution_required=True,
+            youth_union_organisation=False,
         ),
         "AGE_OUT_OF_RANGE",
     )
@@ -637,6 +642,7 @@ def test_a_wrong_birth_date_corrected_before_the_branch_meeting_counts_at_the_me
         votes_for=9,
         document=document("6-KNĐ", STORY.branch_resolution),
         committee_resolution_required=True,
+        youth_union_organisation=False,
     )
     assert stage_of(an) is Stage.BRANCH_RESOLVED
 

@@ -17,7 +17,7 @@ import pytest
 
 from domain.candidates import EXIT_STAGES, PRE_ADMISSION_STAGES, Candidate, ExitReason, Stage
 from domain.errors import DomainError, InvalidInput, RuleViolation, StageOrderError
-from domain.rules import AdmissionAuthority
+from domain.rules import AdmissionAuthority, RecognitionForm
 from domain.values import MassOrganization
 from tests.domain.builders import (
     AN,
@@ -33,6 +33,7 @@ from tests.domain.builders import (
     candidate_at,
     discovered,
     document,
+    record_recognition_papers,
     replayed,
     stage_of,
     state,
@@ -80,12 +81,14 @@ def test_nguyen_van_an_is_taken_from_discovery_to_full_membership() -> None:
     )
     assert stage_of(an) is Stage.APPLIED
 
-    # 5. Two sponsors (3-KNĐ): one is not enough.
+    # 5. Two sponsors (3-KNĐ): one is not enough. The company has no Youth Union organisation,
+    #    so two full members introduce him although he is of Youth Union age (Charter Art. 4).
     an.add_sponsor(
         actor=SECRETARY,
         occurred_on=date(2023, 9, 11),
         sponsor=BINH,
         document=document("3-KNĐ", date(2023, 9, 11), issuer=BINH.full_name),
+        youth_union_organisation=False,
     )
     assert stage_of(an) is Stage.APPLIED
     assert not an.sponsorship_complete
@@ -94,6 +97,7 @@ def test_nguyen_van_an_is_taken_from_discovery_to_full_membership() -> None:
         occurred_on=date(2023, 9, 11),
         sponsor=CUONG,
         document=document("3-KNĐ", date(2023, 9, 11), issuer=CUONG.full_name),
+        youth_union_organisation=False,
     )
     assert stage_of(an) is Stage.SPONSORED
     assert [record.sponsor for record in an.sponsors] == [BINH, CUONG]
@@ -124,6 +128,7 @@ def test_nguyen_van_an_is_taken_from_discovery_to_full_membership() -> None:
         votes_for=8,
         document=document("6-KNĐ", date(2023, 11, 6)),
         committee_resolution_required=True,
+        youth_union_organisation=False,
     )
     assert stage_of(an) is Stage.BRANCH_RESOLVED
     assert an.branch_resolution_on == date(2023, 11, 6)
@@ -170,7 +175,10 @@ def test_nguyen_van_an_is_taken_from_discovery_to_full_membership() -> None:
     )
     assert an.new_member_class is not None
 
-    # 12. Recognition: the branch votes five days after probation ended, the committee decides.
+    # 12. Recognition: the dossier (self-review 10-KNĐ, the helper's comment 11-KNĐ, the
+    #     organisations' comments 12-KNĐ); the branch votes five days after probation ended; the
+    #     grassroots committee's resolution (15-KNĐ); the committee decides.
+    record_recognition_papers(an, date(2025, 1, 6))
     an.record_recognition_vote(
         actor=SECRETARY,
         occurred_on=date(2025, 1, 10),
@@ -180,10 +188,12 @@ def test_nguyen_van_an_is_taken_from_discovery_to_full_membership() -> None:
         document=document("Nghị quyết đề nghị công nhận", date(2025, 1, 10)),
     )
     assert stage_of(an) is Stage.RECOGNITION_VOTED
+    record_recognition_papers(an, date(2025, 1, 20), [RecognitionForm.GRASSROOTS_RESOLUTION])
     an.record_recognition_decision(
         actor=ORGANIZER,
         occurred_on=date(2025, 2, 10),
         calendar=CALENDAR,
+        under_grassroots_committee=True,
         document=document("Quyết định công nhận", date(2025, 2, 10), issuer=GRASSROOTS_COMMITTEE),
     )
     assert stage_of(an) is Stage.FULL_MEMBER
@@ -206,7 +216,11 @@ def test_nguyen_van_an_is_taken_from_discovery_to_full_membership() -> None:
         "AdmissionDecided",
         "AdmittedAtCeremony",
         "NewMemberClassRecorded",
+        "RecognitionDocumentRecorded",
+        "RecognitionDocumentRecorded",
+        "RecognitionDocumentRecorded",
         "RecognitionVoted",
+        "RecognitionDocumentRecorded",
         "RecognizedAsFullMember",
     ]
     assert an.step_dates == {
@@ -222,7 +236,11 @@ def test_nguyen_van_an_is_taken_from_discovery_to_full_membership() -> None:
         "admission_decision": date(2023, 12, 15),
         "ceremony": date(2024, 1, 5),
         "new_member_class": date(2024, 4, 10),
+        "recognition_document_10-KNĐ": date(2025, 1, 6),
+        "recognition_document_11-KNĐ": date(2025, 1, 6),
+        "recognition_document_12-KNĐ": date(2025, 1, 6),
         "recognition_vote": date(2025, 1, 10),
+        "recognition_document_15-KNĐ": date(2025, 1, 20),
         "recognition_decision": date(2025, 2, 10),
     }
 
@@ -438,6 +456,7 @@ STEPS: dict[str, tuple[Step, frozenset[Stage]]] = {
             occurred_on=LATER,
             calendar=CALENDAR,
             document=document("Quyết định công nhận", LATER),
+            under_grassroots_committee=False,
         ),
         frozenset({Stage.RECOGNITION_VOTED}),
     ),
@@ -829,7 +848,11 @@ UNDOCUMENTED: dict[str, tuple[Stage, Step]] = {
     "a recognition without the decision": (
         Stage.RECOGNITION_VOTED,
         lambda c: c.record_recognition_decision(
-            actor=ORGANIZER, occurred_on=LATER, calendar=CALENDAR, document=None
+            actor=ORGANIZER,
+            occurred_on=LATER,
+            calendar=CALENDAR,
+            document=None,
+            under_grassroots_committee=False,
         ),
     ),
     "a removal from the list without the decision": (
@@ -940,6 +963,7 @@ REFUSALS_AT_THE_BRANCH_MEETING: dict[str, tuple[Step, str]] = {
             votes_for=8,
             document=document("6-KNĐ", date(2024, 11, 6)),
             committee_resolution_required=True,
+            youth_union_organisation=False,
         ),
         "DOSSIER_DOCUMENT_STALE",
     ),
@@ -951,6 +975,7 @@ REFUSALS_AT_THE_BRANCH_MEETING: dict[str, tuple[Step, str]] = {
             votes_for=12,
             document=document("6-KNĐ", STORY.branch_resolution),
             committee_resolution_required=True,
+            youth_union_organisation=False,
         ),
         "VOTE_COUNTS_INVALID",
     ),

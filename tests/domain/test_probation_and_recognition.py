@@ -20,6 +20,7 @@ from tests.domain.builders import (
     candidate_at,
     document,
     last_event,
+    record_recognition_papers,
     stage_of,
 )
 from tests.domain.refusals import assert_refused
@@ -34,6 +35,7 @@ def _probationary_with_class() -> Candidate:
         occurred_on=STORY.new_member_class,
         document=document("Giấy chứng nhận", STORY.new_member_class, issuer="Trung tâm Chính trị"),
     )
+    record_recognition_papers(an, STORY.new_member_class)
     return an
 
 
@@ -60,6 +62,7 @@ def _recognize(
         occurred_on=on,
         calendar=CALENDAR,
         document=document("Quyết định công nhận", on, issuer=issuer),
+        under_grassroots_committee=False,
         extension=extension,
     )
 
@@ -87,6 +90,7 @@ def test_probation_from_a_ceremony_on_29_february_ends_on_28_february() -> None:
         occurred_on=date(2024, 5, 15),
         document=document("Giấy chứng nhận", date(2024, 5, 15)),
     )
+    record_recognition_papers(an, date(2024, 5, 15))
     assert_refused(an, lambda: _vote(an, date(2025, 2, 27)), "PROBATION_NOT_ENDED")
     _vote(an, date(2025, 2, 28))
     assert stage_of(an) is Stage.RECOGNITION_VOTED
@@ -186,7 +190,7 @@ def test_a_fourth_branch_vote_after_three_failures_is_refused() -> None:
         an, lambda: _vote(an, date(2025, 4, 10)), "RECOGNITION_VOTES_EXHAUSTED", RuleViolation
     )
     assert error.regulation is not None
-    assert error.regulation.startswith("01-HD/TW")
+    assert error.regulation.startswith("232-QĐ/TW, điểm 4.2c")  # the implementing regulation
 
 
 def test_after_three_failed_votes_the_superior_committee_recognises_the_member() -> None:

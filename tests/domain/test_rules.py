@@ -52,7 +52,7 @@ def test_the_implementing_regulation_in_force_depends_on_the_business_date(
 @pytest.mark.parametrize(
     ("day", "guidance"),
     [
-        (date(2021, 9, 27), "12-HD/BTCTW"),
+        (date(2021, 9, 27), "01-HD/TW"),  # of 20/09/2016: 12-HD/BTCTW is a guide, not guidance
         (date(2021, 9, 28), "01-HD/TW"),
         (date(2025, 6, 30), "01-HD/TW"),
         (date(2025, 7, 1), "06-HD/TW"),
@@ -72,8 +72,11 @@ def test_each_text_takes_over_the_day_after_the_previous_one_ends(
     assert texts[-1].in_force_until is None
 
 
-def test_an_action_before_the_first_known_text_cites_the_earliest_one() -> None:
-    assert implementing_regulation_on(date(2010, 5, 1)).code == "45-QĐ/TW"
+def test_an_action_before_45_qd_tw_cites_the_regulation_of_the_10th_term_not_45() -> None:
+    """45-QĐ/TW is in force from 01/11/2011: an action of 2010 cannot cite it."""
+    cited = implementing_regulation_on(date(2010, 5, 1))
+    assert cited.code == "Quy định thi hành Điều lệ Đảng (khóa X)"
+    assert not cited.confirmed
 
 
 @pytest.mark.parametrize(

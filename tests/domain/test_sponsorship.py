@@ -23,21 +23,40 @@ def _applied(*, youth_union_member: bool = True, trade_union_member: bool = True
     return candidate_at(Stage.APPLIED, person=person)
 
 
-def _sponsor(candidate: Candidate, sponsor: Sponsor, on: date = LETTER_DAY) -> None:
+def _sponsor(
+    candidate: Candidate,
+    sponsor: Sponsor,
+    on: date = LETTER_DAY,
+) -> None:
+    """A sponsor letter; the unit has a Youth Union organisation exactly when the Youth Union
+    introduced the candidate (the company has none otherwise)."""
+    youth_union_organisation = candidate.union_introducer is MassOrganization.YOUTH_UNION
     candidate.add_sponsor(
         actor=SECRETARY,
         occurred_on=on,
         sponsor=sponsor,
         document=document("3-KNĐ", on, issuer=sponsor.full_name),
+        youth_union_organisation=youth_union_organisation,
     )
 
 
-def _introduce(candidate: Candidate, organization: MassOrganization, on: date = LETTER_DAY) -> None:
+def _introduce(
+    candidate: Candidate,
+    organization: MassOrganization,
+    on: date = LETTER_DAY,
+    *,
+    youth_union_organisation: bool | None = None,
+) -> None:
+    """A union's introducing resolution; by default the unit has a Youth Union organisation
+    exactly when the Youth Union introduces."""
+    if youth_union_organisation is None:
+        youth_union_organisation = organization is MassOrganization.YOUTH_UNION
     candidate.record_union_introduction(
         actor=SECRETARY,
         occurred_on=on,
         organization=organization,
         document=document("4-KNĐ", on, issuer="Ban Chấp hành Đoàn cơ sở"),
+        youth_union_organisation=youth_union_organisation,
     )
 
 

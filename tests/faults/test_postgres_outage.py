@@ -202,7 +202,7 @@ def test_postgres_restarted_under_load_503_then_recovers_nothing_lost(
     # Counted, not read off the head: a PostgreSQL insert cut off by the stop may have taken a
     # notification id (a sequence value) and left a gap.
     events = len(store.app(TENANT, write=False).recorder.select_notifications(start=1, limit=10**6))
-    assert events == len({t.case_code for t in answers if stored(t.case_code)}) + 1 + 3
+    assert events == len({t.case_code for t in answers if stored(t.case_code)}) + 1 + 4
     assert verify_tenant(store, TENANT).intact
     assert read_models.reached(TENANT) == head
     assert "Traceback" not in worker_log  # it lost its connections and reconnected, no crash

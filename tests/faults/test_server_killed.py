@@ -128,7 +128,7 @@ def test_server_killed_during_writes_loses_nothing_acknowledged(
     head = int(app.recorder.max_notification_id() or 0)
     # Counted: an insert cut off by the kill may have taken a notification id (a gap).
     events = len(app.recorder.select_notifications(start=1, limit=10**6))
-    assert events == 1 + 3 + len(acknowledged) + len(cut_off_stored)  # policy, units, cases
+    assert events == 1 + 4 + len(acknowledged) + len(cut_off_stored)  # policy, units, cases
     assert verify_tenant(store, TENANT).intact
 
     read_models = ReadModels(store, inline=False)

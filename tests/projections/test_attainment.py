@@ -260,7 +260,7 @@ def admit(world: World, code: str, decided: date) -> None:
         code,
         Stage.DECIDED,
         steps=replace(DOSSIER_2025, decision=decided),
-        who=person(f"Quần chúng {code}"),
+        who=person(f"Quần chúng {code}", date(1986, 4, 12)),  # past Youth Union age
         documents=doc,
     ):
         world.handlers.handle(world.principal, command)

@@ -70,7 +70,8 @@ def doc(kind: str, number: str, on: date, issuer: str = "Chi bộ Phòng Kỹ th
 
 
 def person() -> PersonProfile:
-    return a_person("Nguyễn Thị Lan", date(1996, 4, 12))
+    """Past Youth Union age when sponsored: two members sponsor her wherever she works."""
+    return a_person("Nguyễn Thị Lan", date(1986, 4, 12))
 
 
 def sponsor(member_id: str) -> Sponsor:

@@ -24,7 +24,9 @@ def test_the_demo_tenant_records_every_event_type_and_is_reproducible(store: Sto
     closed = event_type_counts(store.app("ba_ria_vung_tau", write=False))
     assert set(counts) | set(closed) == set(domain.event_type_names())
     assert set(closed) - set(counts) == {"MergeClosing.TenantClosedByMerge"}
-    assert report.candidates == 30 + 15 + 3 + 3  # generated + scripted + lists + recorded paths
+    assert (
+        report.candidates == 30 + 15 + 2 + 3 + 3
+    )  # generated + scripted + rules cases + lists + recorded paths
     # the same seed gives the same history in a second tenant
     again = seed_demo(handlers, tenant="demo_again", candidates=30, seed=7)
     assert again.candidates == report.candidates

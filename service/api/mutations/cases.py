@@ -18,7 +18,7 @@ from domain.commands import (
     DiscoverCandidate,
     ReceiveTransferredCandidate,
 )
-from domain.rules import AdmissionAuthority, LeavingReason
+from domain.rules import AdmissionAuthority, LeavingReason, Over60Place, RecognitionForm
 from domain.values import SpecialArea
 from service.api.context import ApiContext
 from service.api.mutations.common import CandidateResult, candidate_payload
@@ -44,8 +44,25 @@ AdmissionAuthorityEnum = strawberry.enum(
     AdmissionAuthority,
     name="AdmissionAuthority",
     description="Who decides admissions for a grassroots organisation (thẩm quyền kết nạp): "
-    "its own committee when authorised (đảng ủy cơ sở được ủy quyền) or the superior's "
-    "standing committee (ban thường vụ cấp ủy cấp trên).",
+    "its own committee when authorised (đảng ủy cơ sở được ủy quyền), the superior's "
+    "standing committee (ban thường vụ cấp ủy cấp trên), or under a provincial committee or a "
+    "committee directly under the Central Committee its standing officers with the "
+    "standing-committee members heading the party departments (thường trực cấp ủy và các ủy "
+    "viên ban thường vụ là trưởng các ban đảng).",
+)
+Over60PlaceEnum = strawberry.enum(
+    Over60Place,
+    name="Over60Place",
+    description="Why a person over 60 is admitted: works or lives where there is no party "
+    "organisation or member (cơ sở chưa có tổ chức đảng, chưa có đảng viên), or a special need "
+    "(yêu cầu đặc biệt).",
+)
+RecognitionFormEnum = strawberry.enum(
+    RecognitionForm,
+    name="RecognitionForm",
+    description="A paper of the recognition dossier: the self-review (10-KNĐ), the helper's "
+    "comment (11-KNĐ), the summary of the organisations' comments (12-KNĐ), the grassroots "
+    "committee's resolution (15-KNĐ).",
 )
 ExitReasonEnum = strawberry.enum(
     ExitReason, name="ExitReason", description="Why a case left the procedure (lý do)."
