@@ -1719,6 +1719,13 @@ def seed_merged_tenant(handlers: Handlers, into: str = DEMO_SLUG, seed: int = 20
                 admission_authority=authority,
             ),
         )
+        if kind.is_grassroots:  # the sponsorship route needs the fact (Charter Art. 4)
+            handlers.handle(
+                builder.p,
+                DeclareYouthUnionOrganisation(
+                    code=code, present=code in YOUTH_UNION_AT, occurred_on=date(2016, 1, 4)
+                ),
+            )
     handlers.handle(
         builder.p, ReportHeadcount(code="KDN", members=1840, occurred_on=date(2025, 1, 1))
     )

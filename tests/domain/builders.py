@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -311,9 +311,9 @@ def _recommend_recognition(candidate: Candidate, story: Story, _: bool) -> None:
                 issuer="Trung tâm Chính trị",
             ),
         )
-    record_recognition_papers(
+    record_recognition_papers(  # written in the last days of probation, before the meeting
         candidate,
-        story.recognition_vote,
+        story.recognition_vote - timedelta(days=10),
         [f for f in RECOGNITION_PAPERS_BEFORE_THE_VOTE if f not in candidate.recognition_documents],
     )
     candidate.record_recognition_vote(

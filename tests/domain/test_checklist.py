@@ -16,6 +16,7 @@ from tests.domain.builders import (
     born,
     candidate_at,
     document,
+    record_recognition_papers,
 )
 
 
@@ -112,6 +113,7 @@ def test_failed_recognition_votes_and_the_escalation_are_the_cases_flags() -> No
         occurred_on=STORY.new_member_class,
         document=document("Giấy chứng nhận", STORY.new_member_class),
     )
+    record_recognition_papers(an, date(2025, 1, 6))
     for day in (date(2025, 1, 10), date(2025, 1, 17), date(2025, 1, 24)):
         _fail_a_recognition_vote(an, day)
     flags = an.case_flags(CALENDAR)

@@ -44,7 +44,14 @@ from tests.domain.builders import (
 from tests.domain.refusals import assert_refused
 
 
-def _branch_votes(candidate: Candidate, on: date, official_members: int, votes_for: int) -> None:
+def _branch_votes(
+    candidate: Candidate,
+    on: date,
+    official_members: int,
+    votes_for: int,
+    *,
+    youth_union_organisation: bool = False,
+) -> None:
     candidate.record_branch_resolution(
         actor=SECRETARY,
         occurred_on=on,
@@ -52,6 +59,7 @@ def _branch_votes(candidate: Candidate, on: date, official_members: int, votes_f
         votes_for=votes_for,
         document=document("6-KNĐ", on),
         committee_resolution_required=True,
+        youth_union_organisation=youth_union_organisation,
     )
 
 
@@ -433,7 +441,9 @@ def test_a_new_union_resolution_replaces_the_stale_one() -> None:
         document=document("Kết luận thẩm tra", STORY.verification, issuer=GRASSROOTS_COMMITTEE),
     )
     assert_refused(
-        an, lambda: _branch_votes(an, STORY.branch_resolution, 9, 8), "DOSSIER_DOCUMENT_STALE"
+        an,
+        lambda: _branch_votes(an, STORY.branch_resolution, 9, 8, youth_union_organisation=True),
+        "DOSSIER_DOCUMENT_STALE",
     )
     an.record_union_introduction(
         actor=SECRETARY,
@@ -444,7 +454,7 @@ def test_a_new_union_resolution_replaces_the_stale_one() -> None:
     )
     assert stage_of(an) is Stage.VERIFIED
     assert last_event(an)[0] == "UnionIntroductionReplaced"
-    _branch_votes(an, STORY.branch_resolution, 9, 8)
+    _branch_votes(an, STORY.branch_resolution, 9, 8, youth_union_organisation=True)
     assert stage_of(an) is Stage.BRANCH_RESOLVED
 
 

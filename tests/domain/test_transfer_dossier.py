@@ -88,6 +88,7 @@ def resolve(hanh: Candidate, on: date) -> None:
         votes_for=10,
         document=document("6-KNĐ", on),
         committee_resolution_required=False,
+        youth_union_organisation=False,
     )
 
 
