@@ -251,11 +251,35 @@ def stalled_pages(api: Api, token: str, **variables: Any) -> tuple[list[dict[str
         after = connection["pageInfo"]["endCursor"]
 
 
+def one_unit_meets_its_quota(api: Api, variables: dict[str, Any]) -> None:
+    """The demo's random cases decide which units meet their quota; so that the figures show
+    both kinds whatever the draw, the first planned unit below its quota with admissions gets a
+    (negative) supplementary assignment down to exactly what it admitted."""
+    organizer = api.token(DEMO, Role.ORGANIZER, subject="organizer")
+    rows = api.data(ATTAINMENT, variables, token=organizer)["quotaAttainment"]
+    if any(r["met"] for r in rows):
+        return
+    row = next(r for r in rows if r["met"] is False and r["admitted"] > 0)
+    on = date(2024, 11, 1)
+    api.handlers.handle(
+        api.principal(DEMO),
+        AssignSupplementaryQuota(
+            unit_code=row["unit"]["code"],
+            period=PERIOD,
+            amount=row["admitted"] - row["quota"],
+            reason="Điều chỉnh theo tình hình thực tế",
+            occurred_on=on,
+            document=DocumentRef("CV", "98/2024", on, "Đảng ủy Khối"),
+        ),
+    )
+
+
 def test_a_leader_reads_every_dashboard_as_the_read_models_compute_it(api: Api) -> None:
     seed(api)
     leader = api.token(DEMO, Role.LEADER, subject="leader")
     cut = Cut(AS_OF)
     variables = {"period": "2024", "asOf": AS_OF.isoformat()}
+    one_unit_meets_its_quota(api, variables)
 
     attained = api.data(ATTAINMENT, variables, token=leader)["quotaAttainment"]
     figures = api.data(FIGURES, variables, token=leader)
