@@ -2388,6 +2388,8 @@ class Candidate(Aggregate):
             comments=len(self.comments),
             committee_resolution_required=self.committee_resolution_required,
             exceptions=tuple(self.exceptions),
+            union_introducer=self.union_introducer,
+            recognition_documents=frozenset(self.recognition_documents),
         )
 
     @property
@@ -2399,10 +2401,24 @@ class Candidate(Aggregate):
             return "recognition_decision"
         return _NEXT_STEP.get(self.stage)
 
-    def checklist(self, on: date, calendar: WorkingCalendar) -> Checklist:
+    def checklist(
+        self,
+        on: date,
+        calendar: WorkingCalendar,
+        *,
+        youth_union_organisation: bool | None = None,
+        under_grassroots_committee: bool | None = None,
+    ) -> Checklist:
         """What the next step needs and every rule that would refuse it on ``on`` (all of them,
-        not the first), with what it would be flagged for."""
-        return checklist.checklist(self.facts(calendar), self.next_step, on)
+        not the first), with what it would be flagged for. The unit's facts (its declared Youth
+        Union organisation, whether the branch sits under a grassroots committee) are given by
+        the caller, as the handlers give them to the steps."""
+        facts = dataclasses.replace(
+            self.facts(calendar),
+            youth_union_organisation=youth_union_organisation,
+            under_grassroots_committee=under_grassroots_committee,
+        )
+        return checklist.checklist(facts, self.next_step, on)
 
     def case_flags(self, calendar: WorkingCalendar) -> tuple[CaseFlag, ...]:
         """What the case is flagged for, each on its business date: the flags recorded with the

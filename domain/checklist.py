@@ -24,10 +24,10 @@ from enum import Enum
 
 from domain import inputs as spec
 from domain import rules
-from domain.errors import RuleViolation
+from domain.errors import InvalidInput, RuleViolation
 from domain.inputs import value
-from domain.rules import PriorMembership, Rule
-from domain.values import DocumentRef, PersonProfile
+from domain.rules import PriorMembership, RecognitionForm, Rule
+from domain.values import DocumentRef, MassOrganization, PersonProfile
 from domain.working_days import WorkingCalendar
 
 
@@ -121,6 +121,14 @@ class CaseFacts:
     comments: int = 0
     committee_resolution_required: bool = True
     exceptions: tuple[DocumentRef, ...] = ()
+    #: The organisation whose resolution stands in for a sponsor (4-KNĐ), if any.
+    union_introducer: MassOrganization | None = None
+    #: The papers of the recognition dossier recorded (10-, 11-, 12-, 15-KNĐ).
+    recognition_documents: frozenset[RecognitionForm] = frozenset()
+    #: Facts of the case's unit, not of the case (the service gives them; None: not known —
+    #: never declared, or a correction, which judges only what the case itself records).
+    youth_union_organisation: bool | None = None
+    under_grassroots_committee: bool | None = None
 
     def on(self, step: str) -> list[date]:
         """The dates of ``step`` (failed recognition votes: every attempt's)."""
@@ -203,6 +211,46 @@ def _dossier(f: CaseFacts, on: date, e: DocumentRef | None) -> Iterable[Callable
         return lambda: rules.check_dossier_document_fresh(d.what_vi, d.what_en, d.dated, on)
 
     return [fresh(d) for d in f.dossier]
+
+
+def _route(f: CaseFacts, on: date, e: DocumentRef | None) -> Iterable[Callable[[], object]]:
+    def judge() -> None:
+        try:
+            rules.check_sponsorship_route(
+                birth_date=f.person.birth_date,
+                member_sponsors=f.sponsors,
+                union=f.union_introducer,
+                youth_union_organisation=f.youth_union_organisation,
+                on=on,
+            )
+        except InvalidInput as undeclared:  # the unit's fact is missing: the meeting is refused
+            raise rules.SPONSORSHIP_ROUTE.violation(
+                on, undeclared.message_vi, undeclared.message_en, undeclared.field or ""
+            ) from None
+
+    return _one(judge)
+
+
+def _recognition_papers(
+    f: CaseFacts, on: date, e: DocumentRef | None
+) -> Iterable[Callable[[], object]]:
+    return _one(
+        lambda: rules.check_recognition_dossier(
+            f.recognition_documents, rules.BRANCH_RECOGNITION_FORMS, on
+        )
+    )
+
+
+def _grassroots_resolution(
+    f: CaseFacts, on: date, e: DocumentRef | None
+) -> Iterable[Callable[[], object]]:
+    if not f.under_grassroots_committee or "recognition_vote" not in f.dates:
+        return []
+    return _one(
+        lambda: rules.check_recognition_dossier(
+            f.recognition_documents, (RecognitionForm.GRASSROOTS_RESOLUTION,), on
+        )
+    )
 
 
 def _readmission(f: CaseFacts, on: date, e: DocumentRef | None) -> Iterable[Callable[[], object]]:
@@ -319,6 +367,8 @@ CHECKS: tuple[Check, ...] = (
     Check(rules.EDUCATION, "branch_resolution", _reads("education"), _education, exception=True),
     Check(rules.AWARENESS_CERTIFICATE, "branch_resolution", _reads(AWARENESS), _certificate),
     Check(rules.DOSSIER_FRESH, "branch_resolution", _reads(*DOSSIER_STEPS), _dossier),
+    # the route needs the unit's declared Youth Union fact, which a correction does not know
+    Check(rules.SPONSORSHIP_ROUTE, "branch_resolution", _reads(), _route, recheck=False),
     Check(rules.READMISSION, "branch_resolution", _reads(), _readmission, exception=True),
     # the admission decision (9-KNĐ) and the ceremony
     Check(
@@ -333,6 +383,9 @@ CHECKS: tuple[Check, ...] = (
     Check(rules.PROBATION, "recognition_vote", _reads("ceremony"), _probation),
     Check(rules.NEW_MEMBER_CLASS, "recognition_vote", _reads(), _new_member_class, recheck=False),
     Check(
+        rules.RECOGNITION_DOSSIER, "recognition_vote", _reads(), _recognition_papers, recheck=False
+    ),
+    Check(
         rules.RECOGNITION_VOTES_EXHAUSTED, "recognition_vote", _reads(), _attempts, recheck=False
     ),
     Check(rules.RECOGNITION_VOTE_DEADLINE, "recognition_vote", _reads("ceremony"), _vote_on_time),
@@ -342,6 +395,13 @@ CHECKS: tuple[Check, ...] = (
         _reads("recognition_vote", "ceremony"),
         _recognition_deadline,
         exception=True,
+    ),
+    Check(
+        rules.RECOGNITION_DOSSIER,
+        "recognition_decision",
+        _reads(),
+        _grassroots_resolution,
+        recheck=False,
     ),
 )
 
@@ -387,6 +447,21 @@ class Requirement:
 
 def _given(_: CaseFacts) -> None:
     return None
+
+
+def _has_paper(form: RecognitionForm) -> Callable[[CaseFacts], bool | None]:
+    return lambda f: form in f.recognition_documents
+
+
+def _grassroots_paper(f: CaseFacts) -> bool | None:
+    """15-KNĐ is needed only where the branch sits under a grassroots committee."""
+    if f.under_grassroots_committee is None:
+        return None
+    return (
+        RecognitionForm.GRASSROOTS_RESOLUTION in f.recognition_documents
+        if f.under_grassroots_committee
+        else True
+    )
 
 
 REQUIREMENTS: Mapping[str, tuple[Requirement, ...]] = {
@@ -514,6 +589,17 @@ REQUIREMENTS: Mapping[str, tuple[Requirement, ...]] = {
             lambda f: f.new_member_class is not None,
             rules.NEW_MEMBER_CLASS,
         ),
+        *(
+            Requirement(
+                f"RECOGNITION_PAPER_{form.name}",
+                Need.DOCUMENT,
+                form.label_vi[:1].upper() + form.label_vi[1:],
+                f"The recognition dossier's {form.value}",
+                _has_paper(form),
+                rules.RECOGNITION_DOSSIER,
+            )
+            for form in rules.BRANCH_RECOGNITION_FORMS
+        ),
         Requirement(
             "RECOGNITION_RESOLUTION",
             Need.DOCUMENT,
@@ -523,6 +609,15 @@ REQUIREMENTS: Mapping[str, tuple[Requirement, ...]] = {
         ),
     ),
     "recognition_decision": (
+        Requirement(
+            "RECOGNITION_PAPER_GRASSROOTS_RESOLUTION",
+            Need.DOCUMENT,
+            "Nghị quyết của đảng ủy cơ sở đề nghị công nhận (15-KNĐ), nơi chi bộ trực thuộc đảng "
+            "ủy cơ sở",
+            "The grassroots committee's resolution (15-KNĐ), where the branch sits under one",
+            _grassroots_paper,
+            rules.RECOGNITION_DOSSIER,
+        ),
         Requirement(
             "RECOGNITION_DECISION",
             Need.DOCUMENT,

@@ -25,6 +25,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import ids
 from domain.candidates import Candidate
+from domain.checklist import Checklist
 from domain.commands import (
     AcceptTransferredCase,
     AddSponsor,
@@ -180,14 +181,32 @@ class Handlers:
         """Whether the case's unit has a Youth Union organisation on the step's date, as declared
         on its branch or, failing that, on the nearest declaring ancestor up to its grassroots
         organisation; None when none declared it (Charter Art. 4 needs the fact)."""
+        return self.youth_union_organisation_on(app, candidate, step.occurred_on)
+
+    def youth_union_organisation_on(
+        self, app: TenantApplication, candidate: Candidate, on: date
+    ) -> bool | None:
+        """Whether the case's unit has a Youth Union organisation on ``on`` (see
+        :meth:`youth_union_organisation`)."""
         unit = self.candidate_unit(app, candidate)
         for holder in [unit, *self._ancestors(app, unit)]:
-            declared = holder.youth_union_organisation_on(step.occurred_on)
+            declared = holder.youth_union_organisation_on(on)
             if declared is not None:
                 return declared
             if holder.kind.is_grassroots:
                 break
         return None
+
+    def checklist(self, app: TenantApplication, candidate: Candidate, on: date) -> Checklist:
+        """The case's checklist on ``on`` with the facts of its unit the steps are given: the
+        declared Youth Union organisation, whether the branch sits under a grassroots committee."""
+        return candidate.checklist(
+            on,
+            self.calendar(app),
+            youth_union_organisation=self.youth_union_organisation_on(app, candidate, on),
+            under_grassroots_committee=self._grassroots(app, candidate).kind
+            is UnitKind.GRASSROOTS_COMMITTEE,
+        )
 
     def within_units(
         self,

@@ -120,7 +120,7 @@ def test_education_corrected_before_the_branch_meeting_waits_for_the_meeting() -
     the meeting will judge it (the checklist already says so)."""
     an = candidate_at(Stage.VERIFIED)
     _correct(an, education=EducationLevel.PRIMARY)
-    checklist = an.checklist(STORY.branch_resolution, CALENDAR)
+    checklist = an.checklist(STORY.branch_resolution, CALENDAR, youth_union_organisation=False)
     assert [v.code for v in checklist.violations] == ["EDUCATION_INSUFFICIENT"]
 
 
@@ -144,7 +144,7 @@ def test_a_corrected_certificate_date_is_the_date_the_rules_read_afterwards() ->
     _move(an, "awareness_certificate", date(2018, 6, 1))  # no meeting yet: nothing judged
     assert an.awareness_certificate is not None
     assert an.awareness_certificate.issued_on == date(2018, 6, 1)
-    checklist = an.checklist(STORY.branch_resolution, CALENDAR)
+    checklist = an.checklist(STORY.branch_resolution, CALENDAR, youth_union_organisation=False)
     assert [v.code for v in checklist.violations] == ["AWARENESS_CERTIFICATE_EXPIRED"]
 
 

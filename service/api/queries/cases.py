@@ -140,5 +140,11 @@ class CaseQueries:
         if record is None:
             return None
         case = record.candidate
-        found = case.checklist(on or ctx.today(), record.calendar)
+        day = on or ctx.today()
+        handlers, tenant = ctx.services.handlers, ctx.tenant
+
+        def judge() -> checklist.Checklist:
+            return handlers.checklist(ctx.services.store.app(tenant, write=False), case, day)
+
+        found = await ctx.run_sync(judge)
         return _checklist(case.case_code, case.stage.value, found)
