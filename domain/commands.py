@@ -318,8 +318,8 @@ class DiscoverCandidate(CaseCommand):
     person: PersonProfile = spec.given("The candidate's personal data.")
     occurred_on: date = spec.day("Date the candidate was found or introduced.")
     introduced_by: MassOrganization = spec.given(
-        "Who introduced the candidate (tổ chức giới thiệu); the branch by default.",
-        default=MassOrganization.BRANCH,
+        "Who introduced the candidate (tổ chức giới thiệu): BRANCH when the branch found the "
+        "person itself; required, it feeds the funnel by source."
     )
     prior_membership: PriorMembership | None = spec.given(
         "For a re-admission (kết nạp lại): the earlier membership.", default=None

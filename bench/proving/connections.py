@@ -23,7 +23,7 @@ from bench.proving.common import post, send, settings_for, token
 from bench.proving.report import Latencies, Say, Section, Target, median
 from domain.commands import DiscoverCandidate, EstablishUnit
 from domain.org_units import UnitKind
-from domain.values import Role
+from domain.values import MassOrganization, Role
 from service.api.auth import issue_dev_token
 from tests.processes import env_for, serve, start
 from tests.walks import person
@@ -104,6 +104,7 @@ def run(database_url: str, work: Path, *, quick: bool, say: Say) -> Section:
                         occurred_on=date(2020, 1, 1),
                     ),
                     DiscoverCandidate(
+                        introduced_by=MassOrganization.BRANCH,
                         case_code="HS-1",
                         unit_code="CB2",
                         person=person("Lê Thị Hoa", date(1999, 5, 1)),

@@ -376,6 +376,7 @@ def test_a_refused_step_answers_a_domain_error_and_records_nothing(tree: Api) ->
                 "unitCode": "CB1",
                 "person": person(" "),
                 "occurredOn": "2025-01-06",
+                "introducedBy": "BRANCH",
             },
         ),
         "NAME_REQUIRED",
@@ -420,7 +421,13 @@ def test_a_branch_secretary_acts_only_inside_its_units(tree: Api) -> None:
         mutate(
             api,
             "discoverCandidate",
-            {"caseCode": "HS-C", "unitCode": "CB1", "person": person(), "occurredOn": "2025-02-03"},
+            {
+                "caseCode": "HS-C",
+                "unitCode": "CB1",
+                "person": person(),
+                "occurredOn": "2025-02-03",
+                "introducedBy": "BRANCH",
+            },
             token=secretary,
         )
     )
@@ -436,7 +443,13 @@ def test_a_branch_secretary_acts_only_inside_its_units(tree: Api) -> None:
         mutate(
             api,
             "discoverCandidate",
-            {"caseCode": "HS-D", "unitCode": "CB2", "person": person(), "occurredOn": "2025-02-03"},
+            {
+                "caseCode": "HS-D",
+                "unitCode": "CB2",
+                "person": person(),
+                "occurredOn": "2025-02-03",
+                "introducedBy": "BRANCH",
+            },
             token=secretary,
         ),
         "FORBIDDEN",
@@ -487,7 +500,12 @@ def test_leaders_and_auditors_may_not_record_steps(tree: Api) -> None:
 
 def test_exits_moves_transfers_and_corrections(tree: Api) -> None:
     api = tree
-    discovery = {"unitCode": "CB1", "person": person(), "occurredOn": "2025-01-06"}
+    discovery = {
+        "unitCode": "CB1",
+        "person": person(),
+        "occurredOn": "2025-01-06",
+        "introducedBy": "BRANCH",
+    }
     for code in ("HS-R", "HS-W", "HS-M"):
         ok(mutate(api, "discoverCandidate", {"caseCode": code, **discovery}))
 

@@ -19,7 +19,7 @@ from typing import Any
 from domain.commands import DiscoverCandidate, EstablishUnit, SetQuota
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
-from domain.values import Gender
+from domain.values import Gender, MassOrganization
 from tests.api.conftest import Api
 from tests.api.test_organisation_mutations import events, seed_tree
 from tests.walks import person
@@ -58,6 +58,7 @@ def discover(**changes: Any) -> dict[str, Any]:
         "unitCode": "CB",
         "person": person,
         "occurredOn": "2025-01-06",
+        "introducedBy": Enum("BRANCH"),
         **changes,
     }
 
@@ -556,6 +557,7 @@ def seed(api: Api) -> None:
     h.handle(
         p,
         DiscoverCandidate(
+            introduced_by=MassOrganization.BRANCH,
             case_code=CASE,
             unit_code="CB",
             person=person("Lê Văn Đồng", date(1996, 3, 2), gender=Gender.MALE),

@@ -148,6 +148,7 @@ DISCOVERY: dict[str, Any] = {
     "unitCode": "HOSTILE-1",
     "person": PERSON,
     "occurredOn": "2026-01-05",
+    "introducedBy": Enum("BRANCH"),
 }
 HEADCOUNT_REPORT: dict[str, Any] = {"code": "HOSTILE-1", "members": 12, "occurredOn": "2026-01-05"}
 

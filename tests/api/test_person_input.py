@@ -28,7 +28,13 @@ def tree(api: Api) -> Api:
 
 
 def discovery(person: dict[str, Any], code: str = "HS-P") -> dict[str, Any]:
-    return {"caseCode": code, "unitCode": "CB1", "person": person, "occurredOn": "2025-01-06"}
+    return {
+        "caseCode": code,
+        "unitCode": "CB1",
+        "person": person,
+        "occurredOn": "2025-01-06",
+        "introducedBy": "BRANCH",
+    }
 
 
 def missing_fields(answer: dict[str, Any]) -> list[str]:
@@ -62,7 +68,7 @@ def test_every_missing_fact_is_named_at_once_through_variables_and_literals(tree
     through_variables = missing_fields(tree.gql(DISCOVER, {"input": discovery(bare)}))
     literal = (
         'mutation { discoverCandidate(input: {caseCode: "HS-L", unitCode: "CB1", '
-        'occurredOn: "2025-01-06", person: {fullName: "Lò Văn Minh", birthDate: "1997-05-04", '
+        'occurredOn: "2025-01-06", introducedBy: BRANCH, person: {fullName: "Lò Văn Minh", birthDate: "1997-05-04", '
         "gender: MALE}}) { __typename } }"
     )
     as_literal = missing_fields(tree.gql(literal))

@@ -227,6 +227,7 @@ def test_the_server_log_holds_no_personal_data_and_one_info_line_per_refusal(
     # documents that do not validate or parse, with personal data in their literals
     literal = (
         'mutation Typo { discoverCandidate(input: {caseCode: "HS-4", unitCode: "CB1", '
+        "introducedBy: BRANCH, "
         f'person: {{fullName: "{NAMES[3]}", birthDate: "{BIRTH_DATES[0]}", gender: FEMALE, '
         "ethnicity: KINH, religion: NONE, education: UPPER_SECONDARY, professionalLevel: NONE, "
         "politicalTheory: NONE, occupation: WORKER, workplaceType: OTHER, "

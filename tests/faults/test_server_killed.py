@@ -27,7 +27,7 @@ import pytest
 
 from domain import ids
 from domain.commands import DiscoverCandidate
-from domain.values import Actor, Role
+from domain.values import Actor, MassOrganization, Role
 from service.api.auth import issue_dev_token
 from service.audit.verify import verify_tenant
 from service.commands import Handlers, Principal
@@ -91,6 +91,7 @@ def test_server_killed_during_writes_loses_nothing_acknowledged(
                 code = f"HS-{number}-{serial}"
                 valid = serial % 5 != 4
                 command = DiscoverCandidate(
+                    introduced_by=MassOrganization.BRANCH,
                     case_code=code,
                     unit_code="CB1" if valid else "NO-SUCH-UNIT",
                     person=person(),
@@ -144,7 +145,11 @@ def test_server_killed_during_writes_loses_nothing_acknowledged(
     restart = time.monotonic() - restart_at
     with httpx.Client(timeout=30) as http:
         again = DiscoverCandidate(
-            case_code="HS-after", unit_code="CB1", person=person(), occurred_on=STEPS.discovered
+            introduced_by=MassOrganization.BRANCH,
+            case_code="HS-after",
+            unit_code="CB1",
+            person=person(),
+            occurred_on=STEPS.discovered,
         )
         assert send(http, f"{base}/graphql", token, again).ok
     print(

@@ -29,7 +29,7 @@ from domain.commands import (
 )
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority, Sponsor
-from domain.values import Actor, DocumentRef, PersonProfile, Role
+from domain.values import Actor, DocumentRef, MassOrganization, PersonProfile, Role
 from projections.audit_summaries import SUMMARIES
 from projections.queries.audit_history import (
     AuditDocument,
@@ -104,7 +104,11 @@ def history(world: World) -> None:
     h.handle(
         p,
         DiscoverCandidate(
-            case_code="HS-1", unit_code="CB", person=person(), occurred_on=date(2023, 10, 2)
+            introduced_by=MassOrganization.BRANCH,
+            case_code="HS-1",
+            unit_code="CB",
+            person=person(),
+            occurred_on=date(2023, 10, 2),
         ),
     )
     h.handle(
@@ -125,7 +129,11 @@ def history(world: World) -> None:
     h.handle(
         p,
         DiscoverCandidate(
-            case_code="HS-2", unit_code="CB2", person=person(), occurred_on=date(2024, 2, 1)
+            introduced_by=MassOrganization.BRANCH,
+            case_code="HS-2",
+            unit_code="CB2",
+            person=person(),
+            occurred_on=date(2024, 2, 1),
         ),
     )
     h.handle(

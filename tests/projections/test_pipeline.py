@@ -54,6 +54,7 @@ def test_a_backdated_entry_shows_in_the_past_only_as_recorded_after_it(world: Wo
     late = world.handlers.handle(
         world.principal,
         DiscoverCandidate(
+            introduced_by=MassOrganization.BRANCH,
             case_code="HS-B",
             unit_code="CB1",
             person=person("Lê Văn Bảo"),

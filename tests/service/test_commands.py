@@ -25,7 +25,7 @@ from domain.errors import DomainError, NotFound
 from domain.org_units import UnitKind
 from domain.quotas import Period, QuotaTarget
 from domain.rules import AdmissionAuthority, Sponsor
-from domain.values import Actor, Role
+from domain.values import Actor, MassOrganization, Role
 from service.commands import Handlers, Principal
 from service.store import Store, TenantApplication
 from tests.walks import DOSSIER_2025, Steps, Vote, bloc_tree, issued_by, person, walk
@@ -101,6 +101,7 @@ def test_a_candidate_in_an_unknown_unit_is_refused(handlers: Handlers) -> None:
         lambda: handlers.handle(
             A,
             DiscoverCandidate(
+                introduced_by=MassOrganization.BRANCH,
                 case_code="HS-9",
                 unit_code="KHONG-CO",
                 person=person(),
@@ -115,7 +116,11 @@ def test_a_step_out_of_order_is_refused(handlers: Handlers) -> None:
     handlers.handle(
         A,
         DiscoverCandidate(
-            case_code="HS-2", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+            introduced_by=MassOrganization.BRANCH,
+            case_code="HS-2",
+            unit_code="CB",
+            person=person(),
+            occurred_on=date(2025, 1, 6),
         ),
     )
     assert_refused(
@@ -141,7 +146,11 @@ def test_a_business_date_in_the_future_is_refused(handlers: Handlers) -> None:
         lambda: handlers.handle(
             A,
             DiscoverCandidate(
-                case_code="HS-3", unit_code="CB", person=person(), occurred_on=date(2026, 12, 1)
+                introduced_by=MassOrganization.BRANCH,
+                case_code="HS-3",
+                unit_code="CB",
+                person=person(),
+                occurred_on=date(2026, 12, 1),
             ),
         ),
     )
@@ -151,7 +160,11 @@ def test_a_step_dated_before_the_previous_step_is_refused(handlers: Handlers) ->
     handlers.handle(
         A,
         DiscoverCandidate(
-            case_code="HS-4", unit_code="CB", person=person(), occurred_on=date(2025, 3, 3)
+            introduced_by=MassOrganization.BRANCH,
+            case_code="HS-4",
+            unit_code="CB",
+            person=person(),
+            occurred_on=date(2025, 3, 3),
         ),
     )
     assert_refused(
@@ -263,7 +276,11 @@ def test_a_duplicate_case_code_unit_code_or_quota_is_refused(handlers: Handlers)
     h.handle(
         A,
         DiscoverCandidate(
-            case_code="HS-6", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+            introduced_by=MassOrganization.BRANCH,
+            case_code="HS-6",
+            unit_code="CB",
+            person=person(),
+            occurred_on=date(2025, 1, 6),
         ),
     )
     assert_refused(
@@ -272,7 +289,11 @@ def test_a_duplicate_case_code_unit_code_or_quota_is_refused(handlers: Handlers)
         lambda: h.handle(
             A,
             DiscoverCandidate(
-                case_code="HS-6", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+                introduced_by=MassOrganization.BRANCH,
+                case_code="HS-6",
+                unit_code="CB",
+                person=person(),
+                occurred_on=date(2025, 1, 6),
             ),
         ),
     )
@@ -321,7 +342,11 @@ def test_a_candidate_cannot_be_followed_by_a_committee(handlers: Handlers) -> No
         lambda: handlers.handle(
             A,
             DiscoverCandidate(
-                case_code="HS-7", unit_code="DU", person=person(), occurred_on=date(2025, 1, 6)
+                introduced_by=MassOrganization.BRANCH,
+                case_code="HS-7",
+                unit_code="DU",
+                person=person(),
+                occurred_on=date(2025, 1, 6),
             ),
         ),
     )
@@ -332,7 +357,11 @@ def test_tenant_b_cannot_see_or_change_a_case_of_tenant_a(handlers: Handlers) ->
     h.handle(
         A,
         DiscoverCandidate(
-            case_code="HS-A", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+            introduced_by=MassOrganization.BRANCH,
+            case_code="HS-A",
+            unit_code="CB",
+            person=person(),
+            occurred_on=date(2025, 1, 6),
         ),
     )
     # the same case code in tenant B names nothing there
@@ -354,7 +383,11 @@ def test_an_aggregate_of_tenant_a_cannot_be_saved_into_tenant_b(handlers: Handle
     h.handle(
         A,
         DiscoverCandidate(
-            case_code="HS-A", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+            introduced_by=MassOrganization.BRANCH,
+            case_code="HS-A",
+            unit_code="CB",
+            person=person(),
+            occurred_on=date(2025, 1, 6),
         ),
     )
     stolen = case_of(h, A, "HS-A")
@@ -380,7 +413,11 @@ def test_cases_of_a_merged_branch_follow_it_into_the_surviving_branch(
     h.handle(
         A,
         DiscoverCandidate(
-            case_code="HS-M", unit_code="CBCS-1", person=person(), occurred_on=date(2025, 1, 6)
+            introduced_by=MassOrganization.BRANCH,
+            case_code="HS-M",
+            unit_code="CBCS-1",
+            person=person(),
+            occurred_on=date(2025, 1, 6),
         ),
     )
     h.handle(
@@ -400,7 +437,11 @@ def test_cases_of_a_merged_branch_follow_it_into_the_surviving_branch(
     h.handle(
         A,
         DiscoverCandidate(
-            case_code="HS-N", unit_code="CBCS-1", person=person(), occurred_on=date(2025, 8, 4)
+            introduced_by=MassOrganization.BRANCH,
+            case_code="HS-N",
+            unit_code="CBCS-1",
+            person=person(),
+            occurred_on=date(2025, 8, 4),
         ),
     )
     assert case_of(h, A, "HS-N").unit_id == ids.unit_id(A.tenant, "CBCS-2")
@@ -414,7 +455,11 @@ def test_a_disabled_tenant_records_nothing(handlers: Handlers) -> None:
         lambda: handlers.handle(
             A,
             DiscoverCandidate(
-                case_code="HS-8", unit_code="CB", person=person(), occurred_on=date(2025, 1, 6)
+                introduced_by=MassOrganization.BRANCH,
+                case_code="HS-8",
+                unit_code="CB",
+                person=person(),
+                occurred_on=date(2025, 1, 6),
             ),
         ),
     )
