@@ -83,6 +83,7 @@ def discovery(**changes: Any) -> dict[str, Any]:
         "unit_code": "CB1",
         "person": {**person, **changes.pop("person", {})},
         "occurred_on": date(2025, 1, 6),
+        "introduced_by": "branch",
         **changes,
     }
 
@@ -424,3 +425,11 @@ def test_every_text_field_of_every_command_refuses_what_no_text_column_can_hold(
             checked += 1
     assert accepted == []
     assert checked > 100
+
+
+def test_who_introduced_the_candidate_is_never_assumed() -> None:
+    """The funnel counts candidates by who introduced them (the branch itself, the Youth Union,
+    the Trade Union…): a discovery without it is refused, not counted as the branch's."""
+    raw = discovery()
+    del raw["introduced_by"]
+    assert violations(DiscoverCandidate, raw) == {"introduced_by": "FIELD_REQUIRED"}

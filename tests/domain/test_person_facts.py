@@ -46,6 +46,7 @@ def discovery(**person: Any) -> dict[str, Any]:
             **person,
         },
         "occurred_on": date(2025, 1, 6),
+        "introduced_by": "branch",
     }
 
 
