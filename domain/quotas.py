@@ -346,6 +346,26 @@ def percent_of(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def share_of_year(year_figure: int, period: Period) -> int:
+    """A quarter's or a month's share of a year's figure: ``year_figure`` × the period's months
+    ÷ 12, rounded up (a year of 30 gives 8 a quarter and 3 a month).
+
+    Why rounded up: a committee reporting on a quarter with no plan of its own is held to at
+    least its proportional part of the year; rounding down would let four quarters below the
+    line add up to a met year. The shares of the periods of a year may therefore sum to a little
+    more than the year's figure. Only quarters and months have a share (``PERIOD_INVALID``).
+    """
+    months = {PeriodKind.QUARTER: 3, PeriodKind.MONTH: 1}.get(period.kind)
+    if months is None:
+        raise InvalidInput(
+            "PERIOD_INVALID",
+            "Chỉ quý hoặc tháng mới có phần chỉ tiêu chia từ năm.",
+            "Only a quarter or a month has a share of the year's target.",
+            field="period",
+        )
+    return -(-year_figure * months // 12)
+
+
 class QuotaPlan(Aggregate):
     """The quota of one unit for one period, with its supplementary assignments and adjustments."""
 

@@ -18,6 +18,10 @@ Definitions (all as recorded at ``cut.recorded``, see :mod:`projections.cut`):
   its first year to the day before its congress in its last year (``rm_congresses``), by
   default 1 January after its first year to 31 December of its last
   (:func:`domain.quotas.counted_period`), so no year counts in two terms.
+- **Quarter and month targets**: a unit with no plan set for a quarter or month is held to
+  its year plan's share, target and supplementary assignments each × months ÷ 12 rounded up
+  (:func:`derived_from_year`, ``plan_source`` "derived_from_year"); a plan set for the period
+  wins.
 - **Quota** = target minimum + supplementary assignments dated on or before ``as_of``;
   ``quota_max`` likewise from the target maximum. Attainment % (two decimals, half-up) and the
   surplus (negative = short) are :func:`domain.quotas.attainment` of admitted and quota, and a
@@ -48,7 +52,7 @@ Definitions (all as recorded at ``cut.recorded``, see :mod:`projections.cut`):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -57,6 +61,7 @@ from domain.errors import InvalidInput
 from domain.org_units import UnitKind
 from domain.quotas import (
     Period,
+    PeriodKind,
     QuotaTarget,
     RangeStatus,
     TargetKind,
@@ -64,6 +69,7 @@ from domain.quotas import (
     counted_period,
     pool_band,
     range_status,
+    share_of_year,
 )
 from domain.tenant_policy import CountingBasis
 from projections.cut import Cut
@@ -242,6 +248,9 @@ class PlanFigures:
     target_min: int | None  # None: a percentage without a headcount
     target_max: int | None
     supplementary: int
+    #: "set": a plan of this period; "derived_from_year": a quarter's or month's share of the
+    #: unit's year plan (:func:`derived_from_year`), where none is set for the period.
+    plan_source: str = "set"
 
     @property
     def quota(self) -> int | None:
@@ -300,7 +309,30 @@ def plans_at(tx: Tx, cut: Cut, period: Period) -> dict[str, PlanFigures]:
             target_max=high,
             supplementary=supplements.get(str(r["plan_id"]), 0),
         )
+    if period.kind in (PeriodKind.QUARTER, PeriodKind.MONTH):
+        year = plans_at(tx, cut, Period.year(period.start.year))
+        for unit_id, plan in year.items():
+            plans.setdefault(unit_id, derived_from_year(plan, period))
     return plans
+
+
+def derived_from_year(plan: PlanFigures, period: Period) -> PlanFigures:
+    """A quarter's or month's plan derived from a year ``plan``: its resolved target and its
+    supplementary assignments (those dated on or before the cut's date) each × the period's
+    months ÷ 12, rounded up (:func:`domain.quotas.share_of_year`). The year's percentage and
+    headcount are kept to show where the figures come from; a percentage without a headcount
+    stays unresolved."""
+
+    def share(figure: int | None) -> int | None:
+        return None if figure is None else share_of_year(figure, period)
+
+    return replace(
+        plan,
+        target_min=share(plan.target_min),
+        target_max=share(plan.target_max),
+        supplementary=share_of_year(plan.supplementary, period),
+        plan_source="derived_from_year",
+    )
 
 
 # --- attainment -------------------------------------------------------------------------------
@@ -589,12 +621,42 @@ def source_pool(tx: Tx, cut: Cut, period: Period, unit_id: str) -> SourcePool:
     counts organisations with no candidate at any pre-admission stage (seed 004: "30/657 tổ
     chức đảng không còn quần chúng để tạo nguồn").
     """
-    policy = policy_at(tx, cut)
-    row = unit_attainment(tx, cut, period, unit_id)
-    pools = pool_by_unit(tx, cut)
-    anyone = pool_by_unit(tx, cut, _PRE_ADMISSION)
-    ancestry = ancestry_on(tx, cut)
-    pool = pools.get(unit_id, 0)
+    return PoolInputs.read(tx, cut).source_pool(unit_attainment(tx, cut, period, unit_id))
+
+
+@dataclass(frozen=True)
+class PoolInputs:
+    """What the source pools of any units at one cut are computed from, read once: a report
+    of every unit of a subtree reads these once, not once per unit."""
+
+    policy: PolicyAtCut
+    pools: dict[str, int]  # the source pool per unit subtree
+    anyone: dict[str, int]  # candidates at any pre-admission stage per unit subtree
+    ancestry: dict[str, dict[str, int]]
+    organizations: tuple[str, ...]  # grassroots organisations and branches open on as_of
+
+    @classmethod
+    def read(cls, tx: Tx, cut: Cut) -> PoolInputs:
+        return cls(
+            policy=policy_at(tx, cut),
+            pools=pool_by_unit(tx, cut),
+            anyone=pool_by_unit(tx, cut, _PRE_ADMISSION),
+            ancestry=ancestry_on(tx, cut),
+            organizations=tuple(
+                n.unit_id
+                for n in units_on(tx, cut)
+                if UnitKind(n.kind).is_grassroots or UnitKind(n.kind) is UnitKind.BRANCH
+            ),
+        )
+
+    def source_pool(self, row: UnitAttainment) -> SourcePool:
+        """The source pool of ``row``'s unit against the quota of ``row``."""
+        return _source_pool(self, row)
+
+
+def _source_pool(inputs: PoolInputs, row: UnitAttainment) -> SourcePool:
+    unit_id, policy, ancestry = row.unit_id, inputs.policy, inputs.ancestry
+    pool = inputs.pools.get(unit_id, 0)
     ratio = (
         (Decimal(pool) / Decimal(row.quota)).quantize(_CENT, ROUND_HALF_UP) if row.quota else None
     )
@@ -603,12 +665,7 @@ def source_pool(tx: Tx, cut: Cut, period: Period, unit_id: str) -> SourcePool:
         if row.quota and row.quota_max is not None
         else None
     )
-    organizations = [
-        n.unit_id
-        for n in units_on(tx, cut)
-        if (UnitKind(n.kind).is_grassroots or UnitKind(n.kind) is UnitKind.BRANCH)
-        and unit_id in ancestry.get(n.unit_id, {})
-    ]
+    organizations = [u for u in inputs.organizations if unit_id in ancestry.get(u, {})]
     return SourcePool(
         unit_id=unit_id,
         pool=pool,
@@ -621,7 +678,7 @@ def source_pool(tx: Tx, cut: Cut, period: Period, unit_id: str) -> SourcePool:
         needed_max=band.needed_max if band else None,
         inside_band=None if band is None else band.holds(pool),
         organizations=len(organizations),
-        without_candidates=tuple(u for u in organizations if not anyone.get(u, 0)),
+        without_candidates=tuple(u for u in organizations if not inputs.anyone.get(u, 0)),
     )
 
 

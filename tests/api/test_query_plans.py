@@ -34,6 +34,7 @@ from tests.api.test_dashboard_queries import (
     TREE,
     UNITS,
 )
+from tests.api.test_unit_report import REPORT
 
 DEMO = "plans"
 VERSIONED = frozenset(t.name for p in all_projections() for t in p.tables if t.versioned)
@@ -156,6 +157,8 @@ def ask_everything(api: Api) -> None:
     api.data(ATTAINMENT, year, token=token)
     api.data(ATTAINMENT, {**year, "unit": "DU-DIEN"}, token=token)
     api.data(FIGURES, year, token=token)
+    for period in ("2024", "2024-Q3"):  # a quarter derives its targets from the year plans
+        api.data(REPORT, {**year, "period": period, "unit": "KDN"}, token=token)
     api.data(PIPELINE, year, token=token)
     api.data(STRUCTURE, year, token=token)
     api.data(STALLED, {"first": 5, "asOf": "2024-12-31"}, token=token)

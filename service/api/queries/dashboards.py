@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
@@ -36,6 +37,7 @@ from domain.quotas import Period, RangeStatus
 from projections.cut import Cut
 from projections.queries import attainment, org_tree, pipeline, structure
 from projections.queries.org_tree import UnitNode
+from projections.queries.unit_report import unit_report as report_of_units
 from projections.sql import Tx
 from service.api.context import ApiContext, CutKey, get_context
 from service.api.permissions import Capability, needs
@@ -112,6 +114,16 @@ RangeStatusEnum = strawberry.enum(
 )
 
 
+@strawberry.enum(description="Where a plan's target comes from (nguồn chỉ tiêu).")
+class PlanSource(Enum):
+    SET = strawberry.enum_value("set", description="A plan set for the period itself.")
+    DERIVED_FROM_YEAR = strawberry.enum_value(
+        "derived_from_year",
+        description="No plan set for the quarter or month: the year plan's target and "
+        "supplementary assignments each × months ÷ 12, rounded up.",
+    )
+
+
 @strawberry.type(description="A quota plan (kế hoạch chỉ tiêu) counted in an attainment row.")
 class QuotaPlanFigures:
     plan_unit_key: strawberry.Private[str]
@@ -145,6 +157,10 @@ class QuotaPlanFigures:
     quota_max: int | None = strawberry.field(
         description="Target maximum plus supplementary assignments."
     )
+    plan_source: PlanSource = strawberry.field(
+        description="SET, or DERIVED_FROM_YEAR for a quarter or month with no plan of its own "
+        "(the year's figures × months ÷ 12, rounded up)."
+    )
 
     @classmethod
     def of(cls, plan: attainment.PlanFigures, cut: CutKey) -> QuotaPlanFigures:
@@ -161,6 +177,7 @@ class QuotaPlanFigures:
             supplementary=plan.supplementary,
             quota=plan.quota,
             quota_max=plan.quota_max,
+            plan_source=PlanSource(plan.plan_source),
         )
 
     @strawberry.field(description="The unit the plan was set for.")
@@ -614,6 +631,55 @@ def _dashboard(description: str) -> Any:
     )
 
 
+def source_pool_of(found: attainment.SourcePool, cut: CutKey) -> SourcePool:
+    """The API's view of a source pool."""
+    return SourcePool(
+        unit_key=found.unit_id,
+        cut=cut,
+        without_keys=found.without_candidates,
+        pool=found.pool,
+        quota=found.quota,
+        quota_max=found.quota_max,
+        ratio=found.ratio,
+        ratio_min=found.ratio_min,
+        ratio_max=found.ratio_max,
+        needed_min=found.needed_min,
+        needed_max=found.needed_max,
+        inside_band=found.inside_band,
+        organizations=found.organizations,
+    )
+
+
+def membership_change_of(found: attainment.MembershipChange, cut: CutKey) -> MembershipChange:
+    """The API's view of a membership change."""
+    return MembershipChange(
+        unit_key=found.unit_id,
+        cut=cut,
+        admitted=found.admitted,
+        removed=found.removed,
+        net_growth=found.net_growth,
+    )
+
+
+@strawberry.type(
+    description="One unit's row of a report (unitReport): its attainment, source pool, "
+    "membership change and overdue cases over its subtree."
+)
+class UnitReportRow:
+    attainment: UnitAttainment = strawberry.field(
+        description="As quotaAttainment gives it (a quarter or month without a plan of its own "
+        "against its year plan's share)."
+    )
+    source_pool: SourcePool = strawberry.field(description="As sourcePool gives it.")
+    membership_change: MembershipChange = strawberry.field(
+        description="As membershipChange gives it."
+    )
+    overdue_cases: int = strawberry.field(
+        description="Cases in the unit's subtree on the date whose due step is past its due "
+        "date (hồ sơ quá hạn), as the case list's overdueOnly counts them."
+    )
+
+
 @strawberry.type
 class DashboardQueries:
     @_dashboard(
@@ -723,21 +789,39 @@ class DashboardQueries:
         def query(tx: Tx) -> SourcePool:
             cut = ctx.cut(tx, cut_key)
             found = attainment.source_pool(tx, cut, asked, unit_id_on(ctx, tx, cut, unit_code))
-            return SourcePool(
-                unit_key=found.unit_id,
-                cut=cut_key,
-                without_keys=found.without_candidates,
-                pool=found.pool,
-                quota=found.quota,
-                quota_max=found.quota_max,
-                ratio=found.ratio,
-                ratio_min=found.ratio_min,
-                ratio_max=found.ratio_max,
-                needed_min=found.needed_min,
-                needed_max=found.needed_max,
-                inside_band=found.inside_band,
-                organizations=found.organizations,
-            )
+            return source_pool_of(found, cut_key)
+
+        return await ctx.read(query)
+
+    @_dashboard(
+        "A quarterly or yearly report in one request (báo cáo theo đơn vị): one row per unit of "
+        "a subtree on the date — attainment, source pool, membership change and overdue cases, "
+        "each as the per-unit queries give it."
+    )
+    async def unit_report(
+        self,
+        info: Info,
+        period: PeriodArg,
+        unit_code: UnitCodeArg,
+        as_of: AsOf = None,
+        as_recorded_at: AsRecordedAt = None,
+    ) -> list[UnitReportRow]:
+        ctx = get_context(info)
+        asked = Period.parse(period)
+        cut_key = ctx.cut_key(as_of, as_recorded_at)
+
+        def query(tx: Tx) -> list[UnitReportRow]:
+            cut = ctx.cut(tx, cut_key)
+            top = unit_id_on(ctx, tx, cut, unit_code)
+            return [
+                UnitReportRow(
+                    attainment=UnitAttainment.of(r.attainment, cut_key),
+                    source_pool=source_pool_of(r.pool, cut_key),
+                    membership_change=membership_change_of(r.change, cut_key),
+                    overdue_cases=r.overdue,
+                )
+                for r in report_of_units(tx, cut, asked, top)
+            ]
 
         return await ctx.read(query)
 
@@ -759,13 +843,7 @@ class DashboardQueries:
             found = attainment.membership_change(
                 tx, cut, asked, unit_id_on(ctx, tx, cut, unit_code)
             )
-            return MembershipChange(
-                unit_key=found.unit_id,
-                cut=cut_key,
-                admitted=found.admitted,
-                removed=found.removed,
-                net_growth=found.net_growth,
-            )
+            return membership_change_of(found, cut_key)
 
         return await ctx.read(query)
 
