@@ -9,6 +9,9 @@ Definitions (all as recorded at ``cut.recorded``, see :mod:`projections.cut`):
   ``[period.start, min(period.end, as_of)]`` and whose unit was, *on the counting day*, in the
   unit's subtree (``rm_unit_ancestry``): a unit merged on day *m* counts under its target from
   *m* on, and under its old parent before.
+- **Opening balance** (số dư đầu kỳ): a plan's admissions up to a day, counted in a past report
+  (``RecordOpeningBalance``), are added to ``admitted`` of its unit and every ancestor once the
+  cut reaches that day, and shown apart (``opening_balance``) with the report's reference.
 - **Target** of a plan: the one in force on ``as_of`` (adjustments included, a backdated one as
   soon as it is recorded); a percentage is taken of the plan unit's headcount reported on or
   before the period start, rounded up like :meth:`domain.quotas.QuotaTarget.resolve`. A plan whose
@@ -51,6 +54,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from domain.candidates import PRE_ADMISSION_STAGES, Stage
 from domain.errors import InvalidInput
@@ -242,6 +246,9 @@ class PlanFigures:
     target_min: int | None  # None: a percentage without a headcount
     target_max: int | None
     supplementary: int
+    opening_admitted: int = 0  # admissions up to opening_as_of taken from a past report
+    opening_as_of: date | None = None
+    opening_document: str | None = None
 
     @property
     def quota(self) -> int | None:
@@ -261,7 +268,8 @@ def plans_at(tx: Tx, cut: Cut, period: Period) -> dict[str, PlanFigures]:
     valid_t, vt = cut.valid("t")
     rows = tx.fetchdicts(
         "SELECT p.plan_id, p.unit_id, t.target_kind, t.minimum, t.maximum, t.percent_min, "
-        "t.percent_max FROM rm_quota_plans p JOIN rm_quota_targets t ON t.plan_id = p.plan_id "
+        "t.percent_max, p.opening_admitted, p.opening_as_of, p.opening_document "
+        "FROM rm_quota_plans p JOIN rm_quota_targets t ON t.plan_id = p.plan_id "
         f"WHERE {known_p} AND {known_t} AND {valid_t} AND p.period_key = %s",
         [*pp, *pt, *vt, period.key],
     )
@@ -299,8 +307,36 @@ def plans_at(tx: Tx, cut: Cut, period: Period) -> dict[str, PlanFigures]:
             target_min=low,
             target_max=high,
             supplementary=supplements.get(str(r["plan_id"]), 0),
+            **_opening(r, cut),
         )
     return plans
+
+
+def _opening(r: dict[str, Any], cut: Cut) -> dict[str, Any]:
+    """A plan's opening balance, counted once the cut reaches the day it stands at (before
+    that day the report's count includes admissions that had not happened yet)."""
+    as_of = as_date(r["opening_as_of"]) if r["opening_as_of"] is not None else None
+    if as_of is None or as_of > cut.as_of:
+        return {}
+    return {
+        "opening_admitted": int(r["opening_admitted"]),
+        "opening_as_of": as_of,
+        "opening_document": r["opening_document"],
+    }
+
+
+def balances_by_unit(
+    plans: dict[str, PlanFigures], ancestry: dict[str, dict[str, int]]
+) -> dict[str, int]:
+    """The plans' opening balances rolled up: each counts for its unit and every ancestor of it
+    on the cut's date, as the cases' admissions do."""
+    rolled: dict[str, int] = {}
+    for unit_id, plan in plans.items():
+        if not plan.opening_admitted:
+            continue
+        for ancestor in ancestry.get(unit_id, {unit_id: 0}):
+            rolled[ancestor] = rolled.get(ancestor, 0) + plan.opening_admitted
+    return rolled
 
 
 # --- attainment -------------------------------------------------------------------------------
@@ -372,6 +408,7 @@ class UnitAttainment:
     source: str | None  # "plan" (its own), "sub_units" (roll-up), None (no quota)
     figures: QuotaFigures  # against its own plan, or its sub-units' plans summed
     sub_units: QuotaFigures | None  # its topmost planned sub-units' plans summed (if any)
+    opening_balance: int = 0  # of ``admitted``, taken from past reports (opening balances)
 
     @property
     def plans(self) -> tuple[PlanFigures, ...]:
@@ -440,10 +477,12 @@ def quota_attainment(tx: Tx, cut: Cut, period: Period) -> tuple[UnitAttainment, 
     ancestry = ancestry_on(tx, cut)
     plans = plans_at(tx, cut, period)
     admitted = admitted_by_unit(tx, cut, period)
+    balances = balances_by_unit(plans, ancestry)
     planned = set(plans)
     result: list[UnitAttainment] = []
     for node in nodes:
-        count = admitted.get(node.unit_id, 0)
+        opening = balances.get(node.unit_id, 0)
+        count = admitted.get(node.unit_id, 0) + opening
         below = (
             [plans[u] for u in _topmost_planned_below(node.unit_id, planned, ancestry)]
             if node.status == "open"
@@ -469,6 +508,7 @@ def quota_attainment(tx: Tx, cut: Cut, period: Period) -> tuple[UnitAttainment, 
                 source=source,
                 figures=figures,
                 sub_units=sub_units,
+                opening_balance=opening,
             )
         )
     return tuple(result)
