@@ -51,7 +51,7 @@ Definitions (all as recorded at ``cut.recorded``, see :mod:`projections.cut`):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -249,6 +249,9 @@ class PlanFigures:
     opening_admitted: int = 0  # admissions up to opening_as_of taken from a past report
     opening_as_of: date | None = None
     opening_document: str | None = None
+    #: cases of the unit's subtree counted on or before ``opening_as_of``: the balance already
+    #: counts them, so they are counted twice — flagged here, not refused (see docs/commands.md)
+    opening_overlap: int = 0
 
     @property
     def quota(self) -> int | None:
@@ -309,7 +312,24 @@ def plans_at(tx: Tx, cut: Cut, period: Period) -> dict[str, PlanFigures]:
             supplementary=supplements.get(str(r["plan_id"]), 0),
             **_opening(r, cut),
         )
-    return plans
+    return _with_overlaps(tx, cut, period, plans)
+
+
+def _with_overlaps(
+    tx: Tx, cut: Cut, period: Period, plans: dict[str, PlanFigures]
+) -> dict[str, PlanFigures]:
+    """Each plan with a balance gets the count of cases its balance also counts (one query per
+    distinct balance date, bounded like :func:`admitted_by_unit`)."""
+    days = {p.opening_as_of for p in plans.values() if p.opening_as_of is not None}
+    counted_by_day = {
+        day: admitted_by_unit(tx, replace(cut, as_of=day), period) for day in sorted(days)
+    }
+    return {
+        unit_id: plan
+        if plan.opening_as_of is None
+        else replace(plan, opening_overlap=counted_by_day[plan.opening_as_of].get(unit_id, 0))
+        for unit_id, plan in plans.items()
+    }
 
 
 def _opening(r: dict[str, Any], cut: Cut) -> dict[str, Any]:

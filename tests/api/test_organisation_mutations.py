@@ -274,7 +274,7 @@ def test_quotas_are_set_supplemented_and_adjusted(api: Api) -> None:
 # --- policy -----------------------------------------------------------------------------------
 BALANCE_QUERY = (
     'query($asOf: Date) { quotaAttainment(period: "2026", asOf: $asOf) { code admitted '
-    "openingBalance fromBalance plans { openingBalance openingAsOf openingDocument } } }"
+    "openingBalance fromBalance plans { openingBalance openingAsOf openingDocument openingOverlap } } }"
 )
 
 
@@ -299,6 +299,7 @@ def test_an_opening_balance_is_recorded_and_shown_marked_in_attainment(api: Api)
     (plan,) = du["plans"]
     assert plan["openingBalance"] == 7
     assert plan["openingAsOf"] == "2026-06-30"
+    assert plan["openingOverlap"] == 0  # no case counted twice
     assert "45-BC/ĐU" in plan["openingDocument"]
     early = {
         r["code"]: r for r in api.data(BALANCE_QUERY, {"asOf": "2026-06-29"})["quotaAttainment"]

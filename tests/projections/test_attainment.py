@@ -335,6 +335,12 @@ def test_an_opening_balance_counts_in_admitted_marked_and_rolled_up(world: World
     with world.read() as tx:
         corrected = unit_attainment(tx, Cut(date(2024, 12, 31)), YEAR, uid("KDN"))
     assert (corrected.admitted, corrected.opening_balance) == (12, 11)
+    insert_rows(world, ADMISSIONS, [admission("before", "CB1", date(2024, 5, 2))])
+    with world.read() as tx:
+        doubled = unit_attainment(tx, Cut(date(2024, 12, 31)), YEAR, uid("CB1"))
+    (flagged,) = doubled.plans  # a case the balance already counts: counted twice, flagged
+    assert (doubled.admitted, flagged.opening_overlap) == (13, 1)
+    assert plan.opening_overlap == 0
     with world.read() as tx:
         assert recorded.position is not None
         entry = audit_entry(tx, recorded.position)

@@ -155,6 +155,11 @@ class QuotaPlanFigures:
     opening_document: str | None = strawberry.field(
         description="The past report the opening balance comes from."
     )
+    opening_overlap: int = strawberry.field(
+        description="Cases of the unit's subtree recorded with counting days on or before "
+        "openingAsOf: the balance counts them already, so admitted counts them twice — a flag "
+        "to correct (record such cases' admissions after the balance's date, or lower it)."
+    )
 
     @classmethod
     def of(cls, plan: attainment.PlanFigures, cut: CutKey) -> QuotaPlanFigures:
@@ -174,6 +179,7 @@ class QuotaPlanFigures:
             opening_balance=plan.opening_admitted,
             opening_as_of=plan.opening_as_of,
             opening_document=plan.opening_document,
+            opening_overlap=plan.opening_overlap,
         )
 
     @strawberry.field(description="The unit the plan was set for.")
