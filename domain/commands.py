@@ -282,6 +282,21 @@ class AdjustQuota(QuotaChange):
     notes: str = spec.text(NOTES, default="")
 
 
+@command
+class RecordOpeningBalance(QuotaChange):
+    """Record the admissions of a period so far counted in a past report (số dư đầu kỳ), where
+    only counts exist; a new balance replaces the previous one. The quota must be set first.
+    Record cases only for counting days after ``as_of``: those on or before it are in the count."""
+
+    admitted: int = spec.count(
+        "Admissions counted up to as_of (đã kết nạp).", minimum=0, maximum=HEADCOUNT_MAX
+    )
+    as_of: date = spec.day("The date the counted figures stand at (số liệu tính đến ngày).")
+    occurred_on: date = spec.day("Date of the report the counts come from.")
+    document: DocumentRef = spec.given("The past report the counts come from (required).")
+    notes: str = spec.text(NOTES, default="")
+
+
 # --- candidates' cases ------------------------------------------------------------------------
 @command
 class CaseCommand(Command):

@@ -389,6 +389,7 @@ class QuotaPlan(Aggregate):
         self.target = target
         self.supplementary: list[tuple[date, int, str]] = []
         self.adjustments: list[tuple[date, QuotaTarget, str]] = []
+        self.opening_balance: OpeningBalance | None = None
 
     @classmethod
     def set(
@@ -509,6 +510,72 @@ class QuotaPlan(Aggregate):
         reason: str,
     ) -> None:
         self.adjustments.append((occurred_on, target, reason))
+
+    def record_opening_balance(
+        self,
+        *,
+        actor: Actor,
+        occurred_on: date,
+        as_of: date,
+        admitted: int,
+        document: DocumentRef,
+        notes: str = "",
+    ) -> None:
+        """Record the admissions of the period up to ``as_of`` counted in a past report (số dư
+        đầu kỳ), for a committee whose earlier admissions exist only as counts. A later balance
+        replaces the earlier one (a correction), checked by the same rules.
+
+        The balance stands for every admission of the plan's unit (and its subtree) counted on
+        or before ``as_of``: cases recorded with counting days after ``as_of`` add to it. Cases
+        recorded with counting days on or before ``as_of`` would be counted twice; the aggregate
+        cannot see them (they are other aggregates), so that check is not made here."""
+        if admitted < 0:
+            raise InvalidInput(
+                "OPENING_BALANCE_NEGATIVE",
+                "Số đã kết nạp đầu kỳ không được âm.",
+                "An opening balance cannot be negative.",
+                field="admitted",
+            )
+        if not self.period.contains(as_of):
+            raise InvalidInput(
+                "OPENING_BALANCE_OUTSIDE_PERIOD",
+                f"Ngày chốt số liệu {as_of:%d/%m/%Y} nằm ngoài kỳ {self.period.key}.",
+                f"The balance's date {as_of:%d/%m/%Y} lies outside the period {self.period.key}.",
+                field="asOf",
+            )
+        self._opening_balance_recorded(
+            tenant=self.tenant,
+            actor=actor,
+            occurred_on=occurred_on,
+            document=document,
+            notes=notes,
+            as_of=as_of,
+            admitted=admitted,
+        )
+
+    @event("OpeningBalanceRecorded")
+    def _opening_balance_recorded(
+        self,
+        *,
+        tenant: str,
+        actor: Actor,
+        occurred_on: date,
+        document: DocumentRef | None,
+        notes: str,
+        as_of: date,
+        admitted: int,
+    ) -> None:
+        assert document is not None
+        self.opening_balance = OpeningBalance(as_of=as_of, admitted=admitted, document=document)
+
+
+@dataclass(frozen=True)
+class OpeningBalance:
+    """Admissions of a plan's period up to ``as_of`` taken from a past report (``document``)."""
+
+    as_of: date
+    admitted: int
+    document: DocumentRef
 
 
 def _require_reason(reason: str) -> None:

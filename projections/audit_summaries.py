@@ -864,6 +864,19 @@ def _quota_adjusted(e: Any, agg: Any, units: UnitLookup) -> Summary:
     )
 
 
+@_quota("OpeningBalanceRecorded")
+def _quota_opening_balance(e: Any, agg: Any, units: UnitLookup) -> Summary:
+    period, unit = _period(agg.period), _unit(units, agg.unit_id)
+    day = _d(e.as_of)
+    ref = _ref(e.document, "BC", "report")
+    return Summary(
+        f"Số dư đầu kỳ {period.vi} của {unit.vi}: {e.admitted} đã kết nạp tính đến ngày {day}"
+        f", theo số liệu báo cáo{ref.vi}",
+        f"Opening balance for {period.en} of {unit.en}: {e.admitted} admitted up to {day}, "
+        f"counted in a past report{ref.en}",
+    )
+
+
 # --- tenant policy ----------------------------------------------------------------------------
 def _ratio(low: Decimal, high: Decimal) -> Summary:
     return Summary(

@@ -2,7 +2,8 @@
 
 - ``rm_quota_plans`` — versioned, entity = plan id: one row per plan, the unit it was set for (raw
   id: a merged unit's plan stays its own and rolls up through ``rm_unit_ancestry``), the period,
-  and the business date it was set.
+  and the business date it was set; its opening balance (``opening_admitted`` up to
+  ``opening_as_of``, from the report ``opening_document``) when one was recorded.
 - ``rm_quota_targets`` — versioned, entity = plan id: the target in force during
   ``[valid_from, valid_to)``: the original one from the day it was set, each adjustment from its
   own date (a backdated adjustment simply derives different intervals). Number and range targets
@@ -31,6 +32,9 @@ QUOTA_PLANS = Table(
         Column("starts_on", "date", nullable=False),
         Column("ends_on", "date", nullable=False),  # inclusive
         Column("set_on", "date", nullable=False),
+        Column("opening_admitted", "int"),  # admissions up to opening_as_of from a past report
+        Column("opening_as_of", "date"),
+        Column("opening_document", "text"),  # the report's reference, e.g. "BC 12-BC/TU"
     ),
     indexes=(("period_key",), ("unit_id",)),
 )
@@ -135,7 +139,8 @@ class QuotaProjection(Projection):
     """``rm_quota_plans``, ``rm_quota_targets`` and ``rm_quota_supplements``."""
 
     name: ClassVar[str] = "quotas"
-    version: ClassVar[int] = 2  # 2: the indexes of issue 12 (tables rebuilt with them)
+    # 2: the indexes of issue 12 (tables rebuilt with them); 3: the opening balance columns
+    version: ClassVar[int] = 3
     tables = (QUOTA_PLANS, QUOTA_TARGETS, QUOTA_SUPPLEMENTS)
     follows = (QuotaPlan,)
 
@@ -152,6 +157,7 @@ class QuotaProjection(Projection):
             )
             assert row is not None, "a quota plan event before the plan was set"
             set_on = as_date(row[0])
+        balance = plan.opening_balance
         change.replace(
             QUOTA_PLANS,
             plan.id,
@@ -164,6 +170,9 @@ class QuotaProjection(Projection):
                     "starts_on": plan.period.start,
                     "ends_on": plan.period.end,
                     "set_on": set_on,
+                    "opening_admitted": balance.admitted if balance else None,
+                    "opening_as_of": balance.as_of if balance else None,
+                    "opening_document": balance.document.label() if balance else None,
                 }
             ],
         )

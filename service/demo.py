@@ -57,6 +57,7 @@ from domain.commands import (
     RecordCongress,
     RecordDelayReview,
     RecordNewMemberClass,
+    RecordOpeningBalance,
     RecordRecognitionDecision,
     RecordRecognitionDocument,
     RecordRecognitionVote,
@@ -633,6 +634,20 @@ class DemoBuilder:
                 reason="Doanh nghiệp thu hẹp sản xuất, giảm lao động",
                 occurred_on=on,
                 document=self.doc("CV", on, "Ban Thường vụ Đảng ủy Khối"),
+            ),
+        )
+        # The first quarter's count taken over from the bloc's report of New Year's Day: none
+        # yet (an opening balance of 0 changes no figure; it shows the event and its audit).
+        on = date(2024, 1, 2)
+        h.handle(
+            p,
+            RecordOpeningBalance(
+                unit_code="KDN",
+                period=Period.quarter(2024, 1),
+                admitted=0,
+                as_of=date(2024, 1, 1),
+                occurred_on=on,
+                document=self.doc("BC", on, "Ban Tổ chức Đảng ủy Khối"),
             ),
         )
 

@@ -9,6 +9,9 @@ Definitions (all as recorded at ``cut.recorded``, see :mod:`projections.cut`):
   ``[period.start, min(period.end, as_of)]`` and whose unit was, *on the counting day*, in the
   unit's subtree (``rm_unit_ancestry``): a unit merged on day *m* counts under its target from
   *m* on, and under its old parent before.
+- **Opening balance** (số dư đầu kỳ): a plan's admissions up to a day, counted in a past report
+  (``RecordOpeningBalance``), are added to ``admitted`` of its unit and every ancestor once the
+  cut reaches that day, and shown apart (``opening_balance``) with the report's reference.
 - **Target** of a plan: the one in force on ``as_of`` (adjustments included, a backdated one as
   soon as it is recorded); a percentage is taken of the plan unit's headcount reported on or
   before the period start, rounded up like :meth:`domain.quotas.QuotaTarget.resolve`. A plan whose
@@ -55,6 +58,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from domain.candidates import PRE_ADMISSION_STAGES, Stage
 from domain.errors import InvalidInput
@@ -251,6 +255,12 @@ class PlanFigures:
     #: "set": a plan of this period; "derived_from_year": a quarter's or month's share of the
     #: unit's year plan (:func:`derived_from_year`), where none is set for the period.
     plan_source: str = "set"
+    opening_admitted: int = 0  # admissions up to opening_as_of taken from a past report
+    opening_as_of: date | None = None
+    opening_document: str | None = None
+    #: cases of the unit's subtree counted on or before ``opening_as_of``: the balance already
+    #: counts them, so they are counted twice — flagged here, not refused (see docs/commands.md)
+    opening_overlap: int = 0
 
     @property
     def quota(self) -> int | None:
@@ -270,7 +280,8 @@ def plans_at(tx: Tx, cut: Cut, period: Period) -> dict[str, PlanFigures]:
     valid_t, vt = cut.valid("t")
     rows = tx.fetchdicts(
         "SELECT p.plan_id, p.unit_id, t.target_kind, t.minimum, t.maximum, t.percent_min, "
-        "t.percent_max FROM rm_quota_plans p JOIN rm_quota_targets t ON t.plan_id = p.plan_id "
+        "t.percent_max, p.opening_admitted, p.opening_as_of, p.opening_document "
+        "FROM rm_quota_plans p JOIN rm_quota_targets t ON t.plan_id = p.plan_id "
         f"WHERE {known_p} AND {known_t} AND {valid_t} AND p.period_key = %s",
         [*pp, *pt, *vt, period.key],
     )
@@ -308,12 +319,57 @@ def plans_at(tx: Tx, cut: Cut, period: Period) -> dict[str, PlanFigures]:
             target_min=low,
             target_max=high,
             supplementary=supplements.get(str(r["plan_id"]), 0),
+            **_opening(r, cut),
         )
     if period.kind in (PeriodKind.QUARTER, PeriodKind.MONTH):
         year = plans_at(tx, cut, Period.year(period.start.year))
         for unit_id, plan in year.items():
             plans.setdefault(unit_id, derived_from_year(plan, period))
-    return plans
+    return _with_overlaps(tx, cut, period, plans)
+
+
+def _with_overlaps(
+    tx: Tx, cut: Cut, period: Period, plans: dict[str, PlanFigures]
+) -> dict[str, PlanFigures]:
+    """Each plan with a balance gets the count of cases its balance also counts (one query per
+    distinct balance date, bounded like :func:`admitted_by_unit`)."""
+    days = {p.opening_as_of for p in plans.values() if p.opening_as_of is not None}
+    counted_by_day = {
+        day: admitted_by_unit(tx, replace(cut, as_of=day), period) for day in sorted(days)
+    }
+    return {
+        unit_id: plan
+        if plan.opening_as_of is None
+        else replace(plan, opening_overlap=counted_by_day[plan.opening_as_of].get(unit_id, 0))
+        for unit_id, plan in plans.items()
+    }
+
+
+def _opening(r: dict[str, Any], cut: Cut) -> dict[str, Any]:
+    """A plan's opening balance, counted once the cut reaches the day it stands at (before
+    that day the report's count includes admissions that had not happened yet)."""
+    as_of = as_date(r["opening_as_of"]) if r["opening_as_of"] is not None else None
+    if as_of is None or as_of > cut.as_of:
+        return {}
+    return {
+        "opening_admitted": int(r["opening_admitted"]),
+        "opening_as_of": as_of,
+        "opening_document": r["opening_document"],
+    }
+
+
+def balances_by_unit(
+    plans: dict[str, PlanFigures], ancestry: dict[str, dict[str, int]]
+) -> dict[str, int]:
+    """The plans' opening balances rolled up: each counts for its unit and every ancestor of it
+    on the cut's date, as the cases' admissions do."""
+    rolled: dict[str, int] = {}
+    for unit_id, plan in plans.items():
+        if not plan.opening_admitted:
+            continue
+        for ancestor in ancestry.get(unit_id, {unit_id: 0}):
+            rolled[ancestor] = rolled.get(ancestor, 0) + plan.opening_admitted
+    return rolled
 
 
 def derived_from_year(plan: PlanFigures, period: Period) -> PlanFigures:
@@ -321,7 +377,7 @@ def derived_from_year(plan: PlanFigures, period: Period) -> PlanFigures:
     supplementary assignments (those dated on or before the cut's date) each × the period's
     months ÷ 12, rounded up (:func:`domain.quotas.share_of_year`). The year's percentage and
     headcount are kept to show where the figures come from; a percentage without a headcount
-    stays unresolved."""
+    stays unresolved. The year's opening balance is not shared out (it is not split by date)."""
 
     def share(figure: int | None) -> int | None:
         return None if figure is None else share_of_year(figure, period)
@@ -332,6 +388,12 @@ def derived_from_year(plan: PlanFigures, period: Period) -> PlanFigures:
         target_max=share(plan.target_max),
         supplementary=share_of_year(plan.supplementary, period),
         plan_source="derived_from_year",
+        # a year's opening balance counts admissions up to its date, not split by quarter or
+        # month: it stays with the year's figures
+        opening_admitted=0,
+        opening_as_of=None,
+        opening_document=None,
+        opening_overlap=0,
     )
 
 
@@ -404,6 +466,7 @@ class UnitAttainment:
     source: str | None  # "plan" (its own), "sub_units" (roll-up), None (no quota)
     figures: QuotaFigures  # against its own plan, or its sub-units' plans summed
     sub_units: QuotaFigures | None  # its topmost planned sub-units' plans summed (if any)
+    opening_balance: int = 0  # of ``admitted``, taken from past reports (opening balances)
 
     @property
     def plans(self) -> tuple[PlanFigures, ...]:
@@ -472,10 +535,12 @@ def quota_attainment(tx: Tx, cut: Cut, period: Period) -> tuple[UnitAttainment, 
     ancestry = ancestry_on(tx, cut)
     plans = plans_at(tx, cut, period)
     admitted = admitted_by_unit(tx, cut, period)
+    balances = balances_by_unit(plans, ancestry)
     planned = set(plans)
     result: list[UnitAttainment] = []
     for node in nodes:
-        count = admitted.get(node.unit_id, 0)
+        opening = balances.get(node.unit_id, 0)
+        count = admitted.get(node.unit_id, 0) + opening
         below = (
             [plans[u] for u in _topmost_planned_below(node.unit_id, planned, ancestry)]
             if node.status == "open"
@@ -501,6 +566,7 @@ def quota_attainment(tx: Tx, cut: Cut, period: Period) -> tuple[UnitAttainment, 
                 source=source,
                 figures=figures,
                 sub_units=sub_units,
+                opening_balance=opening,
             )
         )
     return tuple(result)

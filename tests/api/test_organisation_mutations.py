@@ -45,6 +45,7 @@ SIGNATURES: dict[str, tuple[str, str, str]] = {
     "setQuota": ("$input: SetQuotaInput!", "input: $input", PLAN),
     "assignSupplementaryQuota": ("$input: AssignSupplementaryQuotaInput!", "input: $input", PLAN),
     "adjustQuota": ("$input: AdjustQuotaInput!", "input: $input", PLAN),
+    "recordOpeningBalance": ("$input: RecordOpeningBalanceInput!", "input: $input", PLAN),
     "chooseCountingBasis": ("$basis: CountingBasis!", "basis: $basis", SETTINGS),
     "setSourcePoolRatio": (
         "$minimum: String!, $maximum: String!",
@@ -271,6 +272,58 @@ def test_quotas_are_set_supplemented_and_adjusted(api: Api) -> None:
 
 
 # --- policy -----------------------------------------------------------------------------------
+BALANCE_QUERY = (
+    'query($asOf: Date) { quotaAttainment(period: "2026", asOf: $asOf) { code admitted '
+    "openingBalance fromBalance plans { openingBalance openingAsOf openingDocument openingOverlap } } }"
+)
+
+
+def test_an_opening_balance_is_recorded_and_shown_marked_in_attainment(api: Api) -> None:
+    """Admissions of 2026 up to 30/6 counted in a past report: the committee's and the
+    bloc's admitted include them, marked, with the report named; another tenant sees none;
+    refusals say why in both languages and record nothing."""
+    seed_tree(api)
+    year = {"unitCode": "DU", "period": "2026"}
+    quota = {"target": {"kind": "NUMBER", "minimum": "20"}, "occurredOn": "2026-01-10"}
+    ok(api, "setQuota", {"input": {**year, **quota}})
+    report = {"kind": "BC", "number": "45-BC/ĐU", "issuedOn": "2026-07-02", "issuer": "Đảng ủy"}
+    balance = {"admitted": 7, "asOf": "2026-06-30", "occurredOn": "2026-07-02", "document": report}
+    ok(api, "recordOpeningBalance", {"input": {**year, **balance}})
+    rows = {
+        r["code"]: r for r in api.data(BALANCE_QUERY, {"asOf": "2026-11-01"})["quotaAttainment"]
+    }
+    du, kdn, cb = rows["DU"], rows["KDN"], rows["CB"]
+    assert (du["admitted"], du["openingBalance"], du["fromBalance"]) == (7, 7, True)
+    assert (kdn["admitted"], kdn["openingBalance"], kdn["fromBalance"]) == (7, 7, True)
+    assert (cb["admitted"], cb["fromBalance"]) == (0, False)
+    (plan,) = du["plans"]
+    assert plan["openingBalance"] == 7
+    assert plan["openingAsOf"] == "2026-06-30"
+    assert plan["openingOverlap"] == 0  # no case counted twice
+    assert "45-BC/ĐU" in plan["openingDocument"]
+    early = {
+        r["code"]: r for r in api.data(BALANCE_QUERY, {"asOf": "2026-06-29"})["quotaAttainment"]
+    }
+    assert early["DU"]["fromBalance"] is False
+    other = api.data(BALANCE_QUERY, {"asOf": "2026-11-01"}, token=api.token("beta"))
+    assert not any(r["fromBalance"] for r in other["quotaAttainment"])
+
+    before = events(api)
+    wrongs: list[tuple[dict[str, Any], str]] = [
+        ({"admitted": -1}, "NUMBER_OUT_OF_RANGE"),
+        ({"asOf": "2025-12-31"}, "OPENING_BALANCE_OUTSIDE_PERIOD"),
+        ({"unitCode": "NOPE"}, "NOT_FOUND"),
+        ({"unitCode": "CB"}, "NOT_FOUND"),  # no quota set for it: set the quota first
+    ]
+    for wrong, code in wrongs:
+        result = send(api, "recordOpeningBalance", {"input": {**year, **balance, **wrong}})
+        assert result["__typename"] == "DomainError", result
+        assert result["code"] == code
+        assert result["messageVi"]
+        assert result["messageEn"]
+    assert events(api) == before
+
+
 SETTINGS_QUERY = (
     "query($at: DateTime) { tenantSettings(asRecordedAt: $at) { countingBasis "
     "sourcePoolRatio { minimum maximum } stalledThresholdDays daysOff workingDays } }"
@@ -585,6 +638,16 @@ VALID_CALLS: dict[str, dict[str, Any]] = {
             "target": {"kind": "NUMBER", "minimum": "3"},
             "reason": "Điều chỉnh",
             "occurredOn": "2024-06-01",
+            "document": DOC,
+        }
+    },
+    "recordOpeningBalance": {
+        "input": {
+            "unitCode": "CB",
+            "period": "2024",
+            "admitted": 3,
+            "asOf": "2024-06-30",
+            "occurredOn": "2024-07-02",
             "document": DOC,
         }
     },

@@ -405,3 +405,48 @@ def test_a_term_runs_from_its_congress_to_the_day_before_the_next() -> None:
     assert (term.start, term.end) == (date(2020, 7, 15), date(2025, 6, 19))
     assert (following.start, following.end) == (date(2025, 6, 20), date(2030, 12, 31))
     assert counted_period(Period.year(2025), congresses) == Period.year(2025)
+
+
+# --- opening balances (số dư đầu kỳ) ---------------------------------------------------------------
+REPORT = document("BC", date(2023, 6, 30), issuer="Ban Tổ chức Tỉnh ủy", number="45-BC/TU")
+
+
+def test_an_opening_balance_records_the_counted_admissions_and_a_correction_replaces_it() -> None:
+    plan = _plan(QuotaTarget.number(30))
+    for admitted in (12, 14):
+        plan.record_opening_balance(
+            actor=ORGANIZER,
+            occurred_on=date(2023, 7, 5),
+            as_of=date(2023, 6, 30),
+            admitted=admitted,
+            document=REPORT,
+        )
+    again = replayed(plan.collect_events(), QuotaPlan)
+    assert again.opening_balance is not None
+    assert (again.opening_balance.admitted, again.opening_balance.as_of) == (14, date(2023, 6, 30))
+    assert again.opening_balance.document == REPORT
+
+
+@pytest.mark.parametrize(
+    ("as_of", "admitted", "code"),
+    [
+        (date(2023, 6, 30), -1, "OPENING_BALANCE_NEGATIVE"),
+        (date(2026, 1, 1), 5, "OPENING_BALANCE_OUTSIDE_PERIOD"),
+        (date(2019, 12, 31), 5, "OPENING_BALANCE_OUTSIDE_PERIOD"),
+    ],
+)
+def test_an_opening_balance_is_refused_when_negative_or_dated_outside_its_period(
+    as_of: date, admitted: int, code: str
+) -> None:
+    plan = _plan(QuotaTarget.number(30))
+    assert_refused(
+        plan,
+        lambda: plan.record_opening_balance(
+            actor=ORGANIZER,
+            occurred_on=date(2023, 7, 5),
+            as_of=as_of,
+            admitted=admitted,
+            document=REPORT,
+        ),
+        code,
+    )

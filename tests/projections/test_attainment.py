@@ -19,6 +19,7 @@ from domain.commands import (
     ChooseCountingBasis,
     EstablishUnit,
     MergeUnits,
+    RecordOpeningBalance,
     SetQuota,
 )
 from domain.org_units import UnitKind
@@ -34,6 +35,7 @@ from projections.queries.attainment import (
     unit_attainment,
     units_meeting_quota,
 )
+from projections.queries.audit_history import audit_entry
 from projections.sql import Table
 from tests.projections.conftest import TENANT, World
 from tests.projections.test_units import MERGED_ON, build_tree, doc, uid
@@ -290,3 +292,61 @@ def test_seed_001_six_admitted_in_nine_months_of_a_yearly_plan_of_seven(world: W
     assert nine_months.met is False
     assert (in_may.admitted, in_may.percent) == (0, Decimal("0.00"))
     assert (bloc.source, bloc.quota, bloc.admitted) == ("sub_units", 7, 6)
+
+
+def test_an_opening_balance_counts_in_admitted_marked_and_rolled_up(world: World) -> None:
+    """A branch's admissions of 2024 up to 30/6 exist only as a count in a past report: they are
+    added to its admitted (and its ancestors'), shown apart with the report's reference, from
+    the day the count stands at; cases after that day add to it; a correction replaces it."""
+    build_tree(world)
+    h, p = world.handlers, world.principal
+    h.handle(
+        p,
+        SetQuota(
+            unit_code="CB1",
+            period=YEAR,
+            target=QuotaTarget.number(20),
+            occurred_on=date(2024, 1, 5),
+        ),
+    )
+    report = doc("BC", date(2024, 7, 2))
+    balance = RecordOpeningBalance(
+        unit_code="CB1",
+        period=YEAR,
+        admitted=9,
+        as_of=date(2024, 6, 30),
+        occurred_on=date(2024, 7, 2),
+        document=report,
+    )
+    recorded = h.handle(p, balance)
+    insert_rows(world, ADMISSIONS, [admission("after", "CB1", date(2024, 8, 1))])
+    with world.read() as tx:
+        before = unit_attainment(tx, Cut(date(2024, 6, 29)), YEAR, uid("CB1"))
+        branch = unit_attainment(tx, Cut(date(2024, 12, 31)), YEAR, uid("CB1"))
+        above = unit_attainment(tx, Cut(date(2024, 12, 31)), YEAR, uid("KDN"))
+    assert (before.admitted, before.opening_balance) == (0, 0)
+    assert (branch.admitted, branch.opening_balance, branch.quota) == (10, 9, 20)
+    assert branch.percent == Decimal("50.00")
+    (plan,) = branch.plans
+    assert (plan.opening_admitted, plan.opening_as_of) == (9, date(2024, 6, 30))
+    assert plan.opening_document == report.label()
+    assert (above.admitted, above.opening_balance) == (10, 9)
+    h.handle(p, replace(balance, admitted=11))
+    with world.read() as tx:
+        corrected = unit_attainment(tx, Cut(date(2024, 12, 31)), YEAR, uid("KDN"))
+    assert (corrected.admitted, corrected.opening_balance) == (12, 11)
+    insert_rows(world, ADMISSIONS, [admission("before", "CB1", date(2024, 5, 2))])
+    with world.read() as tx:
+        doubled = unit_attainment(tx, Cut(date(2024, 12, 31)), YEAR, uid("CB1"))
+    (flagged,) = doubled.plans  # a case the balance already counts: counted twice, flagged
+    assert (doubled.admitted, flagged.opening_overlap) == (13, 1)
+    assert plan.opening_overlap == 0
+    with world.read() as tx:
+        assert recorded.position is not None
+        entry = audit_entry(tx, recorded.position)
+    assert entry is not None  # the auditor sees where the count comes from
+    assert entry.summary_vi == (
+        "Số dư đầu kỳ năm 2024 của Chi bộ Phòng Kỹ thuật (CB1): 9 đã kết nạp tính đến ngày "
+        "30/06/2024, theo số liệu báo cáo (BC số BC-20240702 ngày 02/07/2024)"
+    )
+    assert "counted in a past report (report BC-20240702 of 02/07/2024)" in entry.summary_en

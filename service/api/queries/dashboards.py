@@ -161,6 +161,21 @@ class QuotaPlanFigures:
         description="SET, or DERIVED_FROM_YEAR for a quarter or month with no plan of its own "
         "(the year's figures × months ÷ 12, rounded up)."
     )
+    opening_balance: int = strawberry.field(
+        description="Admissions up to openingAsOf taken from a past report (số dư đầu kỳ, "
+        "recordOpeningBalance), counted in admitted; 0 when none (or the date is before it)."
+    )
+    opening_as_of: date | None = strawberry.field(
+        description="The day the opening balance stands at."
+    )
+    opening_document: str | None = strawberry.field(
+        description="The past report the opening balance comes from."
+    )
+    opening_overlap: int = strawberry.field(
+        description="Cases of the unit's subtree recorded with counting days on or before "
+        "openingAsOf: the balance counts them already, so admitted counts them twice — a flag "
+        "to correct (record such cases' admissions after the balance's date, or lower it)."
+    )
 
     @classmethod
     def of(cls, plan: attainment.PlanFigures, cut: CutKey) -> QuotaPlanFigures:
@@ -178,6 +193,10 @@ class QuotaPlanFigures:
             quota=plan.quota,
             quota_max=plan.quota_max,
             plan_source=PlanSource(plan.plan_source),
+            opening_balance=plan.opening_admitted,
+            opening_as_of=plan.opening_as_of,
+            opening_document=plan.opening_document,
+            opening_overlap=plan.opening_overlap,
         )
 
     @strawberry.field(description="The unit the plan was set for.")
@@ -274,6 +293,13 @@ class UnitAttainment:
         "subtree as it stood on each admission's counting day; a term counts from its congress "
         "to the next (see recordCongress)."
     )
+    opening_balance: int = strawberry.field(
+        description="Of admitted, those taken from past reports' opening balances over the "
+        "subtree (số dư đầu kỳ, recordOpeningBalance); the plans name their reports."
+    )
+    from_balance: bool = strawberry.field(
+        description="Whether admitted includes an opening balance (marked: counted, not cases)."
+    )
     percent: Decimal | None = _figure("percent")
     surplus: int | None = _figure("surplus")
     target_percent: Decimal | None = _figure("target_percent")
@@ -305,6 +331,8 @@ class UnitAttainment:
             target=f.target,
             target_max=f.target_max,
             admitted=f.admitted,
+            opening_balance=row.opening_balance,
+            from_balance=row.opening_balance > 0,
             percent=f.percent,
             surplus=f.surplus,
             target_percent=f.target_percent,
