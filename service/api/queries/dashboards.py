@@ -251,21 +251,26 @@ class QuotaRollUp:
 
     @classmethod
     def of(cls, figures: attainment.QuotaFigures, cut: CutKey) -> QuotaRollUp:
-        return cls(
-            quota=figures.quota,
-            quota_max=figures.quota_max,
-            target=figures.target,
-            target_max=figures.target_max,
-            admitted=figures.admitted,
-            percent=figures.percent,
-            surplus=figures.surplus,
-            target_percent=figures.target_percent,
-            target_surplus=figures.target_surplus,
-            range_status=figures.range_status,
-            met=figures.met,
-            unresolved_plans=figures.unresolved_plans,
-            plans=[QuotaPlanFigures.of(p, cut) for p in figures.plans],
-        )
+        return cls(**_quota_figures(figures, cut))
+
+
+def _quota_figures(f: attainment.QuotaFigures, cut: CutKey) -> dict[str, Any]:
+    """The figures a roll-up and a unit's attainment row both show, from ``f``."""
+    return {
+        "quota": f.quota,
+        "quota_max": f.quota_max,
+        "target": f.target,
+        "target_max": f.target_max,
+        "admitted": f.admitted,
+        "percent": f.percent,
+        "surplus": f.surplus,
+        "target_percent": f.target_percent,
+        "target_surplus": f.target_surplus,
+        "range_status": f.range_status,
+        "met": f.met,
+        "unresolved_plans": f.unresolved_plans,
+        "plans": [QuotaPlanFigures.of(p, cut) for p in f.plans],
+    }
 
 
 @strawberry.type(
@@ -317,7 +322,6 @@ class UnitAttainment:
 
     @classmethod
     def of(cls, row: attainment.UnitAttainment, cut: CutKey) -> UnitAttainment:
-        f = row.figures
         return cls(
             unit_key=row.unit_id,
             cut=cut,
@@ -326,22 +330,10 @@ class UnitAttainment:
             kind=row.kind,
             period=row.period_key,
             source=row.source,
-            quota=f.quota,
-            quota_max=f.quota_max,
-            target=f.target,
-            target_max=f.target_max,
-            admitted=f.admitted,
             opening_balance=row.opening_balance,
             from_balance=row.opening_balance > 0,
-            percent=f.percent,
-            surplus=f.surplus,
-            target_percent=f.target_percent,
-            target_surplus=f.target_surplus,
-            range_status=f.range_status,
-            met=f.met,
-            unresolved_plans=f.unresolved_plans,
-            plans=[QuotaPlanFigures.of(p, cut) for p in f.plans],
             sub_units=None if row.sub_units is None else QuotaRollUp.of(row.sub_units, cut),
+            **_quota_figures(row.figures, cut),
         )
 
     @strawberry.field(description="The unit (tổ chức đảng) on the date.")
