@@ -18,8 +18,6 @@ No resolver ever takes a tenant from its arguments: ``tenant`` is the token's.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -47,6 +45,7 @@ from service.commands import CommandResult, Handlers, Principal
 from service.read_models import ProjectionFailed, ProjectionLagging, ReadModels
 from service.settings import Settings
 from service.store import Store
+from service.write_marks import SharedWriteMarks, WriteMarks
 
 T = TypeVar("T")
 
@@ -54,25 +53,6 @@ T = TypeVar("T")
 #: A profile's loader key: the recording time of the cut (None: everything recorded) and the
 #: candidate id.
 ProfileKey = tuple[datetime | None, str]
-
-
-class WriteMarks:
-    """The last position each caller (tenant, subject) wrote, kept for read-your-writes."""
-
-    def __init__(self) -> None:
-        self._marks: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
-
-    def note(self, tenant: str, subject: str, position: int | None) -> None:
-        if position is None:
-            return
-        with self._lock:
-            key = (tenant, subject)
-            self._marks[key] = max(position, self._marks.get(key, 0))
-
-    def get(self, tenant: str, subject: str) -> int | None:
-        with self._lock:
-            return self._marks.get((tenant, subject))
 
 
 @dataclass
@@ -94,8 +74,17 @@ class Services:
             handlers=parts.handlers,
             read_models=parts.read_models,
             settings=parts.settings,
+            marks=marks_for(parts),
             today=parts.today,
         )
+
+
+def marks_for(parts: Parts) -> WriteMarks:
+    """Shared through the database when the worker projects (PostgreSQL, several replicas
+    possible), else kept in this process (projections inline: one serving process)."""
+    if parts.settings.backend == "postgres" and not parts.read_models.inline:
+        return SharedWriteMarks(parts.store)
+    return WriteMarks()
 
 
 @dataclass(frozen=True)
@@ -175,9 +164,10 @@ class ApiContext:
     def _wait_for_own_writes(self, tenant: str) -> None:
         if self._waited:
             return
-        mark = self.services.marks.get(tenant, self.principal.subject)
+        marks, subject = self.services.marks, self.principal.subject
+        mark = marks.get(tenant, subject)
         if mark is not None and mark > self._reached.get(tenant, 0):
-            self.services.read_models.wait_for(tenant, mark)
+            marks.passed(tenant, subject, self.services.read_models.wait_for(tenant, mark))
         self._waited = True
 
     async def read(self, query: Callable[[Tx], T]) -> T:
@@ -327,11 +317,15 @@ class ApiContext:
             result = run(services.handlers, principal)
             services.marks.note(principal.tenant, self.principal.subject, result.position)
             # Saved either way: when the read models lag, later reads of this caller wait for
-            # the position (see WriteMarks); when they are stopped by a failed projection, the
-            # payload's first read says PROJECTION_FAILED at once.
-            with contextlib.suppress(ProjectionLagging, ProjectionFailed):
-                reached = services.read_models.wait_for(principal.tenant, result.position)
-                tenant = principal.tenant
+            # the position (see WriteMarks; on every replica); when they are stopped by a failed
+            # projection, the payload's first read says PROJECTION_FAILED at once.
+            tenant = principal.tenant
+            try:
+                reached = services.read_models.wait_for(tenant, result.position)
+            except (ProjectionLagging, ProjectionFailed):
+                if result.position is not None:
+                    services.marks.outstanding(tenant, self.principal.subject, result.position)
+            else:
                 self._reached[tenant] = max(self._reached.get(tenant, 0), reached)
             return result
 
