@@ -1,0 +1,312 @@
+"""What ``deploy/smoke.sh`` checks once its processes run (run by it, with the venv's Python).
+
+``python deploy/smoke_checks.py keys DIR`` writes the token-signing key pair the identity
+provider would hold (``DIR/jwt-private.pem``; the servers get ``DIR/jwt-public.pem`` as
+``KETNAP_JWT_PUBLIC_KEY_FILE``, as the compose file mounts it as a secret).
+
+``python deploy/smoke_checks.py check`` then talks to the running topology, named by the
+environment smoke.sh sets (``SMOKE_*``), and fails (exit 1, the reason on stderr) at the first
+thing that does not hold:
+
+1. both servers answer ``/healthz`` and ``/readyz``;
+2. tenants created through both servers (the owner role runs their DDL);
+3. each tenant is projected by exactly one worker, and both workers have a share: the workers'
+   ownership locks are session advisory locks, seen in ``pg_locks`` with the holder's
+   ``application_name`` (``KETNAP_WORKER_NAME``) in ``pg_stat_activity``;
+4. a unit established on one server is read back on the other, for every tenant;
+5. one worker killed (SIGKILL): the other owns every tenant within seconds, and projects them;
+6. read-your-writes across replicas: the remaining worker paused (SIGSTOP), a write on server A
+   runs out its wait (``PROJECTION_LAGGING``); the worker resumes a moment later, and the
+   writer's next query on server B waits for the read models and sees the write, while another
+   caller's query on B right before was answered at once without it.
+
+Only the standard library, psycopg and PyJWT (dependencies of Ketnap): no test extras needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jwt
+import psycopg
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from projections.sql import OWNER_LOCK_CLASS
+
+TENANTS = ("hanoi", "haiphong", "danang", "cantho")
+ESTABLISH = (
+    "mutation($input: EstablishUnitInput!) { establishUnit(input: $input) { __typename "
+    "... on UnitPayload { position unit { code } } ... on DomainError { code messageEn } } }"
+)
+UNITS = "{ orgUnits(first: 100) { edges { node { code } } } }"
+CREATE_TENANT = (
+    "mutation($slug: String!, $name: String!) { createTenant(slug: $slug, name: $name) {"
+    " __typename ... on DomainError { code messageEn } } }"
+)
+
+
+class SmokeFailed(Exception):
+    """Something the deployment must do did not hold."""
+
+
+def write_keys(directory: Path) -> None:
+    """An ES256 key pair: the private key signs the smoke's tokens, the public one checks them."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    directory.mkdir(parents=True, exist_ok=True)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path = directory / "jwt-private.pem"
+    path.write_bytes(private)
+    path.chmod(0o600)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (directory / "jwt-public.pem").write_bytes(public)
+
+
+class Topology:
+    """The running processes, as smoke.sh describes them in the environment."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.servers = {"A": env["SMOKE_SERVER_A"], "B": env["SMOKE_SERVER_B"]}
+        self.workers = {
+            env["SMOKE_WORKER_A_NAME"]: int(env["SMOKE_WORKER_A_PID"]),
+            env["SMOKE_WORKER_B_NAME"]: int(env["SMOKE_WORKER_B_PID"]),
+        }
+        self.admin_dsn = env["SMOKE_ADMIN_DSN"]
+        self.database = env["SMOKE_DATABASE"]
+        self.app_url = env["KETNAP_DATABASE_URL"]
+        self.signing_key = Path(env["SMOKE_JWT_PRIVATE_KEY"]).read_bytes()
+        self.issuer = env.get("KETNAP_JWT_ISSUER", "")
+        self.audience = env.get("KETNAP_JWT_AUDIENCE", "")
+
+    def token(self, subject: str, role: str, tenant: str | None = None) -> str:
+        """A bearer token as the identity provider would sign it."""
+        now = int(time.time())
+        claims: dict[str, Any] = {"sub": subject, "roles": [role], "iat": now, "exp": now + 600}
+        if tenant is not None:
+            claims["tenant"] = tenant
+        if self.issuer:
+            claims["iss"] = self.issuer
+        if self.audience:
+            claims["aud"] = self.audience
+        return jwt.encode(claims, self.signing_key, algorithm="ES256", headers={"kid": "smoke"})
+
+    def get(self, server: str, path: str) -> int:
+        """The status of ``GET path`` on ``server``."""
+        try:
+            with urllib.request.urlopen(self.servers[server] + path, timeout=30) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    def graphql(
+        self, server: str, token: str, query: str, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The JSON answer of a GraphQL request to ``server``."""
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(
+            self.servers[server] + "/graphql",
+            data=body,
+            headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                answer: dict[str, Any] = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            answer = json.loads(error.read())
+        return answer
+
+    def data(
+        self, server: str, token: str, query: str, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``data`` of a request that must not fail."""
+        answer = self.graphql(server, token, query, variables)
+        if answer.get("errors"):
+            raise SmokeFailed(f"server {server}: {answer['errors']}")
+        data: dict[str, Any] = answer["data"]
+        return data
+
+    def owners(self) -> dict[str, list[str]]:
+        """Each tenant's holders of its ownership lock (worker names)."""
+        with psycopg.connect(self.admin_dsn, dbname=self.database, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT t.slug, a.application_name FROM platform.tenants t"
+                " LEFT JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted"
+                " AND l.classid = %s AND l.objsubid = 2"
+                " AND l.objid::bigint = (hashtext('t_' || t.slug)::bigint & 4294967295)"
+                " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                " LEFT JOIN pg_stat_activity a ON a.pid = l.pid",
+                (OWNER_LOCK_CLASS,),
+            ).fetchall()
+        owners: dict[str, list[str]] = {}
+        for slug, holder in rows:
+            owners.setdefault(str(slug), [])
+            if holder is not None:
+                owners[str(slug)].append(str(holder))
+        return owners
+
+
+def wait_until(check: Callable[[], bool], seconds: float, what: str) -> float:
+    """Seconds until ``check`` held (polled every 0.1 s); :class:`SmokeFailed` after
+    ``seconds``."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > seconds:
+            raise SmokeFailed(f"not within {seconds:g} s: {what}")
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def say(message: str) -> None:
+    """One line of progress."""
+    print(f"smoke: {message}", flush=True)
+
+
+def unit(code: str) -> dict[str, Any]:
+    """An ``establishUnit`` input."""
+    return {
+        "input": {
+            "code": code,
+            "name": f"Đơn vị {code}",
+            "kind": "COMMITTEE",
+            "parentCode": None,
+            "occurredOn": "2015-01-01",
+        }
+    }
+
+
+def codes(data: dict[str, Any]) -> set[str]:
+    """The unit codes of an ``orgUnits`` answer."""
+    return {edge["node"]["code"] for edge in data["orgUnits"]["edges"]}
+
+
+def check(top: Topology) -> None:
+    """Everything the module docstring lists, in order."""
+    for server in top.servers:
+        for path in ("/healthz", "/readyz"):
+            status = top.get(server, path)
+            if status != 200:
+                raise SmokeFailed(f"server {server}: {path} answered {status}")
+    say("both servers live and ready")
+
+    operator = top.token("smoke-operator", "platform_operator")
+    for number, slug in enumerate(TENANTS):
+        server = "AB"[number % 2]
+        created = top.data(server, operator, CREATE_TENANT, {"slug": slug, "name": slug.title()})
+        if created["createTenant"]["__typename"] != "TenantPayload":
+            raise SmokeFailed(f"createTenant {slug} on {server}: {created}")
+    say(f"tenants {', '.join(TENANTS)} created through servers A and B")
+
+    with psycopg.connect(top.app_url, autocommit=True) as conn:
+        for statement in (
+            f"UPDATE t_{TENANTS[0]}.ketnap_events SET topic = topic",
+            f"DELETE FROM t_{TENANTS[0]}.ketnap_events",
+            f"TRUNCATE t_{TENANTS[0]}.ketnap_events",
+            "CREATE SCHEMA t_intruder",
+        ):
+            try:
+                conn.execute(statement.encode())
+            except psycopg.errors.InsufficientPrivilege:
+                continue
+            raise SmokeFailed(f"the application role may run: {statement}")
+    say("the application role cannot UPDATE, DELETE or TRUNCATE events, nor create schemas")
+
+    def shared() -> bool:
+        owners = top.owners()
+        holders = [names for slug, names in owners.items() if slug in TENANTS]
+        every_one_once = len(holders) == len(TENANTS) and all(len(n) == 1 for n in holders)
+        return every_one_once and {n[0] for n in holders} == set(top.workers)
+
+    seconds = wait_until(shared, 30, "each tenant owned by exactly one worker, both working")
+    say(f"ownership after {seconds:.1f} s: {top.owners()}")
+
+    for number, slug in enumerate(TENANTS):
+        writer, reader = ("A", "B") if number % 2 == 0 else ("B", "A")
+        token = top.token(f"organizer-{slug}", "organizer", slug)
+        payload = top.data(writer, token, ESTABLISH, unit(f"U{number}"))["establishUnit"]
+        if payload["__typename"] != "UnitPayload":
+            raise SmokeFailed(f"establishUnit on {writer}: {payload}")
+        if f"U{number}" not in codes(top.data(reader, token, UNITS)):
+            raise SmokeFailed(f"{slug}: unit written on server {writer} not read on {reader}")
+    say("each tenant: a unit written on one server is read back on the other")
+
+    killed, survivor = sorted(top.workers)
+    orphans = [slug for slug, names in top.owners().items() if names == [killed]]
+    os.kill(top.workers[killed], signal.SIGKILL)
+    seconds = wait_until(
+        lambda: all(names == [survivor] for names in top.owners().values()),
+        15,
+        f"{survivor} owns every tenant after {killed} was killed",
+    )
+    say(f"{killed} killed (SIGKILL): {survivor} took over {orphans} in {seconds:.1f} s")
+    for slug in orphans:
+        token = top.token(f"organizer-{slug}", "organizer", slug)
+        payload = top.data("A", token, ESTABLISH, unit("AFTER"))["establishUnit"]
+        if payload["__typename"] != "UnitPayload" or "AFTER" not in codes(
+            top.data("B", token, UNITS)
+        ):
+            raise SmokeFailed(f"{slug}: not projected after the takeover: {payload}")
+    say("the orphaned tenants are projected again")
+
+    slug = TENANTS[0]
+    writer = top.token("writer-behind", "organizer", slug)
+    other = top.token("someone-else", "organizer", slug)
+    survivor_pid = top.workers[survivor]
+    os.kill(survivor_pid, signal.SIGSTOP)
+    try:
+        answer = top.graphql("A", writer, ESTABLISH, unit("LAGGED"))
+        refusals = [e.get("extensions", {}).get("code") for e in answer.get("errors") or []]
+        if refusals != ["PROJECTION_LAGGING"]:
+            raise SmokeFailed(f"a write with the worker paused answered {answer}")
+        if "LAGGED" in codes(top.data("B", other, UNITS)):
+            raise SmokeFailed("the read models moved while the worker was paused")
+        resume = threading.Timer(0.5, os.kill, args=(survivor_pid, signal.SIGCONT))
+        started = time.monotonic()
+        resume.start()
+        seen = codes(top.data("B", writer, UNITS))
+        waited = time.monotonic() - started
+        resume.join()
+    finally:
+        os.kill(survivor_pid, signal.SIGCONT)
+    if "LAGGED" not in seen:
+        raise SmokeFailed("read-your-writes across replicas: B answered without the write")
+    say(
+        f"read-your-writes across replicas: the write lagged on A; the writer's query on B "
+        f"waited {waited:.1f} s for the resumed worker and saw it"
+    )
+
+
+def main(argv: list[str]) -> int:
+    """``keys DIR`` or ``check``."""
+    if len(argv) == 2 and argv[0] == "keys":
+        write_keys(Path(argv[1]))
+        return 0
+    if argv == ["check"]:
+        try:
+            check(Topology(dict(os.environ)))
+        except SmokeFailed as failed:
+            print(f"smoke: FAILED: {failed}", file=sys.stderr)
+            return 1
+        say("all checks passed")
+        return 0
+    print("usage: smoke_checks.py keys DIR | check", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
