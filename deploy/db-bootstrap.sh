@@ -13,6 +13,7 @@
 #                          service/store/roles.py
 #   KETNAP_OWNER_PASSWORD_FILE, KETNAP_APP_PASSWORD_FILE   files holding the two passwords
 #                          (compose and Kubernetes mount them as secrets)
+#   POSTGRES_PASSWORD_FILE the superuser's password, when PGPASSWORD/PGPASSFILE do not give it
 #
 # Used by deploy/compose.yaml (service db-bootstrap), the Kubernetes Job, and deploy/smoke.sh.
 set -eu
@@ -22,6 +23,10 @@ OWNER=${KETNAP_OWNER_ROLE:-ketnap_owner}
 APP=${KETNAP_APP_ROLE:-ketnap_app}
 OWNER_PASSWORD=$(cat "${KETNAP_OWNER_PASSWORD_FILE:?set KETNAP_OWNER_PASSWORD_FILE}")
 APP_PASSWORD=$(cat "${KETNAP_APP_PASSWORD_FILE:?set KETNAP_APP_PASSWORD_FILE}")
+if [ -z "${PGPASSWORD:-}" ] && [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+  PGPASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
+  export PGPASSWORD
+fi
 
 # psql substitutes :'name' with a quoted literal (no shell quoting of passwords); \gexec runs
 # the statement each SELECT builds, so every step is skipped when already done.
