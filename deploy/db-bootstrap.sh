@@ -3,26 +3,26 @@
 # password: it sets the passwords again). Run as a PostgreSQL superuser, with psql on PATH and
 # the usual libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD or PGPASSFILE) naming the server:
 #
-#   KETNAP_DB_NAME         the database (default ketnap), owned by the owner role
-#   KETNAP_OWNER_ROLE      owner role (default ketnap_owner): creates the platform schema and
+#   DB_NAME         the database (default ketnap), owned by the owner role
+#   OWNER_ROLE      owner role (default ketnap_owner): creates the platform schema and
 #                          every tenant schema, their tables, triggers and grants (DDL); used by
 #                          KETNAP_DATABASE_OWNER_URL
-#   KETNAP_APP_ROLE        application role (default ketnap_app): KETNAP_DATABASE_URL. Gets no
+#   APP_ROLE        application role (default ketnap_app): KETNAP_DATABASE_URL. Gets no
 #                          right here beyond CONNECT: the owner grants it, per schema, SELECT and
 #                          INSERT on the events (never UPDATE, DELETE or TRUNCATE), see
 #                          service/store/roles.py
-#   KETNAP_OWNER_PASSWORD_FILE, KETNAP_APP_PASSWORD_FILE   files holding the two passwords
+#   OWNER_PASSWORD_FILE, APP_PASSWORD_FILE   files holding the two passwords
 #                          (compose and Kubernetes mount them as secrets)
 #   POSTGRES_PASSWORD_FILE the superuser's password, when PGPASSWORD/PGPASSFILE do not give it
 #
 # Used by deploy/compose.yaml (service db-bootstrap), the Kubernetes Job, and deploy/smoke.sh.
 set -eu
 
-DB=${KETNAP_DB_NAME:-ketnap}
-OWNER=${KETNAP_OWNER_ROLE:-ketnap_owner}
-APP=${KETNAP_APP_ROLE:-ketnap_app}
-OWNER_PASSWORD=$(cat "${KETNAP_OWNER_PASSWORD_FILE:?set KETNAP_OWNER_PASSWORD_FILE}")
-APP_PASSWORD=$(cat "${KETNAP_APP_PASSWORD_FILE:?set KETNAP_APP_PASSWORD_FILE}")
+DB=${DB_NAME:-ketnap}
+OWNER=${OWNER_ROLE:-ketnap_owner}
+APP=${APP_ROLE:-ketnap_app}
+OWNER_PASSWORD=$(cat "${OWNER_PASSWORD_FILE:?set OWNER_PASSWORD_FILE}")
+APP_PASSWORD=$(cat "${APP_PASSWORD_FILE:?set APP_PASSWORD_FILE}")
 if [ -z "${PGPASSWORD:-}" ] && [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
   PGPASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
   export PGPASSWORD

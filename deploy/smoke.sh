@@ -135,7 +135,7 @@ log "PostgreSQL ($PG_BIN) on 127.0.0.1:$PG_PORT in $PG_DIR"
 
 log "deploy/db-bootstrap.sh: database and roles"
 PATH="$PG_BIN:$PATH" PGHOST=$PG_DIR PGPORT=$PG_PORT PGUSER=postgres \
-  KETNAP_OWNER_PASSWORD_FILE=$SECRETS/owner-password KETNAP_APP_PASSWORD_FILE=$SECRETS/app-password \
+  OWNER_PASSWORD_FILE=$SECRETS/owner-password APP_PASSWORD_FILE=$SECRETS/app-password \
   sh deploy/db-bootstrap.sh
 
 # The processes' passwords: a libpq password file (mode 0600, or libpq ignores it).
