@@ -6,7 +6,8 @@
 #   owner role and the application role -> `ketnap tenants list` as the owner creates the
 #   platform schema (the compose file's ketnap-init) -> two `ketnap serve` (server A and B, two
 #   ports, KETNAP_ENV=production with a token-signing public key) and two `ketnap worker`
-#   (application role only) -> deploy/smoke_checks.py check (what it proves is listed there).
+#   (application role only) -> nginx with deploy/nginx.conf in front of both servers, when nginx
+#   is installed -> deploy/smoke_checks.py check (what it proves is listed there).
 #
 # Passwords reach the processes as the compose file's secrets do: a libpq password file
 # (PGPASSFILE), never in the URLs or the environment.
@@ -88,7 +89,6 @@ cleanup() {
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
   done
   if [ -f "$PG_DIR/data/postmaster.pid" ]; then
     (cd "$PG_DIR" && "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop \
@@ -167,11 +167,17 @@ OWNER_URL="postgresql://ketnap_owner@127.0.0.1:$PG_PORT/ketnap"
 log "ketnap tenants list (as the owner: creates the platform schema)"
 KETNAP_DATABASE_OWNER_URL=$OWNER_URL ketnap tenants list >"$TMP/logs/init.log" 2>&1
 
-start() { # NAME ARGS... : a ketnap process in the background, its output in logs/NAME.log
+# NAME ARGS... : a ketnap process in the background, its output in logs/NAME.log, its process
+# id in LAST_PID. Started from a subshell, so it is no job of this shell (which would print
+# "Killed" when the check kills a worker) and init reaps it.
+start() {
   local name=$1
   shift
-  "$PY" -m service.cli "$@" >"$TMP/logs/$name.log" 2>&1 &
-  PIDS+=($!)
+  LAST_PID=$(
+    "$PY" -m service.cli "$@" >"$TMP/logs/$name.log" 2>&1 </dev/null &
+    echo $!
+  )
+  PIDS+=("$LAST_PID")
 }
 PORT_A=$(free_port)
 PORT_B=$(free_port)
@@ -180,9 +186,9 @@ KETNAP_DATABASE_OWNER_URL=$OWNER_URL start server-a serve --no-demo --host 127.0
 KETNAP_DATABASE_OWNER_URL=$OWNER_URL start server-b serve --no-demo --host 127.0.0.1 --port "$PORT_B"
 # Workers need no DDL right: the application role only.
 KETNAP_WORKER_NAME=ketnap-worker-1 start worker-1 worker
-WORKER_1=$!
+WORKER_1=$LAST_PID
 KETNAP_WORKER_NAME=ketnap-worker-2 start worker-2 worker
-WORKER_2=$!
+WORKER_2=$LAST_PID
 
 for port in "$PORT_A" "$PORT_B"; do
   for _ in $(seq 600); do
@@ -195,12 +201,41 @@ for port in "$PORT_A" "$PORT_B"; do
   done
 done
 
+# The proxy: deploy/nginx.conf itself, its upstreams and port pointed at these processes (when
+# nginx is installed; `apt-get install nginx-light`).
+NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
+SMOKE_PROXY=""
+if [ -n "$NGINX" ]; then
+  PORT_P=$(free_port)
+  mkdir -p "$TMP/nginx/logs"
+  sed -e "s/server serve-1:8000/server 127.0.0.1:$PORT_A/" \
+    -e "s/server serve-2:8000/server 127.0.0.1:$PORT_B/" \
+    -e "s/listen 8080;/listen 127.0.0.1:$PORT_P;/" \
+    -e "s|pid /tmp/nginx.pid;|pid $TMP/nginx/nginx.pid;|" \
+    -e "s|access_log /dev/stdout ketnap;|access_log $TMP/logs/proxy-access.log ketnap;|" \
+    -e "s|error_log /dev/stderr warn;|error_log $TMP/logs/proxy-error.log warn;|" \
+    deploy/nginx.conf >"$TMP/nginx/nginx.conf"
+  log "nginx ($NGINX) on port $PORT_P in front of both servers"
+  LAST_PID=$(
+    "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/logs/proxy-error.log" \
+      -g 'daemon off;' >"$TMP/logs/proxy.log" 2>&1 </dev/null &
+    echo $!
+  )
+  PIDS+=("$LAST_PID")
+  SMOKE_PROXY="http://127.0.0.1:$PORT_P"
+  for _ in $(seq 100); do
+    "$PY" -c "import urllib.request as u; u.urlopen('$SMOKE_PROXY/proxy-healthz', timeout=1)" \
+      2>/dev/null && break
+    sleep 0.1
+  done
+fi
+
+SMOKE_PROXY=$SMOKE_PROXY SMOKE_PROXY_LOG=$TMP/logs/proxy-access.log \
 SMOKE_SERVER_A="http://127.0.0.1:$PORT_A" SMOKE_SERVER_B="http://127.0.0.1:$PORT_B" \
   SMOKE_WORKER_A_NAME=ketnap-worker-1 SMOKE_WORKER_A_PID=$WORKER_1 \
   SMOKE_WORKER_B_NAME=ketnap-worker-2 SMOKE_WORKER_B_PID=$WORKER_2 \
   SMOKE_ADMIN_DSN="host=$PG_DIR port=$PG_PORT user=postgres" SMOKE_DATABASE=ketnap \
   SMOKE_JWT_PRIVATE_KEY=$SECRETS/jwt-private.pem \
   "$PY" deploy/smoke_checks.py check
-{ wait "$WORKER_1"; } 2>/dev/null || true # killed by the check (no "Killed" line from bash)
 
 log "smoke passed in $((SECONDS - started_at)) s"

@@ -8,12 +8,13 @@ provider would hold (``DIR/jwt-private.pem``; the servers get ``DIR/jwt-public.p
 environment smoke.sh sets (``SMOKE_*``), and fails (exit 1, the reason on stderr) at the first
 thing that does not hold:
 
-1. both servers answer ``/healthz`` and ``/readyz``;
+1. both servers (and the proxy, when smoke.sh runs nginx) answer ``/healthz`` and ``/readyz``;
 2. tenants created through both servers (the owner role runs their DDL);
 3. each tenant is projected by exactly one worker, and both workers have a share: the workers'
    ownership locks are session advisory locks, seen in ``pg_locks`` with the holder's
    ``application_name`` (``KETNAP_WORKER_NAME``) in ``pg_stat_activity``;
-4. a unit established on one server is read back on the other, for every tenant;
+4. a unit established on one server is read back on the other, for every tenant; queries sent
+   through nginx (``deploy/nginx.conf``) reach both servers;
 5. one worker killed (SIGKILL): the other owns every tenant within seconds, and projects them;
 6. read-your-writes across replicas: the remaining worker paused (SIGSTOP), a write on server A
    runs out its wait (``PROJECTION_LAGGING``); the worker resumes a moment later, and the
@@ -83,6 +84,9 @@ class Topology:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.servers = {"A": env["SMOKE_SERVER_A"], "B": env["SMOKE_SERVER_B"]}
+        if env.get("SMOKE_PROXY"):
+            self.servers["proxy"] = env["SMOKE_PROXY"]
+        self.proxy_log = Path(env.get("SMOKE_PROXY_LOG", "/nonexistent"))
         self.workers = {
             env["SMOKE_WORKER_A_NAME"]: int(env["SMOKE_WORKER_A_PID"]),
             env["SMOKE_WORKER_B_NAME"]: int(env["SMOKE_WORKER_B_PID"]),
@@ -244,6 +248,26 @@ def check(top: Topology) -> None:
         if f"U{number}" not in codes(top.data(reader, token, UNITS)):
             raise SmokeFailed(f"{slug}: unit written on server {writer} not read on {reader}")
     say("each tenant: a unit written on one server is read back on the other")
+
+    if "proxy" in top.servers:
+        token = top.token("through-the-proxy", "organizer", TENANTS[0])
+        for _ in range(6):
+            if "U0" not in codes(top.data("proxy", token, UNITS)):
+                raise SmokeFailed("the proxy answered without the unit")
+        # nginx's log line ends with the upstream's address and the request id.
+        upstreams = {
+            line.split()[-2]
+            for line in top.proxy_log.read_text(encoding="utf-8").splitlines()
+            if '"POST /graphql"' in line and " 200 " in line
+        }
+        expected = {
+            url.removeprefix("http://") for key, url in top.servers.items() if key != "proxy"
+        }
+        if upstreams != expected:
+            raise SmokeFailed(f"the proxy sent to {upstreams}, not to both servers {expected}")
+        say(f"nginx (deploy/nginx.conf) spread queries over both servers: {sorted(upstreams)}")
+    else:
+        say("no nginx installed: the proxy is not checked")
 
     killed, survivor = sorted(top.workers)
     orphans = [slug for slug, names in top.owners().items() if names == [killed]]

@@ -4,12 +4,14 @@ Run from the suite (not only from ``.ci/run``) so that it runs wherever ``script
 is reported like every other test, and uses the suite's PostgreSQL binaries: the test asks the
 suite's cluster where they are (``pg_config``'s ``BINDIR``). smoke.sh starts its own cluster all
 the same: it creates roles, which are cluster-wide, and requires passwords over TCP, which the
-suite's cluster (``-A trust``) does not. About 15 s on an idle machine.
+suite's cluster (``-A trust``) does not. When nginx is installed, smoke.sh puts it, with
+``deploy/nginx.conf``, in front of both servers. About 15 s on an idle machine.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -51,3 +53,5 @@ def test_the_deployed_topology_runs_as_plain_processes() -> None:
         "all checks passed",
     ):
         assert line in output, output
+    if shutil.which("nginx") or os.path.exists("/usr/sbin/nginx"):
+        assert "nginx (deploy/nginx.conf) spread queries over both servers" in output, output
