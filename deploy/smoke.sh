@@ -182,12 +182,20 @@ start() {
 PORT_A=$(free_port)
 PORT_B=$(free_port)
 log "ketnap serve on ports $PORT_A and $PORT_B; two ketnap worker"
-KETNAP_DATABASE_OWNER_URL=$OWNER_URL start server-a serve --no-demo --host 127.0.0.1 --port "$PORT_A"
-KETNAP_DATABASE_OWNER_URL=$OWNER_URL start server-b serve --no-demo --host 127.0.0.1 --port "$PORT_B"
+# Each process names its pool's connections (application_name), to count them per process.
+for server in a b; do
+  port=$PORT_A
+  [ "$server" = b ] && port=$PORT_B
+  KETNAP_DATABASE_URL="$KETNAP_DATABASE_URL?application_name=serve-$server" \
+    KETNAP_DATABASE_OWNER_URL="$OWNER_URL?application_name=serve-$server-owner" \
+    start "server-$server" serve --no-demo --host 127.0.0.1 --port "$port"
+done
 # Workers need no DDL right: the application role only.
-KETNAP_WORKER_NAME=ketnap-worker-1 start worker-1 worker
+KETNAP_DATABASE_URL="$KETNAP_DATABASE_URL?application_name=worker-1-pool" \
+  KETNAP_WORKER_NAME=ketnap-worker-1 start worker-1 worker
 WORKER_1=$LAST_PID
-KETNAP_WORKER_NAME=ketnap-worker-2 start worker-2 worker
+KETNAP_DATABASE_URL="$KETNAP_DATABASE_URL?application_name=worker-2-pool" \
+  KETNAP_WORKER_NAME=ketnap-worker-2 start worker-2 worker
 WORKER_2=$LAST_PID
 
 for port in "$PORT_A" "$PORT_B"; do

@@ -145,6 +145,16 @@ class Topology:
         data: dict[str, Any] = answer["data"]
         return data
 
+    def connections(self) -> dict[tuple[str, str], int]:
+        """Open connections to the database, by role and ``application_name``."""
+        with psycopg.connect(self.admin_dsn, dbname=self.database, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT usename, application_name, count(*) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid() GROUP BY 1, 2 ORDER BY 2",
+                (self.database,),
+            ).fetchall()
+        return {(str(role), str(name)): int(count) for role, name, count in rows}
+
     def owners(self) -> dict[str, list[str]]:
         """Each tenant's holders of its ownership lock (worker names)."""
         with psycopg.connect(self.admin_dsn, dbname=self.database, autocommit=True) as conn:
@@ -286,6 +296,16 @@ def check(top: Topology) -> None:
         ):
             raise SmokeFailed(f"{slug}: not projected after the takeover: {payload}")
     say("the orphaned tenants are projected again")
+
+    # What each process holds now, after its share of the load (deploy/README.md, "Sizing").
+    limit = int(os.environ.get("KETNAP_PG_POOL_SIZE", "5")) + int(
+        os.environ.get("KETNAP_PG_MAX_OVERFLOW", "5")
+    )
+    held = top.connections()
+    say(f"connections (role, application_name: count): {held}")
+    for (_, name), count in held.items():
+        if count > limit:
+            raise SmokeFailed(f"{name} holds {count} connections, more than {limit}")
 
     slug = TENANTS[0]
     writer = top.token("writer-behind", "organizer", slug)
