@@ -246,4 +246,10 @@ SMOKE_SERVER_A="http://127.0.0.1:$PORT_A" SMOKE_SERVER_B="http://127.0.0.1:$PORT
   SMOKE_JWT_PRIVATE_KEY=$SECRETS/jwt-private.pem \
   "$PY" deploy/smoke_checks.py check
 
+# Resident memory of each process still running (deploy/README.md, "Sizing").
+for pid in "${PIDS[@]}"; do
+  [ -r "/proc/$pid/status" ] || continue
+  printf 'smoke: rss %s %s\n' "$(tr '\0' ' ' <"/proc/$pid/cmdline" | cut -c1-60)" \
+    "$(awk '/^VmRSS/ {print $2 " " $3}' "/proc/$pid/status")"
+done
 log "smoke passed in $((SECONDS - started_at)) s"
