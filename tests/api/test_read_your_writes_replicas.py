@@ -134,3 +134,23 @@ def test_a_write_whose_wait_ran_out_on_one_replica_is_read_back_on_the_other(
             rows = conn.execute(f"SELECT count(*) FROM t_alpha.{TABLE}").fetchone()
         assert rows == (0,)
         assert "U1" in _codes(_post(client, url_b, writer, UNITS))
+
+
+def test_a_mark_keeps_the_callers_latest_position_and_goes_only_once_passed(
+    store_maker: StoreMaker,
+) -> None:
+    parts = store_maker.parts(today=lambda: TODAY, inline=False)
+    parts.handlers.create_tenant(OPERATOR, "alpha", "Đảng bộ alpha", "other")
+    writer, reader = SharedWriteMarks(parts.store), SharedWriteMarks(parts.store)  # two replicas
+    assert reader.get("alpha", "u1") is None
+    writer.outstanding("alpha", "u1", 7)
+    writer.outstanding("alpha", "u1", 5)  # an older write's wait ran out later
+    assert reader.get("alpha", "u1") == 7
+    assert reader.get("alpha", "u2") is None  # per caller
+    reader.passed("alpha", "u1", 6)  # not far enough: the mark stays
+    assert reader.get("alpha", "u1") == 7
+    writer.outstanding("alpha", "u1", 9)  # a newer write meanwhile
+    reader.passed("alpha", "u1", 8)  # passed the mark it read (7), not the newer one
+    assert reader.get("alpha", "u1") == 9
+    reader.passed("alpha", "u1", 9)
+    assert writer.get("alpha", "u1") is None
