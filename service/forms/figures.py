@@ -290,10 +290,19 @@ def _new_members(tx: Tx, cut: Cut, period: Period, top: UnitNode) -> tuple[Table
     )
     group("1", "Giới tính", "gender", _by(total.trait("gender"), _GENDER, Gender))
     rows.append(
-        Row({"no": "2", "criterion": "Dân tộc, tôn giáo (ethnicity, religion)"}, heading=True)
+        Row(
+            {"no": "2", "criterion": "Dân tộc, tôn giáo, đoàn viên (ethnicity, religion, youth)"},
+            heading=True,
+        )
     )
     line("2.1", "Dân tộc thiểu số", "ethnic minorities", total.ethnic_minority)
     line("2.2", "Người có đạo", "following a religion", total.religious)
+    line(
+        "2.3",
+        "Đoàn viên thanh niên từ 18 đến 30 tuổi",
+        "Youth Union members aged 18–30",
+        total.youth_union_18_30,
+    )
     group(
         "3",
         "Tuổi đời khi kết nạp",
@@ -344,6 +353,7 @@ _BY_UNIT = (
     Column("ethnic_minority", "Dân tộc thiểu số", "ethnic minorities", Kind.COUNT, 11),
     Column("religious", "Có đạo", "religious", Kind.COUNT, 8),
     Column("up_to_30", "Đến 30 tuổi", "aged up to 30", Kind.COUNT, 10),
+    Column("youth_union", "Đoàn viên 18–30 tuổi", "Youth Union, 18–30", Kind.COUNT, 11),
 )
 
 
@@ -354,6 +364,7 @@ def _unit_figures(figures: structure.MemberStructure) -> dict[str, Figure]:
         "ethnic_minority": figures.ethnic_minority,
         "religious": figures.religious,
         "up_to_30": dict(figures.age_groups)["≤30"],
+        "youth_union": figures.youth_union_18_30,
     }
 
 

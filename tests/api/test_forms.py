@@ -45,12 +45,12 @@ query ($period: String!, $unit: String!, $asOf: Date, $at: DateTime) {
   stageCounts(unitCode: $unit, asOf: $asOf, asRecordedAt: $at) { unit { code } stage count }
   structure(period: $period, unitCode: $unit, asOf: $asOf, asRecordedAt: $at) {
     total {
-      admitted ethnicMinority religious
+      admitted ethnicMinority religious youthUnion18To30
       gender { key count } ageGroups { key count } education { key count }
       occupation { key count }
     }
     units {
-      unit { code } admitted ethnicMinority religious
+      unit { code } admitted ethnicMinority religious youthUnion18To30
       gender { key count } ageGroups { key count }
     }
   }
@@ -134,6 +134,7 @@ def test_the_forms_read_back_equal_the_dashboards_cell_by_cell(api: Api, tmp_pat
     report = {r["attainment"]["code"]: r for r in dash["unitReport"]}
     total = dash["structure"]["total"]
     assert total["admitted"] > 0
+    assert 0 < total["youthUnion18To30"] <= counts(total["ageGroups"])["≤30"]
 
     # --- new members: the criteria, their subtotals as formulas, the units and their total
     book = load_workbook(io.BytesIO(form(api, "new-members.xlsx", leader, **asked)))
@@ -150,6 +151,9 @@ def test_the_forms_read_back_equal_the_dashboards_cell_by_cell(api: Api, tmp_pat
         "Nam (men)": counts(total["gender"]).get("male", 0),
         "Dân tộc thiểu số (ethnic minorities)": total["ethnicMinority"],
         "Người có đạo (following a religion)": total["religious"],
+        "Đoàn viên thanh niên từ 18 đến 30 tuổi (Youth Union members aged 18–30)": total[
+            "youthUnion18To30"
+        ],
         "Đến 30 tuổi (up to 30)": counts(total["ageGroups"])["≤30"],
         "Từ 31 đến 40 tuổi (31–40)": counts(total["ageGroups"])["31–40"],
         "Trung học phổ thông (upper secondary)": counts(total["education"]).get(
@@ -171,6 +175,7 @@ def test_the_forms_read_back_equal_the_dashboards_cell_by_cell(api: Api, tmp_pat
     units = {u["unit"]["code"]: u for u in dash["structure"]["units"]}
     admitted, women = column(headers, "Tổng số kết nạp"), column(headers, "Nữ")
     minority, young = column(headers, "Dân tộc thiểu số"), column(headers, "Đến 30 tuổi")
+    youth = column(headers, "Đoàn viên 18–30 tuổi")
     *unit_rows, total_row = rows
     assert sorted(r[0] for r in unit_rows) == sorted(units)
     for row in unit_rows:
@@ -179,12 +184,14 @@ def test_the_forms_read_back_equal_the_dashboards_cell_by_cell(api: Api, tmp_pat
         assert row[women] == counts(u["gender"]).get("female", 0)
         assert row[minority] == u["ethnicMinority"]
         assert row[young] == counts(u["ageGroups"])["≤30"]
+        assert row[youth] == u["youthUnion18To30"]
     at = FIRST_DATA_ROW + len(unit_rows)
     for index, figure in (
         (admitted, total["admitted"]),
         (women, counts(total["gender"]).get("female", 0)),
         (minority, total["ethnicMinority"]),
         (young, counts(total["ageGroups"])["≤30"]),
+        (youth, total["youthUnion18To30"]),
     ):
         assert total_row[index].startswith("=SUM(")
         assert evaluate(ws, ws.cell(at, index + 1).value) == figure
