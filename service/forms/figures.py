@@ -28,7 +28,7 @@ from typing import TypeVar
 from domain import ids
 from domain.candidates import Stage
 from domain.errors import InvalidInput, NotFound
-from domain.quotas import Period, percent_of
+from domain.quotas import Period, PeriodKind, percent_of
 from domain.values import (
     EducationLevel,
     Gender,
@@ -201,6 +201,19 @@ def unit_asked(tx: Tx, cut: Cut, tenant: str, code: str | None) -> UnitNode:
     return roots[0]
 
 
+def period_name(period: Period) -> str:
+    """The period as the reports name it: "Năm 2024", "Quý III/2024", "Tháng 7/2024",
+    "Nhiệm kỳ 2020–2025"."""
+    start = period.start
+    if period.kind is PeriodKind.YEAR:
+        return f"Năm {start.year}"
+    if period.kind is PeriodKind.QUARTER:
+        return f"Quý {('I', 'II', 'III', 'IV')[(start.month - 1) // 3]}/{start.year}"
+    if period.kind is PeriodKind.MONTH:
+        return f"Tháng {start.month}/{start.year}"
+    return f"Nhiệm kỳ {start.year}–{period.end.year}"
+
+
 def build_form(tx: Tx, tenant: str, committee: str, asked: FormRequest) -> Form:
     """The form ``asked`` for, filled from the read models in ``tx`` (one read transaction)."""
     cut = asked.cut
@@ -211,9 +224,10 @@ def build_form(tx: Tx, tenant: str, committee: str, asked: FormRequest) -> Form:
         unit_code=top.code,
         unit_name=top.name,
         period_key=asked.period.key,
-        period_label=f"{asked.period.key} ({counted.start:%d/%m/%Y} – {counted.end:%d/%m/%Y})",
-        as_of=cut.as_of.isoformat(),
-        as_recorded_at=None if asked.recorded_at is None else asked.recorded_at.isoformat(),
+        period_label=f"{period_name(asked.period)} ({counted.start:%d/%m/%Y} – "
+        f"{counted.end:%d/%m/%Y})",
+        as_of=cut.as_of,
+        as_recorded_at=asked.recorded_at,
         source=_SOURCES[asked.form.name],
     )
     tables = _BUILDERS[asked.form.name](tx, cut, asked.period, top)

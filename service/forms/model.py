@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
@@ -120,8 +121,8 @@ class Header:
     unit_name: str | None
     period_key: str  # e.g. "year:2024"
     period_label: str  # e.g. "Năm 2024 (01/01/2024 – 31/12/2024)"
-    as_of: str  # ISO date
-    as_recorded_at: str | None  # ISO time, None: everything recorded
+    as_of: date
+    as_recorded_at: datetime | None  # None: everything recorded
     source: str  # the queries the figures come from
 
     def lines(self) -> list[tuple[str, str]]:
@@ -130,13 +131,13 @@ class Header:
         recorded = (
             "mọi thứ đã ghi / everything recorded"
             if self.as_recorded_at is None
-            else self.as_recorded_at
+            else self.as_recorded_at.isoformat()
         )
         return [
             ("Đảng bộ / committee", self.committee),
             ("Đơn vị / unit", unit),
             ("Kỳ báo cáo / period", self.period_label),
-            ("Tính đến ngày / as of", self.as_of),
+            ("Tính đến ngày / as of", f"{self.as_of:%d/%m/%Y}"),
             ("Như đã ghi lúc / as recorded at", recorded),
             ("Nguồn số liệu / source", self.source),
         ]

@@ -46,8 +46,10 @@ def to_json(form: Form) -> bytes:
             "unitName": form.header.unit_name,
             "period": form.header.period_key,
             "periodLabel": form.header.period_label,
-            "asOf": form.header.as_of,
-            "asRecordedAt": form.header.as_recorded_at,
+            "asOf": form.header.as_of.isoformat(),
+            "asRecordedAt": None
+            if form.header.as_recorded_at is None
+            else form.header.as_recorded_at.isoformat(),
             "source": form.header.source,
         },
         "tables": [

@@ -257,6 +257,9 @@ def test_the_forms_read_back_equal_the_dashboards_cell_by_cell_at_every_cut(
     text = pdftotext(pdf)
     assert "BIỂU THỐNG KÊ ĐẢNG VIÊN MỚI KẾT NẠP" in text
     assert "Đảng bộ Khối Doanh nghiệp tỉnh" in text
+    assert "Năm 2024 (01/01/2024 – 31/12/2024)" in text
+    assert "Đảng viên mới kết nạp theo đơn vị" in text
+    assert "Dân tộc thiểu số" in text
     line = next(x for x in text.splitlines() if "Dân tộc thiểu số (ethnic minorities)" in x)
     assert line.split()[-2:] == [
         str(total["ethnicMinority"]),
