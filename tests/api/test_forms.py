@@ -220,6 +220,8 @@ def test_the_forms_read_back_equal_the_dashboards_cell_by_cell_at_every_cut(
         r = report[row[0]]
         a = r["attainment"]
         cells = dict(zip(headers, row, strict=True))
+        for label in ("Chỉ tiêu", "Đã kết nạp", "Tỷ lệ %", "Nguồn / chỉ tiêu", "Hồ sơ quá hạn"):
+            assert cells[label] is None or isinstance(cells[label], int | float), label
         assert cells["Chỉ tiêu"] == a["quota"]
         assert cells["Số dư đầu kỳ"] == a["openingBalance"]
         assert cells["Đã kết nạp"] == a["admitted"]
