@@ -418,6 +418,9 @@ def test_the_forms_route_is_guarded_as_graphql_is(api: Api) -> None:
         'attachment; filename="attainment_KDN_2024_2024-12-31.csv"'
     )
     assert "Đảng bộ Bê-ta (không được lộ)" in response.content.decode("utf-8-sig")
+    # every role with the dashboards' permission reads the forms, a branch secretary too
+    secretary = api.token("beta", Role.BRANCH_SECRETARY, units=("KDN",), subject="s")
+    assert fetch(api, "new-members.xlsx", secretary, **asked).status_code == 200
     # the tenant is the token's: alpha sees its own tree, never beta's unit
     mine = fetch(api, "attainment.json", alpha, **asked)
     assert mine.status_code == 200, mine.text
