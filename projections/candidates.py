@@ -55,6 +55,7 @@ CANDIDATES = Table(
         Column("political_theory", "text", nullable=False),
         Column("occupation", "text", nullable=False),
         Column("workplace_type", "text", nullable=False),
+        Column("youth_union", "bool", nullable=False),  # đoàn viên Đoàn Thanh niên (profile)
         Column("decision_on", "date"),
         Column("ceremony_on", "date"),
         Column("full_member_since", "date"),
@@ -213,6 +214,7 @@ def candidate_row(candidate: Candidate) -> Row:
         "political_theory": person.political_theory.value,
         "occupation": person.occupation.value,
         "workplace_type": person.workplace_type.value,
+        "youth_union": person.is_youth_union_member,
         "decision_on": candidate.decision_on,
         "ceremony_on": candidate.ceremony_on,
         "full_member_since": candidate.full_member_since,
@@ -353,7 +355,7 @@ class CandidatesProjection(Projection):
     # as the codes of their lists (were free text); 5: flags, and the dossier's papers in the
     # branch meeting's term (issue 13); 6: admissions of cases
     # received before their decision (issue 13)
-    version: ClassVar[int] = 6
+    version: ClassVar[int] = 7  # 7: the Youth Union membership (structure: youth_union_18_30)
     tables = (CANDIDATES, CANDIDATE_STAGES, ADMISSIONS)
     follows = (Candidate, TenantPolicy)
 

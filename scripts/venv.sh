@@ -43,3 +43,14 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
+# --- The forms' PDF font (docs/reports.md) ------------------------------------------------
+# A TrueType font with Vietnamese: DejaVu Sans (Debian: fonts-dejavu-core) unless
+# KETNAP_REPORT_FONT names another.
+if [ -z "${KETNAP_REPORT_FONT:-}" ] && [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  if is_root && command -v apt-get >/dev/null; then
+    log "installing fonts-dejavu-core (the forms' PDF font)"
+    apt_install fonts-dejavu-core
+  else
+    echo "note: no DejaVu Sans font: PDF forms need KETNAP_REPORT_FONT or fonts-dejavu-core" >&2
+  fi
+fi

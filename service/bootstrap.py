@@ -96,6 +96,7 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         ),
         worker_name=text("KETNAP_WORKER_NAME") or DEFAULT_WORKER_NAME,
         worker_test_delay=_read_float(environ, "KETNAP_WORKER_TEST_DELAY", 0.0),
+        report_font=path("KETNAP_REPORT_FONT"),
     )
 
 
@@ -119,6 +120,7 @@ def absolute(settings: Settings, cwd: Path | None = None) -> Settings:
         jwt_public_key_file=(
             str(fix(Path(settings.jwt_public_key_file))) if settings.jwt_public_key_file else ""
         ),
+        report_font=fix(settings.report_font) if settings.report_font is not None else None,
     )
 
 

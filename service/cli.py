@@ -37,6 +37,11 @@ from service.audit.cli import audit
 from service.console import open_parts, refusals, tenant_slugs
 from service.demo import DEMO_SLUG, merged_slug, seed_demo
 from service.escaping import printable
+from service.forms.cli_errors import form_required, output_required
+from service.forms.figures import form_kind
+from service.forms.pdf import settings_font
+from service.forms.produce import produce
+from service.forms.text import output_format
 from service.keys_cli import keys
 from service.reports import report_lines
 from service.store import Store, TenantApplication, TenantKind
@@ -361,28 +366,91 @@ def demo(tenant: str, candidates: int, seed: int) -> None:
 )
 @click.option(
     "--recorded-at",
+    "--as-recorded-at",
     "recorded_at",
     type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]),
     default=None,
     help="Show what the system knew at this time (UTC); default: everything recorded.",
 )
+@click.option(
+    "--form",
+    "form",
+    default=None,
+    help="Biểu mẫu / a committee's form: new-members, membership-change, attainment "
+    "(docs/reports.md); default: the text report.",
+)
+@click.option(
+    "--format",
+    "output_name",
+    default="text",
+    show_default=True,
+    help="text, xlsx, pdf, csv or json (xlsx and pdf: to --output, or to a pipe).",
+)
+@click.option(
+    "--output",
+    "output_file",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="File to write the form to (default: standard output).",
+)
+@click.option(
+    "--unit", "unit_code", default=None, help="Mã đơn vị / unit code (default: the root)."
+)
 @refusals
 def report(
-    tenant: str, period: str | None, as_of: datetime | None, recorded_at: datetime | None
+    tenant: str,
+    period: str | None,
+    as_of: datetime | None,
+    recorded_at: datetime | None,
+    form: str | None,
+    output_name: str,
+    output_file: str | None,
+    unit_code: str | None,
 ) -> None:
     """Quota attainment, pipeline, structure and audit figures of a tenant (báo cáo), as of a
-    business date and as recorded at a time."""
+    business date and as recorded at a time; with --form, a committee's form (biểu mẫu) as
+    text, XLSX, PDF, CSV or JSON (docs/reports.md)."""
     day = as_of.date() if as_of else date.today()
     chosen = Period.parse(period) if period else Period.year(day.year)
     moment = recorded_at.replace(tzinfo=UTC) if recorded_at else None
+    output = output_format(output_name)
+    if form is None and (output.name != "text" or unit_code or output_file):
+        raise form_required()
+    if form is not None:
+        form_kind(form)  # a bad name is refused before the store is opened
+        if output.binary and output_file is None and sys.stdout.isatty():
+            raise output_required(output.name)
     with open_parts() as parts:
-        parts.store.registry.get(tenant)  # bilingual NotFound for an unknown tenant
+        committee = parts.store.registry.get(tenant).name  # bilingual NotFound if unknown
         read_models = parts.read_models
         if read_models.inline:
             read_models.catch_up(tenant)
+        font = settings_font(parts.settings) if output.name == "pdf" else None
         with read_models.read(tenant) as tx:
-            for line in report_lines(tx, chosen, day, moment):
-                click.echo(printable(line))
+            if form is None:
+                for line in report_lines(tx, chosen, day, moment):
+                    click.echo(printable(line))
+                return
+            data, name = produce(
+                tx,
+                tenant=tenant,
+                committee=committee,
+                form=form,
+                output=output,
+                period=chosen,
+                as_of=day,
+                recorded_at=moment,
+                unit_code=unit_code,
+                font=font,
+            )
+    if output_file is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    with open(output_file, "wb") as out:
+        out.write(data)
+    click.echo(f"Đã ghi / written: {output_file} ({len(data):,} byte; {name})", err=True)
 
 
 @main.command()

@@ -55,6 +55,10 @@ environment (the only code that does) and resolves every path to an absolute one
   tenants whose worker died, and rebalances.
 - ``KETNAP_WORKER_NAME`` (default ``ketnap-worker``): the ``application_name`` of the worker's
   connection (``pg_stat_activity``).
+- ``KETNAP_REPORT_FONT`` (default empty: the first of :data:`DEFAULT_REPORT_FONTS` found): the
+  TrueType font the forms' PDFs are written with (it must cover Vietnamese; its bold face is
+  taken from ``<name>-Bold.ttf`` beside it when there is one). No usable font: the PDF is
+  refused with ``REPORT_FONT_MISSING`` (see docs/reports.md).
 - ``KETNAP_WORKER_TEST_DELAY`` (test only, default 0 seconds): every batch transaction of the
   worker waits this long before committing (crash tests).
 
@@ -88,6 +92,14 @@ DEFAULT_MAX_QUERY_ROWS = 2_500
 DEFAULT_WORKER_INTERVAL = 5.0
 DEFAULT_WORKER_NAME = "ketnap-worker"
 ENVIRONMENTS = ("development", "production")
+#: Where a TrueType font with Vietnamese usually is (DejaVu Sans: Debian/Ubuntu's
+#: fonts-dejavu-core, Fedora's dejavu-sans-fonts, Arch's ttf-dejavu, Alpine's font-dejavu).
+DEFAULT_REPORT_FONTS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+)
 
 
 @dataclass(frozen=True)
@@ -145,6 +157,7 @@ class Settings:
     worker_takeover_interval: float = DEFAULT_WORKER_INTERVAL
     worker_name: str = DEFAULT_WORKER_NAME
     worker_test_delay: float = 0.0
+    report_font: Path | None = None
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:

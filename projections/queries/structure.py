@@ -13,6 +13,11 @@ vùng đồng bào có đạo, vùng dân tộc thiểu số"): members of an et
 any of the 53 groups but the Kinh; a foreign origin or an undetermined old record is not one)
 and members following a religion (người có đạo).
 
+Youth Union members aged 18–30 (đoàn viên Đoàn Thanh niên từ 18 đến 30 tuổi, as the provinces'
+quarterly reports count them: "262 đoàn viên", "213/333 từ 18 đến 30 tuổi"): admitted members whose
+profile says they are Youth Union members and who were at most 30 on the counted date (nobody is
+admitted before 18).
+
 Age groups (age in whole years on the counted date; the national reports' bands):
 ``≤30`` (up to and including 30), ``31–40``, ``41–50``, ``51–60``, ``>60`` (admitted over 60
 with the provincial standing committee's consent).
@@ -38,6 +43,9 @@ AGE_GROUPS: tuple[tuple[str, int, int | None], ...] = (
     ("51–60", 51, 60),
     (">60", 61, None),
 )
+
+#: The oldest age counted among the Youth Union members of the reports ("từ 18 đến 30 tuổi").
+YOUTH_UNION_MAX_AGE = 30
 
 #: The profile columns counted, in report order (``rm_candidates`` columns).
 DIMENSIONS: tuple[str, ...] = (
@@ -84,6 +92,8 @@ class MemberStructure:
     ethnic_minority: int = 0
     #: Following a religion (người có đạo).
     religious: int = 0
+    #: Youth Union members aged 18–30 on the counted date (đoàn viên thanh niên 18–30 tuổi).
+    youth_union_18_30: int = 0
 
     def trait(self, dimension: str) -> Counts:
         """The counts of one dimension (see :data:`DIMENSIONS`)."""
@@ -123,7 +133,7 @@ def admitted_structure(
         where.append(f"a.{unit} IN ({', '.join(['%s'] * len(unit_ids))})")
         params += list(unit_ids)
     rows = tx.fetchall(
-        f"SELECT a.{unit}, a.{day}, c.birth_date, {columns} FROM rm_admissions a "
+        f"SELECT a.{unit}, a.{day}, c.birth_date, c.youth_union, {columns} FROM rm_admissions a "
         "JOIN rm_candidates c ON c.candidate_id = a.candidate_id "
         f"WHERE {' AND '.join(where)}",
         params,
@@ -138,12 +148,15 @@ def admitted_structure(
 def _structure(unit_id: str | None, rows: Sequence[tuple[Any, ...]]) -> MemberStructure:
     ages: Counter[str] = Counter()
     traits: dict[str, Counter[str]] = {d: Counter() for d in DIMENSIONS}
+    young_union = 0
     for row in rows:
         counted_on, born = as_date(row[1]), as_date(row[2])
         assert counted_on is not None
         assert born is not None
-        ages[age_group(age_on(born, counted_on))] += 1
-        for dimension, value in zip(DIMENSIONS, row[3:], strict=True):
+        age = age_on(born, counted_on)
+        ages[age_group(age)] += 1
+        young_union += int(bool(row[3]) and age <= YOUTH_UNION_MAX_AGE)
+        for dimension, value in zip(DIMENSIONS, row[4:], strict=True):
             traits[dimension][str(value)] += 1
     return MemberStructure(
         unit_id,
@@ -157,4 +170,5 @@ def _structure(unit_id: str | None, rows: Sequence[tuple[Any, ...]]) -> MemberSt
             n for value, n in traits["ethnicity"].items() if Ethnicity(value).is_ethnic_minority
         ),
         religious=sum(n for value, n in traits["religion"].items() if Religion(value).is_religious),
+        youth_union_18_30=young_union,
     )

@@ -20,6 +20,9 @@ When the store cannot answer (PostgreSQL down or restarting, SQLite's write lock
 ``/graphql`` answers 503 with ``Retry-After`` and the bilingual ``STORE_UNAVAILABLE`` error,
 whether that happens while checking the token's tenant or while running the operation.
 
+``/reports/{form}.{format}`` serves the committees' forms as files, behind the same token check
+(``service.api.forms_route``).
+
 ``/healthz`` answers 200 while the process runs. ``/readyz`` answers 200 when the store answers,
 no tenant's read models are more than ``KETNAP_READY_MAX_LAG`` events behind and no projection
 is stopped by a failure (``projections failed``: tenant, projection, position), else 503 with
@@ -52,6 +55,7 @@ from domain.errors import DomainError
 from service.api.auth import ApiPrincipal, AuthError, TokenVerifier
 from service.api.context import ApiContext, Services
 from service.api.errors import NUL_CHARACTER, STORE_UNAVAILABLE, RequestFault
+from service.api.forms_route import report_route
 from service.api.http_server import MAX_HEADER_BYTES
 from service.api.request_log import note_principal, note_refusal, with_request_log
 from service.api.schema import build_schema
@@ -654,6 +658,7 @@ def make_app(services: Services) -> ASGIApp:
             Route("/graphql", view, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            report_route(services, view._authenticate),  # the forms (service.api.forms_route)
         ]
     )
     app.state.services = services

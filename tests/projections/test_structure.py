@@ -120,6 +120,8 @@ def test_members_admitted_in_a_year_by_unit_and_trait(world: World) -> None:
     assert result.total.trait("ethnicity") == (("kinh", 4), ("tay", 1))
     assert result.total.trait("religion") == (("none", 4), ("buddhism", 1))
     assert (result.total.ethnic_minority, result.total.religious) == (1, 1)
+    # Youth Union members 18–30: A (30 on the day); B is 31, K is young but not a member
+    assert result.total.youth_union_18_30 == 1
     assert result.total.trait("education") == (("upper_secondary", 4), ("lower_secondary", 1))
     assert result.total.trait("professional_level") == (("none", 4), ("university", 1))
     assert result.total.trait("political_theory") == (("none", 4), ("elementary", 1))

@@ -585,6 +585,11 @@ class MemberStructure:
     religious: int = strawberry.field(
         description="Following a religion (người có đạo): any religion but none."
     )
+    youth_union_18_30: int = strawberry.field(
+        name="youthUnion18To30",
+        description="Youth Union members aged 18–30 on the counted day (đoàn viên Đoàn Thanh "
+        "niên từ 18 đến 30 tuổi), by their profile.",
+    )
     education: list[TraitCount] = strawberry.field(
         description="By general education (trình độ học vấn)."
     )
@@ -611,6 +616,7 @@ class MemberStructure:
             ethnic_minority=figures.ethnic_minority,
             religion=_counts(figures.trait("religion")),
             religious=figures.religious,
+            youth_union_18_30=figures.youth_union_18_30,
             education=_counts(figures.trait("education")),
             professional_level=_counts(figures.trait("professional_level")),
             political_theory=_counts(figures.trait("political_theory")),
