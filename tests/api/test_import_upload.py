@@ -6,6 +6,7 @@ before any file is read."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -84,9 +85,11 @@ def test_an_organizer_uploads_a_file_dry_run_then_for_real(api: Api) -> None:
     real = result(upload(api, data, token=api.token("alpha"), name="ho-so.xlsx"))
     assert real["imported"] == 23
     assert events(api, "alpha") == before + real["events"]
-    # read your writes: the imported cases are listed at once
-    listed = api.data("{ candidates(first: 1) { totalCount } }")
-    assert listed["candidates"]["totalCount"] == 23
+    # read your writes: the dashboards count the imported cases at once, as the model has them
+    counts = api.data("{ stageCounts { stage count unit { code } } }")["stageCounts"]
+    assert Counter({(c["unit"]["code"], c["stage"]): c["count"] for c in counts}) == Counter(
+        (e.unit_code, e.stage.name) for e in made.expected.values()
+    )
     again = result(upload(api, data, token=api.token("alpha"), name="ho-so.xlsx"))
     assert (again["unchanged"], again["imported"], again["events"]) == (23, 0, 0)
     nothing = result(upload(api, data, token=api.token("alpha"), all_or_nothing=True))
