@@ -31,8 +31,8 @@ from service.commands import Handlers, Principal
 
 #: Events saved per transaction (a batch closes with the row that reaches it). The tenant's
 #: chained insert (``service.store.postgres``) links a save's events with a recursive query whose
-#: cost grows with the square of their number: a few hundred events per save keep it small
-#: while the transactions stay few (~50 for a province's term).
+#: cost grows with the square of their number (5,000 events in one save took 7 s); from 50 to
+#: 400 events a save costs the same per event.
 BATCH_EVENTS = 200
 #: Rows planned and looked up in the store together (one query for their stored cases).
 CHUNK_ROWS = 200

@@ -119,3 +119,10 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(api: Api) -> None:
     assert answer["code"] == "IMPORT_FILE_TYPE"
     assert answer["messageVi"]
     assert answer["messageEn"]
+
+
+def test_a_json_request_without_a_file_is_told_to_send_one(api: Api) -> None:
+    body = api.gql(
+        'mutation { importCases(file: "ho-so.xlsx") { ... on DomainError { code messageVi } } }'
+    )
+    assert body["data"]["importCases"]["code"] == "IMPORT_FILE_MISSING"

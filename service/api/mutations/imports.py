@@ -24,12 +24,18 @@ from domain.errors import DomainError
 from service.api.context import get_context
 from service.api.errors import DomainErrorType
 from service.api.permissions import Capability, needs
-from service.case_import.reading import file_too_large, read_sheet
+from service.case_import.reading import ImportRefused, file_too_large, read_sheet
 from service.case_import.rows import Problem
 from service.case_import.running import ImportSummary, import_cases
 from service.commands import CommandResult, Handlers, Principal
 
 WRITE = needs(Capability.WRITE)
+FILE_MISSING = ImportRefused(
+    "IMPORT_FILE_MISSING",
+    "Không có tệp: gửi tệp bằng yêu cầu GraphQL multipart (multipart/form-data).",
+    "No file: send it as a GraphQL multipart request (multipart/form-data).",
+    field="file",
+)
 #: Problems listed in the answer (a report of them all: ``ketnap import cases --report``).
 MAX_PROBLEMS = 500
 
@@ -136,7 +142,9 @@ class ImportMutations:
         limit = ctx.services.settings.max_import_bytes
         name = str(getattr(file, "filename", "") or "")
         read = getattr(file, "read", None)
-        data = await read(limit + 1) if read is not None else b""
+        if read is None:  # a JSON request: the "file" is whatever its variables held
+            return DomainErrorType.of(FILE_MISSING)
+        data = await read(limit + 1)
         summary: ImportSummary | None = None
 
         def run(handlers: Handlers, principal: Principal) -> CommandResult:
