@@ -11,10 +11,14 @@ from typing import Any
 
 import httpx
 
-from domain.values import Role
+from domain.values import Actor, Role
+from service.api.app import make_app
+from service.api.context import Services
 from service.case_import.samples import historical_file, set_up_tenant
 from service.case_import.template import write_csv, write_xlsx
-from tests.api.conftest import TODAY, Api
+from service.commands import Principal
+from tests.api.conftest import OPERATOR, TODAY, Api, Server
+from tests.conftest import StoreMaker
 
 MUTATION = """
 mutation Import($file: Upload!, $dryRun: Boolean!, $allOrNothing: Boolean!) {
@@ -126,3 +130,29 @@ def test_a_json_request_without_a_file_is_told_to_send_one(api: Api) -> None:
         'mutation { importCases(file: "ho-so.xlsx") { ... on DomainError { code messageVi } } }'
     )
     assert body["data"]["importCases"]["code"] == "IMPORT_FILE_MISSING"
+
+
+def test_an_upload_may_be_larger_than_a_request_but_is_bounded(store_maker: StoreMaker) -> None:
+    """Multipart requests get ``KETNAP_MAX_IMPORT_BYTES``, other requests stay at
+    ``KETNAP_MAX_REQUEST_BYTES``: a file larger than a JSON request may be is read, one larger
+    than the import bound is refused (413) before it is read."""
+    parts = store_maker.parts(today=lambda: TODAY, max_request_bytes=4_096, max_import_bytes=60_000)
+    parts.handlers.create_tenant(OPERATOR, "alpha", "Đảng bộ alpha", "other")
+    set_up_tenant(parts.handlers, Principal("alpha", Actor("seed", Role.ORGANIZER)))
+    server = Server(make_app(Services.of(parts)))
+    server.start()
+    try:
+        with httpx.Client(timeout=30) as client:
+            api = Api(f"http://127.0.0.1:{server.port}/graphql", Services.of(parts), client)
+            small = write_csv(historical_file(10, today=TODAY, invalid=()).rows)
+            assert 4_096 < len(small) < 60_000
+            assert result(upload(api, small, token=api.token("alpha")))["imported"] == 10
+            big = write_csv(historical_file(120, today=TODAY, invalid=()).rows)
+            assert len(big) > 60_000
+            refused = upload(api, big, token=api.token("alpha"))
+            assert refused.status_code == 413
+            assert refused.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+            padded = api.post("{ me { tenant } }" + " " * 5_000, token=api.token("alpha"))
+            assert padded.status_code == 413
+    finally:
+        server.stop()
