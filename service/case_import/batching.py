@@ -118,6 +118,6 @@ class BatchingHandlers(Handlers):
 
 
 def after_flush(handlers: Handlers) -> Callable[[str, int | None], None]:
-    """What to call after each stored batch: the process's own ``after_save`` (inline
+    """What to call once the batches are stored: the process's own ``after_save`` (inline
     projections in SQLite mode), or nothing."""
     return handlers.after_save or (lambda tenant, position: None)

@@ -117,8 +117,6 @@ def cases(
                 all_or_nothing=all_or_nothing,
                 progress=progress,
             )
-        if summary.position is not None and parts.store.backend == "sqlite":
-            parts.read_models.catch_up(slug)
     _echo(summary)
     if report is not None:
         _write_report(report, summary)
@@ -147,3 +145,8 @@ def _echo(summary: ImportSummary) -> None:
         f"{summary.events} sự kiện / events in {summary.seconds:.2f} s "
         f"= {summary.events_per_second:,.0f} events/s"
     )
+    if summary.projection_seconds:
+        click.echo(
+            f"Bảng đọc / read models: cập nhật trong / caught up in "
+            f"{summary.projection_seconds:.1f} s"
+        )
