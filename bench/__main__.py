@@ -28,8 +28,8 @@ from bench.cluster import PostgresMissing, PrivateCluster
 from bench.proving import profiles
 from bench.proving.report import Section, table, targets_table
 
-POSTGRES = {"writes", "rebuild", "connections"}
-ORDER = ["writes", "reads", "connections", "rebuild", "scale", "term"]  # the longest last
+POSTGRES = {"writes", "rebuild", "connections", "imports"}
+ORDER = ["writes", "reads", "connections", "rebuild", "imports", "scale", "term"]  # longest last
 
 
 def _say(message: str) -> None:

@@ -124,8 +124,12 @@ class CodeSpec(Spec):
                 f"Mã «{_shown(text)}» có khoảng trắng ở đầu hoặc cuối.",
                 f"The code '{_shown(text)}' has whitespace at its start or end.",
             )
-        for c in text:
-            if _invisible(c) or (c.isspace() and (c != " " or not self.spaces)):
+        # isprintable(): no control, format (bidi, zero-width), separator but the space,
+        # surrogate, private-use or unassigned character, so only spaces and (outside ASCII)
+        # foreign digits are left to look for, one character at a time
+        clean = text.isprintable() and (self.spaces or " " not in text)
+        for c in "" if clean and text.isascii() else text:
+            if not clean and (_invisible(c) or (c.isspace() and (c != " " or not self.spaces))):
                 raise Bad(
                     "CODE_INVISIBLE_CHARACTER",
                     f"Mã «{_shown(text)}» chứa ký tự ẩn, ký tự điều khiển hoặc khoảng trắng "
@@ -159,7 +163,7 @@ class NameSpec(Spec):
         text = re.sub(r" {2,}", " ", _nfc(value, "Tên", "name").strip())
         if not text and self.optional:
             return text
-        for c in text:
+        for c in "" if text.isprintable() else text:  # printable: nothing invisible
             if _invisible(c) or (c.isspace() and c != " "):
                 raise Bad(
                     "NAME_INVALID_CHARACTER",
@@ -536,6 +540,34 @@ def client_path(cls: type, dotted: str | None, name_of: NameOf, prefix: str) -> 
     return path
 
 
+@dataclasses.dataclass(frozen=True)
+class _FieldPlan:
+    """What ``_build`` needs of one field, worked out once per class (the type hints, the
+    optional wrapper and the nested value type cost more to find than to check a value)."""
+
+    field: Field[Any]
+    spec: Spec
+    hint: Any
+    inner: Any
+    optional: bool
+    nested: type | None
+
+
+_PLANS: dict[type, tuple[_FieldPlan, ...]] = {}
+
+
+def _plan(cls: type) -> tuple[_FieldPlan, ...]:
+    found = _PLANS.get(cls)
+    if found is None:
+        plans = []
+        for f in spec_fields(cls):
+            hint = hints(cls)[f.name]
+            inner, optional = unwrap_optional(hint)
+            plans.append(_FieldPlan(f, spec_of(f), hint, inner, optional, nested_value(hint)))
+        found = _PLANS[cls] = tuple(plans)
+    return found
+
+
 def _build(
     cls: type,
     raw: Any,
@@ -544,11 +576,12 @@ def _build(
     prefix: str,
     violations: list[Violation],
 ) -> Any:
-    fields = spec_fields(cls)
-    if not fields:
+    plans = _plan(cls)
+    if not plans:
         return raw
-    if isinstance(raw, Mapping):
-        unknown = set(raw) - {f.name for f in fields}
+    mapping = isinstance(raw, Mapping)
+    if mapping:
+        unknown = set(raw) - {p.field.name for p in plans}
         for key in sorted(unknown):
             violations.append(
                 Violation(
@@ -568,10 +601,10 @@ def _build(
     values: dict[str, Any] = {}
     same_as: list[tuple[str, str]] = []
     failed = False
-    for f in fields:
-        path = _join(prefix, name_of(f))
-        spec = spec_of(f)
-        if isinstance(raw, Mapping):
+    for plan in plans:
+        f = plan.field
+        spec = plan.spec
+        if mapping:
             if isinstance(spec, DecimalSpec) and spec.same_as and raw.get(f.name) is None:
                 same_as.append((f.name, spec.same_as))
                 continue
@@ -579,39 +612,46 @@ def _build(
                 given_value = raw[f.name]
             elif f.default is not MISSING:
                 given_value = f.default
-            elif unwrap_optional(hints(cls)[f.name])[1]:
+            elif plan.optional:
                 given_value = None
             else:
                 violations.append(
                     Violation(
-                        path, "FIELD_REQUIRED", "Thiếu trường bắt buộc.", "This field is required."
+                        _join(prefix, name_of(f)),
+                        "FIELD_REQUIRED",
+                        "Thiếu trường bắt buộc.",
+                        "This field is required.",
                     )
                 )
                 failed = True
                 continue
         else:
             given_value = getattr(raw, f.name)
-        hint = hints(cls)[f.name]
-        _, optional = unwrap_optional(hint)
         if given_value is None:
-            if optional:
+            if plan.optional:
                 values[f.name] = None
                 continue
             violations.append(
                 Violation(
-                    path, "FIELD_REQUIRED", "Thiếu trường bắt buộc.", "This field is required."
+                    _join(prefix, name_of(f)),
+                    "FIELD_REQUIRED",
+                    "Thiếu trường bắt buộc.",
+                    "This field is required.",
                 )
             )
             failed = True
             continue
-        inner = nested_value(hint)
-        if inner is not None:
-            built = _build(inner, given_value, today, name_of, path, violations)
+        if plan.nested is not None:
+            built = _build(
+                plan.nested, given_value, today, name_of, _join(prefix, name_of(f)), violations
+            )
         else:
             try:
-                built = _leaf(f, hint, given_value, today)
+                built = _leaf_value(spec, plan.inner, given_value, today)
             except Bad as bad:
-                violations.append(Violation(path, bad.code, bad.message_vi, bad.message_en))
+                violations.append(
+                    Violation(_join(prefix, name_of(f)), bad.code, bad.message_vi, bad.message_en)
+                )
                 built = _FAILED
         if isinstance(built, _Failed):
             failed = True
@@ -639,8 +679,7 @@ def _build(
     return instance
 
 
-def _leaf(f: Field[Any], hint: Any, value: Any, today: date) -> Any:
-    inner, _ = unwrap_optional(hint)
+def _leaf_value(spec: Spec, inner: Any, value: Any, today: date) -> Any:
     if isinstance(inner, type) and issubclass(inner, Enum):
         if isinstance(value, inner):
             return value
@@ -654,7 +693,7 @@ def _leaf(f: Field[Any], hint: Any, value: Any, today: date) -> Any:
             raise _unknown(inner, value) from None
     if inner is bool and not isinstance(value, bool):
         raise Bad("BOOLEAN_EXPECTED", "Phải là đúng hoặc sai.", "True or false is expected.")
-    return spec_of(f).clean(value, today)
+    return spec.clean(value, today)
 
 
 def _unknown(kind: type[Enum], value: Any) -> Bad:

@@ -28,6 +28,7 @@ from service.read_models import ReadModels
 from service.settings import (
     DEFAULT_APP_CACHE_SIZE,
     DEFAULT_DATA_DIR,
+    DEFAULT_MAX_IMPORT_BYTES,
     DEFAULT_MAX_QUERY_ROWS,
     DEFAULT_MAX_REQUEST_BYTES,
     DEFAULT_PG_MAX_OVERFLOW,
@@ -80,6 +81,7 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         jwt_issuer=text("KETNAP_JWT_ISSUER"),
         jwt_audience=text("KETNAP_JWT_AUDIENCE"),
         max_request_bytes=_read_int(environ, "KETNAP_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
+        max_import_bytes=_read_int(environ, "KETNAP_MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES),
         ready_max_lag=_read_int(environ, "KETNAP_READY_MAX_LAG", DEFAULT_READY_MAX_LAG),
         request_time_budget=_read_float(
             environ, "KETNAP_REQUEST_TIME_BUDGET", DEFAULT_REQUEST_TIME_BUDGET

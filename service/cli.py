@@ -34,6 +34,7 @@ from projections import all_projections
 from projections.runner import BatchReport, RunReport
 from service.api.cli import run_server, token
 from service.audit.cli import audit
+from service.case_import.cli import import_group
 from service.console import open_parts, refusals, tenant_slugs
 from service.demo import DEMO_SLUG, merged_slug, seed_demo
 from service.escaping import printable
@@ -695,6 +696,7 @@ def projections_retry(tenant: str | None, name: str | None) -> None:
 
 
 main.add_command(audit)
+main.add_command(import_group)
 main.add_command(keys)
 main.add_command(token)
 

@@ -293,6 +293,12 @@ class Handlers:
     def handle(self, p: Principal, command: Command) -> CommandResult:
         """Make ``command`` canonical and carry it out as ``p``; nothing is saved on refusal."""
         command = canonical(type(command), command, today=self.today())
+        return self.handle_canonical(p, command)
+
+    def handle_canonical(self, p: Principal, command: Command) -> CommandResult:
+        """Carry out ``command`` as ``p``, already made canonical by the caller (an import makes
+        a whole row's commands canonical first, to report all of their problems at once);
+        nothing is saved on refusal."""
         return handler_of(type(command))(self, p, self._app(p), command)
 
     # --- tenants ------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ environment (the only code that does) and resolves every path to an absolute one
 - ``KETNAP_JWT_ISSUER`` / ``KETNAP_JWT_AUDIENCE`` (default empty: not checked): the ``iss`` and
   ``aud`` tokens must carry.
 - ``KETNAP_MAX_REQUEST_BYTES`` (default 1,000,000): larger request bodies are refused (413).
+- ``KETNAP_MAX_IMPORT_BYTES`` (default 30,000,000): the largest file ``ketnap import cases``
+  reads, and the largest multipart request (``importCases`` upload) the service takes; a
+  province's term of ~10,000 cases is ~3 MB as CSV, ~4 MB as XLSX.
 - ``KETNAP_REQUEST_TIME_BUDGET`` (default 10 seconds, 0.1-600): how long one GraphQL request
   may take (validation and, for a query, execution); over it the request is cancelled and
   answered 503 ``REQUEST_TIMEOUT``. A mutation whose commands already run is let finish.
@@ -86,6 +89,7 @@ DEFAULT_APP_CACHE_SIZE = 64
 DEFAULT_PROJECTION_BATCH_SIZE = 500
 DEFAULT_READ_YOUR_WRITES_TIMEOUT = 5.0
 DEFAULT_MAX_REQUEST_BYTES = 1_000_000
+DEFAULT_MAX_IMPORT_BYTES = 30_000_000
 DEFAULT_READY_MAX_LAG = 10_000
 DEFAULT_REQUEST_TIME_BUDGET = 10.0
 DEFAULT_MAX_QUERY_ROWS = 2_500
@@ -147,6 +151,7 @@ class Settings:
     jwt_issuer: str = ""
     jwt_audience: str = ""
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    max_import_bytes: int = DEFAULT_MAX_IMPORT_BYTES
     ready_max_lag: int = DEFAULT_READY_MAX_LAG
     request_time_budget: float = DEFAULT_REQUEST_TIME_BUDGET
     max_query_rows: int = DEFAULT_MAX_QUERY_ROWS
@@ -170,6 +175,7 @@ class Settings:
                 field="KETNAP_ENV",
             )
         _check_int("KETNAP_MAX_REQUEST_BYTES", self.max_request_bytes, minimum=1024)
+        _check_int("KETNAP_MAX_IMPORT_BYTES", self.max_import_bytes, minimum=1024)
         _check_int("KETNAP_READY_MAX_LAG", self.ready_max_lag, minimum=0)
         _check_int("KETNAP_MAX_QUERY_ROWS", self.max_query_rows, minimum=1)
         _check_seconds("KETNAP_REQUEST_TIME_BUDGET", self.request_time_budget, 0.1, 600)

@@ -276,6 +276,8 @@ def _scalars(hostile: bool) -> dict[str, st.SearchStrategy[ValueNode]]:
         "DateTime": _nodes(_moments(hostile)),
         "Decimal": _nodes(st.sampled_from(["1.5", "0", "-2", "x"])),
         "ID": _nodes(_global_ids(hostile)),
+        # a JSON request carries no file: importCases answers IMPORT_FILE_MISSING
+        "Upload": _nodes(st.sampled_from(["", "ho-so.xlsx"])),
         "Int": _mostly(st.integers(0, 30), st.integers(-(2**31), 2**31 - 1), hostile).map(
             lambda n: IntValueNode(value=str(n))
         ),

@@ -191,16 +191,18 @@ class BodyLimit:
     :data:`MAX_HEADERS` of them with 431 (uvicorn refuses larger ones only when they arrive in
     pieces)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        #: The limit of a multipart request (a file upload: ``importCases``), if larger.
+        self.upload_limit = max(limit, upload_limit or limit)
 
-    def _too_large(self) -> Response:
+    def _too_large(self, limit: int) -> Response:
         return error_response(
             413,
             "REQUEST_TOO_LARGE",
-            f"Yêu cầu quá lớn (tối đa {self.limit:,} byte).",
-            f"The request body is too large (at most {self.limit:,} bytes).",
+            f"Yêu cầu quá lớn (tối đa {limit:,} byte).",
+            f"The request body is too large (at most {limit:,} bytes).",
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -220,9 +222,11 @@ class BodyLimit:
                 f"{MAX_HEADER_BYTES // 1024} KiB).",
             )(scope, receive, send)
             return
+        content_type = dict(headers).get(b"content-type", b"").lower()
+        limit = self.upload_limit if content_type.startswith(b"multipart/") else self.limit
         declared = dict(headers).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._too_large()(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(limit)(scope, receive, send)
             return
         received = 0
         started = False
@@ -233,7 +237,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     exceeded = True
                     raise BodyTooLarge
             return message
@@ -252,7 +256,7 @@ class BodyLimit:
             if not exceeded:
                 raise
         if exceeded and not started:
-            await self._too_large()(scope, receive, send)
+            await self._too_large(limit)(scope, receive, send)
 
 
 class KetnapGraphQL(GraphQL[ApiContext, None]):
@@ -264,6 +268,9 @@ class KetnapGraphQL(GraphQL[ApiContext, None]):
             schema,
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=True,
+            # importCases takes its file as a GraphQL multipart request; no cookie is read, so
+            # a cross-site form carries no bearer token (service.api.mutations.imports)
+            multipart_uploads_enabled=True,
         )
         self.services = services
         self.verifier = TokenVerifier(services.settings)
@@ -662,4 +669,6 @@ def make_app(services: Services) -> ASGIApp:
         ]
     )
     app.state.services = services
-    return with_request_log(BodyLimit(app, services.settings.max_request_bytes))
+    return with_request_log(
+        BodyLimit(app, services.settings.max_request_bytes, services.settings.max_import_bytes)
+    )

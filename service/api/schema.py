@@ -53,6 +53,7 @@ from service.api.context import ApiContext
 from service.api.errors import NUL_CHARACTER, RequestErrors, is_client_fault
 from service.api.limits import DocumentLimits, RowCost, ValidationOffLoop, WritesFinish
 from service.api.mutations.cases import CaseMutations
+from service.api.mutations.imports import ImportMutations
 from service.api.mutations.organisation import OrganisationMutations
 from service.api.mutations.tenants import TenantMutations
 from service.api.queries.audit import AuditQueries
@@ -91,7 +92,7 @@ class Query(
 
 
 @strawberry.type(description="Everything that can be recorded (Ghi nhận).")
-class Mutation(TenantMutations, OrganisationMutations, CaseMutations):  # type: ignore[misc]
+class Mutation(TenantMutations, OrganisationMutations, CaseMutations, ImportMutations):  # type: ignore[misc]
     # the organisation and case mutations are generated from the command classes
     pass
 
