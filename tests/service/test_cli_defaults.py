@@ -10,6 +10,7 @@ exported). ``ketnap serve`` runs until stopped and is covered by the API tests.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -85,6 +86,27 @@ def test_every_documented_command_works_from_a_fresh_directory_with_the_defaults
         "period year:2024"
         in ketnap("report", "--tenant", "demo", "--period", "2024", "--as-of", "2024-12-31").stdout
     )
+    form = ("report", "--tenant", "demo", "--form", "attainment", "--period", "2024")
+    ketnap(*form, "--format", "xlsx", "--output", "bao-cao.xlsx")
+    assert (workdir / "bao-cao.xlsx").read_bytes()[:2] == b"PK"  # a real spreadsheet (zip)
+    assert "BÁO CÁO KẾT QUẢ" in ketnap(*form, "--format", "text").stdout
+
+    # The import template as written, its example row put into a unit of the demo.
+    assert "mau-nhap-ho-so.xlsx" in ketnap("import", "template").stdout
+    ketnap("import", "template", "--format", "csv", "--output", "mau.csv")
+    with (workdir / "mau.csv").open(encoding="utf-8-sig", newline="") as file:
+        table = list(csv.reader(file))
+    keys_row, example = table[1], table[2]
+    example[keys_row.index("case_code")] = "NHAP-0001"
+    example[keys_row.index("unit_code")] = "CB-DIEN-1"
+    with (workdir / "ho-so.csv").open("w", encoding="utf-8-sig", newline="") as file:
+        csv.writer(file).writerows([table[0], keys_row, example])
+    checked = ketnap("import", "cases", "ho-so.csv", "--tenant", "demo", "--dry-run")
+    assert "1 nhập / imported" in checked.stdout
+    assert "0 lỗi / invalid" in checked.stdout
+    assert "1 nhập / imported" in ketnap("import", "cases", "ho-so.csv", "--tenant", "demo").stdout
+    again = ketnap("import", "cases", "ho-so.csv", "--tenant", "demo").stdout
+    assert "1 không đổi / unchanged" in again
 
     status = ketnap("projections", "status").stdout
     assert "candidates" in status
