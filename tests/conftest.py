@@ -7,12 +7,18 @@ tests of a child process (``ketnap`` run through ``subprocess``) set the child's
 PostgreSQL tests use the private cluster started by ``scripts/test`` (its URL is in
 ``KETNAP_TEST_POSTGRES_URL``) and get a fresh database each (created with a random name and
 dropped afterwards), so they are independent and safe under ``pytest -n``.
+
+Seeding rich data (the demo tenant) costs seconds per test; tests that start from the same data
+name a :class:`Seeding` and take ``seeded_store_maker``: the data is seeded once per session
+(per xdist worker) into a template, and each test gets its own copy to read and write.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -70,25 +76,38 @@ class PostgresDatabase:
         return psycopg.connect(self.admin_url, autocommit=True)
 
 
-@pytest.fixture
-def postgres_database() -> Iterator[PostgresDatabase]:
-    """A fresh, empty database, dropped after the test."""
+def create_database(prefix: str, *, template: str | None = None) -> PostgresDatabase:
+    """A new database with a random name: empty, or a copy of ``template`` (which must have no
+    open connection: PostgreSQL copies its files)."""
     admin_url = postgres_admin_url()
-    name = f"ketnap_test_{uuid.uuid4().hex[:16]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    database = PostgresDatabase(
+        conn.execute(statement)
+    return PostgresDatabase(
         admin_url=admin_url,
         name=name,
         url=with_database(admin_url, name, application_name="ketnap-test-store"),
     )
+
+
+def drop_database(database: PostgresDatabase) -> None:
+    with database.admin_connect() as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database.name))
+        )
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[PostgresDatabase]:
+    """A fresh, empty database, dropped after the test."""
+    database = create_database("ketnap_test")
     try:
         yield database
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        drop_database(database)
 
 
 @dataclass
@@ -164,6 +183,135 @@ def store_maker(
 def store(store_maker: StoreMaker) -> Store:
     """A store on each backend (SQLite in ``tmp_path``; PostgreSQL in a fresh database)."""
     return store_maker()
+
+
+@dataclass(frozen=True)
+class Seeding:
+    """Data to seed once per session (and xdist worker) per backend, then copy for each test:
+    ``seed`` runs on the parts (projections inline) of a fresh store whose clock says ``today``.
+    Equal seedings (same name, function and day) share one template, so give each configuration
+    (function and its parameters) its own module-level ``Seeding``."""
+
+    name: str
+    seed: Callable[[Parts], None]
+    today: date
+
+
+@dataclass
+class Template:
+    """A seeded store at rest: its data directory, its personal-data key file (kept outside the
+    data, as in production) and, on PostgreSQL, its database, which no connection holds open."""
+
+    data_dir: Path
+    key_file: Path
+    database: PostgresDatabase | None
+
+
+def checkpoint_sqlite(data_dir: Path) -> None:
+    """Fold each SQLite file's write-ahead log into the file, so that a copy of the directory
+    is complete (the store is closed: nothing writes any more)."""
+    for path in sorted(data_dir.rglob("*.sqlite")):
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+
+
+class SeededSnapshots:
+    """The session's seeded templates (made on first use) and the copies made of them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.templates: dict[tuple[str, Seeding], Template] = {}
+
+    def template(self, backend: str, seeding: Seeding) -> Template:
+        key = (backend, seeding)
+        if key not in self.templates:
+            self.templates[key] = self._seed(backend, seeding)
+        return self.templates[key]
+
+    def _seed(self, backend: str, seeding: Seeding) -> Template:
+        home = self.root / f"{backend}-{seeding.name}-{uuid.uuid4().hex[:8]}"
+        database = create_database("ketnap_template") if backend == "postgres" else None
+        maker = StoreMaker(
+            backend=backend,
+            data_dir=home / "ketnap-data",
+            key_file=home / "personal-data-keys.json",
+            database=database,
+        )
+        try:
+            seeding.seed(maker.parts(today=lambda: seeding.today))
+        except BaseException:
+            maker.close()
+            if database is not None:
+                drop_database(database)
+            raise
+        # closed before copying: the pools' connections would make PostgreSQL refuse the
+        # template, and SQLite's write-ahead logs must be folded into the files
+        maker.close()
+        if backend == "sqlite":
+            checkpoint_sqlite(maker.data_dir)
+        assert maker.key_file is not None
+        return Template(data_dir=maker.data_dir, key_file=maker.key_file, database=database)
+
+    def copy(self, backend: str, seeding: Seeding, home: Path) -> StoreMaker:
+        """A store maker on a private copy of the seeded data, in ``home``."""
+        template = self.template(backend, seeding)
+        database = None
+        if template.database is not None:
+            database = create_database("ketnap_test", template=template.database.name)
+        maker = StoreMaker(
+            backend=backend,
+            data_dir=home / "ketnap-data",
+            key_file=home / "personal-data-keys.json",
+            database=database,
+        )
+        assert maker.key_file is not None
+        home.mkdir(parents=True)
+        if template.data_dir.exists():
+            shutil.copytree(template.data_dir, maker.data_dir)
+        if template.key_file.exists():
+            shutil.copy2(template.key_file, maker.key_file)
+        return maker
+
+    def drop(self) -> None:
+        for template in self.templates.values():
+            if template.database is not None:
+                drop_database(template.database)
+
+
+@pytest.fixture(scope="session")
+def seeded_snapshots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededSnapshots]:
+    """The seeded templates of this session (of this xdist worker)."""
+    snapshots = SeededSnapshots(tmp_path_factory.mktemp("seeded-templates"))
+    try:
+        yield snapshots
+    finally:
+        snapshots.drop()
+
+
+@pytest.fixture
+def seeded_store_maker(
+    backend: str, tmp_path: Path, seeded_snapshots: SeededSnapshots
+) -> Iterator[Callable[[Seeding], StoreMaker]]:
+    """``seeded_store_maker(seeding)``: a store maker on the test's backend over a private copy
+    of ``seeding``'s data (seeded once per session), which the test may write to; each call
+    makes another copy. Closed, and their databases dropped, at teardown."""
+    made: list[StoreMaker] = []
+
+    def copy(seeding: Seeding) -> StoreMaker:
+        maker = seeded_snapshots.copy(backend, seeding, tmp_path / f"seeded-{len(made)}")
+        made.append(maker)
+        return maker
+
+    try:
+        yield copy
+    finally:
+        for maker in made:
+            maker.close()
+            if maker.database is not None:
+                drop_database(maker.database)
 
 
 class SettingsCliRunner(CliRunner):

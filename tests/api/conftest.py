@@ -3,13 +3,17 @@
 ``api`` serves the store of the test's backend (SQLite, PostgreSQL) with projections caught up by
 the serving process (inline), a fixed "today", and two tenants, ``alpha`` and ``beta``.
 Requests go over real HTTP with httpx; tokens come from the development key.
+
+``demo_api`` is ``api`` over a private copy of the same two tenants and the demo tenant
+(``DEMO``), seeded once per session (see ``seeded_store_maker`` in ``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,14 +27,17 @@ from service.api.app import make_app
 from service.api.auth import issue_dev_token
 from service.api.context import Services
 from service.api.http_server import server_config
+from service.bootstrap import Parts
 from service.commands import Handlers, Principal
+from service.demo import seed_demo
 from service.store import Store
-from tests.conftest import StoreMaker
+from tests.conftest import Seeding, StoreMaker
 from tests.processes import free_port
 
 TODAY = date(2026, 11, 21)
 OPERATOR = Actor("ops", Role.PLATFORM_OPERATOR)
 TENANTS = ("alpha", "beta")
+DEMO = "demo"
 
 
 class Server:
@@ -134,13 +141,14 @@ class Api:
         return Principal(tenant, Actor("seed", role))
 
 
-@pytest.fixture
-def api(store_maker: StoreMaker) -> Iterator[Api]:
-    """The service over each backend with tenants ``alpha`` and ``beta``, on a free port (its
-    parts from the composition root, projections inline)."""
-    parts = store_maker.parts(today=lambda: TODAY)
+def create_tenants(parts: Parts) -> None:
     for slug in TENANTS:
         parts.handlers.create_tenant(OPERATOR, slug, f"Đảng bộ {slug}", "other")
+
+
+@contextmanager
+def serving(parts: Parts) -> Iterator[Api]:
+    """The service of ``parts`` on a free port, and a client for it."""
     services = Services.of(parts)
     server = Server(make_app(services))
     server.start()
@@ -149,3 +157,31 @@ def api(store_maker: StoreMaker) -> Iterator[Api]:
             yield Api(f"http://127.0.0.1:{server.port}/graphql", services, client)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def api(store_maker: StoreMaker) -> Iterator[Api]:
+    """The service over each backend with tenants ``alpha`` and ``beta``, on a free port (its
+    parts from the composition root, projections inline)."""
+    parts = store_maker.parts(today=lambda: TODAY)
+    create_tenants(parts)
+    with serving(parts) as api:
+        yield api
+
+
+def seed_the_demo(parts: Parts) -> None:
+    """``api``'s tenants and the demo tenant (fewer generated cases than the CLI's)."""
+    create_tenants(parts)
+    assert seed_demo(parts.handlers, tenant=DEMO, candidates=80).refused == []
+
+
+DEMO_SEEDING = Seeding("api-demo-80", seed_the_demo, TODAY)
+
+
+@pytest.fixture
+def demo_api(seeded_store_maker: Callable[[Seeding], StoreMaker]) -> Iterator[Api]:
+    """``api`` with the demo tenant ``DEMO`` too: a private copy of data seeded once per
+    session (seeding costs seconds per backend), which the test may write to."""
+    parts = seeded_store_maker(DEMO_SEEDING).parts(today=lambda: TODAY)
+    with serving(parts) as api:
+        yield api

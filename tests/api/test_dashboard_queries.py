@@ -33,17 +33,12 @@ from projections.sql import Tx
 from service.api.permissions import Capability, capability_of
 from service.api.queries.dashboards import DashboardQueries
 from service.api.schema import schema
-from service.demo import seed_demo
-from tests.api.conftest import Api
+from tests.api.conftest import DEMO, Api
 
-DEMO = "demo"
+__all__ = ["DEMO"]  # the demo tenant's slug, imported from here by the other modules
+
 AS_OF = date(2024, 12, 31)
 PERIOD = Period.year(2024)
-
-
-def seed(api: Api) -> None:
-    """The demo tenant (fewer generated cases than the CLI's, to keep the test short)."""
-    assert seed_demo(api.handlers, tenant=DEMO, candidates=80).refused == []
 
 
 @contextmanager
@@ -274,8 +269,8 @@ def one_unit_meets_its_quota(api: Api, variables: dict[str, Any]) -> None:
     )
 
 
-def test_a_leader_reads_every_dashboard_as_the_read_models_compute_it(api: Api) -> None:
-    seed(api)
+def test_a_leader_reads_every_dashboard_as_the_read_models_compute_it(demo_api: Api) -> None:
+    api = demo_api  # the demo, seeded once per session: this test's own copy
     leader = api.token(DEMO, Role.LEADER, subject="leader")
     cut = Cut(AS_OF)
     variables = {"period": "2024", "asOf": AS_OF.isoformat()}
@@ -451,8 +446,8 @@ def test_a_leader_reads_every_dashboard_as_the_read_models_compute_it(api: Api) 
     assert no_names.get("data") is None
 
 
-def test_units_tree_paging_scope_and_the_two_time_axes(api: Api) -> None:
-    seed(api)
+def test_units_tree_paging_scope_and_the_two_time_axes(demo_api: Api) -> None:
+    api = demo_api  # the demo, seeded once per session: this test's own copy
     organizer = api.token(DEMO, subject="organizer")
     mid_year = date(2024, 6, 30)
 
@@ -695,14 +690,14 @@ query ($asOf: Date) {
 """
 
 
-def test_the_demo_dashboards_say_what_the_documents_say(api: Api) -> None:
+def test_the_demo_dashboards_say_what_the_documents_say(demo_api: Api) -> None:
     """Through the API, on the demo bloc: its 2020–2025 term (a congress resolution's 120, and
     15 assigned in 2021) reads against the resolution's own 120 and against 135 (seed 001's
     "32 of 30" and "45"); the term counts from the recorded congress of 20/8/2020 to the day
     before that of 15/8/2025, and what follows counts in 2025–2030, never twice; the bloc's
     own 2024 range plan shows beside its sub-units' roll-up (seed 004), and the units meeting
     quota are those sub-units, not the bloc (seed 004's "10 of 15")."""
-    seed(api)
+    api = demo_api  # the demo, seeded once per session: this test's own copy
     leader = api.token(DEMO, Role.LEADER, subject="leader")
     found = api.data(DOCUMENT_FIGURES, {"asOf": "2026-11-21"}, token=leader)
     with read_models(api) as tx:

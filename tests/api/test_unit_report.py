@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.values import Role
 from tests.api.conftest import Api
-from tests.api.test_dashboard_queries import AS_OF, DEMO, seed
+from tests.api.test_dashboard_queries import AS_OF, DEMO
 from tests.api.test_dataloaders import Statements, statements
 
 __all__ = ["statements"]  # the fixture, used here by name
@@ -56,8 +56,8 @@ def by_code(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r["code"]: r for r in rows}
 
 
-def test_a_quarter_without_its_own_plan_is_held_to_its_share_of_the_year(api: Api) -> None:
-    seed(api)
+def test_a_quarter_without_its_own_plan_is_held_to_its_share_of_the_year(demo_api: Api) -> None:
+    api = demo_api  # the demo, seeded once per session: this test's own copy
     leader = api.token(DEMO, Role.LEADER, subject="leader")
     variables = {"period": "2024-Q3", "asOf": AS_OF.isoformat()}
     rows = by_code(api.data(QUARTER, variables, token=leader)["quotaAttainment"])
@@ -84,9 +84,9 @@ def test_a_quarter_without_its_own_plan_is_held_to_its_share_of_the_year(api: Ap
 
 
 def test_the_report_of_a_subtree_is_the_per_unit_queries_in_a_fixed_number_of_statements(
-    api: Api, statements: Statements
+    demo_api: Api, statements: Statements
 ) -> None:
-    seed(api)
+    api = demo_api  # the demo, seeded once per session: this test's own copy
     leader = api.token(DEMO, Role.LEADER, subject="leader")
     organizer = api.token(DEMO, Role.ORGANIZER, subject="organizer")  # reads the case list
     for period in ("2024-Q3", "2024"):
@@ -115,8 +115,8 @@ def test_the_report_of_a_subtree_is_the_per_unit_queries_in_a_fixed_number_of_st
         assert overdue > 0, "the demo has overdue cases: the count is exercised"
 
 
-def test_another_tenants_token_sees_no_unit_of_the_report(api: Api) -> None:
-    seed(api)
+def test_another_tenants_token_sees_no_unit_of_the_report(demo_api: Api) -> None:
+    api = demo_api  # the demo, seeded once per session: this test's own copy
     stranger = api.token("alpha", Role.LEADER, subject="stranger")
     result = api.gql(REPORT, {"period": "2024", "unit": "KDN"}, token=stranger)
     assert result["data"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -15,24 +16,38 @@ from service.audit.replay import (
     normalise,
     replay_and_compare,
 )
+from service.bootstrap import Parts
 from service.cli import main
 from service.commands import Handlers, Principal
 from service.demo import ORGANIZER, seed_demo
 from service.read_models import ReadModels
 from service.store import Store
+from tests.conftest import Seeding, StoreMaker
 
 TENANT = "replayed"
 TODAY = date(2026, 11, 21)
 ALL_TABLES = [t.name for p in all_projections() for t in p.tables]
 
 
+def seed_a_small_demo(parts: Parts) -> None:
+    """A small demo tenant, its read models built inline."""
+    report = seed_demo(parts.handlers, tenant=TENANT, candidates=8, seed=5)
+    assert report.refused == []
+
+
+SMALL_DEMO = Seeding("replay-demo-8", seed_a_small_demo, TODAY)
+
+
+@pytest.fixture
+def store(seeded_store_maker: Callable[[Seeding], StoreMaker]) -> Store:
+    """The small demo on each backend: this test's own copy of data seeded once per session."""
+    return seeded_store_maker(SMALL_DEMO)()
+
+
 @pytest.fixture
 def seeded(store: Store) -> ReadModels:
     """A small demo tenant whose live read models are caught up."""
     read_models = ReadModels(store, inline=True)
-    handlers = Handlers(store, today=lambda: TODAY, after_save=read_models.after_save)
-    report = seed_demo(handlers, tenant=TENANT, candidates=8, seed=5)
-    assert report.refused == []
     read_models.catch_up(TENANT)
     return read_models
 
