@@ -3,7 +3,7 @@
 ``service.case_import.samples.historical_file`` draws ``N`` cases (full: 10,000; ``--quick``:
 1,000) with the demo's mix of stages (~10 events a case) over the units of ``set_up_tenant``;
 the file is written as CSV and read back (as ``ketnap import cases`` reads it), then imported
-for real (``import_cases``: the handlers in batches, one transaction per ~200 events, the chain
+for real (``import_cases``: the handlers in batches, one transaction per ~2,000 events, the chain
 and notifications written by the recorders). Projections are not run inline (the worker's
 work, measured by the ``rebuild`` benchmark). Baseline, in the same run and on the same store:
 the first ``M`` rows' commands (full: 300; quick: 100) entered one at a time through

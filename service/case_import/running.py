@@ -30,10 +30,11 @@ from service.case_import.rows import Plan, Problem, UnitFacts, column_of, plan_r
 from service.commands import Handlers, Principal
 
 #: Events saved per transaction (a batch closes with the row that reaches it). The tenant's
-#: chained insert (``service.store.postgres``) links a save's events with a recursive query whose
-#: cost grows with the square of their number (5,000 events in one save took 7 s); from 50 to
-#: 400 events a save costs the same per event.
-BATCH_EVENTS = 200
+#: recorder links a large save's events in time linear in their number
+#: (``service.store.postgres``); fewer, larger transactions spend less on commits and round
+#: trips (3,000 cases into PostgreSQL: 2,000-event batches took 8.6 s where 200-event ones
+#: took 11.2 s, see docs/import.md).
+BATCH_EVENTS = 2000
 #: Rows planned and looked up in the store together (one query for their stored cases).
 CHUNK_ROWS = 200
 #: Event attributes that say when and by whom, not what: a re-imported case compares without.

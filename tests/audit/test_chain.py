@@ -214,3 +214,100 @@ def test_cli_chain_init(store: Store, cli: CliRunner) -> None:
     assert "acme: intact, 4 events" in result.output
     result = cli.invoke(main, ["audit", "chain", "--init", "--tenant", "nope"])
     assert result.exit_code == 2
+
+
+#: More events than a PostgreSQL save links in SQL: these saves link in Python
+#: (``ChainedPostgresApplicationRecorder.sql_chain_max_events``; SQLite always does).
+LARGE = 60
+
+
+def _large_batch(aggregates: int, versions: int, *, first_version: int = 1) -> list[StoredEvent]:
+    return [
+        StoredEvent(
+            aggregate,
+            version,
+            f"tests.ẩn:Sự_kiện_{version}" if version % 2 else "t",
+            f"Nguyễn {version}".encode() * version,
+        )
+        for aggregate in [uuid4() for _ in range(aggregates)]
+        for version in range(first_version, first_version + versions)
+    ]
+
+
+def test_a_large_save_links_every_event_in_position_order(store: Store) -> None:
+    store.registry.create(SLUG, "Acme", TenantKind.OTHER)
+    save_notes(store, SLUG, 1)
+    recorder = store.app(SLUG).recorder
+    if store.backend == "postgres":
+        assert recorder.sql_chain_max_events < LARGE  # type: ignore[attr-defined]
+    batch = _large_batch(LARGE // 3, 3)
+    ids = recorder.insert_events(batch)
+    assert ids is not None
+    assert list(ids) == sorted(ids)
+    assert len(ids) == LARGE
+    small = recorder.insert_events(_large_batch(1, 2))  # the small-save path chains on
+    assert small is not None
+    result = verify_tenant(store, SLUG)
+    assert result.intact, result
+    assert (result.events, result.head_position) == (LARGE + 4, small[-1])
+    raw = Raw(store, SLUG)
+    rows = raw.run("SELECT position, hash, prev_hash FROM {links} ORDER BY position")
+    head = next(bytes(r[1]) for r in rows if int(r[0]) == ids[0] - 1)
+    stored = {int(r[0]): (bytes(r[1]), bytes(r[2])) for r in rows}
+    by_key = {(e.originator_id, e.originator_version): e for e in batch}
+    events = []
+    for position in ids:
+        originator_id, version, _, _ = raw.event_row(position)
+        events.append(by_key[(UUID(str(originator_id)), int(version))])
+    expected = chain_links(head, list(ids), events)
+    assert [stored[link.position] for link in expected] == [
+        (link.hash, link.prev_hash) for link in expected
+    ]
+
+
+def test_a_refused_large_save_writes_neither_events_nor_links(store: Store) -> None:
+    store.registry.create(SLUG, "Acme", TenantKind.OTHER)
+    recorder = store.app(SLUG).recorder
+    batch = _large_batch(LARGE // 2, 2)
+    recorder.insert_events(batch)
+    clash = [*_large_batch(LARGE // 2, 2), batch[-1]]  # the last event's version again
+    with pytest.raises(Exception, match=r"(?i)unique|integrity|duplicate"):
+        recorder.insert_events(clash)
+    raw = Raw(store, SLUG)
+    assert len(raw.run("SELECT position FROM {links}")) == len(raw.positions()) == LARGE
+    assert verify_tenant(store, SLUG).intact
+
+
+def test_concurrent_large_saves_keep_one_chain(store: Store) -> None:
+    store.registry.create(SLUG, "Acme", TenantKind.OTHER)
+    recorder = store.app(SLUG).recorder
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(3):
+                recorder.insert_events(_large_batch(LARGE // 4, 4))
+                save_notes(store, SLUG, 1)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    result = verify_tenant(store, SLUG)
+    assert result.intact, result
+    assert result.events == 4 * 3 * (LARGE + 2)
+
+
+def test_a_large_save_of_a_tenant_without_chain_is_refused(store: Store) -> None:
+    store.registry.create(SLUG, "Acme", TenantKind.OTHER)
+    save_notes(store, SLUG, 1)
+    raw = Raw(store, SLUG)
+    _drop_links(raw)
+    with pytest.raises(DomainError) as refused:
+        store.app(SLUG).recorder.insert_events(_large_batch(LARGE // 2, 2))
+    assert refused.value.code == "AUDIT_CHAIN_MISSING"
+    assert len(raw.positions()) == 2
