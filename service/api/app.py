@@ -58,6 +58,12 @@ from service.api.errors import NUL_CHARACTER, STORE_UNAVAILABLE, RequestFault
 from service.api.forms_route import report_route
 from service.api.http_server import MAX_HEADER_BYTES
 from service.api.request_log import note_principal, note_refusal, with_request_log
+from service.api.responses import (
+    JSON,
+    RETRY_AFTER_SECONDS,
+    error_response,
+    unavailable_response,
+)
 from service.api.schema import build_schema
 from service.store.outage import store_unavailable
 
@@ -66,9 +72,6 @@ log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 #: Most headers one request may carry (browsers send about twenty).
 MAX_HEADERS = 100
-JSON = "application/json"
-#: Seconds a client is asked to wait (``Retry-After``) when the store does not answer.
-RETRY_AFTER_SECONDS = 5
 
 
 def encode_body(data: object) -> bytes:
@@ -78,37 +81,6 @@ def encode_body(data: object) -> bytes:
         return orjson.dumps(data)
     except TypeError:  # orjson.JSONEncodeError
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def error_body(code: str, message_vi: str, message_en: str) -> dict[str, Any]:
-    """A GraphQL-shaped error body (no ``data``) with the bilingual message."""
-    return {
-        "errors": [
-            {
-                "message": f"{message_en} / {message_vi}",
-                "extensions": {"code": code, "messageVi": message_vi, "messageEn": message_en},
-            }
-        ]
-    }
-
-
-def error_response(
-    status: int,
-    code: str,
-    vi: str,
-    en: str,
-    media_type: str = JSON,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """A bilingual error answer with ``status`` (noted as the request's refusal for its log
-    line)."""
-    note_refusal(code)
-    return Response(
-        json.dumps(error_body(code, vi, en), ensure_ascii=False),
-        status_code=status,
-        media_type=media_type,
-        headers=headers,
-    )
 
 
 def accepted_media_type(request: Request) -> str | None:
@@ -597,19 +569,6 @@ def _status(result: ExecutionResult, media_type: str) -> int:
     if result.data is None and errors and media_type == GRAPHQL_RESPONSE:
         return 400
     return 200
-
-
-def unavailable_response(media_type: str = JSON) -> Response:
-    """503 with ``Retry-After``: the store does not answer now."""
-    fault = STORE_UNAVAILABLE
-    return error_response(
-        503,
-        fault.code,
-        fault.message_vi,
-        fault.message_en,
-        media_type,
-        {"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
 
 
 async def healthz(request: Request) -> Response:

@@ -18,7 +18,6 @@ unknown form or unit, 503 with ``Retry-After`` when the store does not answer.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
@@ -32,9 +31,8 @@ from domain.quotas import Period
 from projections.sql import Tx
 from service.api.auth import ApiPrincipal, AuthError
 from service.api.context import ApiContext, Services
-from service.api.errors import STORE_UNAVAILABLE
 from service.api.permissions import Capability, Forbidden, allows, forbidden
-from service.api.request_log import note_refusal
+from service.api.responses import error_response, unavailable_response
 from service.api.scalars import ScalarInvalid, parse_date, parse_date_time
 from service.forms.figures import form_kind
 from service.forms.pdf import settings_font
@@ -44,31 +42,8 @@ from service.store.outage import store_unavailable
 
 PATH = "/reports/{form}.{format}"
 PARAMETERS = ("period", "unit", "asOf", "asRecordedAt")
-#: Seconds a client is asked to wait when the store does not answer (as ``/graphql``).
-RETRY_AFTER_SECONDS = 5
 
 Authenticate = Callable[[Request], Awaitable[ApiPrincipal]]
-
-
-def refusal(
-    status: int, code: str, vi: str, en: str, headers: dict[str, str] | None = None
-) -> Response:
-    """A bilingual JSON refusal (shaped like GraphQL's errors), noted for the request's log."""
-    note_refusal(code)
-    body = {
-        "errors": [
-            {
-                "message": f"{en} / {vi}",
-                "extensions": {"code": code, "messageVi": vi, "messageEn": en},
-            }
-        ]
-    }
-    return Response(
-        json.dumps(body, ensure_ascii=False),
-        status_code=status,
-        media_type="application/json",
-        headers=headers,
-    )
 
 
 def _parameter(name: str, kind: str, vi_format: str) -> InvalidInput:
@@ -132,23 +107,25 @@ def report_route(services: Services, authenticate: Authenticate) -> Route:
             principal = await authenticate(request)
         except AuthError as error:
             headers = {"WWW-Authenticate": 'Bearer realm="ketnap"'} if error.status == 401 else {}
-            return refusal(error.status, error.code, error.message_vi, error.message_en, headers)
+            return error_response(
+                error.status, error.code, error.message_vi, error.message_en, headers=headers
+            )
         except Exception as error:
             if store_unavailable(error):
-                return _unavailable()
+                return unavailable_response()
             raise
         if not allows(principal.roles, principal.tenant, Capability.READ_DASHBOARDS):
             refused = forbidden(Capability.READ_DASHBOARDS)
-            return refusal(403, refused.code, refused.message_vi, refused.message_en)
+            return error_response(403, refused.code, refused.message_vi, refused.message_en)
         budget = services.settings.request_time_budget
         try:
             return await asyncio.wait_for(_answer(services, principal, request), budget)
         except DomainError as error:
             status = 404 if isinstance(error, NotFound) else 400
             status = 403 if isinstance(error, Forbidden) else status
-            return refusal(status, error.code, error.message_vi, error.message_en)
+            return error_response(status, error.code, error.message_vi, error.message_en)
         except TimeoutError:
-            return refusal(
+            return error_response(
                 503,
                 "REQUEST_TIMEOUT",
                 f"Yêu cầu chạy quá thời gian cho phép ({budget:g} giây) và đã bị hủy; hãy thu "
@@ -158,7 +135,7 @@ def report_route(services: Services, authenticate: Authenticate) -> Route:
             )
         except Exception as error:
             if store_unavailable(error):
-                return _unavailable()
+                return unavailable_response()
             raise
 
     return Route(PATH, endpoint, methods=["GET"])
@@ -197,15 +174,4 @@ async def _answer(services: Services, principal: ApiPrincipal, request: Request)
             "Cache-Control": "private, no-store",
             "X-Content-Type-Options": "nosniff",
         },
-    )
-
-
-def _unavailable() -> Response:
-    fault = STORE_UNAVAILABLE
-    return refusal(
-        503,
-        fault.code,
-        fault.message_vi,
-        fault.message_en,
-        {"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
