@@ -13,7 +13,6 @@ and exits 0.
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import sys
@@ -35,7 +34,7 @@ from projections.runner import BatchReport, RunReport
 from service.api.cli import run_server, token
 from service.audit.cli import audit
 from service.case_import.cli import import_group
-from service.console import open_parts, refusals, tenant_slugs
+from service.console import cli_actor, open_parts, refusals, tenant_slugs
 from service.demo import DEMO_SLUG, merged_slug, seed_demo
 from service.escaping import printable
 from service.forms.cli_errors import form_required, output_required
@@ -55,11 +54,7 @@ PAGE = 1000
 
 
 def _operator() -> Actor:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "cli"
-    return Actor(f"cli:{user}", Role.PLATFORM_OPERATOR)
+    return cli_actor(Role.PLATFORM_OPERATOR)
 
 
 #: The demo's figures shown after seeding: the 2020–2025 term, at its year-end.

@@ -7,6 +7,7 @@ the :class:`~service.settings.Settings` given as the click root context's ``obj`
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import ParamSpec, TypeVar
 import click
 
 from domain.errors import DomainError
+from domain.values import Actor, Role
 from service.bootstrap import Parts, bootstrap
 from service.escaping import printable
 from service.settings import Settings
@@ -23,6 +25,15 @@ from service.store import Store
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def cli_actor(role: Role) -> Actor:
+    """The person at the terminal, as the actor of what a command records: ``cli:<user>``."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "cli"
+    return Actor(f"cli:{user}", role)
 
 
 def echo_error(error: DomainError) -> None:

@@ -11,7 +11,6 @@ does.
 from __future__ import annotations
 
 import csv
-import getpass
 import io
 import json
 import sys
@@ -19,24 +18,16 @@ from pathlib import Path
 
 import click
 
-from domain.values import Actor, Role
+from domain.values import Role
 from service.case_import.reading import file_too_large, read_sheet
 from service.case_import.running import ImportSummary, import_cases
 from service.case_import.template import write_csv, write_xlsx
 from service.commands import Principal
-from service.console import open_parts, refusals
+from service.console import cli_actor, open_parts, refusals
 from service.escaping import printable
 
 #: Problems printed on the terminal; the report file holds all of them.
 SHOWN_PROBLEMS = 200
-
-
-def _actor() -> Actor:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "cli"
-    return Actor(f"cli:{user}", Role.ORGANIZER)
 
 
 @click.group("import")
@@ -98,7 +89,7 @@ def cases(
         if file.stat().st_size > limit:
             raise file_too_large(limit)
         sheet = read_sheet(file.read_bytes(), filename=file.name, max_bytes=limit)
-        principal = Principal(slug, _actor())
+        principal = Principal(slug, cli_actor(Role.ORGANIZER))
         with click.progressbar(
             length=len(sheet.rows), label="Nhập / importing", file=sys.stderr
         ) as bar:
