@@ -10,8 +10,6 @@ does.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -21,7 +19,7 @@ import click
 from domain.values import Role
 from service.case_import.reading import file_too_large, read_sheet
 from service.case_import.running import ImportSummary, import_cases
-from service.case_import.template import write_csv, write_xlsx
+from service.case_import.template import csv_file, write_csv, write_xlsx
 from service.commands import Principal
 from service.console import cli_actor, open_parts, refusals
 from service.escaping import printable
@@ -58,12 +56,11 @@ def _write_report(path: Path, summary: ImportSummary) -> None:
             json.dumps(summary.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
         return
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(["row", "column", "caseCode", "code", "messageVi", "messageEn"])
-    for p in summary.problems:
-        writer.writerow([p.row, p.column, p.case_code, p.code, p.message_vi, p.message_en])
-    path.write_bytes(("\ufeff" + out.getvalue()).encode("utf-8"))
+    header = ["row", "column", "caseCode", "code", "messageVi", "messageEn"]
+    lines = [
+        [p.row, p.column, p.case_code, p.code, p.message_vi, p.message_en] for p in summary.problems
+    ]
+    path.write_bytes(csv_file([header, *lines]))
 
 
 @import_group.command("cases")
