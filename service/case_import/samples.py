@@ -50,8 +50,14 @@ TREE: list[tuple[str, str, UnitKind, str | None, AdmissionAuthority | None, bool
 ]
 BRANCHES = ["CB-YT-1", "CB-YT-2", "CB-GD-1", "CB-GD-2", "CBCS-TC", "CBCS-NV"]
 GRASSROOTS = {"CB-YT-1": "DU-YT", "CB-YT-2": "DU-YT", "CB-GD-1": "DU-GD", "CB-GD-2": "DU-GD"}
-BRANCH_MEMBERS = {"CB-YT-1": 31, "CB-YT-2": 18, "CB-GD-1": 22, "CB-GD-2": 25, "CBCS-TC": 27}
-BRANCH_MEMBERS["CBCS-NV"] = 19
+BRANCH_MEMBERS = {
+    "CB-YT-1": 31,
+    "CB-YT-2": 18,
+    "CB-GD-1": 22,
+    "CB-GD-2": 25,
+    "CBCS-TC": 27,
+    "CBCS-NV": 19,
+}
 COMMITTEE_MEMBERS = {"DU-YT": 11, "DU-GD": 9}
 YOUTH_UNION_AT = frozenset({"DU-YT", "CBCS-NV"})
 SUPERIOR = "Ban Thường vụ Đảng ủy Khối các cơ quan tỉnh"
