@@ -579,7 +579,7 @@ def _build(
     plans = _plan(cls)
     if not plans:
         return raw
-    mapping = isinstance(raw, Mapping)
+    mapping = type(raw) is dict or isinstance(raw, Mapping)  # the ABC check costs more
     if mapping:
         unknown = set(raw) - {p.field.name for p in plans}
         for key in sorted(unknown):
@@ -653,7 +653,7 @@ def _build(
                     Violation(_join(prefix, name_of(f)), bad.code, bad.message_vi, bad.message_en)
                 )
                 built = _FAILED
-        if isinstance(built, _Failed):
+        if built is _FAILED:
             failed = True
         else:
             values[f.name] = built

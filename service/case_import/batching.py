@@ -95,11 +95,18 @@ class BatchingApp:
 
     def flush(self) -> tuple[int, int | None]:
         """Save every pending aggregate in one transaction: (events stored, last position)."""
-        if not self.pending:
-            return 0, None
-        aggregates: Iterable[Aggregate] = self.pending.values()
-        recordings = self.app.save(*aggregates)
+        return self.store(self.detach())
+
+    def detach(self) -> list[Aggregate]:
+        """Take every pending aggregate out of the batch, to be saved by :meth:`store` (the
+        batch goes on collecting the next ones meanwhile)."""
+        aggregates = list(self.pending.values())
         self.pending.clear()
+        return aggregates
+
+    def store(self, aggregates: Iterable[Aggregate]) -> tuple[int, int | None]:
+        """Save ``aggregates`` in one transaction: (events stored, last position)."""
+        recordings = self.app.save(*aggregates)
         positions = [r.notification.id for r in recordings]
         return len(recordings), max(positions) if positions else None
 

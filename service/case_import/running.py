@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -165,64 +166,105 @@ def import_cases(
     seen: dict[UUID, int] = {}
     built = pending = 0
 
-    def store_batch() -> None:
-        stored, position = batch.flush()
-        summary.events += stored
-        if position is not None:
-            summary.position = position
-
-    done = 0
-    for first in range(0, len(sheet.rows), CHUNK_ROWS):
-        chunk = sheet.rows[first : first + CHUNK_ROWS]
-        plans = [plan_row(row, today=today, unit_facts=units) for row in chunk]
-        ids_of: list[UUID | None] = []
-        for plan in plans:
-            case_id = ids.candidate_id(principal.tenant, plan.case_code) if plan.case_code else None
-            if case_id is not None and case_id in seen:
-                plan.problem(
-                    "case_code",
-                    "CASE_CODE_REPEATED",
-                    f"Mã hồ sơ «{plan.case_code}» đã có ở dòng {seen[case_id]} của tệp.",
-                    f"The case code '{plan.case_code}' is already on row {seen[case_id]} of the "
-                    "file.",
+    saver = _Saver(batch, summary)
+    try:
+        done = 0
+        for first in range(0, len(sheet.rows), CHUNK_ROWS):
+            chunk = sheet.rows[first : first + CHUNK_ROWS]
+            plans = [plan_row(row, today=today, unit_facts=units) for row in chunk]
+            ids_of: list[UUID | None] = []
+            for plan in plans:
+                case_id = (
+                    ids.candidate_id(principal.tenant, plan.case_code) if plan.case_code else None
                 )
-                case_id = None
-            elif case_id is not None:
-                seen[case_id] = plan.row
-            ids_of.append(case_id if not plan.problems else None)
-        stored = stored_events(store_app, [i for i in ids_of if i is not None])
-        for plan, case_id in zip(plans, ids_of, strict=True):
-            if case_id is not None and case_id in stored:
-                _compare(batching, batch, principal, plan, case_id, stored[case_id], summary)
-            elif case_id is not None:
-                batch.absent.add(case_id)
-                events = _run(batching, batch, principal, plan, case_id)
-                built += events
-                pending += events
-                if not plan.problems:
-                    summary.imported += 1
-            if plan.problems:
-                summary.invalid += 1
-                summary.problems.extend(plan.problems)
-            if not dry_run and not all_or_nothing and pending >= batch_events:
-                store_batch()
-                pending = 0
-        done += len(chunk)
-        if progress is not None:
-            progress(done)
-    if dry_run:
-        summary.events = built
-    elif all_or_nothing and summary.invalid:
-        summary.imported = 0
-        batch.pending.clear()
-    else:
-        store_batch()
+                if case_id is not None and case_id in seen:
+                    plan.problem(
+                        "case_code",
+                        "CASE_CODE_REPEATED",
+                        f"Mã hồ sơ «{plan.case_code}» đã có ở dòng {seen[case_id]} của tệp.",
+                        f"The case code '{plan.case_code}' is already on row {seen[case_id]} of the "
+                        "file.",
+                    )
+                    case_id = None
+                elif case_id is not None:
+                    seen[case_id] = plan.row
+                ids_of.append(case_id if not plan.problems else None)
+            stored = stored_events(store_app, [i for i in ids_of if i is not None])
+            for plan, case_id in zip(plans, ids_of, strict=True):
+                if case_id is not None and case_id in stored:
+                    _compare(batching, batch, principal, plan, case_id, stored[case_id], summary)
+                elif case_id is not None:
+                    batch.absent.add(case_id)
+                    events = _run(batching, batch, principal, plan, case_id)
+                    built += events
+                    pending += events
+                    if not plan.problems:
+                        summary.imported += 1
+                if plan.problems:
+                    summary.invalid += 1
+                    summary.problems.extend(plan.problems)
+                if not dry_run and not all_or_nothing and pending >= batch_events:
+                    saver.submit()
+                    pending = 0
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+        if dry_run:
+            summary.events = built
+        elif all_or_nothing and summary.invalid:
+            summary.imported = 0
+            batch.pending.clear()
+        else:
+            saver.submit()
+    finally:
+        saver.finish()  # a failed save is raised here, after the batches before it
     summary.seconds = time.perf_counter() - started
     if summary.position is not None:
         # once, not per batch: where projections run inline (SQLite) they catch up here
         flushed(principal.tenant, summary.position)
         summary.projection_seconds = time.perf_counter() - started - summary.seconds
     return summary
+
+
+class _Saver:
+    """Stores the batches, each while the next one is being built.
+
+    A batch's save (encoding its events, then PostgreSQL's or SQLite's work, during which the
+    GIL is released) runs on one background thread while the rows of the next batch are
+    planned and carried out on the caller's; at most one save is in flight, so the batches are
+    stored one after the other, in order, each in its own transaction. A failed save is raised
+    on the caller's thread, at the next :meth:`submit` or at :meth:`finish`; the batches before
+    it stay stored, as without the overlap.
+    """
+
+    def __init__(self, batch: BatchingApp, summary: ImportSummary) -> None:
+        self.batch = batch
+        self.summary = summary
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ketnap-import")
+        self.in_flight: Future[tuple[int, int | None]] | None = None
+
+    def submit(self) -> None:
+        """Start storing the batch's pending aggregates (after the previous save is done)."""
+        aggregates = self.batch.detach()
+        self._wait()
+        if aggregates:
+            self.in_flight = self.executor.submit(self.batch.store, aggregates)
+
+    def finish(self) -> None:
+        """Wait for the last save; then the thread ends."""
+        try:
+            self._wait()
+        finally:
+            self.executor.shutdown(wait=True)
+
+    def _wait(self) -> None:
+        if self.in_flight is None:
+            return
+        in_flight, self.in_flight = self.in_flight, None
+        stored, position = in_flight.result()
+        self.summary.events += stored
+        if position is not None:
+            self.summary.position = position
 
 
 def _run(

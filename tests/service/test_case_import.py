@@ -29,6 +29,7 @@ from service.case_import.samples import TREE, historical_file, set_up_tenant
 from service.case_import.template import write_csv
 from service.cli import main
 from service.commands import Handlers, Principal
+from service.errors import ConcurrentChange
 from tests.conftest import SettingsCliRunner, StoreMaker
 
 TODAY = date(2026, 11, 21)
@@ -266,6 +267,32 @@ def test_all_or_nothing_stores_nothing_when_a_row_is_invalid(parts: Parts) -> No
     assert events(parts) == before + stored.events
 
 
+def test_a_failed_save_is_raised_to_the_importer_and_stores_nothing_of_its_batch(
+    parts: Parts,
+) -> None:
+    """The batches are saved on a background thread; a save that fails (here: the first row's
+    case entered by someone else meanwhile) is raised to the caller, not lost on that thread."""
+    made = historical_file(250, today=TODAY, invalid=())
+    sheet = sheet_of(made.rows)
+    first = plans(parts.handlers, P, sheet)[0].steps[0].command
+    before = events(parts)
+
+    def someone_else_enters_the_first_case(done: int) -> None:
+        if done == 200:  # after the first chunk, before the one save (batch_events: all)
+            parts.handlers.handle(P, first)
+
+    with pytest.raises(ConcurrentChange):
+        import_cases(
+            parts.handlers,
+            P,
+            sheet,
+            batch_events=10**6,
+            progress=someone_else_enters_the_first_case,
+        )
+    assert events(parts) == before + 1  # only the other writer's event
+    assert verify_tenant(parts.store, P.tenant).intact
+
+
 def test_re_import_changes_nothing_and_a_different_row_is_reported(parts: Parts) -> None:
     made = historical_file(30, today=TODAY, invalid=())
     first = import_cases(parts.handlers, P, sheet_of(made.rows))
@@ -298,7 +325,8 @@ def test_batched_import_stores_what_the_handlers_store_one_command_at_a_time(
     for p in (one, batched):
         parts.handlers.create_tenant(OPS, p.tenant, p.tenant, "other")
         set_up_tenant(parts.handlers, p)
-    summary = import_cases(parts.handlers, batched, sheet)
+    # ~200-event batches: several saves, each overlapping the next batch's rows
+    summary = import_cases(parts.handlers, batched, sheet, batch_events=200)
     assert summary.imported == 120
     for plan in plans(parts.handlers, one, sheet):  # the rows' commands, one at a time
         for step in plan.steps:
