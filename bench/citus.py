@@ -214,13 +214,17 @@ def citus_placement(url: str, tenants: tuple[str, ...]) -> list[str]:
     good): each tenant schema distributed, its tables on one node, ``platform`` local."""
     problems: list[str] = []
     with psycopg.connect(url, autocommit=True) as conn:
-        distributed = {
-            str(row[0])
-            for row in conn.execute("SELECT schema_name::text FROM citus_schemas").fetchall()
+        if conn.execute("SELECT to_regclass('citus_schemas')").fetchone() == (None,):
+            return ["not a Citus coordinator: there is no citus_schemas view in this database"]
+        colocation = {
+            str(row[0]): int(row[1])
+            for row in conn.execute(
+                "SELECT schema_name::text, colocation_id FROM citus_schemas"
+            ).fetchall()
         }
         for slug in tenants:
             schema = f"t_{slug}"
-            if schema not in distributed:
+            if schema not in colocation:
                 problems.append(f"{schema} is not in citus_schemas")
                 continue
             tables = conn.execute(
@@ -229,8 +233,8 @@ def citus_placement(url: str, tenants: tuple[str, ...]) -> list[str]:
             shards = conn.execute(
                 "SELECT count(*), count(DISTINCT (nodename, nodeport)),"
                 " string_agg(DISTINCT nodename || ':' || nodeport, ', ')"
-                " FROM citus_shards WHERE table_name::text LIKE %s",
-                (f"{schema}.%",),
+                " FROM citus_shards WHERE colocation_id = %s",
+                (colocation[schema],),
             ).fetchone()
             assert tables is not None
             assert shards is not None

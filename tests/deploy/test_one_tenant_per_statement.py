@@ -108,8 +108,7 @@ class Logged:
     tenant_tables: set[str]
 
 
-@pytest.fixture(scope="module")
-def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
+def _run_logged_flow(work: Path) -> Logged:
     """Every statement of the flow, read back from the cluster's log after it stopped."""
     try:
         cluster = PrivateCluster(prefix="ketnap-statements.")
@@ -127,7 +126,6 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
                 conn.execute(f"CREATE ROLE {role} LOGIN")
             conn.execute(f"CREATE DATABASE {DATABASE} OWNER {OWNER}")
         url = f"postgresql://{{}}@127.0.0.1:{cluster.port}/{DATABASE}"
-        work = tmp_path_factory.mktemp("statements")
         settings = Settings(
             data_dir=work,
             key_file=work / "keys.json",
@@ -144,7 +142,7 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
                 (list(SCHEMAS),),
             ).fetchall()
         cluster.stop()
-        yield Logged(list(_read_log(cluster.data / "log")), {str(row[0]) for row in rows})
+        return Logged(list(_read_log(cluster.data / "log")), {str(row[0]) for row in rows})
     finally:
         cluster.remove()
 
@@ -191,7 +189,7 @@ def test_the_reading_of_a_statement_finds_each_schema_it_touches(
     assert Statement("1", "1/1", text, path).schemas() == schemas
 
 
-def test_the_flow_ran_in_both_tenants(logged: Logged) -> None:
+def _the_flow_ran_in_both_tenants(logged: Logged) -> None:
     """The log holds the flow: both tenants' events, links and read models were written."""
     statements = logged.statements
     for schema in SCHEMAS:
@@ -201,7 +199,7 @@ def test_the_flow_ran_in_both_tenants(logged: Logged) -> None:
     assert len(statements) > 500
 
 
-def test_no_statement_names_two_tenant_schemas_or_a_tenant_and_the_platform(
+def _no_statement_names_two_tenant_schemas_or_a_tenant_and_the_platform(
     logged: Logged,
 ) -> None:
     statements = logged.statements
@@ -211,7 +209,19 @@ def test_no_statement_names_two_tenant_schemas_or_a_tenant_and_the_platform(
     assert not unknown
 
 
-def test_no_statement_reaches_a_tenant_table_without_naming_its_schema(logged: Logged) -> None:
+def _no_transaction_touches_two_tenant_schemas(logged: Logged) -> None:
+    """Stronger than Citus needs (a transaction over two nodes commits in two phases), and what
+    ARCHITECTURE.md promises: one tenant per transaction. The only transaction touching a tenant
+    and ``platform`` is the tenant's creation (registry row, history, schema)."""
+    touched: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for s in logged.statements:
+        touched[(s.pid, s.xid)] |= s.schemas()
+    assert not [t for t in touched.values() if len(t & SCHEMAS) > 1]
+    with_platform = [t for t in touched.values() if "platform" in t and t & SCHEMAS]
+    assert sorted(with_platform, key=sorted) == [{"platform", s} for s in sorted(SCHEMAS)]
+
+
+def _no_statement_reaches_a_tenant_table_without_naming_its_schema(logged: Logged) -> None:
     """A statement that names no schema and runs without a search path set in its transaction
     must not name a tenant table (it would reach one through the default ``search_path``,
     unseen by this test)."""
@@ -221,7 +231,7 @@ def test_no_statement_reaches_a_tenant_table_without_naming_its_schema(logged: L
     assert not hidden, "tenant tables named without their schema:\n" + _show(hidden)
 
 
-def test_the_statements_on_the_platform_schema_are_the_registrys_own(
+def _the_statements_on_the_platform_schema_are_the_registrys_own(
     logged: Logged,
 ) -> None:
     statements = logged.statements
@@ -234,7 +244,7 @@ def test_the_statements_on_the_platform_schema_are_the_registrys_own(
     assert dml == PLATFORM_STATEMENTS
 
 
-def test_each_tenant_schema_is_created_right_after_the_citus_setting(
+def _each_tenant_schema_is_created_right_after_the_citus_setting(
     logged: Logged,
 ) -> None:
     statements = logged.statements
@@ -249,3 +259,15 @@ def test_each_tenant_schema_is_created_right_after_the_citus_setting(
         assert len(runs) == 1, f"{create}: {len(runs)} transactions"
         before = runs[0][runs[0].index(create) - 1]
         assert before == "SET LOCAL citus.enable_schema_based_sharding TO on"
+
+
+def test_no_statement_or_transaction_of_the_flow_touches_two_tenant_schemas(tmp_path: Path) -> None:
+    """One run of the flow (a private cluster costs seconds: one test, so that ``pytest -n``
+    does not start it once per worker), then every check on its log."""
+    logged = _run_logged_flow(tmp_path)
+    _the_flow_ran_in_both_tenants(logged)
+    _no_statement_names_two_tenant_schemas_or_a_tenant_and_the_platform(logged)
+    _no_transaction_touches_two_tenant_schemas(logged)
+    _no_statement_reaches_a_tenant_table_without_naming_its_schema(logged)
+    _the_statements_on_the_platform_schema_are_the_registrys_own(logged)
+    _each_tenant_schema_is_created_right_after_the_citus_setting(logged)
