@@ -1,6 +1,9 @@
 """Ketnap on a Citus cluster: ``python -m bench.citus --coordinator URL [--owner URL]``.
 
-Runs the suite's end-to-end flow (:func:`run_flow`) against the database at ``--coordinator``
+Runs the suite's end-to-end flow (:func:`run_flow`: two tenants created through GraphQL, units
+and a case through admission in each, a case transferred from one to the other, the dashboards,
+``verifyHistory``, a form, then the second tenant merged into the first) against the database
+at ``--coordinator``
 with ``KETNAP_CITUS=on``, in this process: a GraphQL server on a free loopback port and a
 projection worker in a thread, both on the coordinator (every connection goes there). Then it
 checks, in Citus's own catalog, that every tenant schema the flow created is a distributed
@@ -22,6 +25,7 @@ statement names two tenant schemas.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import threading
@@ -39,6 +43,7 @@ import psycopg
 from domain.candidates import Stage
 from domain.commands import AcceptTransferredCase, Command, TransferCandidateOut
 from domain.values import Role
+from service.audit.checkpoints import generate_key
 from service.bootstrap import bootstrap
 from service.settings import Settings
 from service.store import Store
@@ -66,6 +71,13 @@ DASHBOARDS = """
   auditEntries(first: 20) { edges { node { __typename } } } }
 """
 VERIFY = "{ verifyHistory { tenant intact events } }"
+MERGE = """
+mutation ($input: MergeTenantInput!) {
+  mergeTenant(input: $input) {
+    __typename ... on MergeTenantPayload { cases } ... on DomainError { code messageEn }
+  }
+}
+"""
 OFFER = (
     'query($from: String!) { transferOffer(fromTenant: $from, caseCode: "HS-2") { __typename } }'
 )
@@ -174,6 +186,22 @@ def _flow(api: Api, flow: Flow) -> None:
             )
             if response.status_code != 200:
                 raise FlowFailed(f"{slug}: form {response.status_code} {response.text[:200]}")
+    with flow.step("the second tenant merged into the first (mergeTenant, signed checkpoint)"):
+        document = {"kind": "Nghị quyết", "number": "202/2025/QH15", "issuedOn": "2025-06-12"}
+        merge = {
+            "slug": b,
+            "into": a,
+            "effectiveOn": "2025-07-01",
+            "underUnit": "KDN",
+            "document": {**document, "issuer": "Quốc hội"},
+            "reason": "Hợp nhất tỉnh",
+        }
+        merged = api.data(MERGE, {"input": merge}, token=operator)["mergeTenant"]
+        if merged["__typename"] != "MergeTenantPayload" or not merged["cases"]:
+            raise FlowFailed(f"mergeTenant {b} into {a}: {merged}")
+        verified = _query(api, a, VERIFY, role=Role.AUDITOR)["verifyHistory"]
+        if not verified["intact"]:
+            raise FlowFailed(f"{a}: history not intact after the merge: {verified}")
 
 
 def run_flow(settings: Settings, tenants: tuple[str, str]) -> Flow:
@@ -181,6 +209,10 @@ def run_flow(settings: Settings, tenants: tuple[str, str]) -> Flow:
     projection worker in this process, each with its own pool, as ``ketnap serve`` and
     ``ketnap worker`` run (projections by the worker, mutations waiting for them)."""
     flow = Flow(tenants)
+    if settings.signing_key_file is None:  # a merge closes the source with a signed checkpoint
+        key = settings.data_dir / "signing.pem"
+        generate_key(key)
+        settings = dataclasses.replace(settings, signing_key_file=key)
     parts = bootstrap(settings, inline=False, today=lambda: TODAY)
     worker_store = Store.from_settings(settings)
     worker = Worker(

@@ -8,13 +8,15 @@ the ``platform`` schema (local to the coordinator) would be pulled through the c
 Citus itself cannot be installed on our machines, so this test proves the property on plain
 PostgreSQL: a private cluster logs every statement (``log_statement = all``, CSV log), the
 suite's end-to-end flow (``bench.citus.run_flow``: two tenants created through GraphQL, units
-and a case to full member in each, a case transferred from one to the other, the dashboards,
-``verifyHistory``, a form) runs against it with the two production roles and
-``KETNAP_CITUS=on``, projections done by a worker, and then every logged statement is read
-back:
+and a case through admission in each, a case transferred from one to the other, the
+dashboards, ``verifyHistory``, a form, the second tenant merged into the first) runs against it
+with the two production roles and ``KETNAP_CITUS=on``, projections done by a worker, and then
+every logged statement is read back, each statement counted in the schemas it names and in the
+one its transaction's ``SET LOCAL search_path`` chose (the read models' way):
 
-- none names two tenant schemas, or a tenant schema and ``platform``;
-- none touches a tenant's tables without naming its schema (``search_path`` would hide it);
+- none touches two tenant schemas, or a tenant schema and ``platform``; no transaction touches
+  two tenant schemas, and only the tenants' creations touch a tenant and ``platform``;
+- none names a tenant's table without a schema or a search path (it would go unseen here);
 - the statements on ``platform`` are the registry's own, listed in :data:`PLATFORM_STATEMENTS`;
 - each ``CREATE SCHEMA t_<slug>`` runs right after ``SET LOCAL
   citus.enable_schema_based_sharding TO on`` in its transaction (the hook that makes it a
@@ -58,10 +60,12 @@ log_statement = 'all'
 #: The statements on the ``platform`` schema, by their shape (verb and ``platform`` tables):
 #: the registry's reads and writes, all as one-schema statements.
 PLATFORM_STATEMENTS = {
-    ("INSERT", ("tenant_events",)),  # a tenant's creation in the platform history
+    ("INSERT", ("tenant_events",)),  # a tenant's creation (and its merge) in the history
     ("INSERT", ("tenants",)),  # the registry row
     ("SELECT", ("tenant_merges", "tenants")),  # the registry read (a merged tenant's target)
     ("SELECT", ("tenants",)),  # existence checks at start
+    ("UPDATE", ("tenants",)),  # the merged tenant closed (disabled)
+    ("INSERT", ("tenant_merges",)),  # ... and where it went
 }
 #: ``CSV log`` columns (PostgreSQL 13-16) this test reads.
 DATABASE_NAME, PROCESS_ID, VIRTUAL_XID, MESSAGE = 2, 3, 9, 13
