@@ -99,6 +99,7 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         worker_name=text("KETNAP_WORKER_NAME") or DEFAULT_WORKER_NAME,
         worker_test_delay=_read_float(environ, "KETNAP_WORKER_TEST_DELAY", 0.0),
         report_font=path("KETNAP_REPORT_FONT"),
+        citus=_read_on_off(environ, "KETNAP_CITUS"),
     )
 
 
@@ -242,3 +243,18 @@ def _read_float(env: Mapping[str, str], name: str, default: float) -> float:
             f"The environment variable {name} must be a number, got {raw!r}.",
             field=name,
         ) from None
+
+
+def _read_on_off(env: Mapping[str, str], name: str) -> bool:
+    """``on`` or ``off`` (unset: off); anything else is refused rather than guessed."""
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "off"):
+        return False
+    if raw == "on":
+        return True
+    raise InvalidInput(
+        "SETTING_INVALID",
+        f"Biến môi trường {name} phải là on hoặc off, nhận được {raw!r}.",
+        f"The environment variable {name} must be on or off, got {raw!r}.",
+        field=name,
+    )

@@ -62,6 +62,11 @@ environment (the only code that does) and resolves every path to an absolute one
   TrueType font the forms' PDFs are written with (it must cover Vietnamese; its bold face is
   taken from ``<name>-Bold.ttf`` beside it when there is one). No usable font: the PDF is
   refused with ``REPORT_FONT_MISSING`` (see docs/reports.md).
+- ``KETNAP_CITUS`` (default ``off``; ``on``/``off``): the database is a Citus coordinator and
+  each tenant schema is a Citus *distributed schema* (schema-based sharding): creating a tenant
+  runs ``SET LOCAL citus.enable_schema_based_sharding TO on`` before its ``CREATE SCHEMA``, so
+  the schema and every table later created in it live whole on one worker node. The
+  ``platform`` schema stays local to the coordinator. See ``deploy/README.md`` ("Citus").
 - ``KETNAP_WORKER_TEST_DELAY`` (test only, default 0 seconds): every batch transaction of the
   worker waits this long before committing (crash tests).
 
@@ -163,6 +168,7 @@ class Settings:
     worker_name: str = DEFAULT_WORKER_NAME
     worker_test_delay: float = 0.0
     report_font: Path | None = None
+    citus: bool = False
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:

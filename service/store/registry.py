@@ -59,6 +59,7 @@ from domain.errors import DomainError, InvalidInput, NotFound
 from domain.inputs import Bad, NameSpec
 from domain.values import Actor, Role
 from service.store import roles
+from service.store.citus import DISTRIBUTE_NEW_SCHEMA, warn_unless_citus
 from service.store.postgres import SharedPostgresDatastore
 
 log = logging.getLogger(__name__)
@@ -692,10 +693,13 @@ class PostgresTenantRegistry(TenantRegistry):
         *,
         create_statements: Callable[[str], Sequence[sql.Composed]],
         owner: SharedPostgresDatastore | None = None,
+        citus: bool = False,
     ) -> None:
         super().__init__()
         self.datastore = datastore
         self.owner = owner or datastore
+        #: ``KETNAP_CITUS``: each new tenant schema is a Citus distributed schema.
+        self.citus = citus
         self._create_statements = create_statements
         self._table = sql.Identifier(datastore.schema, "tenants")
         self._events = sql.Identifier(datastore.schema, "tenant_events")
@@ -708,6 +712,9 @@ class PostgresTenantRegistry(TenantRegistry):
         self._ensure_table()
         if self.app_role is not None:
             self._ensure_tenant_grants(self.app_role)
+        if citus:
+            with self.owner.transaction(commit=False) as curs:
+                warn_unless_citus(curs)
 
     def _app_role(self, owner: SharedPostgresDatastore) -> str:
         """The application's role, checked to differ from the owner's."""
@@ -856,6 +863,8 @@ class PostgresTenantRegistry(TenantRegistry):
                     (tenant.slug, tenant.name, tenant.kind.value, tenant.created_at),
                 )
                 self._append(curs, event)
+                if self.citus:
+                    curs.execute(DISTRIBUTE_NEW_SCHEMA)
                 curs.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(tenant.schema)))
                 for statement in types_first:
                     curs.execute(statement, prepare=False)

@@ -119,7 +119,10 @@ class _PostgresBackend(_Backend):
             )
         try:
             self.registry = PostgresTenantRegistry(
-                self.datastore, create_statements=self.create_statements, owner=self.owner
+                self.datastore,
+                create_statements=self.create_statements,
+                owner=self.owner,
+                citus=settings.citus,
             )
         except BaseException:
             self.close()

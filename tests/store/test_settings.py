@@ -76,6 +76,7 @@ def test_socket_dir_and_extra_parameters() -> None:
         ("KETNAP_REQUEST_TIME_BUDGET", "601"),
         ("KETNAP_MAX_QUERY_ROWS", "0"),
         ("KETNAP_MAX_QUERY_ROWS", "many"),
+        ("KETNAP_CITUS", "yes"),
     ],
 )
 def test_bad_values_are_explained_in_both_languages(name: str, value: str) -> None:
@@ -87,6 +88,12 @@ def test_bad_values_are_explained_in_both_languages(name: str, value: str) -> No
     assert name in error.message_vi
     assert name in error.message_en
     assert "pw" not in str(error)  # passwords are not echoed
+
+
+def test_citus_is_on_or_off() -> None:
+    assert Settings().citus is False
+    assert read_settings({"KETNAP_CITUS": " ON "}).citus is True
+    assert read_settings({"KETNAP_CITUS": "off"}).citus is False
 
 
 def test_request_cost_settings_from_env() -> None:
