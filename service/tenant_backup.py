@@ -394,6 +394,19 @@ def _keys_missing(slug: str, missing: list[str]) -> DomainError:
     )
 
 
+def _disable_reason(backup: Backup) -> str:
+    merged = backup.header["tenant"].get("merged_into")
+    vi, en = (
+        (f"đã hợp nhất vào '{merged}'", f"merged into '{merged}'")
+        if merged
+        else ("đã khóa", "disabled")
+    )
+    return (
+        f"Khôi phục từ bản sao lưu; ở nơi sao lưu đơn vị {vi} / restored from a backup; at the "
+        f"source the tenant was {en}"
+    )
+
+
 @dataclass(frozen=True)
 class RestoreResult:
     """A restored tenant: the backup's summary and what the import did."""
@@ -416,7 +429,9 @@ def restore_tenant(
     (``TENANT_BACKUP_INVALID``), its chain is broken (``AUDIT_IMPORT_NOT_INTACT``), the slug is
     taken (``TENANT_SLUG_TAKEN``: a tenant cannot take another slug, its events and
     encrypted personal data are bound to it) or the target lacks one of the tenant's keys
-    (``TENANT_BACKUP_KEYS_MISSING``). A tenant disabled at the source is restored disabled.
+    (``TENANT_BACKUP_KEYS_MISSING``). A tenant disabled at the source is restored disabled;
+    one merged into another is restored disabled too (the merge itself is recorded in the
+    backup's header, not again here: its target may not exist in this deployment).
     """
     tell = say or (lambda _line: None)
     tell(f"Đọc và kiểm tra tệp / reading and checking {path}")
@@ -432,14 +447,8 @@ def restore_tenant(
         name=backup.name,
         kind=backup.kind,
         actor=actor,
+        disable_reason=_disable_reason(backup) if backup.disabled else None,
         progress=progress,
         say=say,
     )
-    if backup.disabled:
-        store.registry.disable(
-            backup.slug,
-            actor=actor,
-            reason="Khôi phục từ bản sao lưu của đơn vị đã khóa / restored from the backup of "
-            "a disabled tenant",
-        )
     return RestoreResult(backup=backup, imported=imported)

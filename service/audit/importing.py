@@ -253,9 +253,9 @@ def check_slug_free(store: Store, slug: str) -> None:
     if any(t.slug == slug for t in store.registry.list()):
         raise _refusal(
             "TENANT_SLUG_TAKEN",
-            f"Đơn vị '{slug}' đã tồn tại ở nơi nhập; chỉ nhập vào nơi chưa có đơn vị này (không "
-            "đổi mã được: các sự kiện ghi tên đơn vị và dữ liệu cá nhân được mã hóa gắn với "
-            "đơn vị).",
+            f"Đơn vị '{slug}' đã tồn tại ở nơi đích; chỉ khôi phục vào nơi chưa có đơn vị này "
+            "(không đổi mã được: các sự kiện ghi tên đơn vị và dữ liệu cá nhân được mã hóa gắn "
+            "với đơn vị).",
             f"Tenant '{slug}' already exists in the target; restore only where it does not (it "
             "cannot take another slug: the events name their tenant and personal data is "
             "encrypted bound to the tenant).",
@@ -270,12 +270,14 @@ def restore_export(
     name: str,
     kind: TenantKind | str,
     actor: Actor = SYSTEM,
+    disable_reason: str | None = None,
     progress: Progress | None = None,
     say: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Create tenant ``export.tenant`` in ``store`` with the export's history, all or nothing
     (steps 1-4 of the module docstring, the export already parsed), then rebuild its read
-    models (step 5)."""
+    models (step 5). With ``disable_reason`` the tenant is disabled (by ``actor``) right after
+    it is created, before the rebuild: a tenant that was disabled where it was backed up."""
     started = time.perf_counter()
     tell = say or (lambda _line: None)
     slug = export.tenant
@@ -298,6 +300,8 @@ def restore_export(
         ) from None
     verified = filling.verified
     assert verified is not None
+    if disable_reason is not None:
+        store.registry.disable(slug, actor=actor, reason=disable_reason)
     tell(
         f"Chuỗi băm nguyên vẹn sau khi ghi / chain intact as written: {verified.events} "
         f"sự kiện / events, head {verified.head_position}"

@@ -257,4 +257,6 @@ def test_an_altered_cut_or_refused_backup_restores_nothing(
         keys.write_bytes(kept)
         restore_tenant(target, file)
         assert target.registry.get(TENANT).disabled
+        _created, disabled = target.registry.history(TENANT)
+        assert "restored from a backup; at the source the tenant was disabled" in disabled.reason
         assert verify_tenant(target, TENANT).head_hash == made.summary.chain_head
