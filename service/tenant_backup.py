@@ -68,6 +68,8 @@ from service.store.registry import SYSTEM, validate_slug
 BACKUP_FORMAT = "ketnap-tenant-backup"
 BACKUP_VERSION = 1
 END_TYPE = "backup-end"
+#: Owner-only: the history is in clear but for its personal data (encrypted).
+BACKUP_MODE = 0o600
 #: Export lines between two calls of the backup's progress callback (by default).
 PROGRESS_EVERY = 1000
 
@@ -196,7 +198,7 @@ def backup_tenant(
     progress_every: int = PROGRESS_EVERY,
 ) -> BackupResult:
     """Write tenant ``slug``'s backup to ``out`` (format above), atomically: written to a
-    hidden file beside it, flushed to disk, then renamed (bilingual
+    hidden file beside it (mode 0600), flushed to disk, then renamed (bilingual
     ``TENANT_BACKUP_UNWRITABLE``). ``progress`` receives the number of lines written so far
     (about one per event), every ``progress_every`` lines."""
     started = time.perf_counter()
@@ -204,7 +206,9 @@ def backup_tenant(
     header = _line(backup_header(store, slug))
     partial = out.with_name(f".{out.name}.partial")
     try:
-        with partial.open("w", encoding="utf-8", newline="\n") as file:
+        partial.unlink(missing_ok=True)  # left by a backup that was killed
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, BACKUP_MODE)
+        with open(descriptor, "w", encoding="utf-8", newline="\n") as file:
             file.write(header)
             writer = _DigestingWriter(
                 file, hashlib.sha256(header.encode("utf-8")), progress, progress_every

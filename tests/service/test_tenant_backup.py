@@ -154,6 +154,7 @@ def test_restored_on_the_other_backend_the_tenant_has_the_same_figures_and_chain
     assert f"last position {chain.head_position}" in done.output
     assert f"chain head {chain.head_hash}" in done.output
     assert [p.name for p in backups.iterdir()] == [file.name]  # no partial file left
+    assert file.stat().st_mode & 0o777 == 0o600
 
     runner = SettingsCliRunner(other_backend.settings)
     checked = runner.invoke(main, ["tenants", "restore", str(file), "--check"])
