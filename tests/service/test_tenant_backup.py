@@ -10,17 +10,20 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from domain.commands import SetStalledThreshold
 from domain.errors import DomainError
 from domain.quotas import Period
 from service.audit.replay import compare_read_models
 from service.audit.verify import verify_tenant
 from service.cli import main
+from service.commands import Handlers, Principal
 from service.reports import report_lines
 from service.settings import Settings
 from service.store import Store
@@ -34,8 +37,13 @@ from tests.conftest import (
     create_database,
     drop_database,
 )
+from tests.store.test_roles import OPERATOR, TwoRoles, two_roles
+from tests.store.test_store import ORGANIZER
+
+__all__ = ["two_roles"]  # the fixture, used here by name
 
 PERIOD = Period.term(2020, 2025)
+TODAY = date(2026, 11, 21)
 
 
 @pytest.fixture
@@ -261,3 +269,28 @@ def test_an_altered_cut_or_refused_backup_restores_nothing(
         _created, disabled = target.registry.history(TENANT)
         assert "restored from a backup; at the source the tenant was disabled" in disabled.reason
         assert verify_tenant(target, TENANT).head_hash == made.summary.chain_head
+
+
+@pytest.mark.postgres
+def test_restored_with_separate_roles_the_application_role_writes_on(
+    two_roles: TwoRoles, tmp_path: Path
+) -> None:
+    source = Store.from_settings(Settings(data_dir=tmp_path / "source"))
+    try:
+        handlers = Handlers(source, today=lambda: TODAY)
+        handlers.create_tenant(OPERATOR, "acme", "Acme", "other")
+        handlers.handle(Principal("acme", ORGANIZER), SetStalledThreshold(days=30))
+        made = backup_tenant(source, "acme", tmp_path / "acme.jsonl")
+    finally:
+        source.close()
+
+    # The owner creates the schema and inserts the history; the application role goes on.
+    target = two_roles.store()
+    restore_tenant(target, made.path)
+    after = Handlers(target, today=lambda: TODAY).handle(
+        Principal("acme", ORGANIZER), SetStalledThreshold(days=45)
+    )
+    assert after.position == made.summary.last_position + 1
+    chain = verify_tenant(target, "acme")
+    assert chain.intact
+    assert chain.events == made.summary.events + 1
