@@ -359,18 +359,21 @@ def read_backup(path: Path) -> Backup:
             "the header's tenant differs from the history's.",
         )
     validate_slug(export.tenant)
-    summary = end.get("summary") or {}
-    return Backup(
-        header=header,
-        export=export,
-        summary=BackupSummary(
-            tenant=export.tenant,
-            events=int(summary.get("events") or 0),
-            last_position=int(summary.get("last_position") or 0),
-            chain_head=str(summary.get("chain_head") or ""),
-            checkpoints=int(summary.get("checkpoints") or 0),
-        ),
+    head = export.header.get("head") or {}
+    summary = BackupSummary(
+        tenant=export.tenant,
+        events=len([r for r in export.records if r.has_event]),
+        last_position=int(head.get("position") or 0),
+        chain_head=str(head.get("hash") or ""),
+        checkpoints=len(export.checkpoints),
     )
+    # The end line is outside its own digest: its summary must say what the file holds.
+    if end.get("summary") != summary.as_dict():
+        raise _invalid(
+            "phần tóm tắt ở dòng kết thúc khác nội dung tệp.",
+            "the end line's summary differs from what the file holds.",
+        )
+    return Backup(header=header, export=export, summary=summary)
 
 
 def check_backup(path: Path) -> Backup:

@@ -92,7 +92,15 @@ def _rewrite(file: Path, out: Path, change: Callable[[list[dict[str, Any]]], Non
     text = "".join(
         json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in body
     )
-    end = {**rows[-1], "lines": len(body) - 1, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    counts, head = body[1]["counts"], body[1]["head"]
+    summary = {
+        "events": counts["events"],
+        "last_position": head["position"],
+        "chain_head": head["hash"],
+        "checkpoints": counts["checkpoints"],
+    }
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    end = {**rows[-1], "lines": len(body) - 1, "sha256": digest, "summary": summary}
     out.write_text(text + json.dumps(end) + "\n", encoding="utf-8")
     return out
 
@@ -250,6 +258,10 @@ def test_an_altered_cut_or_refused_backup_restores_nothing(
         flipped = tmp_path / "flipped.jsonl"
         flipped.write_bytes(text.replace(b'"state":"', b'"state":"A', 1))
         assert "digest" in refused(flipped).message_en
+
+        boasting = tmp_path / "boasting.jsonl"
+        boasting.write_bytes(text.replace(b'"summary":{"events":', b'"summary":{"events":1', 1))
+        assert "summary" in refused(boasting).message_en
 
         forged = _rewrite(file, tmp_path / "forged.jsonl", _flip_a_state_byte)
         error = refused(forged)
