@@ -32,10 +32,9 @@ signed checkpoints catch a forged history, whatever the digest says.
 
 Why the export and not ``pg_dump`` of the tenant's schema: it is portable across backends
 (SQLite ⇄ PostgreSQL: an embedded deployment moves to a server and back), it holds only the
-history (read models are derived, rebuilt on restore), it can be verified with no database
-(``ketnap tenants restore --check``, ``ketnap audit verify-file`` on the export part), and its
-restore re-checks the chain before committing. ``pg_dump`` stays the tool for a whole
-PostgreSQL deployment.
+history (read models are derived, rebuilt on restore by the current code), it can be verified
+with no database (``ketnap tenants restore --check``), and its restore re-checks the chain
+before committing. ``pg_dump`` stays the tool for a whole PostgreSQL deployment.
 
 The backup is written beside its target and renamed once complete (and flushed to disk):
 an interrupted backup leaves no file. A restore is all or nothing
