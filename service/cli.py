@@ -45,6 +45,7 @@ from service.forms.text import output_format
 from service.keys_cli import keys
 from service.reports import report_lines
 from service.store import Store, TenantApplication, TenantKind
+from service.tenant_backup_cli import tenants_backup, tenants_restore
 from service.tenant_merge import run_merge
 
 if TYPE_CHECKING:
@@ -690,6 +691,8 @@ def projections_retry(tenant: str | None, name: str | None) -> None:
         click.echo("Không có lỗi nào được ghi nhận / no failure recorded")
 
 
+tenants.add_command(tenants_backup)
+tenants.add_command(tenants_restore)
 main.add_command(audit)
 main.add_command(import_group)
 main.add_command(keys)

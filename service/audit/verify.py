@@ -508,6 +508,29 @@ def chain_snapshot(store: Store, slug: str) -> Iterator[ChainSnapshot]:
             conn.close()
 
 
+def verify_in_transaction(
+    tenant: str,
+    conn: Any,
+    checkpoints: Sequence[Checkpoint] = (),
+    *,
+    schema: str | None = None,
+    events_table: str | None = None,
+) -> VerifyResult:
+    """Verify tenant ``tenant``'s chain as ``conn`` sees it inside its open transaction: a
+    restore checks what it wrote before committing it. ``conn`` is a PostgreSQL connection
+    (with ``schema`` and ``events_table``) or a ``sqlite3`` connection."""
+    source: _Source
+    if schema is not None and events_table is not None:
+        source, backend = _PostgresSource(conn, schema, events_table), "postgres"
+    else:
+        source, backend = _SQLiteSource(conn), "sqlite"
+    snapshot = ChainSnapshot(tenant, backend, source)
+    try:
+        return verify_records(tenant, snapshot.records(), checkpoints)
+    finally:
+        snapshot.close()
+
+
 def verify_tenant(
     store: Store,
     slug: str,

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.persistence import IntegrityError
 from psycopg import sql
@@ -150,6 +150,19 @@ def _event_values(event: RegistryEvent) -> tuple[str, str, str, str, str]:
         event.actor.role.value,
         event.reason,
     )
+
+
+class Filling(Protocol):
+    """What a restore writes into a new tenant's storage while it is created, in the creating
+    transaction, so the tenant appears with its whole history or not at all
+    (``service.tenant_backup``, ``ketnap audit import``)."""
+
+    def into_sqlite(self, file: Path) -> None:
+        """Write into the new tenant's SQLite ``file`` (committed before the registry's row;
+        the file is removed if the registry's transaction then fails)."""
+
+    def into_postgres(self, curs: Any, schema: str) -> None:
+        """Write through ``curs``, in the transaction that creates the tenant's ``schema``."""
 
 
 def validate_slug(slug: object) -> str:
@@ -301,10 +314,17 @@ class TenantRegistry(ABC):
         self._create_listeners.append(listener)
 
     def create(
-        self, slug: str, name: str, kind: TenantKind | str, *, actor: Actor = SYSTEM
+        self,
+        slug: str,
+        name: str,
+        kind: TenantKind | str,
+        *,
+        actor: Actor = SYSTEM,
+        fill: Filling | None = None,
     ) -> Tenant:
         """Register a tenant and create its storage, all or nothing (with its ``created``
-        event, by ``actor``).
+        event, by ``actor``); ``fill`` (a restore) writes the tenant's history into that
+        storage as part of the same all or nothing.
 
         Bilingual :class:`~domain.errors.InvalidInput` for a bad slug, name or kind, or a slug
         that is taken.
@@ -317,7 +337,7 @@ class TenantRegistry(ABC):
             created_at=datetime.now(UTC),
         )
         event = RegistryEvent(tenant.slug, RegistryChange.CREATED, actor, "", tenant.created_at)
-        self._create(tenant, event)
+        self._create(tenant, event, fill)
         for listener in self._create_listeners:
             listener(tenant)
         return tenant
@@ -412,7 +432,7 @@ class TenantRegistry(ABC):
             listener(tenant)
 
     @abstractmethod
-    def _create(self, tenant: Tenant, event: RegistryEvent) -> None: ...
+    def _create(self, tenant: Tenant, event: RegistryEvent, fill: Filling | None) -> None: ...
 
     @abstractmethod
     def _get(self, slug: str) -> Tenant | None: ...
@@ -549,7 +569,7 @@ class SQLiteTenantRegistry(TenantRegistry):
             (*_event_values(event), event.recorded_at.isoformat()),
         )
 
-    def _create(self, tenant: Tenant, event: RegistryEvent) -> None:
+    def _create(self, tenant: Tenant, event: RegistryEvent, fill: Filling | None) -> None:
         file = self._tenant_path(tenant.slug)
         with self._create_lock, self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -567,6 +587,8 @@ class SQLiteTenantRegistry(TenantRegistry):
                 self._append(conn, event)
                 created_file = True
                 self._provision(tenant.slug)
+                if fill is not None:
+                    fill.into_sqlite(file)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -849,7 +871,7 @@ class PostgresTenantRegistry(TenantRegistry):
             (*_event_values(event), event.recorded_at),
         )
 
-    def _create(self, tenant: Tenant, event: RegistryEvent) -> None:
+    def _create(self, tenant: Tenant, event: RegistryEvent, fill: Filling | None) -> None:
         # Statements are built before the transaction (building them reads the catalog).
         statements = list(self._create_statements(tenant.slug))
         types_first = sorted(statements, key=lambda s: "CREATE TYPE" not in s.as_string())
@@ -874,6 +896,8 @@ class PostgresTenantRegistry(TenantRegistry):
                     )
                     for statement in grants:
                         curs.execute(statement, prepare=False)
+                if fill is not None:
+                    fill.into_postgres(curs, tenant.schema)
                 _notify_tenants(curs, tenant.slug)
         except IntegrityError:
             if self._get(tenant.slug) is not None:
