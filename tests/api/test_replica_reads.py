@@ -1,0 +1,220 @@
+"""Queries served by a real PostgreSQL streaming replica, read-your-writes kept.
+
+A primary of the test's own (``initdb``, ``wal_level=replica``, a replication role and its
+``pg_hba`` line) and a hot standby made from it with ``pg_basebackup -R``, each on its own port
+and socket directory on loopback; the service bootstrapped from the environment with
+``KETNAP_DATABASE_URL`` on the primary and ``KETNAP_READ_DATABASE_URL`` on the standby, and
+spoken to over HTTP. Projections run inline (no worker): the primary's read models pass each
+write before its mutation answers, so any wait is the replica's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from bench.cluster import PostgresMissing, PrivateCluster
+from domain.values import Actor, Role
+from service.api.app import make_app
+from service.api.auth import issue_dev_token
+from service.api.context import Services
+from service.bootstrap import bootstrap
+from service.replica_reads import ReplicaReadModels
+from service.store.replica import APPLICATION_NAME
+from service.write_marks import TABLE
+from tests.api.conftest import Server
+from tests.processes import free_port, wait_until
+
+pytestmark = pytest.mark.postgres
+
+OPERATOR = Actor("ops", Role.PLATFORM_OPERATOR)
+TODAY = date(2026, 11, 21)
+ESTABLISH = (
+    "mutation($input: EstablishUnitInput!) { establishUnit(input: $input) { __typename "
+    "... on UnitPayload { position } ... on DomainError { code messageEn } } }"
+)
+UNITS = "{ orgUnits(first: 50) { edges { node { code } } } }"
+#: How long a query waits for the replica before answering "not yet" (generous: a loaded
+#: machine replays late, and the paused case waits it out once).
+WAIT = 2.0
+
+
+class Replicated:
+    """A primary and its streaming replica, both of the test's own."""
+
+    def __init__(self) -> None:
+        try:
+            self.primary = PrivateCluster(prefix="ketnap-replica-pg.")
+        except PostgresMissing:
+            if os.environ.get("CI"):
+                pytest.fail("PostgreSQL binaries not found (never skipped in CI)")
+            pytest.skip("PostgreSQL binaries not found")
+        data = self.primary.data
+        with (data / "postgresql.conf").open("a") as conf:
+            conf.write("wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n")
+        with (data / "pg_hba.conf").open("a") as hba:
+            hba.write("host replication replicator 127.0.0.1/32 trust\n")
+        self.primary.start()
+        with psycopg.connect(self.primary.url, autocommit=True) as conn:
+            conn.execute("CREATE ROLE replicator REPLICATION LOGIN")
+            conn.execute("CREATE DATABASE ketnap")
+        self.replica_data = self.primary.root / "replica"
+        self.replica_port = free_port()
+        self.primary._run(
+            "pg_basebackup", "-D", str(self.replica_data), "-h", "127.0.0.1",
+            "-p", str(self.primary.port), "-U", "replicator", "-R", "-X", "stream",
+            "-c", "fast", "--no-sync",
+        )  # fmt: skip
+        self.primary._run(
+            "pg_ctl", "-D", str(self.replica_data), "-l", str(self.primary.root / "replica.log"),
+            "-w", "-t", "60", "-o",
+            f"-p {self.replica_port} -h 127.0.0.1 -k {self.primary.root} -c fsync=off", "start",
+        )  # fmt: skip
+        self.primary_url = f"postgresql://postgres@127.0.0.1:{self.primary.port}/ketnap"
+        self.replica_url = f"postgresql://postgres@127.0.0.1:{self.replica_port}/ketnap"
+
+    def on_replica(self, statement: str) -> Any:
+        """The first value ``statement`` gives on the replica (as the superuser)."""
+        with psycopg.connect(self.replica_url, autocommit=True) as conn:
+            row = conn.execute(statement).fetchone()
+        return None if row is None else row[0]
+
+    def remove(self) -> None:
+        if (self.replica_data / "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.SubprocessError):
+                self.primary._run(
+                    "pg_ctl", "-D", str(self.replica_data), "-m", "immediate", "-w", "stop"
+                )
+        self.primary.remove()
+
+
+@pytest.fixture
+def replicated() -> Iterator[Replicated]:
+    clusters = Replicated()
+    try:
+        yield clusters
+    finally:
+        clusters.remove()
+
+
+def _post(client: httpx.Client, url: str, token: str, query: str, variables: Any = None) -> Any:
+    response = client.post(
+        url,
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _codes(body: Any) -> set[str]:
+    assert not body.get("errors"), body
+    return {edge["node"]["code"] for edge in body["data"]["orgUnits"]["edges"]}
+
+
+def _unit(code: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": f"Đơn vị {code}",
+        "kind": "COMMITTEE",
+        "parentCode": None,
+        "occurredOn": "2015-01-01",
+    }
+
+
+def test_queries_are_served_by_the_replica_and_wait_for_the_callers_own_write(
+    replicated: Replicated, tmp_path: Path
+) -> None:
+    environ = {
+        "KETNAP_DATA_DIR": str(tmp_path / "data"),
+        "KETNAP_KEY_FILE": str(tmp_path / "keys.json"),
+        "KETNAP_DATABASE_URL": replicated.primary_url,
+        "KETNAP_READ_DATABASE_URL": replicated.replica_url,
+        "KETNAP_READ_YOUR_WRITES_TIMEOUT": str(WAIT),
+        "KETNAP_PG_POOL_SIZE": "2",
+        "KETNAP_PG_MAX_OVERFLOW": "2",
+    }
+    with bootstrap(environ=environ, inline=True, today=lambda: TODAY) as parts:
+        parts.handlers.create_tenant(OPERATOR, "alpha", "Đảng bộ alpha", "other")
+        services = Services.of(parts)
+        assert isinstance(services.replica, ReplicaReadModels)
+
+        def token(subject: str) -> str:
+            return issue_dev_token(
+                parts.settings, subject=subject, roles=[Role.ORGANIZER], tenant="alpha"
+            )
+
+        writer, other = token("writer@example.org"), token("other@example.org")
+        server = Server(make_app(services))
+        server.start()
+        base = f"http://127.0.0.1:{server.port}"
+        url = f"{base}/graphql"
+        try:
+            with httpx.Client(timeout=60) as client:
+                # A write, then a query: served by the replica, and it shows the write.
+                done = _post(client, url, writer, ESTABLISH, {"input": _unit("U1")})
+                assert done["data"]["establishUnit"]["__typename"] == "UnitPayload", done
+                assert "U1" in _codes(_post(client, url, writer, UNITS))
+                assert replicated.on_replica("SELECT pg_is_in_recovery()") is True
+                readers = replicated.on_replica(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = 'ketnap' "
+                    f"AND application_name = '{APPLICATION_NAME}'"
+                )
+                assert readers >= 1
+                with services.replica.replica.datastore.get_connection() as pooled:
+                    row = pooled.execute("SHOW default_transaction_read_only").fetchone()
+                assert row == {"default_transaction_read_only": "on"}
+
+                # Replay paused: the write is on the primary only.
+                replicated.on_replica("SELECT pg_wal_replay_pause()")
+                wait_until(
+                    lambda: (
+                        replicated.on_replica("SELECT pg_get_wal_replay_pause_state()") == "paused"
+                    ),
+                    20,
+                    "replay paused",
+                )
+                done = _post(client, url, writer, ESTABLISH, {"input": _unit("U2")})
+                assert done["data"]["establishUnit"]["__typename"] == "UnitPayload", done
+
+                # Another caller is not held up, and reads the replica's (older) state.
+                started = time.monotonic()
+                assert _codes(_post(client, url, other, UNITS)) == {"U1"}
+                unheld = time.monotonic() - started
+
+                # The writer's query waits, bounded, and says "not yet" instead of stale data.
+                started = time.monotonic()
+                body = _post(client, url, writer, UNITS)
+                waited = time.monotonic() - started
+                codes = [e["extensions"]["code"] for e in body.get("errors", [])]
+                assert codes == ["PROJECTION_LAGGING"], body
+                assert "U1" not in str(body.get("data"))
+                assert waited >= WAIT * 0.9
+                assert waited < WAIT + 10 + unheld
+
+                ready = client.get(f"{base}/readyz")
+                assert ready.status_code == 200, ready.text
+                replica = ready.json()["replica"]
+                assert replica["reachable"] is True
+                assert replica["inRecovery"] is True
+                assert replica["replayPaused"] is True
+                assert replica["lagBytes"] > 0
+
+                # Replay resumed: the same query now shows the write, and the mark is gone.
+                replicated.on_replica("SELECT pg_wal_replay_resume()")
+                assert _codes(_post(client, url, writer, UNITS)) == {"U1", "U2"}
+                with psycopg.connect(replicated.primary_url) as conn:
+                    marks = conn.execute(f"SELECT count(*) FROM t_alpha.{TABLE}").fetchone()
+                assert marks == (0,)
+        finally:
+            server.stop()
