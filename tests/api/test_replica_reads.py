@@ -15,6 +15,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from domain.values import Actor, Role
 from service.api.app import make_app
 from service.api.auth import issue_dev_token
 from service.api.context import Services
-from service.bootstrap import bootstrap
+from service.bootstrap import Parts, bootstrap
 from service.replica_reads import ReplicaReadModels
 from service.store.replica import APPLICATION_NAME
 from service.write_marks import TABLE
@@ -132,6 +133,17 @@ def _unit(code: str) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _serving(parts: Parts) -> Iterator[str]:
+    """The base URL of a server of ``parts`` (one ``ketnap serve`` process), while inside."""
+    server = Server(make_app(Services.of(parts)))
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.stop()
+
+
 def test_queries_are_served_by_the_replica_and_wait_for_the_callers_own_write(
     replicated: Replicated, tmp_path: Path
 ) -> None:
@@ -144,77 +156,78 @@ def test_queries_are_served_by_the_replica_and_wait_for_the_callers_own_write(
         "KETNAP_PG_POOL_SIZE": "2",
         "KETNAP_PG_MAX_OVERFLOW": "2",
     }
-    with bootstrap(environ=environ, inline=True, today=lambda: TODAY) as parts:
-        parts.handlers.create_tenant(OPERATOR, "alpha", "Đảng bộ alpha", "other")
-        services = Services.of(parts)
-        assert isinstance(services.replica, ReplicaReadModels)
+    # Two servers, as two ``ketnap serve`` processes behind a proxy: writes go to A, the same
+    # caller's queries to B, which must learn of the write from the primary.
+    with (
+        bootstrap(environ=environ, inline=True, today=lambda: TODAY) as parts_a,
+        bootstrap(environ=environ, inline=True, today=lambda: TODAY) as parts_b,
+    ):
+        parts_a.handlers.create_tenant(OPERATOR, "alpha", "Đảng bộ alpha", "other")
+        replica = parts_b.replica
+        assert isinstance(replica, ReplicaReadModels)
 
         def token(subject: str) -> str:
             return issue_dev_token(
-                parts.settings, subject=subject, roles=[Role.ORGANIZER], tenant="alpha"
+                parts_a.settings, subject=subject, roles=[Role.ORGANIZER], tenant="alpha"
             )
 
         writer, other = token("writer@example.org"), token("other@example.org")
-        server = Server(make_app(services))
-        server.start()
-        base = f"http://127.0.0.1:{server.port}"
-        url = f"{base}/graphql"
-        try:
-            with httpx.Client(timeout=60) as client:
-                # A write, then a query: served by the replica, and it shows the write.
-                done = _post(client, url, writer, ESTABLISH, {"input": _unit("U1")})
-                assert done["data"]["establishUnit"]["__typename"] == "UnitPayload", done
-                assert "U1" in _codes(_post(client, url, writer, UNITS))
-                assert replicated.on_replica("SELECT pg_is_in_recovery()") is True
-                readers = replicated.on_replica(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = 'ketnap' "
-                    f"AND application_name = '{APPLICATION_NAME}'"
-                )
-                assert readers >= 1
-                with services.replica.replica.datastore.get_connection() as pooled:
-                    row = pooled.execute("SHOW default_transaction_read_only").fetchone()
-                assert row == {"default_transaction_read_only": "on"}
+        with (
+            _serving(parts_a) as base_a,
+            _serving(parts_b) as base_b,
+            httpx.Client(timeout=60) as client,
+        ):
+            write, read = f"{base_a}/graphql", f"{base_b}/graphql"
+            # A write, then a query: served by the replica, and it shows the write.
+            done = _post(client, write, writer, ESTABLISH, {"input": _unit("U1")})
+            assert done["data"]["establishUnit"]["__typename"] == "UnitPayload", done
+            assert "U1" in _codes(_post(client, read, writer, UNITS))
+            assert replicated.on_replica("SELECT pg_is_in_recovery()") is True
+            readers = replicated.on_replica(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'ketnap' "
+                f"AND application_name = '{APPLICATION_NAME}'"
+            )
+            assert readers >= 1
+            with replica.replica.datastore.get_connection() as pooled:
+                row = pooled.execute("SHOW default_transaction_read_only").fetchone()
+            assert row == {"default_transaction_read_only": "on"}
 
-                # Replay paused: the write is on the primary only.
-                replicated.on_replica("SELECT pg_wal_replay_pause()")
-                wait_until(
-                    lambda: (
-                        replicated.on_replica("SELECT pg_get_wal_replay_pause_state()") == "paused"
-                    ),
-                    20,
-                    "replay paused",
-                )
-                done = _post(client, url, writer, ESTABLISH, {"input": _unit("U2")})
-                assert done["data"]["establishUnit"]["__typename"] == "UnitPayload", done
+            # Replay paused: the next write is on the primary only.
+            replicated.on_replica("SELECT pg_wal_replay_pause()")
+            wait_until(
+                lambda: replicated.on_replica("SELECT pg_get_wal_replay_pause_state()") == "paused",
+                20,
+                "replay paused",
+            )
+            done = _post(client, write, writer, ESTABLISH, {"input": _unit("U2")})
+            assert done["data"]["establishUnit"]["__typename"] == "UnitPayload", done
 
-                # Another caller is not held up, and reads the replica's (older) state.
-                started = time.monotonic()
-                assert _codes(_post(client, url, other, UNITS)) == {"U1"}
-                unheld = time.monotonic() - started
+            # Another caller is not held up, and reads the replica's (older) state.
+            started = time.monotonic()
+            assert _codes(_post(client, read, other, UNITS)) == {"U1"}
+            unheld = time.monotonic() - started
 
-                # The writer's query waits, bounded, and says "not yet" instead of stale data.
-                started = time.monotonic()
-                body = _post(client, url, writer, UNITS)
-                waited = time.monotonic() - started
-                codes = [e["extensions"]["code"] for e in body.get("errors", [])]
-                assert codes == ["PROJECTION_LAGGING"], body
-                assert "U1" not in str(body.get("data"))
-                assert waited >= WAIT * 0.9
-                assert waited < WAIT + 10 + unheld
+            # The writer's query waits, bounded, and says "not yet" instead of stale data.
+            started = time.monotonic()
+            body = _post(client, read, writer, UNITS)
+            waited = time.monotonic() - started
+            codes = [e["extensions"]["code"] for e in body.get("errors", [])]
+            assert codes == ["PROJECTION_LAGGING"], body
+            assert "U1" not in str(body.get("data"))
+            assert waited >= WAIT * 0.9
+            assert waited < WAIT + 10 + unheld
 
-                ready = client.get(f"{base}/readyz")
-                assert ready.status_code == 200, ready.text
-                replica = ready.json()["replica"]
-                assert replica["reachable"] is True
-                assert replica["inRecovery"] is True
-                assert replica["replayPaused"] is True
-                assert replica["lagBytes"] > 0
+            ready = client.get(f"{base_b}/readyz")
+            assert ready.status_code == 200, ready.text
+            status = ready.json()["replica"]
+            assert status["reachable"] is True
+            assert status["inRecovery"] is True
+            assert status["replayPaused"] is True
+            assert status["lagBytes"] > 0
 
-                # Replay resumed: the same query now shows the write, and the mark is gone.
-                replicated.on_replica("SELECT pg_wal_replay_resume()")
-                assert _codes(_post(client, url, writer, UNITS)) == {"U1", "U2"}
-                with psycopg.connect(replicated.primary_url) as conn:
-                    marks = conn.execute(f"SELECT count(*) FROM t_alpha.{TABLE}").fetchone()
-                assert marks == (0,)
-        finally:
-            server.stop()
+            # Replay resumed: the same query now shows the write, and the mark is gone.
+            replicated.on_replica("SELECT pg_wal_replay_resume()")
+            assert _codes(_post(client, read, writer, UNITS)) == {"U1", "U2"}
+            with psycopg.connect(replicated.primary_url) as conn:
+                marks = conn.execute(f"SELECT count(*) FROM t_alpha.{TABLE}").fetchone()
+            assert marks == (0,)
