@@ -165,7 +165,7 @@ class Parts:
         replica (its own pool, opened lazily); None: they read the primary's."""
         if not self.settings.read_database_url:
             return None
-        return ReplicaReadModels(self.store, ReplicaDatabase(self.settings))
+        return ReplicaReadModels(self.store, ReplicaDatabase(self.settings), self.read_models)
 
     @cached_property
     def handlers(self) -> Handlers:

@@ -34,8 +34,9 @@ from typing import Any
 from projections.sql import ReadModelDB
 from service.read_models import ReadModels
 from service.store import Store
+from service.store.postgres import SharedPostgresDatastore
 from service.store.registry import PostgresTenantRegistry
-from service.store.replica import ReplicaDatabase, primary_lsn
+from service.store.replica import ReplicaDatabase, flush_wal, primary_lsn
 from service.write_marks import SharedWriteMarks
 
 log = logging.getLogger(__name__)
@@ -43,23 +44,43 @@ log = logging.getLogger(__name__)
 
 class ReplicaReadModels(ReadModels):
     """The read models of every tenant as the read replica has them: queries and the
-    read-your-writes wait read there; nothing is projected or written through it."""
+    read-your-writes wait read there; nothing is projected or written through it.
 
-    def __init__(self, store: Store, replica: ReplicaDatabase) -> None:
+    ``primary`` is the process's view of the primary's read models: when a wait finds the
+    primary past the position and the replica not, the primary is made to flush its WAL
+    (:func:`~service.store.replica.flush_wal`), so the replica gets the worker's asynchronous
+    commit now rather than at the WAL writer's next round.
+    """
+
+    def __init__(self, store: Store, replica: ReplicaDatabase, primary: ReadModels) -> None:
         super().__init__(store, inline=False)
         self.replica = replica
+        self.primary = primary
 
     def database(self, tenant: str) -> ReadModelDB:
         self.store.read_models(tenant)  # bilingual errors for an unknown tenant, as on the primary
         return self.replica.read_models(tenant)
 
+    def wait_for(self, tenant: str, position: int | None, timeout: float | None = None) -> int:
+        if position is None:
+            return 0
+        reached = self.reached(tenant)
+        if reached >= position:
+            return reached
+        if self.primary.reached(tenant) >= position:
+            flush_wal(self._primary_datastore())
+        return super().wait_for(tenant, position, timeout)
+
+    def _primary_datastore(self) -> SharedPostgresDatastore:
+        registry = self.store.registry
+        assert isinstance(registry, PostgresTenantRegistry)
+        return registry.datastore
+
     def replica_status(self) -> dict[str, Any]:
         """The replica's state for ``/readyz``: reachable, in recovery, replay lag (bytes of WAL
         behind the primary, seconds) and whether replay is paused. Raises when either server
         does not answer."""
-        registry = self.store.registry
-        assert isinstance(registry, PostgresTenantRegistry)
-        return self.replica.status(primary_lsn(registry.datastore)).as_json()
+        return self.replica.status(primary_lsn(self._primary_datastore())).as_json()
 
     def close(self) -> None:
         """Close the replica's pool (the store is the process's, closed with it)."""
