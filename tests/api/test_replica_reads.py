@@ -2,7 +2,7 @@
 
 A primary of the test's own (``initdb``, ``wal_level=replica``, a replication role and its
 ``pg_hba`` line) and a hot standby made from it with ``pg_basebackup -R``, each on its own port
-and socket directory on loopback; the service bootstrapped from the environment with
+on loopback (:mod:`bench.replica_cluster`); the service bootstrapped from the environment with
 ``KETNAP_DATABASE_URL`` on the primary and ``KETNAP_READ_DATABASE_URL`` on the standby, and
 spoken to over HTTP. Projections run inline (no worker): the primary's read models pass each
 write before its mutation answers, so any wait is the replica's.
@@ -10,9 +10,7 @@ write before its mutation answers, so any wait is the replica's.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +22,8 @@ import httpx
 import psycopg
 import pytest
 
-from bench.cluster import PostgresMissing, PrivateCluster
+from bench.cluster import PostgresMissing
+from bench.replica_cluster import ReplicatedCluster
 from domain.values import Actor, Role
 from service.api.app import make_app
 from service.api.auth import issue_dev_token
@@ -34,7 +33,7 @@ from service.replica_reads import ReplicaReadModels
 from service.store.replica import APPLICATION_NAME
 from service.write_marks import TABLE
 from tests.api.conftest import Server
-from tests.processes import free_port, wait_until
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -50,58 +49,16 @@ UNITS = "{ orgUnits(first: 50) { edges { node { code } } } }"
 WAIT = 2.0
 
 
-class Replicated:
-    """A primary and its streaming replica, both of the test's own."""
-
-    def __init__(self) -> None:
-        try:
-            self.primary = PrivateCluster(prefix="ketnap-replica-pg.")
-        except PostgresMissing:
-            if os.environ.get("CI"):
-                pytest.fail("PostgreSQL binaries not found (never skipped in CI)")
-            pytest.skip("PostgreSQL binaries not found")
-        data = self.primary.data
-        with (data / "postgresql.conf").open("a") as conf:
-            conf.write("wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n")
-        with (data / "pg_hba.conf").open("a") as hba:
-            hba.write("host replication replicator 127.0.0.1/32 trust\n")
-        self.primary.start()
-        with psycopg.connect(self.primary.url, autocommit=True) as conn:
-            conn.execute("CREATE ROLE replicator REPLICATION LOGIN")
-            conn.execute("CREATE DATABASE ketnap")
-        self.replica_data = self.primary.root / "replica"
-        self.replica_port = free_port()
-        self.primary._run(
-            "pg_basebackup", "-D", str(self.replica_data), "-h", "127.0.0.1",
-            "-p", str(self.primary.port), "-U", "replicator", "-R", "-X", "stream",
-            "-c", "fast", "--no-sync",
-        )  # fmt: skip
-        self.primary._run(
-            "pg_ctl", "-D", str(self.replica_data), "-l", str(self.primary.root / "replica.log"),
-            "-w", "-t", "60", "-o",
-            f"-p {self.replica_port} -h 127.0.0.1 -k {self.primary.root} -c fsync=off", "start",
-        )  # fmt: skip
-        self.primary_url = f"postgresql://postgres@127.0.0.1:{self.primary.port}/ketnap"
-        self.replica_url = f"postgresql://postgres@127.0.0.1:{self.replica_port}/ketnap"
-
-    def on_replica(self, statement: str) -> Any:
-        """The first value ``statement`` gives on the replica (as the superuser)."""
-        with psycopg.connect(self.replica_url, autocommit=True) as conn:
-            row = conn.execute(statement).fetchone()
-        return None if row is None else row[0]
-
-    def remove(self) -> None:
-        if (self.replica_data / "postmaster.pid").exists():
-            with contextlib.suppress(subprocess.SubprocessError):
-                self.primary._run(
-                    "pg_ctl", "-D", str(self.replica_data), "-m", "immediate", "-w", "stop"
-                )
-        self.primary.remove()
-
-
 @pytest.fixture
-def replicated() -> Iterator[Replicated]:
-    clusters = Replicated()
+def replicated() -> Iterator[ReplicatedCluster]:
+    """A primary and its streaming replica of the test's own: skipped without PostgreSQL,
+    except in CI, where that fails."""
+    try:
+        clusters = ReplicatedCluster()
+    except PostgresMissing:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries not found (never skipped in CI)")
+        pytest.skip("PostgreSQL binaries not found")
     try:
         yield clusters
     finally:
@@ -145,7 +102,7 @@ def _serving(parts: Parts) -> Iterator[str]:
 
 
 def test_queries_are_served_by_the_replica_and_wait_for_the_callers_own_write(
-    replicated: Replicated, tmp_path: Path
+    replicated: ReplicatedCluster, tmp_path: Path
 ) -> None:
     environ = {
         "KETNAP_DATA_DIR": str(tmp_path / "data"),
