@@ -112,6 +112,7 @@ def test_queries_are_served_by_the_replica_and_wait_for_the_callers_own_write(
         "KETNAP_READ_YOUR_WRITES_TIMEOUT": str(WAIT),
         "KETNAP_PG_POOL_SIZE": "2",
         "KETNAP_PG_MAX_OVERFLOW": "2",
+        "KETNAP_PG_POOL_TIMEOUT": "1",  # the replica stopped at the end: answered in 1 s
     }
     # Two servers, as two ``ketnap serve`` processes behind a proxy: writes go to A, the same
     # caller's queries to B, which must learn of the write from the primary.
@@ -188,3 +189,16 @@ def test_queries_are_served_by_the_replica_and_wait_for_the_callers_own_write(
             with psycopg.connect(replicated.primary_url) as conn:
                 marks = conn.execute(f"SELECT count(*) FROM t_alpha.{TABLE}").fetchone()
             assert marks == (0,)
+
+            # The replica gone: not ready, and queries answer 503 instead of hanging.
+            replicated.primary._run(
+                "pg_ctl", "-D", str(replicated.replica_data), "-m", "immediate", "-w", "stop"
+            )
+            ready = client.get(f"{base_b}/readyz")
+            assert ready.status_code == 503, ready.text
+            assert ready.json()["status"] == "replica unreachable"
+            gone = client.post(
+                read, json={"query": UNITS}, headers={"authorization": f"Bearer {other}"}
+            )
+            assert gone.status_code == 503, gone.text
+            assert gone.json()["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE"
