@@ -25,6 +25,7 @@ from domain.errors import InvalidInput
 from service.commands import Handlers
 from service.crypto import DEV_KEY_FILE_NAME, KeySource
 from service.read_models import ReadModels
+from service.replica_reads import ReplicaReadModels
 from service.settings import (
     DEFAULT_APP_CACHE_SIZE,
     DEFAULT_DATA_DIR,
@@ -41,10 +42,12 @@ from service.settings import (
     DEFAULT_WORKER_INTERVAL,
     DEFAULT_WORKER_NAME,
     OWNER_URL_VARIABLE,
+    READ_URL_VARIABLE,
     URL_VARIABLE,
     Settings,
 )
 from service.store import Store
+from service.store.replica import ReplicaDatabase
 
 
 def read_settings(environ: Mapping[str, str]) -> Settings:
@@ -65,6 +68,7 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         data_dir=Path(text("KETNAP_DATA_DIR") or DEFAULT_DATA_DIR),
         database_url=text(URL_VARIABLE),
         database_owner_url=text(OWNER_URL_VARIABLE),
+        read_database_url=text(READ_URL_VARIABLE),
         pg_pool_size=_read_int(environ, "KETNAP_PG_POOL_SIZE", DEFAULT_PG_POOL_SIZE),
         pg_max_overflow=_read_int(environ, "KETNAP_PG_MAX_OVERFLOW", DEFAULT_PG_MAX_OVERFLOW),
         pg_pool_timeout=_read_float(environ, "KETNAP_PG_POOL_TIMEOUT", DEFAULT_PG_POOL_TIMEOUT),
@@ -157,6 +161,14 @@ class Parts:
         return ReadModels(self.store, inline=self.inline)
 
     @cached_property
+    def replica(self) -> ReplicaReadModels | None:
+        """Where queries read the read models when ``KETNAP_READ_DATABASE_URL`` names a read
+        replica (its own pool, opened lazily); None: they read the primary's."""
+        if not self.settings.read_database_url:
+            return None
+        return ReplicaReadModels(self.store, ReplicaDatabase(self.settings), self.read_models)
+
+    @cached_property
     def handlers(self) -> Handlers:
         """The command handlers; after each save the read models catch up when inline."""
         return Handlers(self.store, today=self.today, after_save=self.read_models.after_save)
@@ -176,9 +188,13 @@ class Parts:
         )
 
     def close(self) -> None:
-        """Close the store (and so the applications and the pool) if it was opened."""
+        """Close the store (and so the applications and the pool) and the replica's pool, if
+        they were opened."""
         store = self.__dict__.pop("store", None)
         self.__dict__.pop("read_models", None)
+        replica = self.__dict__.pop("replica", None)
+        if replica is not None:
+            replica.close()
         self.__dict__.pop("handlers", None)
         if store is not None:
             store.close()

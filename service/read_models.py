@@ -39,7 +39,7 @@ from projections.runner import (
     TenantProjector,
     read_failure,
 )
-from projections.sql import Tx, placeholders
+from projections.sql import ReadModelDB, Tx, placeholders
 from service.store import Store
 from service.store.postgres import EVENTS_CHANNEL
 
@@ -180,7 +180,7 @@ class ReadModels:
 
     def failure(self, tenant: str) -> ProjectionFailure | None:
         """The recorded failure that stops ``tenant``'s projections, if any (one read)."""
-        return read_failure(self.store.read_models(tenant))
+        return read_failure(self.database(tenant))
 
     def retry(self, tenant: str, names: Sequence[str] | None = None) -> list[ProjectionFailure]:
         """Clear ``tenant``'s recorded failure (only of ``names``, when given) so its events
@@ -280,7 +280,7 @@ class ReadModels:
         (a tenant created before its read-model tables were created with it).
         """
         names = self.projection_names
-        db = self.store.read_models(tenant)
+        db = self.database(tenant)
         try:
             # One statement, no transaction around it: this runs up to twice per wait.
             rows = db.read_once(
@@ -297,8 +297,14 @@ class ReadModels:
     @contextmanager
     def read(self, tenant: str) -> Iterator[Tx]:
         """A read-only transaction (one snapshot) on ``tenant``'s read models."""
-        with self.store.read_models(tenant).transaction(write=False) as tx:
+        with self.database(tenant).transaction(write=False) as tx:
             yield tx
+
+    def database(self, tenant: str) -> ReadModelDB:
+        """Where :meth:`read`, :meth:`reached` and :meth:`failure` read ``tenant``'s read
+        models: the store's (the primary); a replica's in
+        :class:`service.replica_reads.ReplicaReadModels`."""
+        return self.store.read_models(tenant)
 
 
 def log_failure(failure: ProjectionFailure) -> None:

@@ -14,6 +14,13 @@ environment (the only code that does) and resolves every path to an absolute one
   ``DELETE`` or ``TRUNCATE`` them (see :mod:`service.store.roles`). Requires
   ``KETNAP_DATABASE_URL``; the owner's connections (at most 2, opened on demand) come on top of
   the pool.
+- ``KETNAP_READ_DATABASE_URL`` (default empty: queries read the primary): a PostgreSQL
+  streaming replica (hot standby) of ``KETNAP_DATABASE_URL``'s database that the GraphQL
+  queries and the forms read the read models from, through a second pool of the same size,
+  read-only (``default_transaction_read_only``). Every write (events, read models, the
+  read-your-writes marks) still goes to ``KETNAP_DATABASE_URL``; a caller's query waits until
+  the replica has replayed its own last write (see :mod:`service.replica_reads`). Requires
+  ``KETNAP_DATABASE_URL`` and the same database name.
 - ``KETNAP_PG_POOL_SIZE`` (default 5): connections kept open in the process's one pool.
 - ``KETNAP_PG_MAX_OVERFLOW`` (default 5): extra connections opened under load. The process never
   holds more than pool size + overflow PostgreSQL connections, whatever the number of tenants.
@@ -86,6 +93,7 @@ from domain.errors import InvalidInput
 
 URL_VARIABLE = "KETNAP_DATABASE_URL"
 OWNER_URL_VARIABLE = "KETNAP_DATABASE_OWNER_URL"
+READ_URL_VARIABLE = "KETNAP_READ_DATABASE_URL"
 DEFAULT_DATA_DIR = "./ketnap-data"
 DEFAULT_PG_POOL_SIZE = 5
 DEFAULT_PG_MAX_OVERFLOW = 5
@@ -144,6 +152,7 @@ class Settings:
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database_url: str = ""
     database_owner_url: str = ""
+    read_database_url: str = ""
     pg_pool_size: int = DEFAULT_PG_POOL_SIZE
     pg_max_overflow: int = DEFAULT_PG_MAX_OVERFLOW
     pg_pool_timeout: float = DEFAULT_PG_POOL_TIMEOUT
@@ -220,6 +229,8 @@ class Settings:
             self.postgres()  # validates
         if self.database_owner_url:
             self.owner_postgres()  # validates
+        if self.read_database_url:
+            self.read_postgres()  # validates
 
     @property
     def backend(self) -> str:
@@ -275,6 +286,29 @@ class Settings:
                 field=OWNER_URL_VARIABLE,
             )
         return owner
+
+    def read_postgres(self) -> PostgresParams | None:
+        """The parsed ``KETNAP_READ_DATABASE_URL`` (None when unset: queries read the primary).
+
+        Bilingual errors when it is not a PostgreSQL URL, when ``KETNAP_DATABASE_URL`` is not
+        set, or when it names another database (a replica holds the primary's databases).
+        """
+        if not self.read_database_url:
+            return None
+        replica = parse_database_url(self.read_database_url, name=READ_URL_VARIABLE)
+        if not self.database_url or replica.dbname != self.postgres().dbname:
+            shown = _redact(self.read_database_url)
+            raise InvalidInput(
+                "SETTING_INVALID",
+                f"Biến môi trường {READ_URL_VARIABLE} ({shown}) chỉ dùng cùng với "
+                "KETNAP_DATABASE_URL và phải trỏ tới cùng tên cơ sở dữ liệu trên một bản sao "
+                "(streaming replica) của máy chủ chính.",
+                f"The environment variable {READ_URL_VARIABLE} ({shown}) is only used together "
+                "with KETNAP_DATABASE_URL and must name the same database, on a streaming "
+                "replica of the primary.",
+                field=READ_URL_VARIABLE,
+            )
+        return replica
 
 
 def parse_database_url(url: str, *, name: str = URL_VARIABLE) -> PostgresParams:

@@ -26,7 +26,10 @@ whether that happens while checking the token's tenant or while running the oper
 ``/healthz`` answers 200 while the process runs. ``/readyz`` answers 200 when the store answers,
 no tenant's read models are more than ``KETNAP_READY_MAX_LAG`` events behind and no projection
 is stopped by a failure (``projections failed``: tenant, projection, position), else 503 with
-the reason (and ``Retry-After`` when the store does not answer).
+the reason (and ``Retry-After`` when the store does not answer). With a read replica
+(``KETNAP_READ_DATABASE_URL``) it also says whether the replica answers and its lag (WAL bytes
+and seconds behind, replay paused), and is not ready when it does not answer or its read models
+are more than ``KETNAP_READY_MAX_LAG`` events behind.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ from service.api.responses import (
     unavailable_response,
 )
 from service.api.schema import build_schema
+from service.replica_reads import replica_readiness
 from service.store.outage import store_unavailable
 
 log = logging.getLogger(__name__)
@@ -580,10 +584,13 @@ def _readiness(services: Services) -> tuple[bool, dict[str, Any]]:
     store = services.store
     lagging: dict[str, int] = {}
     failed: dict[str, dict[str, Any]] = {}
+    heads: dict[str, int] = {}
     try:
         tenants = [t.slug for t in store.registry.list()]
         for slug in tenants:
-            head = int(store.app(slug, write=False).recorder.max_notification_id() or 0)
+            head = heads[slug] = int(
+                store.app(slug, write=False).recorder.max_notification_id() or 0
+            )
             lag = head - services.read_models.reached(slug)
             if lag > services.settings.ready_max_lag:
                 lagging[slug] = lag
@@ -604,6 +611,12 @@ def _readiness(services: Services) -> tuple[bool, dict[str, Any]]:
         return False, {"status": "projections failed", "failed": failed, "lagging": lagging}
     if lagging:
         return False, {"status": "read models lagging", "lagging": lagging}
+    if services.replica is not None:  # KETNAP_READ_DATABASE_URL (service.replica_reads)
+        ready, replica = replica_readiness(services.replica, heads, services.settings.ready_max_lag)
+        if not ready:
+            status = "replica lagging" if replica.get("reachable") else "replica unreachable"
+            return False, {"status": status, "replica": replica}
+        return True, {"status": "ready", "tenants": len(tenants), "replica": replica}
     return True, {"status": "ready", "tenants": len(tenants)}
 
 

@@ -2,7 +2,9 @@
 that keep reads and writes scoped to the token's tenant.
 
 - :meth:`ApiContext.read` runs a read-model query in a worker thread, in one read transaction
-  of the token's tenant, after waiting for the caller's own latest write (read-your-writes).
+  of the token's tenant, after waiting for the caller's own latest write (read-your-writes);
+  on the read replica when there is one (``KETNAP_READ_DATABASE_URL``,
+  :mod:`service.replica_reads`), except in a request that wrote.
 - :meth:`ApiContext.command` runs a command handler in a worker thread with the token's
   principal, waits until the read models have passed the new events (so the response and every
   later query with the same token see them) and remembers the position for this caller.
@@ -43,6 +45,7 @@ from service.api.permissions import Forbidden
 from service.bootstrap import Parts
 from service.commands import CommandResult, Handlers, Principal
 from service.read_models import ProjectionFailed, ProjectionLagging, ReadModels
+from service.replica_reads import ReplicaReadModels, ReplicaWriteMarks
 from service.settings import Settings
 from service.store import Store
 from service.write_marks import SharedWriteMarks, WriteMarks
@@ -65,6 +68,8 @@ class Services:
     settings: Settings
     marks: WriteMarks = field(default_factory=WriteMarks)
     today: Callable[[], date] = field(default=date.today)
+    #: The read replica's read models, where queries read (None: the primary's).
+    replica: ReplicaReadModels | None = None
 
     @classmethod
     def of(cls, parts: Parts) -> Services:
@@ -76,12 +81,16 @@ class Services:
             settings=parts.settings,
             marks=marks_for(parts),
             today=parts.today,
+            replica=parts.replica,
         )
 
 
 def marks_for(parts: Parts) -> WriteMarks:
     """Shared through the database when the worker projects (PostgreSQL, several replicas
-    possible), else kept in this process (projections inline: one serving process)."""
+    possible), else kept in this process (projections inline: one serving process); with a read
+    replica every write's position is shared (:class:`ReplicaWriteMarks`)."""
+    if parts.settings.read_database_url:
+        return ReplicaWriteMarks(parts.store)
     if parts.settings.backend == "postgres" and not parts.read_models.inline:
         return SharedWriteMarks(parts.store)
     return WriteMarks()
@@ -117,6 +126,7 @@ class ApiContext:
         self.personal_reads: dict[str, str] = {}  # candidate id -> purpose
         self.writing = False  # a mutation runs: the time budget lets it finish (limits.py)
         self._waited = False
+        self._wrote = False  # a command ran: reads go to the primary its wait passed
         #: Position this request's own command wait saw the read models pass, per tenant: its
         #: payload read need not wait (nor re-read the tracking) for a mark at or before it.
         self._reached: dict[str, int] = {}
@@ -161,13 +171,20 @@ class ApiContext:
         return self.services.today()
 
     # --- reading ------------------------------------------------------------------------------
-    def _wait_for_own_writes(self, tenant: str) -> None:
+    def _read_models(self) -> ReadModels:
+        """Where this request reads: the replica when there is one, except after a command of
+        this request (its payload reads the primary, which its own wait saw pass the write)."""
+        replica = self.services.replica
+        return self.services.read_models if replica is None or self._wrote else replica
+
+    def _wait_for_own_writes(self, tenant: str, read_models: ReadModels) -> None:
         if self._waited:
             return
         marks, subject = self.services.marks, self.principal.subject
         mark = marks.get(tenant, subject)
-        if mark is not None and mark > self._reached.get(tenant, 0):
-            marks.passed(tenant, subject, self.services.read_models.wait_for(tenant, mark))
+        reached = 0 if read_models is self.services.replica else self._reached.get(tenant, 0)
+        if mark is not None and mark > reached:
+            marks.passed(tenant, subject, read_models.wait_for(tenant, mark))
         self._waited = True
 
     async def read(self, query: Callable[[Tx], T]) -> T:
@@ -175,8 +192,9 @@ class ApiContext:
         tenant = self.tenant
 
         def run() -> T:
-            self._wait_for_own_writes(tenant)
-            with self.services.read_models.read(tenant) as tx:
+            read_models = self._read_models()
+            self._wait_for_own_writes(tenant, read_models)
+            with read_models.read(tenant) as tx:
                 return query(tx)
 
         return await run_in_threadpool(run)
@@ -314,6 +332,7 @@ class ApiContext:
         services = self.services
 
         def execute() -> CommandResult:
+            self._wrote = True
             result = run(services.handlers, principal)
             services.marks.note(principal.tenant, self.principal.subject, result.position)
             # Saved either way: when the read models lag, later reads of this caller wait for
