@@ -23,7 +23,9 @@ whether that happens while checking the token's tenant or while running the oper
 ``/reports/{form}.{format}`` serves the committees' forms as files, behind the same token check
 (``service.api.forms_route``).
 
-``/healthz`` answers 200 while the process runs. ``/readyz`` answers 200 when the store answers,
+``/healthz`` answers 200 while the process runs. ``/readyz/store`` answers 200 when this
+process can serve: its store (and its replica, where one is set) answers — the orchestrator's
+readiness probe. ``/readyz`` answers 200 when the store answers,
 no tenant's read models are more than ``KETNAP_READY_MAX_LAG`` events behind and no projection
 is stopped by a failure (``projections failed``: tenant, projection, position), else 503 with
 the reason (and ``Retry-After`` when the store does not answer). With a read replica
@@ -38,6 +40,7 @@ import asyncio
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -620,23 +623,55 @@ def _readiness(services: Services) -> tuple[bool, dict[str, Any]]:
     return True, {"status": "ready", "tenants": len(tenants)}
 
 
+def _store_readiness(services: Services) -> tuple[bool, dict[str, Any]]:
+    """Whether this process can serve (``/readyz/store``, the orchestrator's readiness probe):
+    its store answers, and its replica does where one is set. Unlike ``/readyz`` it does not
+    look at the tenants' read models: one tenant's lagging or failed projection is the same on
+    every server, so failing readiness for it would take every server out of the load balancer
+    and cut off every tenant, not only the one at fault (``/readyz`` reports it; alert on it)."""
+    try:
+        tenants = len(services.store.registry.list())
+    except Exception as error:  # the store did not answer
+        log.warning("readiness: store unreachable: %s", type(error).__name__)
+        fault = STORE_UNAVAILABLE
+        return False, {
+            "status": "store unreachable",
+            "error": type(error).__name__,
+            "code": fault.code,
+            "messageVi": fault.message_vi,
+            "messageEn": fault.message_en,
+        }
+    if services.replica is not None:
+        reachable, replica = replica_readiness(services.replica, {}, 0)
+        if not reachable:
+            return False, {"status": "replica unreachable", "replica": replica}
+    return True, {"status": "ready", "tenants": tenants}
+
+
 def make_app(services: Services) -> ASGIApp:
     """The ASGI application of the service."""
     settings = services.settings
     schema = build_schema(production=settings.production, max_rows=settings.max_query_rows)
     view = KetnapGraphQL(services, schema)
 
-    async def readyz(request: Request) -> Response:
-        ready, body = await run_in_threadpool(_readiness, services)
+    async def readiness(check: Callable[[Services], tuple[bool, dict[str, Any]]]) -> Response:
+        ready, body = await run_in_threadpool(check, services)
         unreachable = body.get("code") == STORE_UNAVAILABLE.code
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if unreachable else None
         return JSONResponse(body, status_code=200 if ready else 503, headers=headers)
+
+    async def readyz(request: Request) -> Response:
+        return await readiness(_readiness)
+
+    async def readyz_store(request: Request) -> Response:
+        return await readiness(_store_readiness)
 
     app = Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/readyz/store", readyz_store),
             report_route(services, view._authenticate),  # the forms (service.api.forms_route)
         ]
     )

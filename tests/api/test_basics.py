@@ -67,6 +67,10 @@ def test_readyz_fails_when_a_tenant_s_read_models_lag_behind(
     response = api.client.get(api.url.replace("/graphql", "/readyz"))
     assert response.status_code == 503
     assert response.json() == {"status": "read models lagging", "lagging": {"beta": 3}}
+    # the readiness probe of the orchestrator: this server can still serve every tenant
+    response = api.client.get(api.url.replace("/graphql", "/readyz/store"))
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
 
 
 @pytest.mark.parametrize(

@@ -155,10 +155,10 @@ def test_the_service_and_the_probes_reach_the_port_and_paths_the_server_answers(
 
     probes = {kind: serve[kind]["httpGet"] for kind in ("livenessProbe", "readinessProbe")}
     assert probes["livenessProbe"]["path"] == "/healthz"
-    assert probes["readinessProbe"]["path"] == "/readyz"
+    assert probes["readinessProbe"]["path"] == "/readyz/store"
     assert {resolved(p["port"]) for p in probes.values()} == {port}
     answers = _probe_answers([p["path"] for p in probes.values()], tmp_path)
-    assert answers == {"/healthz": 200, "/readyz": 200}
+    assert answers == {"/healthz": 200, "/readyz/store": 200}
 
     service = _one("Service", "ketnap")
     pod_labels = _one("Deployment", "ketnap-serve")["spec"]["template"]["metadata"]["labels"]
@@ -260,4 +260,4 @@ def test_compose_runs_two_servers_behind_the_proxy_and_two_workers_with_known_se
     targets = set(re.findall(r"server ([\w.-]+):(\d+)", upstream.group(1)))
     assert targets == {(name, str(_port_argument(s["command"]))) for name, s in servers.items()}
     for service in servers.values():
-        assert "/readyz" in " ".join(service["healthcheck"]["test"])
+        assert "/readyz/store" in " ".join(service["healthcheck"]["test"])

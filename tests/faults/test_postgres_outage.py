@@ -3,7 +3,7 @@
 On a private cluster of its own (``tests.faults.cluster``; the suite's shared one is never
 stopped): the service (uvicorn, projections not in-process) and the real ``ketnap worker``
 (a subprocess) run over it while a client records new cases one after the other and another
-polls ``/readyz``. The cluster is stopped (``pg_ctl stop -m fast``: every connection cut) for a
+polls ``/readyz`` and ``/readyz/store``. The cluster is stopped (``pg_ctl stop -m fast``: every connection cut) for a
 few seconds and started again. Then:
 
 - while it was down, the service answered ``/graphql`` with 503, ``Retry-After`` and the
@@ -106,7 +106,7 @@ def test_postgres_restarted_under_load_503_then_recovers_nothing_lost(
     base = f"http://127.0.0.1:{server.port}"
     token = issue_dev_token(parts.settings, subject="u1", roles=[Role.ORGANIZER], tenant=TENANT)
     answers: list[Timed] = []
-    ready: list[tuple[float, int, str | None]] = []
+    ready: list[tuple[str, float, int, str | None]] = []
     stop = threading.Event()
 
     def load() -> None:
@@ -123,17 +123,19 @@ def test_postgres_restarted_under_load_503_then_recovers_nothing_lost(
     def probe() -> None:
         with httpx.Client(timeout=60) as http:
             while not stop.is_set():
-                try:
-                    response = http.get(f"{base}/readyz")
-                    ready.append(
-                        (
-                            time.monotonic(),
-                            response.status_code,
-                            response.headers.get("retry-after"),
+                for path in ("/readyz", "/readyz/store"):
+                    try:
+                        response = http.get(f"{base}{path}")
+                        ready.append(
+                            (
+                                path,
+                                time.monotonic(),
+                                response.status_code,
+                                response.headers.get("retry-after"),
+                            )
                         )
-                    )
-                except httpx.TransportError:
-                    ready.append((time.monotonic(), 0, None))
+                    except httpx.TransportError:
+                        ready.append((path, time.monotonic(), 0, None))
                 time.sleep(0.2)
 
     threads = [threading.Thread(target=load), threading.Thread(target=probe)]
@@ -196,8 +198,10 @@ def test_postgres_restarted_under_load_503_then_recovers_nothing_lost(
         assert t.answer.retry_after is not None
         assert int(t.answer.retry_after) > 0
         assert t.answer.bilingual
-    assert any(status == 503 and retry for at, status, retry in ready if down_at < at <= up_at)
-    assert ready[-1][1] == 200
+    for path in ("/readyz", "/readyz/store"):
+        probed = [(at, status, retry) for p, at, status, retry in ready if p == path]
+        assert any(status == 503 and retry for at, status, retry in probed if down_at < at <= up_at)
+        assert probed[-1][1] == 200
     assert all(stored(code) for code in acknowledged)  # nothing acknowledged is lost
     # Counted, not read off the head: a PostgreSQL insert cut off by the stop may have taken a
     # notification id (a sequence value) and left a gap.
