@@ -234,7 +234,9 @@ def _c(
     return Column(f"{group}_{key}" if group else key, vi, en, kind, group, choices, required, note)
 
 
-def _document(group: str, form: str, *, issuer: bool = True, which: str = "") -> list[Column]:
+def _document(
+    group: str, form: str, *, issuer: bool = True, which: str = "", issuer_note: str = ""
+) -> list[Column]:
     """The number and (unless implied) the issuer of a step's document of ``form``."""
     columns = [
         _c(
@@ -246,7 +248,9 @@ def _document(group: str, form: str, *, issuer: bool = True, which: str = "") ->
         )
     ]
     if issuer:
-        columns.append(_c(group, "by", f"Nơi ban hành ({form})", f"Issued by ({form})"))
+        columns.append(
+            _c(group, "by", f"Nơi ban hành ({form})", f"Issued by ({form})", note=issuer_note)
+        )
     return columns
 
 
@@ -559,6 +563,8 @@ _COLUMNS: list[Column] = [
             "Số văn bản đồng ý kết nạp người trên 60 tuổi",
             "Over-60 consent: number",
             Kind.CODE,
+            note="Của ban thường vụ cấp ủy trực thuộc Trung ương; ngày văn bản: ngày nghị quyết chi "
+            "bộ. Ghi kèm ba điều kiện dưới đây.",
         ),
         _c("over60", "by", "Nơi đồng ý kết nạp người trên 60 tuổi", "Over-60 consent: issued by"),
         _c("over60", "health", "Trên 60 tuổi: có sức khỏe", "Over 60: good health", Kind.YES_NO),
@@ -674,10 +680,15 @@ _COLUMNS: list[Column] = [
             ("ceremony_review", "lễ kết nạp", "ceremony"),
             ("recognition_review", "quyết định công nhận", "recognition decision"),
         )
-        for column in _step(
-            group,
-            f"kiểm điểm chậm {vi}",
-            f"review of the late {en}",
+        for column in (
+            _c(
+                group,
+                "on",
+                f"Ngày kiểm điểm chậm {vi}",
+                f"Date: review of the late {en}",
+                Kind.DATE,
+                note=f"Khi {vi} ghi nhận quá hạn (không có văn bản gia hạn, đồng ý).",
+            ),
             *_document(group, f"BB kiểm điểm chậm {vi}"),
         )
     ),
@@ -686,8 +697,19 @@ _COLUMNS: list[Column] = [
         "move",
         "chuyển sinh hoạt sang chi bộ khác",
         "moved to another branch",
-        _c("move", "unit", "Chuyển đến chi bộ (mã)", "Moved to branch (code)", Kind.CODE),
-        *_document("move", "văn bản chuyển sinh hoạt"),
+        _c(
+            "move",
+            "unit",
+            "Chuyển đến chi bộ (mã)",
+            "Moved to branch (code)",
+            Kind.CODE,
+            note="Các bước có ngày sau ngày chuyển là của chi bộ mới.",
+        ),
+        *_document(
+            "move",
+            "văn bản chuyển sinh hoạt",
+            issuer_note="Để trống: đảng ủy cơ sở của chi bộ chuyển đi (tên vào ngày chuyển).",
+        ),
     ),
     # exits
     _c("exit", "kind", "Ra khỏi quy trình", "Exit", Kind.CHOICE, choices=ExitKind),

@@ -526,6 +526,11 @@ def test_a_bad_cell_in_each_new_column_is_reported_at_its_column(
     parts.handlers.create_tenant(OPS, P.tenant, P.tenant, "other")
     paths_units(parts.handlers, P)
     received, failed, older, late, extended, moved = paths_rows()
+    base = dict(EXAMPLE)
+
+    def review(step: str, on: Any, no: str = "1/BB", by: str | None = "Đảng ủy") -> dict[str, Any]:
+        return {f"{step}_review_on": on, f"{step}_review_no": no, f"{step}_review_by": by}
+
     bad: list[tuple[dict[str, Any], str, str]] = [
         (received | {"received_on": "31/02/2021"}, "received_on", "DATE_INVALID"),
         (received | {"received_stage": "Đã chuyển đi"}, "received_stage", "VALUE_UNKNOWN"),
@@ -573,6 +578,48 @@ def test_a_bad_cell_in_each_new_column_is_reported_at_its_column(
         (moved | {"move_unit": "CB-KHONG"}, "move_unit", "NOT_FOUND"),
         (moved | {"move_unit": "CB-01"}, "move_unit", "SAME_UNIT"),
         (moved | {"move_on": "15/13/2021"}, "move_on", "DATE_INVALID"),
+        ({k: x for k, x in moved.items() if k != "move_no"}, "move_no", "DOCUMENT_REQUIRED"),
+        (moved | {"move_by": "Đảng ủy\u202e X"}, "move_by", "NAME_INVALID_CHARACTER"),
+        (received | {"received_from": "x" * 400}, "received_from", "NAME_TOO_LONG"),
+        (failed | {"branch_failed_on": "hôm qua"}, "branch_failed_on", "DATE_INVALID"),
+        (older | {"task_on": "32/01/2021"}, "task_on", "DATE_INVALID"),
+        (older | {"over60_by": None}, "over60_by", "FIELD_REQUIRED"),
+        (older | {"over60_prestige": "hmm"}, "over60_prestige", "YES_NO_EXPECTED"),
+        (extended | {"decision_extension_by": None}, "decision_extension_by", "FIELD_REQUIRED"),
+        (
+            base | {"ceremony_consent_no": "1\u200b/CV"},
+            "ceremony_consent_no",
+            "CODE_INVISIBLE_CHARACTER",
+        ),
+        (base | {"ceremony_consent_no": "1/CV"}, "ceremony_consent_by", "FIELD_REQUIRED"),
+        (
+            base | {"recognition_extension_no": "2\u200b/CV"},
+            "recognition_extension_no",
+            "CODE_INVISIBLE_CHARACTER",
+        ),
+        (base | {"recognition_extension_no": "2/CV"}, "recognition_extension_by", "FIELD_REQUIRED"),
+        (base | review("ceremony", date(2022, 1, 5)), "ceremony_review_on", "NO_DELAY_REVIEW_OPEN"),
+        (
+            base | review("ceremony", date(2022, 1, 5), no="3\u200b/BB"),
+            "ceremony_review_no",
+            "CODE_INVISIBLE_CHARACTER",
+        ),
+        (
+            base | review("ceremony", date(2022, 1, 5), by=None),
+            "ceremony_review_by",
+            "FIELD_REQUIRED",
+        ),
+        (base | review("recognition", "1/2/2O23"), "recognition_review_on", "DATE_INVALID"),
+        (
+            base | review("recognition", date(2023, 2, 1), no="4\u200b/BB"),
+            "recognition_review_no",
+            "CODE_INVISIBLE_CHARACTER",
+        ),
+        (
+            base | review("recognition", date(2023, 2, 1), by="x" * 400),
+            "recognition_review_by",
+            "NAME_TOO_LONG",
+        ),
     ]
     rows = [row | {"case_code": f"SAI-{i}"} for i, (row, _, _) in enumerate(bad)]
     summary = import_cases(parts.handlers, P, sheet_of(rows), dry_run=True)
