@@ -481,6 +481,8 @@ def test_new_paths_import_as_the_handlers_store_them_one_command_at_a_time(
         return out
 
     assert history(batched.tenant) == history(one.tenant)
+    again = import_cases(parts.handlers, batched, sheet)  # the natural key holds for them too
+    assert (again.unchanged, again.imported, again.events) == (6, 0, 0)
     app = parts.store.app(batched.tenant, write=False)
     stored: dict[str, dict[str, Any]] = {
         row["case_code"]: {
