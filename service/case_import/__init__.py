@@ -2,7 +2,8 @@
 
 A committee that starts using Ketnap already has its cases in spreadsheets and on paper. Each row
 of the template (:mod:`.columns`, written by :mod:`.template`) is read (:mod:`.reading`), turned
-into the same command objects the API builds (:mod:`.rows`: ``DiscoverCandidate`` and the step
+into the same command objects the API builds (:mod:`.rows`: ``DiscoverCandidate`` — or
+``ReceiveTransferredCandidate`` for a case received from another committee — and the step
 commands, in the order of the procedure) and carried out by the same handlers
 (``service.commands.Handlers``), so every rule is checked at the step's business date. Many rows'
 aggregates are kept in memory and saved with one ``app.save`` per batch (:mod:`.batching`): one

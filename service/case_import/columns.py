@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
 
-from domain.candidates import ExitReason
+from domain.candidates import ACTIVE_STAGES, ExitReason, Stage
 from domain.classifications import Ethnicity, Religion, fold
-from domain.rules import AdmissionAuthority, LeavingReason
+from domain.rules import AdmissionAuthority, LeavingReason, Over60Place
 from domain.values import (
     EducationLevel,
     Gender,
@@ -141,6 +141,12 @@ LABELS: dict[type[Enum], dict[Enum, str]] = {
         ExitReason.DECEASED: "Từ trần",
         ExitReason.OTHER: "Khác",
     },
+    Over60Place: {
+        Over60Place.NO_PARTY_ORGANISATION: "Nơi chưa có tổ chức đảng, đảng viên",
+        Over60Place.SPECIAL_NEED: "Yêu cầu đặc biệt",
+    },
+    # a received case comes at a stage of an open case (``ReceiveTransferredCandidate``)
+    Stage: {stage: stage.label_vi for stage in Stage if stage in ACTIVE_STAGES},
     ExitKind: {
         ExitKind.REJECTED: "Không kết nạp",
         ExitKind.WITHDRAWN: "Tự rút",
@@ -228,7 +234,9 @@ def _c(
     return Column(f"{group}_{key}" if group else key, vi, en, kind, group, choices, required, note)
 
 
-def _document(group: str, form: str, *, issuer: bool = True, which: str = "") -> list[Column]:
+def _document(
+    group: str, form: str, *, issuer: bool = True, which: str = "", issuer_note: str = ""
+) -> list[Column]:
     """The number and (unless implied) the issuer of a step's document of ``form``."""
     columns = [
         _c(
@@ -240,7 +248,9 @@ def _document(group: str, form: str, *, issuer: bool = True, which: str = "") ->
         )
     ]
     if issuer:
-        columns.append(_c(group, "by", f"Nơi ban hành ({form})", f"Issued by ({form})"))
+        columns.append(
+            _c(group, "by", f"Nơi ban hành ({form})", f"Issued by ({form})", note=issuer_note)
+        )
     return columns
 
 
@@ -344,6 +354,40 @@ _COLUMNS: list[Column] = [
         "Re-admission: conviction expunged on",
         Kind.DATE,
     ),
+    # 1'. or received from another committee (nhận chuyển đến) instead of discovered here
+    _c(
+        "received",
+        "on",
+        "Nhận chuyển đến: ngày nhận",
+        "Received from another committee: date",
+        Kind.DATE,
+        note="Điền thay cho Ngày phát hiện (để trống Ngày phát hiện, Tổ chức giới thiệu, Kết nạp "
+        "lại). Các bước có ngày đến ngày nhận là hồ sơ chuyển kèm; các bước sau là ở đây.",
+    ),
+    _c(
+        "received",
+        "from",
+        "Nhận chuyển đến: nơi chuyển đi",
+        "Received from (the sending committee)",
+        note="Cũng là nơi ban hành văn bản chuyển và các nghị quyết làm ở nơi chuyển đi.",
+    ),
+    *_document("received", "văn bản chuyển đến", issuer=False),
+    _c(
+        "received",
+        "stage",
+        "Nhận chuyển đến: bước đã đạt",
+        "Received at stage",
+        Kind.CHOICE,
+        choices=Stage,
+    ),
+    _c(
+        "received",
+        "full_since",
+        "Nhận chuyển đến: ngày chính thức",
+        "Received: a full member since",
+        Kind.DATE,
+        note="Chỉ khi nhận đảng viên chính thức.",
+    ),
     # 2. sympathizer list, helper
     *_step("sympathizer", "vào danh sách cảm tình Đảng", "sympathizer list"),
     *_step(
@@ -351,6 +395,12 @@ _COLUMNS: list[Column] = [
         "phân công giúp đỡ",
         "helper assigned",
         _c("helper", "name", "Đảng viên giúp đỡ", "Helping member"),
+    ),
+    *_step(
+        "task",
+        "giao nhiệm vụ thử thách",
+        "test task assigned",
+        _c("task", "text", "Nhiệm vụ thử thách", "Test task"),
     ),
     # 3. awareness class
     *_step(
@@ -448,7 +498,28 @@ _COLUMNS: list[Column] = [
         _c("comments", "source", "Nơi nhận xét (5-KNĐ)", "Comments from (5-KNĐ)"),
         *_document("comments", "5-KNĐ", issuer=False),
     ),
-    # 7. branch resolution
+    # 7. branch resolution: an earlier meeting whose vote failed (below 2/3), then the resolution
+    *_step(
+        "branch_failed",
+        "chi bộ biểu quyết lần trước không đạt",
+        "an earlier branch vote that failed",
+        *_document("branch_failed", "6-KNĐ", issuer=False, which=", lần không đạt"),
+        _c(
+            "branch_failed",
+            "members",
+            "Số đảng viên chính thức (lần không đạt)",
+            "Official members (failed vote)",
+            Kind.COUNT,
+        ),
+        _c(
+            "branch_failed",
+            "votes",
+            "Số tán thành (lần không đạt)",
+            "Votes for (failed vote)",
+            Kind.COUNT,
+            note="Dưới 2/3 số đảng viên chính thức.",
+        ),
+    ),
     *_step(
         "branch",
         "nghị quyết chi bộ (6-KNĐ)",
@@ -486,6 +557,26 @@ _COLUMNS: list[Column] = [
             Kind.CODE,
         ),
         _c("readmission", "by", "Nơi đồng ý kết nạp lại", "Re-admission consent: issued by"),
+        _c(
+            "over60",
+            "no",
+            "Số văn bản đồng ý kết nạp người trên 60 tuổi",
+            "Over-60 consent: number",
+            Kind.CODE,
+            note="Của ban thường vụ cấp ủy trực thuộc Trung ương; ngày văn bản: ngày nghị quyết chi "
+            "bộ. Ghi kèm ba điều kiện dưới đây.",
+        ),
+        _c("over60", "by", "Nơi đồng ý kết nạp người trên 60 tuổi", "Over-60 consent: issued by"),
+        _c("over60", "health", "Trên 60 tuổi: có sức khỏe", "Over 60: good health", Kind.YES_NO),
+        _c("over60", "prestige", "Trên 60 tuổi: có uy tín", "Over 60: prestige", Kind.YES_NO),
+        _c(
+            "over60",
+            "place",
+            "Trên 60 tuổi: nơi công tác, cư trú",
+            "Over 60: place or special need",
+            Kind.CHOICE,
+            choices=Over60Place,
+        ),
     ),
     # 8. grassroots committee resolution
     *_step(
@@ -517,6 +608,7 @@ _COLUMNS: list[Column] = [
             choices=AdmissionAuthority,
             note="Để trống: cấp có thẩm quyền của tổ chức cơ sở.",
         ),
+        *_document("decision_extension", "gia hạn quyết định kết nạp"),
     ),
     # 10. ceremony
     *_step(
@@ -530,6 +622,7 @@ _COLUMNS: list[Column] = [
             "Decision received on",
             Kind.DATE,
         ),
+        *_document("ceremony_consent", "đồng ý tổ chức lễ kết nạp muộn"),
     ),
     # 11. new-member class
     *_step(
@@ -577,6 +670,46 @@ _COLUMNS: list[Column] = [
         "quyết định công nhận chính thức",
         "recognition decision",
         *_document("recognition", "QĐ công nhận"),
+        *_document("recognition_extension", "gia hạn QĐ công nhận"),
+    ),
+    # the review of who was responsible for a late step (kiểm điểm trách nhiệm)
+    *(
+        column
+        for group, vi, en in (
+            ("decision_review", "quyết định kết nạp", "admission decision"),
+            ("ceremony_review", "lễ kết nạp", "ceremony"),
+            ("recognition_review", "quyết định công nhận", "recognition decision"),
+        )
+        for column in (
+            _c(
+                group,
+                "on",
+                f"Ngày kiểm điểm chậm {vi}",
+                f"Date: review of the late {en}",
+                Kind.DATE,
+                note=f"Khi {vi} ghi nhận quá hạn (không có văn bản gia hạn, đồng ý).",
+            ),
+            *_document(group, f"BB kiểm điểm chậm {vi}"),
+        )
+    ),
+    # a move to another branch of the tenant (chuyển sinh hoạt)
+    *_step(
+        "move",
+        "chuyển sinh hoạt sang chi bộ khác",
+        "moved to another branch",
+        _c(
+            "move",
+            "unit",
+            "Chuyển đến chi bộ (mã)",
+            "Moved to branch (code)",
+            Kind.CODE,
+            note="Các bước có ngày sau ngày chuyển là của chi bộ mới.",
+        ),
+        *_document(
+            "move",
+            "văn bản chuyển sinh hoạt",
+            issuer_note="Để trống: đảng ủy cơ sở của chi bộ chuyển đi (tên vào ngày chuyển).",
+        ),
     ),
     # exits
     _c("exit", "kind", "Ra khỏi quy trình", "Exit", Kind.CHOICE, choices=ExitKind),

@@ -15,23 +15,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from domain.classifications import fold
 from domain.commands import (
     AddSponsor,
     AddToSympathizerList,
     AssignHelper,
+    AssignTestTask,
     Command,
     DiscoverCandidate,
     EndMembership,
     HoldAdmissionCeremony,
+    MoveCandidate,
+    ReceiveTransferredCandidate,
     RecordAdmissionDecision,
     RecordAwarenessCertificate,
     RecordBackgroundVerification,
     RecordBranchResolution,
     RecordComments,
     RecordCommitteeResolution,
+    RecordDelayReview,
     RecordNewMemberClass,
     RecordRecognitionDecision,
     RecordRecognitionDocument,
@@ -44,7 +48,8 @@ from domain.commands import (
 )
 from domain.errors import InputViolations
 from domain.inputs import canonical
-from domain.rules import AdmissionAuthority, RecognitionForm
+from domain.org_units import OrgUnit
+from domain.rules import AdmissionAuthority, RecognitionForm, is_two_thirds
 from service.case_import.columns import BY_KEY, NO, YES, ExitKind, Kind, allowed, choice_of
 from service.case_import.reading import MAX_CELL, SheetRow
 
@@ -74,12 +79,18 @@ class Problem:
 
 @dataclass(frozen=True)
 class UnitFacts:
-    """What a row's documents take from its unit: the names their issuers are written with and
-    who decides admissions."""
+    """What a row's documents take from its unit: the names their issuers are written with —
+    each as it was on the step's date, since a unit keeps its renames (``OrgUnit.name_on``) —
+    and who decides admissions."""
 
-    name: str
-    grassroots_name: str
-    authority: AdmissionAuthority | None
+    unit: OrgUnit
+    #: The unit's grassroots organisation (tổ chức cơ sở đảng) under today's tree.
+    grassroots: OrgUnit
+
+    @property
+    def authority(self) -> AdmissionAuthority | None:
+        """Who decides the unit's admissions."""
+        return self.grassroots.admission_authority
 
 
 @dataclass(frozen=True)
@@ -263,6 +274,24 @@ _BRANCH_RECOGNITION = (
 )
 
 
+#: The columns of the discovery: a received case was not discovered here.
+_DISCOVERY = (
+    "discovered_on",
+    "introduced_by",
+    "prior_left_on",
+    "prior_reason",
+    "prior_expunged_on",
+)
+#: The columns that make a row a case received from another committee.
+_RECEIVED = ("received_on", "received_from", "received_no", "received_stage", "received_full_since")
+#: Late steps and the columns of their responsibility review (``RecordDelayReview.step``).
+_REVIEWS = (
+    ("admission_decision", "decision_review"),
+    ("ceremony", "ceremony_review"),
+    ("recognition_decision", "recognition_review"),
+)
+
+
 class _Builder:
     """Builds a row's steps; each command made canonical at once."""
 
@@ -272,9 +301,49 @@ class _Builder:
         self.today = today
         self.unit = unit
         self.case_code = plan.case_code
+        #: A case received from another committee: the day it was received (None if unreadable).
+        self.received = False
+        self.received_on: date | None = None
+        #: A move to another branch: its date and the branch (steps after it are that branch's).
+        self.move_on: date | None = None
+        self.target: UnitFacts | None = None
 
     def v(self, key: str) -> Any:
         return self.cells.value(key)
+
+    def before_receipt(self, key: str) -> bool:
+        """Whether the step dated in ``key`` was done where the case came from (on or before
+        the day it was received here)."""
+        if not self.received or not self.cells.has(key):
+            return False
+        on = self.v(key)
+        return on is not None and self.received_on is not None and on <= self.received_on
+
+    def due(self, key: str, *, carried: bool = False) -> bool:
+        """Whether the step dated in ``key`` is a command of this row: its date is filled and,
+        for a received case, after the day it was received. A step done before, where the case
+        came from, is in the transferred dossier when the dossier ``carried`` it; otherwise it
+        cannot be recorded here and is reported."""
+        if not self.cells.has(key):
+            return False
+        if not self.received:
+            return True
+        on = self.v(key)
+        if on is None or self.received_on is None:
+            return False  # the cell's (or the receipt's) own problem says it
+        if on > self.received_on:
+            return True
+        if not carried:
+            self.plan.problem(
+                key,
+                "STEP_BEFORE_RECEIPT",
+                "Hồ sơ nhận chuyển đến không mang bước này (làm ở nơi chuyển đi, trước ngày "
+                "nhận): để trống ô, hoặc ghi ngày sau ngày nhận nếu làm ở đây.",
+                "A received case's dossier does not carry this step (done where the case came "
+                "from, before it was received): leave the cell empty, or date it after the "
+                "receipt if it was done here.",
+            )
+        return False
 
     def doc(self, form: str, group: str, on: Any, issuer: Any) -> dict[str, Any] | None:
         """A document of ``form`` numbered in ``<group>_no``, dated ``on``; None if no number
@@ -305,11 +374,25 @@ class _Builder:
             return
         self.plan.steps.append(Step(command, columns, main))
 
-    def branch_name(self) -> str:
-        return self.unit.name if self.unit else str(self.v("unit_code") or "")
+    def unit_on(self, on: date | None) -> UnitFacts | None:
+        """The branch following the case on ``on``: the one it moved to, after a move."""
+        if self.target is not None and self.move_on is not None and on and on > self.move_on:
+            return self.target
+        return self.unit
 
-    def committee_name(self) -> str:
-        return self.unit.grassroots_name if self.unit else str(self.v("unit_code") or "")
+    def branch_name(self, on: date | None) -> str:
+        """The branch's name on ``on`` (the issuer of its resolutions)."""
+        unit = self.unit_on(on)
+        if unit is None:
+            return str(self.v("unit_code") or "")
+        return unit.unit.name_on(on) if on else unit.unit.name
+
+    def committee_name(self, on: date | None) -> str:
+        """The grassroots committee's name on ``on`` (the issuer of its resolutions)."""
+        unit = self.unit_on(on)
+        if unit is None:
+            return str(self.v("unit_code") or "")
+        return unit.grassroots.name_on(on) if on else unit.grassroots.name
 
 
 def column_of(columns: Mapping[str, str], path: str | None, main: str) -> str:
@@ -342,8 +425,47 @@ def plan_row(
             f"No unit '{unit_code}' exists in this tenant.",
         )
         b.cells.bad.add("decision_authority")  # taken from the unit: not this row's problem
+    if b.cells.has("move_on") or b.cells.has("move_unit"):
+        b.move_on = b.v("move_on")
+        target = b.v("move_unit")
+        b.target = unit_facts(str(target)) if target is not None else None
+        if target is not None and b.target is None:
+            plan.problem(
+                "move_unit",
+                "NOT_FOUND",
+                f"Không tìm thấy đơn vị «{target}».",
+                f"No unit '{target}' exists in this tenant.",
+            )
+            b.cells.bad.add("move_unit")
     v = b.v
     person = {f: v(key) for f, key in _PERSON.items()}
+    b.received = any(key in row.cells for key in _RECEIVED)
+    if b.received:
+        _receive(b, unit_code, person)
+    else:
+        _discover(b, unit_code, person)
+    if b.due("sympathizer_on"):
+        b.add(AddToSympathizerList, "sympathizer_on", {"occurred_on": v("sympathizer_on")}, {})
+    if b.due("helper_on"):
+        b.add(
+            AssignHelper,
+            "helper_on",
+            {"occurred_on": v("helper_on"), "member_name": v("helper_name")},
+            {"member_name": "helper_name"},
+        )
+    _awareness_and_application(b)
+    _sponsors(b)
+    _verification(b)
+    _resolutions(b)
+    _membership(b)
+    _exit(b)
+    _reviews(b)
+    _move(b)
+    return plan
+
+
+def _discover(b: _Builder, unit_code: Any, person: dict[str, Any]) -> None:
+    v = b.v
     prior = None
     if b.cells.has("prior_left_on") or b.cells.has("prior_reason"):
         prior = {
@@ -373,27 +495,193 @@ def plan_row(
             "person": "full_name",
         },
     )
-    if b.cells.has("sympathizer_on"):
-        b.add(AddToSympathizerList, "sympathizer_on", {"occurred_on": v("sympathizer_on")}, {})
-    if b.cells.has("helper_on"):
-        b.add(
-            AssignHelper,
-            "helper_on",
-            {"occurred_on": v("helper_on"), "member_name": v("helper_name")},
-            {"member_name": "helper_name"},
+
+
+def _receive(b: _Builder, unit_code: Any, person: dict[str, Any]) -> None:
+    """A case received from another committee (``ReceiveTransferredCandidate``) at the stage it
+    reached there: the steps dated up to the day it was received are its dossier, with the
+    documents of that stage; the sending committee issued the transfer document and its own
+    resolutions."""
+    v = b.v
+    for key in _DISCOVERY:
+        if key in b.cells.raw:
+            b.plan.problem(
+                key,
+                "NOT_FOR_RECEIVED_CASE",
+                "Hồ sơ nhận chuyển đến không được phát hiện ở đây: để trống ô này.",
+                "A case received from another committee was not discovered here: leave this "
+                "cell empty.",
+            )
+    on = b.received_on = v("received_on")
+    origin = v("received_from")
+    dossier, columns = _dossier(b, origin)
+    awareness = new_member_class = None
+    if b.before_receipt("awareness_on"):
+        day = v("awareness_on")
+        awareness = b.doc("GCN lớp nhận thức", "awareness", day, v("awareness_by"))
+    ceremony_on = v("ceremony_on") if b.before_receipt("ceremony_on") else None
+    if b.before_receipt("new_member_class_on"):
+        day = v("new_member_class_on")
+        new_member_class = b.doc(
+            "GCN lớp đảng viên mới", "new_member_class", day, v("new_member_class_by")
         )
-    _awareness_and_application(b)
-    _sponsors(b)
-    _verification(b)
-    _resolutions(b)
-    _membership(b)
-    _exit(b)
-    return plan
+    b.add(
+        ReceiveTransferredCandidate,
+        "received_on",
+        {
+            "unit_code": unit_code,
+            "person": {k: x for k, x in person.items() if x is not None},
+            "origin": origin,
+            "stage": v("received_stage"),
+            "occurred_on": on,
+            "document": b.doc("Văn bản chuyển đến", "received", on, origin),
+            "awareness_certificate": awareness,
+            "ceremony_on": ceremony_on,
+            "new_member_class": new_member_class,
+            "full_member_since": v("received_full_since"),
+            "dossier": dossier or None,
+            "notes": v("notes"),
+        },
+        {
+            "unit_code": "unit_code",
+            "notes": "notes",
+            "origin": "received_from",
+            "stage": "received_stage",
+            "document": "received_no",
+            "document.issuer": "received_from",
+            "awareness_certificate": _carried(b, "awareness"),
+            "awareness_certificate.issuer": "awareness_by",
+            "ceremony_on": "ceremony_on",
+            "new_member_class": _carried(b, "new_member_class"),
+            "new_member_class.issuer": "new_member_class_by",
+            "full_member_since": "received_full_since",
+            **{f"person.{f}": key for f, key in _PERSON.items()},
+            "person": "full_name",
+            **columns,
+        },
+    )
+
+
+def _carried(b: _Builder, group: str) -> str:
+    """The column blamed for a missing paper of ``group``: its number when the step is dated
+    before the receipt (the number is missing), else its date (missing or after)."""
+    return f"{group}_no" if b.before_receipt(f"{group}_on") else f"{group}_on"
+
+
+def _sponsor(b: _Builder, g: str, on: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Sponsor ``g``'s member data and letter (3-KNĐ, signed by the sponsor)."""
+    v = b.v
+    name = v(f"{g}_name")
+    member = {
+        "member_id": v(f"{g}_id"),
+        "full_name": name,
+        "full_member_since": v(f"{g}_full_since"),
+        "together_since": v(f"{g}_together_since"),
+    }
+    return member, b.doc("3-KNĐ", g, on, name)
+
+
+def _sponsor_columns(g: str, prefix: str, member: str, letter: str) -> dict[str, str]:
+    """Where sponsor ``g``'s fields under ``prefix`` came from."""
+    return {
+        f"{prefix}{letter}": f"{g}_no",
+        f"{prefix}{letter}.issuer": f"{g}_name",  # the sponsor signs the letter
+        f"{prefix}{member}": f"{g}_id",
+        f"{prefix}{member}.member_id": f"{g}_id",
+        f"{prefix}{member}.full_name": f"{g}_name",
+        f"{prefix}{member}.full_member_since": f"{g}_full_since",
+        f"{prefix}{member}.together_since": f"{g}_together_since",
+    }
+
+
+def _verified(b: _Builder) -> bool | None:
+    """The verification's result: passed unless written otherwise."""
+    passed = b.v("verification_passed")
+    if passed is None and "verification_passed" not in b.cells.bad:
+        return True
+    return cast(bool | None, passed)
+
+
+def _dossier(b: _Builder, origin: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The transferred dossier (``domain.transfer_dossier.Dossier``) from the steps dated up to
+    the receipt, and where its fields came from."""
+    v = b.v
+    d: dict[str, Any] = {}
+    columns: dict[str, str] = {
+        "dossier": "received_stage",
+        "dossier.application": _carried(b, "application"),
+        "dossier.personal_history": "history_no"
+        if b.before_receipt("application_on")
+        else "application_on",
+        # too few sponsors: the first introduction not carried is missing
+        "dossier.first_sponsor": next(
+            (f"{g}_on" for g in ("sponsor1", "sponsor2") if not b.before_receipt(f"{g}_on")),
+            "sponsor1_on",
+        ),
+        "dossier.union_introduction": _carried(b, "union"),
+        "dossier.union_introduction.organization": "union_organization",
+        "dossier.union_introduction.resolution.issuer": "union_by",
+        "dossier.verification": _carried(b, "verification"),
+        "dossier.verification.passed": "verification_passed",
+        "dossier.verification.conclusion": "verification_conclusion",
+        "dossier.verification.document.issuer": "verification_by",
+        "dossier.comments": _carried(b, "comments"),
+        "dossier.comments.source": "comments_source",
+        "dossier.branch_resolution": _carried(b, "branch"),
+        "dossier.committee_resolution": _carried(b, "committee"),
+        "dossier.admission_decision": _carried(b, "decision"),
+        "dossier.admission_decision.issuer": "decision_by",
+        "dossier.recognition_vote": _carried(b, "recognition_vote"),
+    }
+    if b.before_receipt("application_on"):
+        on, name = v("application_on"), v("full_name")
+        d["application"] = b.doc("1-KNĐ", "application", on, name)
+        d["personal_history"] = b.doc("2-KNĐ", "history", on, name)
+    places = iter(("first_sponsor", "second_sponsor"))
+    for g in ("sponsor1", "sponsor2"):
+        if b.before_receipt(f"{g}_on"):
+            place = next(places)
+            member, letter = _sponsor(b, g, v(f"{g}_on"))
+            d[place] = {"sponsor": member, "letter": letter}
+            columns |= _sponsor_columns(g, f"dossier.{place}", ".sponsor", ".letter")
+    if b.before_receipt("union_on"):
+        on = v("union_on")
+        d["union_introduction"] = {
+            "organization": v("union_organization"),
+            "resolution": b.doc("4-KNĐ", "union", on, v("union_by")),
+        }
+    if b.before_receipt("verification_on"):
+        on = v("verification_on")
+        d["verification"] = {
+            "passed": _verified(b),
+            "conclusion": v("verification_conclusion"),
+            "document": b.doc("KL thẩm tra", "verification", on, v("verification_by")),
+        }
+    if b.before_receipt("comments_on"):
+        on, source = v("comments_on"), v("comments_source")
+        d["comments"] = {"source": source, "document": b.doc("5-KNĐ", "comments", on, source)}
+    # the sending committee's branch and grassroots committee issued these
+    for key, group, form in (
+        ("branch_resolution", "branch", "6-KNĐ"),
+        ("committee_resolution", "committee", "8-KNĐ"),
+        ("recognition_vote", "recognition_vote", "NQ xét chính thức"),
+    ):
+        if b.before_receipt(f"{group}_on"):
+            d[key] = b.doc(form, group, v(f"{group}_on"), origin)
+    if b.before_receipt("decision_on"):
+        on = v("decision_on")
+        d["admission_decision"] = b.doc("9-KNĐ", "decision", on, v("decision_by"))
+    return {k: x for k, x in d.items() if x is not None}, columns
 
 
 def _awareness_and_application(b: _Builder) -> None:
     v = b.v
-    if b.cells.has("awareness_on"):
+    # a test task is given to a sympathizer, before or after the awareness class
+    task_later = b.cells.has("task_on") and b.cells.has("awareness_on")
+    task_later = task_later and (v("task_on") or date.min) > (v("awareness_on") or date.max)
+    if not task_later:
+        _test_task(b)
+    if b.due("awareness_on", carried=True):
         on = v("awareness_on")
         b.add(
             RecordAwarenessCertificate,
@@ -404,7 +692,9 @@ def _awareness_and_application(b: _Builder) -> None:
             },
             {"document": "awareness_no", "document.issuer": "awareness_by"},
         )
-    if b.cells.has("application_on"):
+    if task_later:
+        _test_task(b)
+    if b.due("application_on", carried=True):
         on = v("application_on")
         name = v("full_name")
         b.add(
@@ -424,6 +714,16 @@ def _awareness_and_application(b: _Builder) -> None:
         )
 
 
+def _test_task(b: _Builder) -> None:
+    if b.due("task_on"):
+        b.add(
+            AssignTestTask,
+            "task_on",
+            {"occurred_on": b.v("task_on"), "task": b.v("task_text")},
+            {"task": "task_text"},
+        )
+
+
 def _sponsors(b: _Builder) -> None:
     v = b.v
     steps: list[tuple[date, int, Callable[[], None]]] = []
@@ -433,29 +733,12 @@ def _sponsors(b: _Builder) -> None:
 
         def add() -> None:
             on = v(f"{g}_on")
-            name = v(f"{g}_name")
+            member, letter = _sponsor(b, g, on)
             b.add(
                 AddSponsor,
                 f"{g}_on",
-                {
-                    "occurred_on": on,
-                    "sponsor": {
-                        "member_id": v(f"{g}_id"),
-                        "full_name": name,
-                        "full_member_since": v(f"{g}_full_since"),
-                        "together_since": v(f"{g}_together_since"),
-                    },
-                    "document": b.doc("3-KNĐ", g, on, name),
-                },
-                {
-                    "document": f"{g}_no",
-                    "document.issuer": f"{g}_name",  # the sponsor signs the letter
-                    "sponsor": f"{g}_id",
-                    "sponsor.member_id": f"{g}_id",
-                    "sponsor.full_name": f"{g}_name",
-                    "sponsor.full_member_since": f"{g}_full_since",
-                    "sponsor.together_since": f"{g}_together_since",
-                },
+                {"occurred_on": on, "sponsor": member, "document": letter},
+                _sponsor_columns(g, "", "sponsor", "document"),
             )
 
         return add
@@ -480,7 +763,7 @@ def _sponsors(b: _Builder) -> None:
     for order, (key, add) in enumerate(
         (("sponsor1_on", sponsor(1)), ("sponsor2_on", sponsor(2)), ("union_on", union))
     ):
-        if b.cells.has(key):
+        if b.due(key, carried=True):
             on = v(key)
             if on is not None:
                 steps.append((on, order, add))
@@ -490,17 +773,14 @@ def _sponsors(b: _Builder) -> None:
 
 def _verification(b: _Builder) -> None:
     v = b.v
-    if b.cells.has("verification_on"):
+    if b.due("verification_on", carried=True):
         on = v("verification_on")
-        passed = v("verification_passed")
         b.add(
             RecordBackgroundVerification,
             "verification_on",
             {
                 "occurred_on": on,
-                "passed": True
-                if passed is None and "verification_passed" not in b.cells.bad
-                else passed,
+                "passed": _verified(b),
                 "conclusion": v("verification_conclusion"),
                 "document": b.doc("KL thẩm tra", "verification", on, v("verification_by")),
             },
@@ -511,7 +791,7 @@ def _verification(b: _Builder) -> None:
                 "document.issuer": "verification_by",
             },
         )
-    if b.cells.has("comments_on"):
+    if b.due("comments_on", carried=True):
         on = v("comments_on")
         source = v("comments_source")
         b.add(
@@ -530,9 +810,60 @@ def _verification(b: _Builder) -> None:
         )
 
 
+def _failed_branch_vote(b: _Builder) -> None:
+    """An earlier branch meeting whose vote fell below 2/3: recorded as the domain records it
+    (``BranchVoteFailed``, flagged), through the same command as the resolution."""
+    v = b.v
+    if not b.due("branch_failed_on"):
+        return
+    on = v("branch_failed_on")
+    members, votes = v("branch_failed_members"), v("branch_failed_votes")
+    # impossible counts are the command's to refuse (``check_vote_counts``)
+    possible = members is not None and votes is not None and 0 <= votes <= members
+    if possible and members > 0 and is_two_thirds(votes, members):
+        b.plan.problem(
+            "branch_failed_votes",
+            "VOTE_NOT_FAILED",
+            f"{votes}/{members} tán thành là đạt hai phần ba: lần biểu quyết này không phải "
+            "lần không đạt.",
+            f"{votes}/{members} in favour reaches two thirds: this vote did not fail.",
+        )
+        return
+    b.add(
+        RecordBranchResolution,
+        "branch_failed_on",
+        {
+            "occurred_on": on,
+            "official_members": members,
+            "votes_for": votes,
+            "document": b.doc("6-KNĐ", "branch_failed", on, b.branch_name(on)),
+        },
+        {
+            "official_members": "branch_failed_members",
+            "votes_for": "branch_failed_votes",
+            "votes": "branch_failed_votes",
+            "document": "branch_failed_no",
+        },
+    )
+
+
+def _over_60(b: _Builder) -> dict[str, Any] | None:
+    """The conditions declared with the over-60 consent, if any cell of them (or the consent)
+    is filled; the command says what is missing."""
+    keys = ("over60_no", "over60_health", "over60_prestige", "over60_place")
+    if not any(key in b.cells.raw for key in keys):
+        return None
+    return {
+        "good_health": b.v("over60_health"),
+        "prestige": b.v("over60_prestige"),
+        "place": b.v("over60_place"),
+    }
+
+
 def _resolutions(b: _Builder) -> None:
     v = b.v
-    if b.cells.has("branch_on"):
+    _failed_branch_vote(b)
+    if b.due("branch_on", carried=True):
         on = v("branch_on")
         b.add(
             RecordBranchResolution,
@@ -541,11 +872,15 @@ def _resolutions(b: _Builder) -> None:
                 "occurred_on": on,
                 "official_members": v("branch_members"),
                 "votes_for": v("branch_votes"),
-                "document": b.doc("6-KNĐ", "branch", on, b.branch_name()),
+                "document": b.doc("6-KNĐ", "branch", on, b.branch_name(on)),
                 "special_area": v("branch_special_area"),
                 "education_exception": b.doc(
                     "VB cho phép hạ chuẩn", "exception", on, v("exception_by")
                 ),
+                "over_60_consent": b.doc(
+                    "VB đồng ý kết nạp người trên 60 tuổi", "over60", on, v("over60_by")
+                ),
+                "over_60_conditions": _over_60(b),
                 "readmission_consent": b.doc(
                     "CV đồng ý kết nạp lại", "readmission", on, v("readmission_by")
                 ),
@@ -558,11 +893,17 @@ def _resolutions(b: _Builder) -> None:
                 "special_area": "branch_special_area",
                 "education_exception": "exception_no",
                 "education_exception.issuer": "exception_by",
+                "over_60_consent": "over60_no",
+                "over_60_consent.issuer": "over60_by",
+                "over_60_conditions": "over60_health",
+                "over_60_conditions.good_health": "over60_health",
+                "over_60_conditions.prestige": "over60_prestige",
+                "over_60_conditions.place": "over60_place",
                 "readmission_consent": "readmission_no",
                 "readmission_consent.issuer": "readmission_by",
             },
         )
-    if b.cells.has("committee_on"):
+    if b.due("committee_on", carried=True):
         on = v("committee_on")
         b.add(
             RecordCommitteeResolution,
@@ -571,7 +912,7 @@ def _resolutions(b: _Builder) -> None:
                 "occurred_on": on,
                 "committee_members": v("committee_members"),
                 "votes_for": v("committee_votes"),
-                "document": b.doc("8-KNĐ", "committee", on, b.committee_name()),
+                "document": b.doc("8-KNĐ", "committee", on, b.committee_name(on)),
             },
             {
                 "committee_members": "committee_members",
@@ -580,11 +921,12 @@ def _resolutions(b: _Builder) -> None:
                 "document": "committee_no",
             },
         )
-    if b.cells.has("decision_on"):
+    if b.due("decision_on", carried=True):
         on = v("decision_on")
         authority = v("decision_authority")
-        if authority is None and "decision_authority" not in b.cells.bad and b.unit:
-            authority = b.unit.authority
+        unit = b.unit_on(on)
+        if authority is None and "decision_authority" not in b.cells.bad and unit:
+            authority = unit.authority
         b.add(
             RecordAdmissionDecision,
             "decision_on",
@@ -592,28 +934,44 @@ def _resolutions(b: _Builder) -> None:
                 "occurred_on": on,
                 "decided_by": authority,
                 "document": b.doc("9-KNĐ", "decision", on, v("decision_by")),
+                "extension": b.doc(
+                    "Gia hạn QĐ kết nạp", "decision_extension", on, v("decision_extension_by")
+                ),
             },
             {
                 "decided_by": "decision_authority",
                 "document": "decision_no",
                 "document.issuer": "decision_by",
+                "extension": "decision_extension_no",
+                "extension.issuer": "decision_extension_by",
             },
         )
 
 
 def _membership(b: _Builder) -> None:
     v = b.v
-    if b.cells.has("ceremony_on"):
+    if b.due("ceremony_on", carried=True):
+        on = v("ceremony_on")
         received = v("decision_received_on")
         if received is None and not b.cells.has("decision_received_on"):
             received = v("decision_on")
         b.add(
             HoldAdmissionCeremony,
             "ceremony_on",
-            {"occurred_on": v("ceremony_on"), "decision_received_on": received},
-            {"decision_received_on": "decision_received_on"},
+            {
+                "occurred_on": on,
+                "decision_received_on": received,
+                "superior_consent": b.doc(
+                    "Đồng ý lễ kết nạp muộn", "ceremony_consent", on, v("ceremony_consent_by")
+                ),
+            },
+            {
+                "decision_received_on": "decision_received_on",
+                "superior_consent": "ceremony_consent_no",
+                "superior_consent.issuer": "ceremony_consent_by",
+            },
         )
-    if b.cells.has("new_member_class_on"):
+    if b.due("new_member_class_on", carried=True):
         on = v("new_member_class_on")
         b.add(
             RecordNewMemberClass,
@@ -626,7 +984,7 @@ def _membership(b: _Builder) -> None:
             },
             {"document": "new_member_class_no", "document.issuer": "new_member_class_by"},
         )
-    if b.cells.has("recognition_papers_on"):
+    if b.due("recognition_papers_on"):
         on = v("recognition_papers_on")
         for form in _BRANCH_RECOGNITION:
             b.add(
@@ -639,12 +997,12 @@ def _membership(b: _Builder) -> None:
                         "kind": form.value,
                         "number": f"{form.value}/{b.case_code}",
                         "issued_on": on,
-                        "issuer": b.branch_name(),
+                        "issuer": b.branch_name(on),
                     },
                 },
                 {},
             )
-    if b.cells.has("recognition_vote_on"):
+    if b.due("recognition_vote_on", carried=True):
         on = v("recognition_vote_on")
         b.add(
             RecordRecognitionVote,
@@ -653,7 +1011,7 @@ def _membership(b: _Builder) -> None:
                 "occurred_on": on,
                 "official_members": v("recognition_vote_members"),
                 "votes_for": v("recognition_vote_votes"),
-                "document": b.doc("NQ xét chính thức", "recognition_vote", on, b.branch_name()),
+                "document": b.doc("NQ xét chính thức", "recognition_vote", on, b.branch_name(on)),
             },
             {
                 "official_members": "recognition_vote_members",
@@ -662,7 +1020,7 @@ def _membership(b: _Builder) -> None:
                 "document": "recognition_vote_no",
             },
         )
-    if b.cells.has("recognition_committee_on"):
+    if b.due("recognition_committee_on"):
         on = v("recognition_committee_on")
         b.add(
             RecordRecognitionDocument,
@@ -670,11 +1028,11 @@ def _membership(b: _Builder) -> None:
             {
                 "occurred_on": on,
                 "form": RecognitionForm.GRASSROOTS_RESOLUTION,
-                "document": b.doc("15-KNĐ", "recognition_committee", on, b.committee_name()),
+                "document": b.doc("15-KNĐ", "recognition_committee", on, b.committee_name(on)),
             },
             {"document": "recognition_committee_no"},
         )
-    if b.cells.has("recognition_on"):
+    if b.due("recognition_on"):
         on = v("recognition_on")
         b.add(
             RecordRecognitionDecision,
@@ -682,8 +1040,19 @@ def _membership(b: _Builder) -> None:
             {
                 "occurred_on": on,
                 "document": b.doc("QĐ công nhận", "recognition", on, v("recognition_by")),
+                "extension": b.doc(
+                    "Gia hạn QĐ công nhận",
+                    "recognition_extension",
+                    on,
+                    v("recognition_extension_by"),
+                ),
             },
-            {"document": "recognition_no", "document.issuer": "recognition_by"},
+            {
+                "document": "recognition_no",
+                "document.issuer": "recognition_by",
+                "extension": "recognition_extension_no",
+                "extension.issuer": "recognition_extension_by",
+            },
         )
 
 
@@ -709,6 +1078,8 @@ def _exit(b: _Builder) -> None:
                 "This field is required: say how the case left the procedure.",
             )
         return
+    if b.received and b.cells.has("exit_on") and not b.due("exit_on"):
+        return
     on = v("exit_on")
     values: dict[str, Any] = {
         "occurred_on": on,
@@ -728,3 +1099,49 @@ def _exit(b: _Builder) -> None:
             "document.issuer": "exit_by",
         },
     )
+
+
+def _reviews(b: _Builder) -> None:
+    """The responsibility reviews of late steps (``RecordDelayReview``): after the steps, since
+    a review may come after the case went on or ended; each closes its step's late flag."""
+    for step, g in _REVIEWS:
+        if b.due(f"{g}_on"):
+            on = b.v(f"{g}_on")
+            b.add(
+                RecordDelayReview,
+                f"{g}_on",
+                {
+                    "occurred_on": on,
+                    "step": step,
+                    "document": b.doc("Biên bản kiểm điểm", g, on, b.v(f"{g}_by")),
+                },
+                {"document": f"{g}_no", "document.issuer": f"{g}_by", "step": f"{g}_on"},
+            )
+
+
+def _move(b: _Builder) -> None:
+    """A move to another branch (``MoveCandidate``), placed among the steps by its date: the
+    steps dated after it are the new branch's (steps on the day of the move come before it).
+    The transfer document's issuer, unless written, is the grassroots committee moving it."""
+    if not b.due("move_on"):
+        return
+    on = b.v("move_on")
+    issuer = b.v("move_by") or b.committee_name(on)
+    steps = b.plan.steps
+    count = len(steps)
+    b.add(
+        MoveCandidate,
+        "move_on",
+        {
+            "occurred_on": on,
+            "unit_code": b.v("move_unit"),
+            "document": b.doc("Văn bản chuyển sinh hoạt", "move", on, issuer),
+        },
+        {"unit_code": "move_unit", "unit": "move_unit", "document": "move_no"}
+        | ({"document.issuer": "move_by"} if b.cells.has("move_by") else {}),
+    )
+    if len(steps) == count or on is None:
+        return
+    move = steps.pop()
+    later = (i for i, s in enumerate(steps) if i > 0 and getattr(s.command, "occurred_on", on) > on)
+    steps.insert(next(later, len(steps)), move)

@@ -107,7 +107,7 @@ class _Units:
         except DomainError:
             return None
         grassroots = grassroots_of(unit, self.handlers._ancestors(app, unit))
-        return UnitFacts(unit.name, grassroots.name, grassroots.admission_authority)
+        return UnitFacts(unit, grassroots)
 
 
 def _refusal(plan: Plan, error: DomainError, step_columns: dict[str, str], main: str) -> None:
@@ -120,7 +120,7 @@ def _refusal(plan: Plan, error: DomainError, step_columns: dict[str, str], main:
     for violation in violations:
         if violation is None:
             key = column_of(step_columns, error.field, main)
-            if error.code == "NOT_FOUND" and error.field == "unit":
+            if error.code == "NOT_FOUND" and error.field == "unit" and "unit" not in step_columns:
                 key = "unit_code"
             plan.problem(key, error.code, error.message_vi, error.message_en)
         else:

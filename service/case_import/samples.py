@@ -4,7 +4,8 @@ A province-like tenant (:data:`TREE`: two grassroots committees with branches, g
 branches, one with and others without a Youth Union organisation) and ``count`` cases started
 over the years before ``today``, each taken to a stage drawn with the demo's weights
 (``service.demo.OUTCOMES``) along the procedure's real intervals, written as rows of the import
-template (column key → value). A few rows are made invalid on purpose, each of a known kind
+template (column key → value); one case in fifty is given a test task, one in fifty a failed
+branch vote before its resolution. A few rows are made invalid on purpose, each of a known kind
 (:data:`INVALID_KINDS`), and the model keeps what each valid row must give: its case's stage and
 the date of its admission decision, so figures can be checked without the importer.
 """
@@ -12,6 +13,7 @@ the date of its admission decision, so figures can be checked without the import
 from __future__ import annotations
 
 import random
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -184,6 +186,12 @@ class _Case:
         self.day = nxt
         return nxt
 
+    def now_and_then(self, path: int) -> bool:
+        """One case in 50 takes the less common ``path`` (0: a test task; 1: a failed branch
+        vote before the resolution); drawn from the case code, not the generator, so the rest
+        of a seed's file stays as it was."""
+        return zlib.crc32(self.code.encode()) % 50 == path
+
     def number(self, suffix: str) -> str:
         self.g.doc_no += 1
         return f"{self.g.doc_no}/{suffix}"
@@ -283,6 +291,8 @@ class _Case:
         r = self.r
         name = " ".join([r.choice(FAMILY), r.choice(MIDDLE_M), r.choice(GIVEN_M)])
         self.row.update({"helper_on": self.after(3, 20), "helper_name": name})
+        if self.now_and_then(0):
+            self.row.update({"task_on": self.day, "task_text": "Tham gia tổ chức hội thao"})
 
     def awareness(self) -> None:
         on = self.after(30, 120)
@@ -359,6 +369,16 @@ class _Case:
     def branch(self) -> None:
         on = self.after(7, 30)
         members = BRANCH_MEMBERS[self.unit]
+        if self.now_and_then(1) and on + timedelta(days=14) <= self.g.today:
+            self.row.update(
+                {
+                    "branch_failed_on": on,
+                    "branch_failed_no": f"{self.code}/NQ-CB-L1",
+                    "branch_failed_members": members,
+                    "branch_failed_votes": members // 2,
+                }
+            )
+            on = self.day = on + timedelta(days=14)  # the branch meets again
         self.branch_on = on
         self.row.update(
             {

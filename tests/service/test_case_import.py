@@ -16,7 +16,7 @@ import pytest
 
 from domain import ids
 from domain.candidates import Candidate, Stage
-from domain.commands import DeclareYouthUnionOrganisation, EstablishUnit
+from domain.commands import DeclareYouthUnionOrganisation, EstablishUnit, RenameUnit
 from domain.org_units import UnitKind
 from domain.rules import AdmissionAuthority
 from domain.values import Actor, Role
@@ -26,7 +26,7 @@ from service.case_import.columns import BY_KEY, COLUMNS
 from service.case_import.reading import ImportRefused, Sheet, read_sheet
 from service.case_import.running import ImportSummary, import_cases, plans
 from service.case_import.samples import TREE, historical_file, set_up_tenant
-from service.case_import.template import write_csv
+from service.case_import.template import EXAMPLE, write_csv
 from service.cli import main
 from service.commands import Handlers, Principal
 from service.errors import ConcurrentChange
@@ -388,3 +388,279 @@ def test_import_report_file_and_exit_status(parts: Parts, tmp_path: Path) -> Non
         ],
     )
     assert json.loads(json_report.read_text())["invalid"] == 2
+
+
+# --- the paths beyond discovery: received, failed vote, test task, over 60, late steps, moves ---
+def paths_units(h: Handlers, p: Principal) -> None:
+    """The example's units, a second branch CB-02 under DU-01, and CB-01 renamed on 1/6/2022
+    (between the example's branch resolution and its recognition vote)."""
+    example_units(h, p)
+    h.handle(
+        p,
+        EstablishUnit(
+            code="CB-02",
+            name="Chi bộ Phòng Hai",
+            kind=UnitKind.BRANCH,
+            parent_code="DU-01",
+            occurred_on=date(2015, 1, 5),
+        ),
+    )
+    h.handle(p, RenameUnit(code="CB-01", name="Chi bộ Văn phòng", occurred_on=date(2022, 6, 1)))
+
+
+def _until(row: dict[str, Any], last: str) -> dict[str, Any]:
+    """``row`` without the steps after the column ``last`` (the template's order)."""
+    keys = [c.key for c in COLUMNS]
+    cut = keys.index(last)
+    return {k: x for k, x in row.items() if k not in keys[cut + 1 :] or k == "notes"}
+
+
+def paths_rows() -> list[dict[str, Any]]:
+    """One row per new path, each on the template's example."""
+    base = dict(EXAMPLE)
+    received = {
+        k: x
+        for k, x in base.items()
+        if k not in {"discovered_on", "introduced_by", "sympathizer_on", "helper_on", "helper_name"}
+    } | {
+        "case_code": "NHAN-1",
+        "received_on": date(2021, 9, 25),
+        "received_from": "Đảng ủy phường Cửa Nam",
+        "received_no": "15-GCT/ĐU",
+        "received_stage": "VERIFIED",  # by its code; labels read too
+    }
+    failed = base | {
+        "case_code": "LAI-1",
+        "branch_failed_on": date(2021, 9, 28),
+        "branch_failed_no": "11-NQ/CB",
+        "branch_failed_members": 25,
+        "branch_failed_votes": 12,
+    }
+    older = base | {
+        "case_code": "TREN60-1",
+        "birth_date": date(1958, 1, 10),
+        "task_on": date(2021, 5, 10),
+        "task_text": "Tổ chức hội thao công đoàn",
+        "over60_no": "88-CV/TU",
+        "over60_by": "Ban Thường vụ Tỉnh ủy",
+        "over60_health": "Có",
+        "over60_prestige": "Có",
+        "over60_place": "Yêu cầu đặc biệt",
+    }
+    late = _until(base, "decision_authority") | {
+        "case_code": "CHAM-1",
+        "decision_on": date(2022, 3, 1),  # beyond 60 working days of 5/10/2021
+        "decision_review_on": date(2022, 3, 20),
+        "decision_review_no": "02-BB/ĐU",
+        "decision_review_by": "Đảng ủy cơ sở DU-01",
+    }
+    extended = _until(base, "decision_authority") | {
+        "case_code": "GIAHAN-1",
+        "decision_on": date(2022, 1, 20),
+        "decision_extension_no": "05-CV/ĐUK",
+        "decision_extension_by": "Ban Thường vụ Đảng ủy Khối",
+    }
+    moved = base | {
+        "case_code": "CHUYEN-1",
+        "move_on": date(2021, 9, 15),
+        "move_unit": "CB-02",
+        "move_no": "07-QĐ/ĐU",
+    }
+    return [received, failed, older, late, extended, moved]
+
+
+def test_new_paths_import_as_the_handlers_store_them_one_command_at_a_time(
+    store_maker: StoreMaker,
+) -> None:
+    """A case received from another committee, a failed branch vote then a passed one, a test
+    task and an over-60 consent, a late decision and its review, an extension, a move between
+    branches: imported in a batch they give the same events as their commands entered one at a
+    time through `Handlers.handle`, and the issuers are the units' names on the steps' dates."""
+    parts = store_maker.parts(today=lambda: TODAY, inline=False)
+    sheet = sheet_of(paths_rows())
+    one, batched = Principal("tung_lenh", P.actor), Principal("theo_lo", P.actor)
+    for p in (one, batched):
+        parts.handlers.create_tenant(OPS, p.tenant, p.tenant, "other")
+        paths_units(parts.handlers, p)
+    summary = import_cases(parts.handlers, batched, sheet)
+    assert problems(summary) == []
+    assert summary.imported == 6
+    for plan in plans(parts.handlers, one, sheet):
+        for step in plan.steps:
+            parts.handlers.handle(one, step.command)
+
+    def history(tenant: str) -> dict[str, list[tuple[str, str]]]:
+        app = parts.store.app(tenant, write=False)
+        units = {str(ids.unit_id(tenant, code)): code for code in ("CB-01", "CB-02")}
+        out = {}
+        for row in paths_rows():
+            found = []
+            for event in app.events.get(ids.candidate_id(tenant, row["case_code"])):
+                state = {
+                    k: x
+                    for k, x in vars(event).items()
+                    if k not in {"timestamp", "originator_id", "tenant", "id"}
+                }
+                text = json.dumps(state, default=str, sort_keys=True, ensure_ascii=False)
+                for unit_id, code in units.items():
+                    text = text.replace(unit_id, code)
+                found.append((type(event).__qualname__.removeprefix("Candidate."), text))
+            out[row["case_code"]] = found
+        return out
+
+    assert history(batched.tenant) == history(one.tenant)
+    again = import_cases(parts.handlers, batched, sheet)  # the natural key holds for them too
+    assert (again.unchanged, again.imported, again.events) == (6, 0, 0)
+    app = parts.store.app(batched.tenant, write=False)
+    stored: dict[str, dict[str, Any]] = {
+        row["case_code"]: {
+            type(e).__qualname__.removeprefix("Candidate."): e
+            for e in app.events.get(ids.candidate_id(batched.tenant, row["case_code"]))
+        }
+        for row in paths_rows()
+    }
+    kinds = {code: list(events) for code, events in stored.items()}
+    assert kinds["NHAN-1"][:2] == ["Discovered", "TransferredIn"]
+    assert kinds["NHAN-1"][-1] == "RecognizedAsFullMember"
+    transferred = stored["NHAN-1"]["TransferredIn"]
+    assert transferred.stage is Stage.VERIFIED
+    assert transferred.origin == "Đảng ủy phường Cửa Nam"
+    assert transferred.dossier.verification.passed
+    assert kinds["LAI-1"].index("BranchVoteFailed") < kinds["LAI-1"].index(
+        "BranchResolutionRecorded"
+    )
+    assert {"TestTaskAssigned", "Over60AdmissionConsented"} <= set(kinds["TREN60-1"])
+    assert kinds["CHAM-1"][-2:] == ["StepRecordedLate", "DelayReviewed"]
+    assert stored["GIAHAN-1"]["AdmissionDecided"].extension.number == "05-CV/ĐUK"
+    assert "StepRecordedLate" not in kinds["GIAHAN-1"]
+    assert kinds["CHUYEN-1"].index("MovedToUnit") < kinds["CHUYEN-1"].index("CommentsRecorded")
+
+    def issuer(code: str, event: str) -> str:
+        return str(stored[code][event].document.issuer)
+
+    # the branch resolution (5/10/2021) before CB-01's rename, the recognition vote after it
+    assert issuer("LAI-1", "BranchResolutionRecorded") == "Đơn vị CB-01"
+    assert issuer("LAI-1", "RecognitionVoted") == "Chi bộ Văn phòng"
+    # after the move, the new branch's; received, the sending committee's transfer document
+    assert issuer("CHUYEN-1", "BranchResolutionRecorded") == "Chi bộ Phòng Hai"
+    assert issuer("NHAN-1", "TransferredIn") == "Đảng ủy phường Cửa Nam"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_bad_cell_in_each_new_column_is_reported_at_its_column(
+    store_maker: StoreMaker,
+) -> None:
+    """A dry run names each new column's bad cell, and a step the received dossier cannot
+    carry, and refusals of the rules at the column they concern."""
+    parts = store_maker.parts(today=lambda: TODAY)
+    parts.handlers.create_tenant(OPS, P.tenant, P.tenant, "other")
+    paths_units(parts.handlers, P)
+    received, failed, older, late, extended, moved = paths_rows()
+    base = dict(EXAMPLE)
+
+    def review(step: str, on: Any, no: str = "1/BB", by: str | None = "Đảng ủy") -> dict[str, Any]:
+        return {f"{step}_review_on": on, f"{step}_review_no": no, f"{step}_review_by": by}
+
+    bad: list[tuple[dict[str, Any], str, str]] = [
+        (received | {"received_on": "31/02/2021"}, "received_on", "DATE_INVALID"),
+        (received | {"received_stage": "Đã chuyển đi"}, "received_stage", "VALUE_UNKNOWN"),
+        (received | {"received_full_since": "sau"}, "received_full_since", "DATE_INVALID"),
+        (
+            {k: x for k, x in received.items() if k != "received_no"},
+            "received_no",
+            "FIELD_REQUIRED",
+        ),
+        (received | {"discovered_on": date(2021, 3, 1)}, "discovered_on", "NOT_FOR_RECEIVED_CASE"),
+        (received | {"sympathizer_on": date(2021, 4, 5)}, "sympathizer_on", "STEP_BEFORE_RECEIPT"),
+        (received | {"received_stage": "Đảng viên dự bị"}, "ceremony_on", "CEREMONY_DATE_REQUIRED"),
+        (
+            {k: x for k, x in received.items() if not k.startswith("verification")},
+            "verification_on",
+            "DOSSIER_INCOMPLETE",
+        ),
+        (failed | {"branch_failed_votes": 20}, "branch_failed_votes", "VOTE_NOT_FAILED"),
+        (failed | {"branch_failed_members": "nhiều"}, "branch_failed_members", "NUMBER_EXPECTED"),
+        (
+            {k: x for k, x in failed.items() if k != "branch_failed_no"},
+            "branch_failed_no",
+            "DOCUMENT_REQUIRED",
+        ),
+        ({k: x for k, x in older.items() if k != "task_text"}, "task_text", "FIELD_REQUIRED"),
+        (older | {"over60_place": "Ở xa"}, "over60_place", "VALUE_UNKNOWN"),
+        (older | {"over60_health": "có lẽ"}, "over60_health", "YES_NO_EXPECTED"),
+        (
+            {k: x for k, x in older.items() if k != "over60_no"},
+            "over60_no",
+            "OVER_60_CONDITIONS_NOT_MET",
+        ),
+        (older | {"over60_prestige": "Không"}, "over60_health", "OVER_60_CONDITIONS_NOT_MET"),
+        (
+            late | {"decision_review_on": TODAY + timedelta(days=2)},
+            "decision_review_on",
+            "DATE_IN_FUTURE",
+        ),
+        (late | {"decision_review_by": None}, "decision_review_by", "FIELD_REQUIRED"),
+        (
+            extended | {"decision_extension_no": "05\u200b-CV"},
+            "decision_extension_no",
+            "CODE_INVISIBLE_CHARACTER",
+        ),
+        (moved | {"move_unit": "CB-KHONG"}, "move_unit", "NOT_FOUND"),
+        (moved | {"move_unit": "CB-01"}, "move_unit", "SAME_UNIT"),
+        (moved | {"move_on": "15/13/2021"}, "move_on", "DATE_INVALID"),
+        ({k: x for k, x in moved.items() if k != "move_no"}, "move_no", "DOCUMENT_REQUIRED"),
+        (moved | {"move_by": "Đảng ủy\u202e X"}, "move_by", "NAME_INVALID_CHARACTER"),
+        (received | {"received_from": "x" * 400}, "received_from", "NAME_TOO_LONG"),
+        (failed | {"branch_failed_on": "hôm qua"}, "branch_failed_on", "DATE_INVALID"),
+        (older | {"task_on": "32/01/2021"}, "task_on", "DATE_INVALID"),
+        (older | {"over60_by": None}, "over60_by", "FIELD_REQUIRED"),
+        (older | {"over60_prestige": "hmm"}, "over60_prestige", "YES_NO_EXPECTED"),
+        (extended | {"decision_extension_by": None}, "decision_extension_by", "FIELD_REQUIRED"),
+        (
+            base | {"ceremony_consent_no": "1\u200b/CV"},
+            "ceremony_consent_no",
+            "CODE_INVISIBLE_CHARACTER",
+        ),
+        (base | {"ceremony_consent_no": "1/CV"}, "ceremony_consent_by", "FIELD_REQUIRED"),
+        (
+            base | {"recognition_extension_no": "2\u200b/CV"},
+            "recognition_extension_no",
+            "CODE_INVISIBLE_CHARACTER",
+        ),
+        (base | {"recognition_extension_no": "2/CV"}, "recognition_extension_by", "FIELD_REQUIRED"),
+        (base | review("ceremony", date(2022, 1, 5)), "ceremony_review_on", "NO_DELAY_REVIEW_OPEN"),
+        (
+            base | review("ceremony", date(2022, 1, 5), no="3\u200b/BB"),
+            "ceremony_review_no",
+            "CODE_INVISIBLE_CHARACTER",
+        ),
+        (
+            base | review("ceremony", date(2022, 1, 5), by=None),
+            "ceremony_review_by",
+            "FIELD_REQUIRED",
+        ),
+        (base | review("recognition", "1/2/2O23"), "recognition_review_on", "DATE_INVALID"),
+        (
+            base | review("recognition", date(2023, 2, 1), no="4\u200b/BB"),
+            "recognition_review_no",
+            "CODE_INVISIBLE_CHARACTER",
+        ),
+        (
+            base | review("recognition", date(2023, 2, 1), by="x" * 400),
+            "recognition_review_by",
+            "NAME_TOO_LONG",
+        ),
+    ]
+    rows = [row | {"case_code": f"SAI-{i}"} for i, (row, _, _) in enumerate(bad)]
+    summary = import_cases(parts.handlers, P, sheet_of(rows), dry_run=True)
+    found = problems(summary)
+    for i, (_, key, code) in enumerate(bad):
+        assert (i + 3, BY_KEY[key].vi, code) in found, (
+            key,
+            code,
+            [f for f in found if f[0] == i + 3],
+        )
+    assert summary.invalid == len(bad)
+    for p in summary.problems:
+        assert p.message_vi
+        assert p.message_en != p.message_vi
