@@ -543,7 +543,6 @@ def worker(
     with open_parts() as parts:
         store = parts.store
         settings = parts.settings
-        configure_logging(settings, log_level.upper() if log_level else None)
         if store.backend != "postgres":
             click.echo(
                 "Chế độ SQLite: bảng đọc được cập nhật ngay sau mỗi lệnh, không cần tiến trình "
@@ -571,6 +570,7 @@ def worker(
             takeover_interval=takeover_interval or settings.worker_takeover_interval,
             test_delay=settings.worker_test_delay,
         )
+        configure_logging(settings, log_level.upper() if log_level else None)
         # Its own metrics port (KETNAP_METRICS_PORT): what it projected, its pool; the lag of
         # every tenant is the servers' to report (they read it for /readyz too).
         metrics = metrics_for(settings, store, parts.read_models, projections=False)

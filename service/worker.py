@@ -60,6 +60,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from domain.errors import DomainError
 from projections.runner import ProjectionHalted, TenantProjector
 from projections.sql import OWNER_LOCK_CLASS, ReadModelDB, Tx
 from service.metrics import BATCHES, EVENTS_PROJECTED, OTHER, PROJECTION_FAILURES, TENANTS_OWNED
@@ -379,7 +380,15 @@ class Worker:
             delay = min(
                 FAILURE_BACKOFF_MAX, FAILURE_BACKOFF * 2 ** min(self._failures_in_row[slug] - 1, 16)
             )
-            log.exception("tenant %s: projections failed; retrying in %g s", slug, delay)
+            if isinstance(error, DomainError):  # expected and named (e.g. a missing key)
+                log.error(
+                    "tenant %s: projections failed with %s; retrying in %g s",
+                    slug,
+                    error.code,
+                    delay,
+                )
+            else:
+                log.exception("tenant %s: projections failed; retrying in %g s", slug, delay)
             self._failed_until[slug] = time.monotonic() + delay
             self._pending.pop(slug, None)
             self._runs.pop(slug, None)
