@@ -34,20 +34,38 @@ from service.store import Store
 log = logging.getLogger(__name__)
 
 #: psycopg-pool's gauges (``get_stats`` keys) and what they are exposed as.
-_POOL_GAUGES = (
+POOL_GAUGES = (
     ("pool_size", "ketnap_pg_pool_connections", "Connections the pool holds (busy or idle)."),
     ("pool_available", "ketnap_pg_pool_idle", "Idle connections ready in the pool."),
     ("pool_max", "ketnap_pg_pool_max", "The most connections the pool may hold."),
     ("requests_waiting", "ketnap_pg_pool_waiting", "Callers waiting for a connection now."),
 )
 #: psycopg-pool's counters (cumulative since the pool opened).
-_POOL_COUNTERS = (
+POOL_COUNTERS = (
     ("requests_num", "ketnap_pg_pool_requests", "Connections asked of the pool."),
     ("requests_queued", "ketnap_pg_pool_requests_queued", "Requests that had to wait."),
     ("requests_errors", "ketnap_pg_pool_timeouts", "Requests that got no connection in time."),
     ("connections_errors", "ketnap_pg_pool_connect_errors", "Failed connection attempts."),
     ("connections_lost", "ketnap_pg_pool_connections_lost", "Connections found broken."),
 )
+
+POOL_WAIT = "ketnap_pg_pool_wait_seconds"
+STORE_UP = "ketnap_store_up"
+PROJECTION_LAG = "ketnap_projection_lag_events"
+PROJECTION_FAILED = "ketnap_projection_failed"
+
+
+def series_names() -> set[str]:
+    """The name of every ``ketnap_*`` series a process may expose (as scraped: counters with
+    ``_total``, histograms with ``_bucket``, ``_count``, ``_sum``): what alert rules may use."""
+    names = {STORE_UP, PROJECTION_LAG, PROJECTION_FAILED, f"{POOL_WAIT}_total"}
+    names |= {name for _, name, _ in POOL_GAUGES}
+    names |= {f"{name}_total" for _, name, _ in POOL_COUNTERS}
+    suffixes = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_count", "_sum")}
+    for family in FAMILIES:
+        for metric in family.describe():
+            names |= {metric.name + suffix for suffix in suffixes[metric.type]}
+    return names
 
 
 class StoreCollector(Collector):
@@ -68,12 +86,12 @@ class StoreCollector(Collector):
         stats = self.store.pool_stats()
         if not stats:
             return
-        for key, name, documentation in _POOL_GAUGES:
+        for key, name, documentation in POOL_GAUGES:
             gauge = GaugeMetricFamily(name, documentation, labels=["pool"])
             for pool, values in stats.items():
                 gauge.add_metric([pool], values.get(key, 0))
             yield gauge
-        for key, name, documentation in _POOL_COUNTERS:
+        for key, name, documentation in POOL_COUNTERS:
             counter = CounterMetricFamily(name, documentation, labels=["pool"])
             for pool, values in stats.items():
                 counter.add_metric([pool], values.get(key, 0))
@@ -88,16 +106,14 @@ class StoreCollector(Collector):
         yield wait
 
     def _projections(self) -> Iterator[Metric]:
-        up = GaugeMetricFamily(
-            "ketnap_store_up", "1 when this scrape could read the store, else 0."
-        )
+        up = GaugeMetricFamily(STORE_UP, "1 when this scrape could read the store, else 0.")
         lag = GaugeMetricFamily(
-            "ketnap_projection_lag_events",
+            PROJECTION_LAG,
             "Events recorded but not yet applied, by tenant and projection.",
             labels=["tenant", "projection"],
         )
         failed = GaugeMetricFamily(
-            "ketnap_projection_failed",
+            PROJECTION_FAILED,
             "1 when a recorded failure stops the tenant's projections at this projection.",
             labels=["tenant", "projection"],
         )

@@ -25,7 +25,12 @@ from domain.values import Role
 from service.api.app import make_app
 from service.api.schema import schema
 from service.bootstrap import read_settings
-from service.observability.exposition import MetricsServer, process_registry, serve_metrics
+from service.observability.exposition import (
+    MetricsServer,
+    process_registry,
+    series_names,
+    serve_metrics,
+)
 from service.observability.logs import configure_logging, remove_logging
 from tests.api.conftest import Api, Server
 from tests.walks import PERSON_FACTS, bloc_tree
@@ -159,6 +164,9 @@ def test_metrics_and_json_logs_of_a_query_a_refusal_and_a_write(
         before, "ketnap_pg_pool_requests_total", pool="app"
     )
     assert ("ketnap_pg_pool_waiting", (("pool", "app"),)) in after
+    # every series is one the code declares (what deploy/prometheus/alerts.yml may use)
+    scraped = {name for name, _ in after if name.startswith("ketnap_")}
+    assert {name for name in scraped if not name.endswith("_created")} <= series_names()
     # bounded labels: no client text, no case, no person
     labels = {v for (_, pairs) in after for (_, v) in pairs}
     for text in (NAME, NAME.split()[-1], "HS-1", "lanh-dao-1", "m-query"):
