@@ -573,7 +573,7 @@ def worker(
         configure_logging(settings, log_level.upper() if log_level else None)
         # Its own metrics port (KETNAP_METRICS_PORT): what it projected, its pool; the lag of
         # every tenant is the servers' to report (they read it for /readyz too).
-        metrics = metrics_for(settings, store, parts.read_models, projections=False)
+        metrics = metrics_for(settings, store, parts.read_models, worker=True)
         try:
             run_worker(store, options, read_models=parts.read_models)
         finally:

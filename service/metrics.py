@@ -84,17 +84,10 @@ TENANTS_OWNED = Gauge(
     registry=None,
 )
 
-#: The families counted in this module, in the order they are exposed.
-FAMILIES = (
-    REQUESTS,
-    REQUEST_SECONDS,
-    REFUSALS,
-    EVENTS_APPENDED,
-    PROJECTION_FAILURES,
-    EVENTS_PROJECTED,
-    BATCHES,
-    TENANTS_OWNED,
-)
+#: The families a server exposes (``ketnap serve``), in the order they are exposed.
+SERVER_FAMILIES = (REQUESTS, REQUEST_SECONDS, REFUSALS, EVENTS_APPENDED, PROJECTION_FAILURES)
+#: The families a worker exposes (``ketnap worker``).
+WORKER_FAMILIES = (EVENTS_PROJECTED, BATCHES, TENANTS_OWNED, PROJECTION_FAILURES, EVENTS_APPENDED)
 
 
 def code_label(code: str) -> str:

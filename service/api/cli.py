@@ -52,7 +52,7 @@ def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
     configure_logging(settings)
     # Its own port, never the public one (service.observability.exposition); with the
     # projections' lag of every tenant, as /readyz reads it.
-    metrics = metrics_for(settings, parts.store, parts.read_models, projections=True)
+    metrics = metrics_for(settings, parts.store, parts.read_models)
     # Tenants disabled, enabled or created by other processes take effect here at once, and
     # the worker's progress wakes the requests waiting to read their own writes.
     try:

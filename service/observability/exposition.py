@@ -26,7 +26,7 @@ from prometheus_client.exposition import start_http_server
 from prometheus_client.registry import Collector
 
 from domain.errors import InvalidInput
-from service.metrics import FAMILIES
+from service.metrics import SERVER_FAMILIES, WORKER_FAMILIES
 from service.read_models import ReadModels
 from service.settings import Settings
 from service.store import Store
@@ -62,7 +62,7 @@ def series_names() -> set[str]:
     names |= {name for _, name, _ in POOL_GAUGES}
     names |= {f"{name}_total" for _, name, _ in POOL_COUNTERS}
     suffixes = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_count", "_sum")}
-    for family in FAMILIES:
+    for family in {*SERVER_FAMILIES, *WORKER_FAMILIES}:
         for metric in family.describe():
             names |= {metric.name + suffix for suffix in suffixes[metric.type]}
     return names
@@ -144,18 +144,20 @@ def process_registry(
     store: Store | None = None,
     read_models: ReadModels | None = None,
     *,
-    projections: bool = True,
+    worker: bool = False,
 ) -> CollectorRegistry:
-    """A registry of this process's metrics: the counted families, the process's own (CPU,
-    memory, file descriptors, GC) and, given a store, :class:`StoreCollector`."""
+    """A registry of this process's metrics: the families a server (or a ``worker``) counts,
+    the process's own (CPU, memory, file descriptors, GC) and, given a store,
+    :class:`StoreCollector` (with every tenant's projection lag for a server only: the lag is
+    the same whoever reads it, and the servers read it for ``/readyz`` too)."""
     registry = CollectorRegistry(auto_describe=True)
-    for family in FAMILIES:
+    for family in WORKER_FAMILIES if worker else SERVER_FAMILIES:
         registry.register(family)
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     GCCollector(registry=registry)
     if store is not None and read_models is not None:
-        registry.register(StoreCollector(store, read_models, projections=projections))
+        registry.register(StoreCollector(store, read_models, projections=not worker))
     return registry
 
 
@@ -196,10 +198,10 @@ def serve_metrics(registry: CollectorRegistry, *, host: str, port: int) -> Metri
 
 
 def metrics_for(
-    settings: Settings, store: Store, read_models: ReadModels, *, projections: bool
+    settings: Settings, store: Store, read_models: ReadModels, *, worker: bool = False
 ) -> MetricsServer | None:
     """The process's metrics listener as the settings ask (None: ``KETNAP_METRICS_PORT`` is 0)."""
     if not settings.metrics_port:
         return None
-    registry = process_registry(store, read_models, projections=projections)
+    registry = process_registry(store, read_models, worker=worker)
     return serve_metrics(registry, host=settings.metrics_host, port=settings.metrics_port)

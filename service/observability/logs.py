@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from asgi_correlation_id import correlation_id
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.orjson import OrjsonFormatter
 
 #: The text format (``KETNAP_LOG_FORMAT=text``): the request id on every line.
@@ -74,7 +75,11 @@ def formatter(log_format: str) -> logging.Formatter:
     if log_format == "text":
         return logging.Formatter(TEXT_FORMAT)
     return OrjsonFormatter(
-        list(JSON_FIELDS), rename_fields=JSON_RENAMED, datefmt="%Y-%m-%dT%H:%M:%S%z"
+        list(JSON_FIELDS),
+        rename_fields=JSON_RENAMED,
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+        # uvicorn's ANSI-coloured copy of its message
+        reserved_attrs=[*RESERVED_ATTRS, "color_message"],
     )
 
 

@@ -44,7 +44,7 @@ def test_the_worker_exposes_what_it_projected_its_tenants_and_its_pool(
     read_models = ReadModels(store, inline=False)
     with _running_worker(store_maker, postgres_database, "ketnap-worker-metrics") as worker:
         _wait_until(_caught_up_check(read_models, TENANT), what="caught up")
-        registry = process_registry(worker.store, worker.read_models, projections=False)
+        registry = process_registry(worker.store, worker.read_models, worker=True)
         server = serve_metrics(registry, host="127.0.0.1", port=0)
         try:
             text = httpx.get(f"http://127.0.0.1:{server.port}/metrics", timeout=30).text
