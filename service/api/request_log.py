@@ -219,7 +219,12 @@ class AccessLog:
             parts.append(f"failed={_codes([INTERNAL_ERROR] * failed)}")
             fields["failed"] = [INTERNAL_ERROR]
         fields["outcome"] = result = note.outcome(status)
-        count_request(note.operation or OTHER, result, seconds, refused)
+        # also here, not only by the log filter: a line written after the request's context
+        # is gone (the client left mid-answer) still names them
+        fields["operation"] = operation = note.operation or OTHER
+        if note.tenant:
+            fields["tenant"] = note.tenant
+        count_request(operation, result, seconds, refused)
         log.info(" ".join(parts), extra=fields)
 
 
