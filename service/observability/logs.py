@@ -34,9 +34,9 @@ from pythonjsonlogger.orjson import OrjsonFormatter
 
 #: The text format (``KETNAP_LOG_FORMAT=text``): the request id on every line.
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
-#: The JSON format's standard fields, renamed.
-JSON_FIELDS = ("asctime", "levelname", "name", "message")
-JSON_RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+#: The JSON format's standard fields, renamed (``time``: ISO 8601 in UTC, microseconds).
+JSON_FIELDS = ("levelname", "name", "message")
+JSON_RENAMED = {"levelname": "level", "name": "logger"}
 #: Marks the handler installed here, so that configuring again replaces it (and only it).
 _OURS = "_ketnap_handler"
 
@@ -77,7 +77,7 @@ def formatter(log_format: str) -> logging.Formatter:
     return OrjsonFormatter(
         list(JSON_FIELDS),
         rename_fields=JSON_RENAMED,
-        datefmt="%Y-%m-%dT%H:%M:%S%z",
+        timestamp="time",
         # uvicorn's ANSI-coloured copy of its message
         reserved_attrs=[*RESERVED_ATTRS, "color_message"],
     )
