@@ -97,9 +97,7 @@ class StoreCollector(Collector):
                 counter.add_metric([pool], values.get(key, 0))
             yield counter
         wait = CounterMetricFamily(
-            "ketnap_pg_pool_wait_seconds",
-            "Time callers spent waiting for a connection.",
-            labels=["pool"],
+            POOL_WAIT, "Time callers spent waiting for a connection.", labels=["pool"]
         )
         for pool, values in stats.items():
             wait.add_metric([pool], values.get("requests_wait_ms", 0) / 1000)
@@ -150,7 +148,8 @@ def process_registry(
     the process's own (CPU, memory, file descriptors, GC) and, given a store,
     :class:`StoreCollector` (with every tenant's projection lag for a server only: the lag is
     the same whoever reads it, and the servers read it for ``/readyz`` too)."""
-    registry = CollectorRegistry(auto_describe=True)
+    # no auto_describe: registering the store's collector must not query the store
+    registry = CollectorRegistry(auto_describe=False)
     for family in WORKER_FAMILIES if worker else SERVER_FAMILIES:
         registry.register(family)
     ProcessCollector(registry=registry)
