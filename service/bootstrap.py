@@ -5,8 +5,8 @@ starts here: ``bootstrap()`` reads the settings once from ``os.environ`` (or fro
 ``environ`` mapping it is given, or takes ready-made :class:`~service.settings.Settings`),
 resolves every path in them to an absolute one, and returns :class:`Parts`: the settings and,
 built on first use, the store, the read models, the command handlers, the personal-data key
-source and the audit signing key. Nothing else in the code reads environment variables; parts
-are passed down explicitly (cosmicpython's ``bootstrap.py`` is the model).
+source and the audit signing key; :func:`configure_logging` is the processes' one logging
+setup. Nothing else in the code reads environment variables; parts are passed down explicitly (cosmicpython's ``bootstrap.py`` is the model).
 
 The meaning of each variable is documented in :mod:`service.settings`.
 """
@@ -32,6 +32,7 @@ from service.settings import (
     DEFAULT_MAX_IMPORT_BYTES,
     DEFAULT_MAX_QUERY_ROWS,
     DEFAULT_MAX_REQUEST_BYTES,
+    DEFAULT_METRICS_HOST,
     DEFAULT_PG_MAX_OVERFLOW,
     DEFAULT_PG_POOL_SIZE,
     DEFAULT_PG_POOL_TIMEOUT,
@@ -103,7 +104,13 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         worker_name=text("KETNAP_WORKER_NAME") or DEFAULT_WORKER_NAME,
         worker_test_delay=_read_float(environ, "KETNAP_WORKER_TEST_DELAY", 0.0),
         report_font=path("KETNAP_REPORT_FONT"),
-        citus=_read_on_off(environ, "KETNAP_CITUS"),
+        citus=_read_switch(environ, "KETNAP_CITUS"),
+        metrics_port=_read_int(environ, "KETNAP_METRICS_PORT", 0),
+        metrics_host=text("KETNAP_METRICS_HOST") or DEFAULT_METRICS_HOST,
+        log_format=text("KETNAP_LOG_FORMAT").lower() or "json",
+        log_level=text("KETNAP_LOG_LEVEL").upper() or "INFO",
+        tracing=_read_switch(environ, "KETNAP_TRACING"),
+        otlp_endpoint=text("KETNAP_OTLP_ENDPOINT"),
     )
 
 
@@ -225,6 +232,15 @@ def bootstrap(
     return Parts(absolute(settings), inline=inline, today=today)
 
 
+def configure_logging(settings: Settings, level: str | None = None) -> None:
+    """The process's one logging setup (``ketnap serve``, ``ketnap worker``): every record on
+    standard error as ``KETNAP_LOG_FORMAT`` lines (JSON by default), from ``level`` (default
+    ``KETNAP_LOG_LEVEL``) up; see :mod:`service.observability.logs`."""
+    from service.observability.logs import configure_logging as configure
+
+    configure(settings.log_format, level or settings.log_level)
+
+
 def absolute_path(path: Path, cwd: Path | None = None) -> Path:
     """``path`` made absolute against ``cwd`` (default: the current directory)."""
     base = Path.cwd() if cwd is None else cwd
@@ -246,6 +262,22 @@ def _read_int(env: Mapping[str, str], name: str, default: int) -> int:
         ) from None
 
 
+def _read_switch(env: Mapping[str, str], name: str) -> bool:
+    """On or off (unset: off; also 1/0, true/false, yes/no); anything else is refused rather
+    than guessed."""
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "off", "0", "false", "no"):
+        return False
+    if raw in ("on", "1", "true", "yes"):
+        return True
+    raise InvalidInput(
+        "SETTING_INVALID",
+        f"Biến môi trường {name} phải là on hoặc off, nhận được {raw!r}.",
+        f"The environment variable {name} must be on or off, got {raw!r}.",
+        field=name,
+    )
+
+
 def _read_float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -259,18 +291,3 @@ def _read_float(env: Mapping[str, str], name: str, default: float) -> float:
             f"The environment variable {name} must be a number, got {raw!r}.",
             field=name,
         ) from None
-
-
-def _read_on_off(env: Mapping[str, str], name: str) -> bool:
-    """``on`` or ``off`` (unset: off); anything else is refused rather than guessed."""
-    raw = env.get(name, "").strip().lower()
-    if raw in ("", "off"):
-        return False
-    if raw == "on":
-        return True
-    raise InvalidInput(
-        "SETTING_INVALID",
-        f"Biến môi trường {name} phải là on hoặc off, nhận được {raw!r}.",
-        f"The environment variable {name} must be on or off, got {raw!r}.",
-        field=name,
-    )

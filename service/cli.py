@@ -14,7 +14,6 @@ and exits 0.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ from projections import all_projections
 from projections.runner import BatchReport, RunReport
 from service.api.cli import run_server, token
 from service.audit.cli import audit
+from service.bootstrap import configure_logging
 from service.case_import.cli import import_group
 from service.console import cli_actor, open_parts, refusals, tenant_slugs
 from service.demo import DEMO_SLUG, merged_slug, seed_demo
@@ -526,20 +526,21 @@ def serve(host: str, port: int, with_demo: bool) -> None:
 )
 @click.option(
     "--log-level",
-    default="INFO",
-    show_default=True,
+    default=None,
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="Default: KETNAP_LOG_LEVEL, else INFO.",
 )
 @refusals
 def worker(
-    poll_interval: float | None, takeover_interval: float | None, name: str | None, log_level: str
+    poll_interval: float | None,
+    takeover_interval: float | None,
+    name: str | None,
+    log_level: str | None,
 ) -> None:
     """Keep every tenant's read models up to date (PostgreSQL; stop with SIGTERM or Ctrl-C)."""
+    from service.observability.exposition import metrics_for
     from service.worker import WorkerOptions, run_worker
 
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     with open_parts() as parts:
         store = parts.store
         settings = parts.settings
@@ -570,7 +571,15 @@ def worker(
             takeover_interval=takeover_interval or settings.worker_takeover_interval,
             test_delay=settings.worker_test_delay,
         )
-        run_worker(store, options, read_models=parts.read_models)
+        configure_logging(settings, log_level.upper() if log_level else None)
+        # Its own metrics port (KETNAP_METRICS_PORT): what it projected, its pool; the lag of
+        # every tenant is the servers' to report (they read it for /readyz too).
+        metrics = metrics_for(settings, store, parts.read_models, worker=True)
+        try:
+            run_worker(store, options, read_models=parts.read_models)
+        finally:
+            if metrics is not None:
+                metrics.stop()
 
 
 @main.group()

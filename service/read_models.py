@@ -40,6 +40,7 @@ from projections.runner import (
     read_failure,
 )
 from projections.sql import ReadModelDB, Tx, placeholders
+from service.metrics import PROJECTION_FAILURES
 from service.store import Store
 from service.store.postgres import EVENTS_CHANNEL
 
@@ -279,6 +280,14 @@ class ReadModels:
         0 when a projection has no tracking row yet, or the tracking table does not exist
         (a tenant created before its read-model tables were created with it).
         """
+        positions = self.positions(tenant)
+        if len(positions) < len(self.projection_names):
+            return 0
+        return min(positions.values())
+
+    def positions(self, tenant: str) -> dict[str, int]:
+        """The position each projection of ``tenant`` has passed, for those that have one (one
+        read of the tracking; none when its table does not exist yet)."""
         names = self.projection_names
         db = self.database(tenant)
         try:
@@ -289,10 +298,8 @@ class ReadModels:
                 names,
             )
         except (psycopg.errors.UndefinedTable, sqlite3.OperationalError):
-            return 0
-        if len(rows) < len(names):
-            return 0
-        return min(int(position) for _, position in rows)
+            return {}
+        return {str(name): int(position) for name, position in rows}
 
     @contextmanager
     def read(self, tenant: str) -> Iterator[Tx]:
@@ -308,7 +315,9 @@ class ReadModels:
 
 
 def log_failure(failure: ProjectionFailure) -> None:
-    """One line per failed attempt: what, where, and when the next one is (no values)."""
+    """One line per failed attempt: what, where, and when the next one is (no values); and
+    one more on the failures counter (``ketnap_projection_failures_total``)."""
+    PROJECTION_FAILURES.labels(failure.tenant, failure.projection).inc()
     log.error(
         "tenant %s: projection %s failed on the event at position %d (attempt %d; next try at "
         "%s; ketnap projections retry after a fix): %s",

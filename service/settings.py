@@ -74,6 +74,21 @@ environment (the only code that does) and resolves every path to an absolute one
   runs ``SET LOCAL citus.enable_schema_based_sharding TO on`` before its ``CREATE SCHEMA``, so
   the schema and every table later created in it live whole on one worker node. The
   ``platform`` schema stays local to the coordinator. See ``deploy/README.md`` ("Citus").
+- ``KETNAP_METRICS_PORT`` (default 0: off): the port of a separate HTTP listener that serves
+  the process's Prometheus metrics at ``/metrics`` (``ketnap serve`` and ``ketnap worker`` each
+  their own; see docs/observability.md). Never on the public port: the metrics name tenants.
+- ``KETNAP_METRICS_HOST`` (default ``127.0.0.1``): the address that listener binds; set
+  ``0.0.0.0`` where Prometheus scrapes from another host (a pod), and keep the port off the
+  proxy or ingress.
+- ``KETNAP_LOG_FORMAT`` (default ``json``): ``json`` (one JSON object per line: time, level,
+  logger, message, request id, tenant, operation, outcome) or ``text`` (one readable line) for
+  ``ketnap serve`` and ``ketnap worker``.
+- ``KETNAP_LOG_LEVEL`` (default ``INFO``): ``DEBUG``, ``INFO``, ``WARNING`` or ``ERROR``.
+- ``KETNAP_TRACING`` (default ``off``): ``on`` traces every GraphQL request with OpenTelemetry
+  (strawberry's extension; no document, variables or arguments are recorded), exported to
+  ``KETNAP_OTLP_ENDPOINT`` when set, else printed on standard output (console exporter).
+- ``KETNAP_OTLP_ENDPOINT`` (default empty): the OTLP/HTTP traces endpoint, e.g.
+  ``http://otel-collector:4318/v1/traces``.
 - ``KETNAP_WORKER_TEST_DELAY`` (test only, default 0 seconds): every batch transaction of the
   worker waits this long before committing (crash tests).
 
@@ -109,6 +124,9 @@ DEFAULT_MAX_QUERY_ROWS = 2_500
 DEFAULT_WORKER_INTERVAL = 5.0
 DEFAULT_WORKER_NAME = "ketnap-worker"
 ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_METRICS_HOST = "127.0.0.1"
 #: Where a TrueType font with Vietnamese usually is (DejaVu Sans: Debian/Ubuntu's
 #: fonts-dejavu-core, Fedora's dejavu-sans-fonts, Arch's ttf-dejavu, Alpine's font-dejavu).
 DEFAULT_REPORT_FONTS = (
@@ -178,6 +196,12 @@ class Settings:
     worker_test_delay: float = 0.0
     report_font: Path | None = None
     citus: bool = False
+    metrics_port: int = 0
+    metrics_host: str = DEFAULT_METRICS_HOST
+    log_format: str = "json"
+    log_level: str = "INFO"
+    tracing: bool = False
+    otlp_endpoint: str = ""
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
@@ -217,6 +241,25 @@ class Settings:
                 "Biến môi trường KETNAP_WORKER_NAME phải là một tên in được, không rỗng.",
                 "The environment variable KETNAP_WORKER_NAME must be a printable, non-empty name.",
                 field="KETNAP_WORKER_NAME",
+            )
+        _check_int("KETNAP_METRICS_PORT", self.metrics_port, minimum=0)
+        if self.metrics_port > 65535:
+            raise InvalidInput(
+                "SETTING_INVALID",
+                f"Biến môi trường KETNAP_METRICS_PORT phải từ 0 đến 65535, nhận được "
+                f"{self.metrics_port!r}.",
+                f"The environment variable KETNAP_METRICS_PORT must be 0-65535, got "
+                f"{self.metrics_port!r}.",
+                field="KETNAP_METRICS_PORT",
+            )
+        _check_choice("KETNAP_LOG_FORMAT", self.log_format, LOG_FORMATS)
+        _check_choice("KETNAP_LOG_LEVEL", self.log_level, LOG_LEVELS)
+        if self.otlp_endpoint and not self.otlp_endpoint.startswith(("http://", "https://")):
+            raise InvalidInput(
+                "SETTING_INVALID",
+                "Biến môi trường KETNAP_OTLP_ENDPOINT phải là một URL http:// hoặc https://.",
+                "The environment variable KETNAP_OTLP_ENDPOINT must be an http:// or https:// URL.",
+                field="KETNAP_OTLP_ENDPOINT",
             )
         if self.key_file is not None and self.inline_keys:
             raise InvalidInput(
@@ -367,6 +410,16 @@ def _check_int(name: str, value: int, *, minimum: int) -> None:
             "SETTING_INVALID",
             f"Biến môi trường {name} phải là số nguyên ≥ {minimum}, nhận được {value!r}.",
             f"The environment variable {name} must be an integer ≥ {minimum}, got {value!r}.",
+            field=name,
+        )
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise InvalidInput(
+            "SETTING_INVALID",
+            f"Biến môi trường {name} phải là một trong {', '.join(choices)}, nhận được {value!r}.",
+            f"The environment variable {name} must be one of {', '.join(choices)}, got {value!r}.",
             field=name,
         )
 

@@ -60,8 +60,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from domain.errors import DomainError
 from projections.runner import ProjectionHalted, TenantProjector
 from projections.sql import OWNER_LOCK_CLASS, ReadModelDB, Tx
+from service.metrics import BATCHES, EVENTS_PROJECTED, OTHER, PROJECTION_FAILURES, TENANTS_OWNED
 from service.read_models import ReadModels, log_failure
 from service.settings import DEFAULT_WORKER_NAME
 from service.store import Store, tenant_schema
@@ -240,6 +242,7 @@ class Worker:
         conn, self._conn = self._conn, None
         lost = sorted(self.owned)
         self.owned.clear()
+        TENANTS_OWNED.set(0)
         self._pending.clear()
         self._slot = None
         for slug in lost:
@@ -282,6 +285,7 @@ class Worker:
                 break
             if slug not in self.owned and self._try_own(conn, slug):
                 self.owned.add(slug)
+                TENANTS_OWNED.set(len(self.owned))
                 self._pending[slug] = None  # catch up from its tracking positions
                 log.info("tenant %s: owned by %s", slug, self.options.name)
         extra = len(self.owned) - share
@@ -305,6 +309,7 @@ class Worker:
             "SELECT pg_advisory_unlock(%s, hashtext(%s))", (OWNER_LOCK_CLASS, tenant_schema(slug))
         )
         self.owned.discard(slug)
+        TENANTS_OWNED.set(len(self.owned))
         self._pending.pop(slug, None)
         self._reached.pop(slug, None)
         self.read_models.forget(slug)
@@ -371,10 +376,19 @@ class Worker:
             if store_unavailable(error):
                 raise  # the database is gone, not this tenant's projections: reconnect
             self._failures_in_row[slug] += 1
+            PROJECTION_FAILURES.labels(slug, OTHER).inc()
             delay = min(
                 FAILURE_BACKOFF_MAX, FAILURE_BACKOFF * 2 ** min(self._failures_in_row[slug] - 1, 16)
             )
-            log.exception("tenant %s: projections failed; retrying in %g s", slug, delay)
+            if isinstance(error, DomainError):  # expected and named (e.g. a missing key)
+                log.error(
+                    "tenant %s: projections failed with %s; retrying in %g s",
+                    slug,
+                    error.code,
+                    delay,
+                )
+            else:
+                log.exception("tenant %s: projections failed; retrying in %g s", slug, delay)
             self._failed_until[slug] = time.monotonic() + delay
             self._pending.pop(slug, None)
             self._runs.pop(slug, None)
@@ -386,6 +400,10 @@ class Worker:
         run.seconds += report.seconds
         self.stats.events[slug] += report.events
         self.stats.batches += report.batches
+        if report.events:
+            EVENTS_PROJECTED.labels(slug).inc(report.events)
+        if report.batches:
+            BATCHES.inc(report.batches)
         if report.batches:
             self._reached[slug] = report.position
             self._tell(slug, report.position)

@@ -14,7 +14,10 @@
   than ``KETNAP_REQUEST_TIME_BUDGET`` (cancelled; a mutation already running is let finish);
 - the IDE, introspection and field suggestions are off in production (``KETNAP_ENV``);
 - every request gets a request id (``X-Request-ID``) and one line in the server log, with the
-  codes of its refusals (``service.api.request_log``): every refusal here is noted there.
+  codes of its refusals (``service.api.request_log``): every refusal here is noted there; and
+  is counted in the Prometheus metrics (``service.metrics``; served on their own port, never
+  here: ``service.observability.exposition``). ``KETNAP_TRACING=on`` traces it
+  (``service.observability.tracing``).
 
 When the store cannot answer (PostgreSQL down or restarting, SQLite's write lock busy too long)
 ``/graphql`` answers 503 with ``Retry-After`` and the bilingual ``STORE_UNAVAILABLE`` error,
@@ -46,6 +49,7 @@ from typing import Any
 import orjson
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from opentelemetry.sdk.trace.export import SpanExporter
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -71,6 +75,7 @@ from service.api.responses import (
     unavailable_response,
 )
 from service.api.schema import build_schema
+from service.observability.tracing import tracer_provider, tracing_extension
 from service.replica_reads import replica_readiness
 from service.store.outage import store_unavailable
 
@@ -648,10 +653,14 @@ def _store_readiness(services: Services) -> tuple[bool, dict[str, Any]]:
     return True, {"status": "ready", "tenants": tenants}
 
 
-def make_app(services: Services) -> ASGIApp:
-    """The ASGI application of the service."""
+def make_app(services: Services, *, span_exporter: SpanExporter | None = None) -> ASGIApp:
+    """The ASGI application of the service (``span_exporter``: where spans go when
+    ``KETNAP_TRACING`` is on, instead of the configured exporter; for tests)."""
     settings = services.settings
-    schema = build_schema(production=settings.production, max_rows=settings.max_query_rows)
+    tracing = tracing_extension(tracer_provider(settings, span_exporter))
+    schema = build_schema(
+        production=settings.production, max_rows=settings.max_query_rows, tracing=tracing
+    )
     view = KetnapGraphQL(services, schema)
 
     async def readiness(check: Callable[[Services], tuple[bool, dict[str, Any]]]) -> Response:

@@ -4,7 +4,6 @@ tokens (``ketnap token``)."""
 from __future__ import annotations
 
 import json
-import logging
 
 import click
 import uvicorn
@@ -12,7 +11,7 @@ import uvicorn
 from domain.values import Role
 from service.api.auth import TOKEN_ROLES, issue_dev_token
 from service.api.context import Services
-from service.bootstrap import Parts
+from service.bootstrap import Parts, configure_logging
 from service.console import open_parts, refusals
 from service.demo import DEMO_SLUG
 from service.store.registry_watch import following_registry
@@ -30,7 +29,7 @@ def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
     """Serve GraphQL on ``host:port`` until interrupted (prints a token and an example first)."""
     from service.api.app import make_app  # the GraphQL schema: only the server needs it
     from service.api.http_server import server_config
-    from service.api.request_log import configure_logging
+    from service.observability.exposition import metrics_for
 
     settings = parts.settings
     app = make_app(Services.of(parts))
@@ -50,11 +49,18 @@ def run_server(parts: Parts, *, host: str, port: int, demo: bool) -> None:
             f"  curl -s {url} -H 'Content-Type: application/json' "
             f"-H 'Authorization: Bearer {token_value}' -d '{body}'"
         )
-    configure_logging(logging.INFO)
+    configure_logging(settings)
+    # Its own port, never the public one (service.observability.exposition); with the
+    # projections' lag of every tenant, as /readyz reads it.
+    metrics = metrics_for(settings, parts.store, parts.read_models)
     # Tenants disabled, enabled or created by other processes take effect here at once, and
     # the worker's progress wakes the requests waiting to read their own writes.
-    with following_registry(parts.store, parts.read_models):
-        uvicorn.Server(server_config(app, host=host, port=port)).run()
+    try:
+        with following_registry(parts.store, parts.read_models):
+            uvicorn.Server(server_config(app, host=host, port=port)).run()
+    finally:
+        if metrics is not None:
+            metrics.stop()
 
 
 @click.command()

@@ -186,10 +186,11 @@ class KetnapSchema(strawberry.Schema):
 
 
 def build_schema(
-    *, production: bool = False, max_rows: int = DEFAULT_MAX_QUERY_ROWS
+    *, production: bool = False, max_rows: int = DEFAULT_MAX_QUERY_ROWS, tracing: Any = None
 ) -> strawberry.Schema:
     """The schema with its protections (introspection and suggestions off in production; at
-    most ``max_rows`` rows per query, see ``limits.RowCost``).
+    most ``max_rows`` rows per query, see ``limits.RowCost``), and ``tracing``'s extension
+    first when given (``service.observability.tracing``: it then spans the others' work).
 
     The validation rules are module-level classes: the validation cache is keyed on them.
     """
@@ -206,6 +207,8 @@ def build_schema(
     ]
     if production:
         extensions.append(DisableIntrospection)
+    if tracing is not None:
+        extensions.insert(0, tracing)
     built = KetnapSchema(
         query=Query,
         mutation=Mutation,

@@ -33,6 +33,7 @@ import domain
 from domain.errors import DomainError, NotFound
 from service.crypto import KeySource, TenantKeyring, keyring_for_postgres, keyring_for_sqlite
 from service.errors import ConcurrentChange, TenantDisabled, TenantMismatch
+from service.metrics import EVENTS_APPENDED
 from service.transcoding import (
     PERSONAL_TEXT_ATTRIBUTES,
     PersonalText,
@@ -186,9 +187,12 @@ class TenantApplication(Application[UUID]):
                 if owner != self.tenant:
                     raise TenantMismatch(self.tenant, owner)
         try:
-            return super().save(*objs, **kwargs)
+            recordings = super().save(*objs, **kwargs)
         except IntegrityError:
             raise ConcurrentChange from None
+        if recordings:
+            EVENTS_APPENDED.labels(self.tenant).inc(len(recordings))
+        return recordings
 
     def _not_found(self, aggregate_id: UUID, what: str | None = None) -> NotFound:
         kind = f" ({what})" if what else ""

@@ -244,6 +244,18 @@ class Store:
         other owner-only work); None otherwise (one role does everything)."""
         return getattr(self._backend, "owner", None)
 
+    def pool_stats(self) -> dict[str, dict[str, int]]:
+        """psycopg-pool's ``get_stats()`` of each PostgreSQL pool of the process, by role
+        (``app``; ``owner`` when it has its own): for the metrics. SQLite: none."""
+        stats: dict[str, dict[str, int]] = {}
+        for role, datastore in (
+            ("app", getattr(self._backend, "datastore", None)),
+            ("owner", self.owner_datastore),
+        ):
+            if datastore is not None:
+                stats[role] = dict(datastore.pool.get_stats())
+        return stats
+
     def read_models(self, tenant: str) -> ReadModelDB:
         """Where ``tenant``'s read models are (one handle per tenant and process)."""
         slug = validate_slug(tenant)

@@ -148,7 +148,7 @@ def test_the_service_and_the_probes_reach_the_port_and_paths_the_server_answers(
     (serve,) = pod["containers"]
     port = _port_argument(serve["args"])
     ports = {p["name"]: p["containerPort"] for p in serve["ports"]}
-    assert ports == {"http": port}
+    assert ports["http"] == port  # and "metrics": tests/deploy/test_monitoring.py
 
     def resolved(value: int | str) -> int:
         return ports[value] if isinstance(value, str) else value

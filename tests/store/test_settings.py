@@ -76,7 +76,7 @@ def test_socket_dir_and_extra_parameters() -> None:
         ("KETNAP_REQUEST_TIME_BUDGET", "601"),
         ("KETNAP_MAX_QUERY_ROWS", "0"),
         ("KETNAP_MAX_QUERY_ROWS", "many"),
-        ("KETNAP_CITUS", "yes"),
+        ("KETNAP_CITUS", "sometimes"),
     ],
 )
 def test_bad_values_are_explained_in_both_languages(name: str, value: str) -> None:
