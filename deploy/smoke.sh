@@ -181,21 +181,26 @@ start() {
 }
 PORT_A=$(free_port)
 PORT_B=$(free_port)
+# Each process's Prometheus metrics on a port of its own (KETNAP_METRICS_PORT).
+METRICS_A=$(free_port)
+METRICS_B=$(free_port)
+METRICS_1=$(free_port)
+METRICS_2=$(free_port)
 log "ketnap serve on ports $PORT_A and $PORT_B; two ketnap worker"
 # Each process names its pool's connections (application_name), to count them per process.
 for server in a b; do
-  port=$PORT_A
-  [ "$server" = b ] && port=$PORT_B
-  KETNAP_DATABASE_URL="$KETNAP_DATABASE_URL?application_name=serve-$server" \
+  port=$PORT_A metrics=$METRICS_A
+  [ "$server" = b ] && port=$PORT_B metrics=$METRICS_B
+  KETNAP_METRICS_PORT=$metrics KETNAP_DATABASE_URL="$KETNAP_DATABASE_URL?application_name=serve-$server" \
     KETNAP_DATABASE_OWNER_URL="$OWNER_URL?application_name=serve-$server-owner" \
     start "server-$server" serve --no-demo --host 127.0.0.1 --port "$port"
 done
 # Workers need no DDL right: the application role only.
 KETNAP_DATABASE_URL="$KETNAP_DATABASE_URL?application_name=worker-1-pool" \
-  KETNAP_WORKER_NAME=ketnap-worker-1 start worker-1 worker
+  KETNAP_METRICS_PORT=$METRICS_1 KETNAP_WORKER_NAME=ketnap-worker-1 start worker-1 worker
 WORKER_1=$LAST_PID
 KETNAP_DATABASE_URL="$KETNAP_DATABASE_URL?application_name=worker-2-pool" \
-  KETNAP_WORKER_NAME=ketnap-worker-2 start worker-2 worker
+  KETNAP_METRICS_PORT=$METRICS_2 KETNAP_WORKER_NAME=ketnap-worker-2 start worker-2 worker
 WORKER_2=$LAST_PID
 
 for port in "$PORT_A" "$PORT_B"; do
@@ -242,6 +247,9 @@ SMOKE_PROXY=$SMOKE_PROXY SMOKE_PROXY_LOG=$TMP/logs/proxy-access.log \
 SMOKE_SERVER_A="http://127.0.0.1:$PORT_A" SMOKE_SERVER_B="http://127.0.0.1:$PORT_B" \
   SMOKE_WORKER_A_NAME=ketnap-worker-1 SMOKE_WORKER_A_PID=$WORKER_1 \
   SMOKE_WORKER_B_NAME=ketnap-worker-2 SMOKE_WORKER_B_PID=$WORKER_2 \
+  SMOKE_METRICS_A="http://127.0.0.1:$METRICS_A" SMOKE_METRICS_B="http://127.0.0.1:$METRICS_B" \
+  SMOKE_WORKER_A_METRICS="http://127.0.0.1:$METRICS_1" \
+  SMOKE_WORKER_B_METRICS="http://127.0.0.1:$METRICS_2" \
   SMOKE_ADMIN_DSN="host=$PG_DIR port=$PG_PORT user=postgres" SMOKE_DATABASE=ketnap \
   SMOKE_JWT_PRIVATE_KEY=$SECRETS/jwt-private.pem \
   "$PY" deploy/smoke_checks.py check

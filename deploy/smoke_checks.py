@@ -19,9 +19,15 @@ thing that does not hold:
 6. read-your-writes across replicas: the remaining worker paused (SIGSTOP), a write on server A
    runs out its wait (``PROJECTION_LAGGING``); the worker resumes a moment later, and the
    writer's next query on server B waits for the read models and sees the write, while another
-   caller's query on B right before was answered at once without it.
+   caller's query on B right before was answered at once without it;
+7. each server's and the surviving worker's Prometheus metrics (on their own
+   ``KETNAP_METRICS_PORT``, never the public port: ``/metrics`` there is 404) hold the series
+   ``docs/observability.md`` lists, with what this run did in them: requests by operation and
+   outcome, latencies, the ``PROJECTION_LAGGING`` refusal, events appended and projection lag
+   per tenant, the pools; the worker's events projected per tenant and every tenant owned.
 
-Only the standard library, psycopg and PyJWT (dependencies of Ketnap): no test extras needed.
+Only the standard library and dependencies of Ketnap (psycopg, PyJWT, prometheus-client): no
+test extras needed.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ import jwt
 import psycopg
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from prometheus_client.parser import text_string_to_metric_families
 
 from projections.sql import OWNER_LOCK_CLASS
 
@@ -91,6 +98,11 @@ class Topology:
             env["SMOKE_WORKER_A_NAME"]: int(env["SMOKE_WORKER_A_PID"]),
             env["SMOKE_WORKER_B_NAME"]: int(env["SMOKE_WORKER_B_PID"]),
         }
+        self.metrics = {"A": env["SMOKE_METRICS_A"], "B": env["SMOKE_METRICS_B"]}
+        self.worker_metrics = {
+            env["SMOKE_WORKER_A_NAME"]: env["SMOKE_WORKER_A_METRICS"],
+            env["SMOKE_WORKER_B_NAME"]: env["SMOKE_WORKER_B_METRICS"],
+        }
         self.admin_dsn = env["SMOKE_ADMIN_DSN"]
         self.database = env["SMOKE_DATABASE"]
         self.app_url = env["KETNAP_DATABASE_URL"]
@@ -117,6 +129,16 @@ class Topology:
                 return int(response.status)
         except urllib.error.HTTPError as error:
             return int(error.code)
+
+    def samples(self, url: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+        """The samples of the Prometheus exposition at ``url/metrics``, by sample name."""
+        with urllib.request.urlopen(url + "/metrics", timeout=30) as response:
+            text = response.read().decode()
+        found: dict[str, list[tuple[dict[str, str], float]]] = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                found.setdefault(sample.name, []).append((dict(sample.labels), sample.value))
+        return found
 
     def graphql(
         self, server: str, token: str, query: str, variables: dict[str, Any] | None = None
@@ -332,6 +354,66 @@ def check(top: Topology) -> None:
     say(
         f"read-your-writes across replicas: the write lagged on A; the writer's query on B "
         f"waited {waited:.1f} s for the resumed worker and saw it"
+    )
+    check_metrics(top, survivor)
+
+
+def _value(
+    samples: dict[str, list[tuple[dict[str, str], float]]], name: str, **labels: str
+) -> float:
+    """The sum of ``name``'s samples whose labels include ``labels`` (0 when none)."""
+    return sum(
+        value
+        for have, value in samples.get(name, [])
+        if all(have.get(k) == v for k, v in labels.items())
+    )
+
+
+def check_metrics(top: Topology, survivor: str) -> None:
+    """Step 7: the series of docs/observability.md, filled by what this run did."""
+    for server in ("A", "B"):
+        if top.get(server, "/metrics") != 404:
+            raise SmokeFailed(f"server {server}: /metrics answers on the public port")
+    servers = {server: top.samples(url) for server, url in top.metrics.items()}
+    both = {
+        name: [s for samples in servers.values() for s in samples.get(name, [])]
+        for name in {n for samples in servers.values() for n in samples}
+    }
+    wanted = {
+        "ketnap_requests_total": {"operation": "establishUnit", "outcome": "ok"},
+        "ketnap_request_duration_seconds_count": {"operation": "orgUnits"},
+        "ketnap_refusals_total": {"code": "PROJECTION_LAGGING"},
+        "ketnap_events_appended_total": {"tenant": TENANTS[0]},
+        "ketnap_pg_pool_connections": {"pool": "app"},
+        "ketnap_store_up": {},
+    }
+    for name, labels in wanted.items():
+        if _value(both, name, **labels) <= 0:
+            raise SmokeFailed(f"servers' metrics: no {name} {labels}")
+    for slug in TENANTS:
+        lag = [
+            v
+            for labels, v in both.get("ketnap_projection_lag_events", [])
+            if labels.get("tenant") == slug
+        ]
+        if not lag or any(v < 0 for v in lag):
+            raise SmokeFailed(f"servers' metrics: no projection lag for {slug}: {lag}")
+    worker = top.samples(top.worker_metrics[survivor])
+    owned = _value(worker, "ketnap_worker_tenants_owned")
+    if owned != len(TENANTS):
+        raise SmokeFailed(f"{survivor}'s metrics: owns {owned} tenants, not {len(TENANTS)}")
+    for slug in TENANTS:
+        if _value(worker, "ketnap_worker_events_projected_total", tenant=slug) <= 0:
+            raise SmokeFailed(f"{survivor}'s metrics: no events projected for {slug}")
+    if _value(worker, "ketnap_pg_pool_connections", pool="app") <= 0:
+        raise SmokeFailed(f"{survivor}'s metrics: no pool")
+    say(
+        "metrics on their own ports (404 on the public one): requests "
+        f"{_value(both, 'ketnap_requests_total'):.0f}, refusals "
+        f"{_value(both, 'ketnap_refusals_total'):.0f}, events appended "
+        f"{_value(both, 'ketnap_events_appended_total'):.0f} on the servers; {survivor} owns "
+        f"{owned:.0f} tenants, projected "
+        f"{_value(worker, 'ketnap_worker_events_projected_total'):.0f} events"
     )
 
 

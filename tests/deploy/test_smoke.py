@@ -50,6 +50,7 @@ def test_the_deployed_topology_runs_as_plain_processes() -> None:
         "each tenant: a unit written on one server is read back on the other",
         "took over",
         "read-your-writes across replicas",
+        "metrics on their own ports (404 on the public one)",
         "all checks passed",
     ):
         assert line in output, output
