@@ -12,12 +12,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
 from domain.errors import DomainError
 from domain.values import Actor, Role
+from projections.runner import BatchReport
 from service.bootstrap import Parts, bootstrap
 from service.escaping import printable
 from service.settings import Settings
@@ -79,6 +80,29 @@ def open_store() -> Iterator[Store]:
     """The store of the process's parts, closed afterwards."""
     with open_parts() as parts:
         yield parts.store
+
+
+@contextmanager
+def rebuild_progress() -> Iterator[tuple[Callable[[BatchReport], None], Callable[[str], None]]]:
+    """``(advance, say)`` for a restore: a progress bar on stderr over the read models' rebuild
+    (opened at its first batch, closed on the way out) and a line printer on stderr."""
+    bar: Any = None
+
+    def advance(batch: BatchReport) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=max(batch.head, 1), label="rebuild", file=sys.stderr)
+            bar.__enter__()
+        bar.update(batch.events)
+
+    def say(line: str) -> None:
+        click.echo(line, err=True)
+
+    try:
+        yield advance, say
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def tenant_slugs(store: Store, tenant: str | None) -> list[str]:

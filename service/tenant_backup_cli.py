@@ -7,13 +7,11 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
 from domain.values import Role
-from projections.runner import BatchReport
-from service.console import cli_actor, open_store, refusals
+from service.console import cli_actor, open_store, rebuild_progress, refusals
 from service.escaping import printable
 from service.tenant_backup import BackupSummary, backup_tenant, check_backup, restore_tenant
 
@@ -83,30 +81,10 @@ def tenants_restore(file: Path, check_only: bool) -> None:
         )
         _echo_summary(backup.summary)
         return
-    with open_store() as store:
-        bar: Any = None
-
-        def advance(batch: BatchReport) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = click.progressbar(length=max(batch.head, 1), label="rebuild", file=sys.stderr)
-                bar.__enter__()
-            bar.update(batch.events)
-
-        def say(line: str) -> None:
-            click.echo(line, err=True)
-
-        try:
-            result = restore_tenant(
-                store,
-                file,
-                actor=cli_actor(Role.PLATFORM_OPERATOR),
-                progress=advance,
-                say=say,
-            )
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
+    with open_store() as store, rebuild_progress() as (advance, say):
+        result = restore_tenant(
+            store, file, actor=cli_actor(Role.PLATFORM_OPERATOR), progress=advance, say=say
+        )
     imported = result.imported
     state = " [khóa / disabled]" if result.backup.disabled else ""
     click.echo(

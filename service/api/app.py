@@ -588,6 +588,19 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+def _store_unreachable(error: Exception) -> dict[str, Any]:
+    """The readiness answer's body when the store did not answer (logged without details)."""
+    log.warning("readiness: store unreachable: %s", type(error).__name__)
+    fault = STORE_UNAVAILABLE
+    return {
+        "status": "store unreachable",
+        "error": type(error).__name__,
+        "code": fault.code,
+        "messageVi": fault.message_vi,
+        "messageEn": fault.message_en,
+    }
+
+
 def _readiness(services: Services) -> tuple[bool, dict[str, Any]]:
     store = services.store
     lagging: dict[str, int] = {}
@@ -606,15 +619,7 @@ def _readiness(services: Services) -> tuple[bool, dict[str, Any]]:
             if failure is not None:
                 failed[slug] = {"projection": failure.projection, "position": failure.position}
     except Exception as error:  # the store did not answer
-        log.warning("readiness: store unreachable: %s", type(error).__name__)
-        fault = STORE_UNAVAILABLE
-        return False, {
-            "status": "store unreachable",
-            "error": type(error).__name__,
-            "code": fault.code,
-            "messageVi": fault.message_vi,
-            "messageEn": fault.message_en,
-        }
+        return False, _store_unreachable(error)
     if failed:
         return False, {"status": "projections failed", "failed": failed, "lagging": lagging}
     if lagging:
@@ -637,15 +642,7 @@ def _store_readiness(services: Services) -> tuple[bool, dict[str, Any]]:
     try:
         tenants = len(services.store.registry.list())
     except Exception as error:  # the store did not answer
-        log.warning("readiness: store unreachable: %s", type(error).__name__)
-        fault = STORE_UNAVAILABLE
-        return False, {
-            "status": "store unreachable",
-            "error": type(error).__name__,
-            "code": fault.code,
-            "messageVi": fault.message_vi,
-            "messageEn": fault.message_en,
-        }
+        return False, _store_unreachable(error)
     if services.replica is not None:
         reachable, replica = replica_readiness(services.replica, {}, 0)
         if not reachable:

@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import click
 
@@ -37,7 +37,14 @@ from service.audit.recording import record_checkpoint
 from service.audit.replay import DEFAULT_LIMIT, ReadModelComparison, parse_date, replay_and_compare
 from service.audit.verify import VerifyResult, result_as_dict, verify_tenant
 from service.bootstrap import absolute_path
-from service.console import echo_error, open_parts, open_store, refusals, tenant_slugs
+from service.console import (
+    echo_error,
+    open_parts,
+    open_store,
+    rebuild_progress,
+    refusals,
+    tenant_slugs,
+)
 from service.escaping import printable
 from service.store import TenantKind
 from service.store.tenant_chain import init_tenant
@@ -258,26 +265,10 @@ def verify_file_command(
 @refusals
 def import_command(file: Path, tenant: str | None, name: str | None, kind: str) -> None:
     """Restore a tenant from export FILE into this deployment (the tenant must not exist)."""
-    with open_store() as store:
-        bar: Any = None
-
-        def advance(batch: BatchReport) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = click.progressbar(length=max(batch.head, 1), label="rebuild", file=sys.stderr)
-                bar.__enter__()
-            bar.update(batch.events)
-
-        def say(line: str) -> None:
-            click.echo(line, err=True)
-
-        try:
-            result = import_tenant(
-                store, file, tenant=tenant, name=name, kind=kind, progress=advance, say=say
-            )
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
+    with open_store() as store, rebuild_progress() as (advance, say):
+        result = import_tenant(
+            store, file, tenant=tenant, name=name, kind=kind, progress=advance, say=say
+        )
     click.echo(
         f"Đã nhập / imported '{result.tenant}': {result.events} sự kiện / events, "
         f"{result.checkpoints} điểm kiểm tra / checkpoints; chuỗi nguyên vẹn / chain intact, "
