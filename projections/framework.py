@@ -116,9 +116,9 @@ class VersionedRows:
         of them not known in a table reads that table's current rows of all of them at once.
 
         One query per table and batch instead of one per entity and table: catching up an
-        import's thousands of new cases on PostgreSQL spent most of its time on those round
-        trips. Call it before the batch writes anything (then every entity not known yet has
-        no buffered write, so what is stored is complete).
+        import's thousands of new cases on PostgreSQL spent ~40 % of its time (on a loaded
+        machine) in those round trips. Call it before the batch writes anything (then every
+        entity not known yet has no buffered write, so what is stored is complete).
         """
         self._expected = dict.fromkeys(map(str, entity_ids))
         self._read_for_batch = set()
