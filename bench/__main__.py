@@ -28,8 +28,17 @@ from bench.cluster import PostgresMissing, PrivateCluster
 from bench.proving import profiles
 from bench.proving.report import Section, table, targets_table
 
-POSTGRES = {"writes", "rebuild", "connections", "imports"}
-ORDER = ["writes", "reads", "connections", "rebuild", "imports", "scale", "term"]  # longest last
+POSTGRES = {"writes", "rebuild", "connections", "imports", "catchup"}
+ORDER = [
+    "writes",
+    "reads",
+    "connections",
+    "rebuild",
+    "imports",
+    "catchup",
+    "scale",
+    "term",
+]  # longest last
 
 
 def _say(message: str) -> None:

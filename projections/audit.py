@@ -24,7 +24,7 @@ from domain.org_units import OrgUnit
 from domain.quotas import QuotaPlan
 from projections.audit_summaries import UnitLabel, event_type_of, summarize
 from projections.framework import Apply, Projection
-from projections.sql import Column, Table, Tx
+from projections.sql import Column, Table, Tx, id_text
 
 #: Merge chains longer than this are cut (the tree is never that deep).
 MAX_MERGE_CHAIN = 32
@@ -144,7 +144,7 @@ def _units_concerned(event: Any, aggregate: Any, units: _Units) -> tuple[UUID | 
 
 
 def _text(value: UUID | None) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else id_text(value)
 
 
 class AuditProjection(Projection):
@@ -184,9 +184,11 @@ class AuditProjection(Projection):
                     "role": actor.role.value,
                     "event_type": event_type,
                     "aggregate_type": event_type.split(".", 1)[0],
-                    "aggregate_id": str(event.originator_id),
+                    "aggregate_id": id_text(event.originator_id),
                     "aggregate_version": event.originator_version,
-                    "candidate_id": str(aggregate.id) if isinstance(aggregate, Candidate) else None,
+                    "candidate_id": id_text(aggregate.id)
+                    if isinstance(aggregate, Candidate)
+                    else None,
                     "unit_id": _text(unit_id),
                     "related_unit_id": _text(related_unit_id),
                     "document_kind": document.kind if document else None,

@@ -29,7 +29,7 @@ from domain.deadlines import deadline_in_stage
 from domain.tenant_policy import TenantPolicy
 from domain.working_days import WorkingCalendar
 from projections.framework import Apply, Projection, Row
-from projections.sql import Column, Table, Tx, as_date
+from projections.sql import Column, Table, Tx, as_date, id_text
 
 CANDIDATES = Table(
     "rm_candidates",
@@ -193,10 +193,10 @@ def candidate_row(candidate: Candidate) -> Row:
             else candidate.stage.value
         )
     return {
-        "candidate_id": str(candidate.id),
+        "candidate_id": id_text(candidate.id),
         "case_code": candidate.case_code,
         "version": candidate.version,
-        "unit_id": str(candidate.unit_id),
+        "unit_id": id_text(candidate.unit_id),
         "stage": candidate.stage.value,
         "stage_since": stages[-1][1],
         "discovered_on": stages[0][1],
@@ -238,7 +238,7 @@ def candidate_row(candidate: Candidate) -> Row:
         "helper_assignments": _JSON.encode(
             [{"name": name, "on": day.isoformat()} for day, name in candidate.helper_assignments]
         ),
-        "opened_unit_id": str(candidate.opened_in_unit_id),
+        "opened_unit_id": id_text(candidate.opened_in_unit_id),
         "flags": _JSON.encode(
             [
                 {
@@ -259,7 +259,7 @@ def stage_rows(candidate: Candidate, calendar: WorkingCalendar) -> list[Row]:
     """The case's stage intervals with the deadline each stage set (``rm_candidate_stages``)."""
     rows: list[Row] = []
     deadlines: dict[Stage, Any] = {}
-    candidate_id = str(candidate.id)
+    candidate_id = id_text(candidate.id)
     for span in stage_spans(candidate):
         if span.stage not in deadlines:
             deadlines[span.stage] = deadline_in_stage(candidate, span.stage, calendar)
@@ -268,7 +268,7 @@ def stage_rows(candidate: Candidate, calendar: WorkingCalendar) -> list[Row]:
             {
                 "candidate_id": candidate_id,
                 "stage": span.stage.value,
-                "unit_id": str(span.unit_id),
+                "unit_id": id_text(span.unit_id),
                 "valid_from": span.valid_from,
                 "valid_to": span.valid_to,
                 "deadline_step": deadline.step if deadline else None,
@@ -333,11 +333,11 @@ def admission_rows(candidate: Candidate) -> list[Row]:
     ceremony_unit = candidate.unit_on(ceremony) if ceremony else None
     return [
         {
-            "candidate_id": str(candidate.id),
+            "candidate_id": id_text(candidate.id),
             "decision_on": candidate.decision_on,
-            "decision_unit_id": str(decision_unit or candidate.unit_id),
+            "decision_unit_id": id_text(decision_unit or candidate.unit_id),
             "ceremony_on": ceremony,
-            "ceremony_unit_id": str(ceremony_unit) if ceremony_unit else None,
+            "ceremony_unit_id": id_text(ceremony_unit) if ceremony_unit else None,
         }
     ]
 

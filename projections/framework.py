@@ -29,7 +29,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEvent
 
-from projections.sql import Dialect, Table, Tx, pg_row, placeholders
+from projections.sql import Dialect, Table, Tx, id_text, pg_row, placeholders
 
 Row = Mapping[str, Any]
 
@@ -99,12 +99,29 @@ class VersionedRows:
         #: The rows object each entity's current rows were last derived from (see
         #: :meth:`Apply.replace`: the same object again means the same rows, nothing to do).
         self.derived_from: dict[tuple[str, str], object] = {}
+        #: The entities the batch's events belong to (see :meth:`expect`), and the tables
+        #: already read for them in this batch.
+        self._expected: dict[str, None] = {}
+        self._read_for_batch: set[str] = set()
 
     def clear(self) -> None:
         """Forget everything (after a rollback, or when another process may have written)."""
         self._current.clear()
         self._empty_tables.clear()
         self.derived_from.clear()
+        self.expect(())
+
+    def expect(self, entity_ids: Iterable[UUID | str]) -> None:
+        """The entities a batch is about to write (its events' aggregates): the first entity
+        of them not known in a table reads that table's current rows of all of them at once.
+
+        One query per table and batch instead of one per entity and table: catching up an
+        import's thousands of new cases on PostgreSQL spent ~40 % of its time (on a loaded
+        machine) in those round trips. Call it before the batch writes anything (then every
+        entity not known yet has no buffered write, so what is stored is complete).
+        """
+        self._expected = dict.fromkeys(map(str, entity_ids))
+        self._read_for_batch = set()
 
     def forget_table(self, name: str) -> None:
         """Forget one table's rows (it was emptied)."""
@@ -113,6 +130,7 @@ class VersionedRows:
         for key in [k for k in self.derived_from if k[0] == name]:
             del self.derived_from[key]
         self._empty_tables.discard(name)
+        self._read_for_batch.discard(name)
 
     def mark_empty(self, name: str) -> None:
         """Remember that ``name`` is empty: entities not seen yet have no rows."""
@@ -123,12 +141,15 @@ class VersionedRows:
         key = (table.name, entity_id)
         hashes = self._current.get(key)
         if hashes is None:
+            # No buffered write can concern an entity not known here yet (writes go through
+            # this cache first), so its stored rows are complete: read without flushing.
+            reader = tx.inner if isinstance(tx, BufferedTx) else tx
             if table.name in self._empty_tables:
                 hashes = set()
+            elif table.name not in self._read_for_batch and entity_id in self._expected:
+                self._read_expected(reader, table)
+                return self._current[key]
             else:
-                # No buffered write can concern this entity yet (writes go through this cache
-                # first), so the stored rows are complete: read without flushing the buffer.
-                reader = tx.inner if isinstance(tx, BufferedTx) else tx
                 rows = reader.fetchall(
                     f"SELECT row_hash FROM {table.name} WHERE entity_id = %s AND rec_to IS NULL",
                     (entity_id,),
@@ -136,6 +157,28 @@ class VersionedRows:
                 hashes = {r[0] for r in rows}
             self._current[key] = hashes
         return hashes
+
+    def _read_expected(self, reader: Tx, table: Table) -> None:
+        """The current rows in ``table`` of every expected entity not known yet."""
+        self._read_for_batch.add(table.name)
+        current = self._current
+        unknown = [e for e in self._expected if (table.name, e) not in current]
+        for start in range(0, len(unknown), _READ_CHUNK):
+            chunk = unknown[start : start + _READ_CHUNK]
+            found: dict[str, set[str]] = {e: set() for e in chunk}
+            for entity, digest in reader.fetchall(
+                f"SELECT entity_id, row_hash FROM {table.name} "
+                f"WHERE rec_to IS NULL AND entity_id IN ({placeholders(len(chunk))})",
+                chunk,
+            ):
+                found[entity].add(digest)
+            for entity, hashes in found.items():
+                current[(table.name, entity)] = hashes
+
+
+#: Entities per statement when :class:`VersionedRows` reads a batch's entities at once (well
+#: under SQLite's limit of bound parameters).
+_READ_CHUNK = 500
 
 
 class BufferedTx(Tx):
@@ -266,7 +309,7 @@ class Apply:
         compared (a rebuild re-derives every entity after each of its events, and most events
         change only some of its tables).
         """
-        entity = str(entity_id)
+        entity = id_text(entity_id)
         key = (table.name, entity)
         derived_from = self.versions.derived_from
         if derived_from.get(key) is rows:

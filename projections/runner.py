@@ -413,6 +413,7 @@ class TenantProjector:
             return None
         mapper = self.app.mapper
         writes = BufferedTx.over(tx)
+        self._versions.expect(n.originator_id for n in notifications)
         last = start
         for notification in notifications:
             event: DomainEvent = mapper.to_domain_event(notification)

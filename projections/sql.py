@@ -10,6 +10,7 @@ schema), which keeps the layout compatible with schema-based sharding.
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import threading
@@ -198,6 +199,13 @@ def writable_text(value: str) -> str:
         else:
             return value
     return _UNWRITABLE.sub(REPLACEMENT, value)
+
+
+@functools.lru_cache(maxsize=65_536)
+def id_text(value: UUID | str) -> str:
+    """``str(value)``, remembered: a projection writes the same few ids (the case, its units)
+    into several rows of every event, and ``UUID.__str__`` formats them anew each time."""
+    return str(value)
 
 
 #: Types SQLite's driver takes as they are (checked first: most values are of these).

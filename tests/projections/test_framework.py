@@ -16,7 +16,7 @@ from domain.commands import DeclareDayOff, DeclareWorkingDay, SetStalledThreshol
 from domain.tenant_policy import TenantPolicy
 from domain.values import Actor, Role
 from projections.cut import Cut
-from projections.framework import Apply, BufferedTx, Projection, VersionedRows
+from projections.framework import Apply, BufferedTx, Projection, VersionedRows, row_hash
 from projections.positions import PositionsProjection
 from projections.sql import Column, Table, Tx
 from service.commands import Handlers
@@ -264,3 +264,53 @@ def _inline(read_models: ReadModels) -> Any:
 def _all_rows(read_models: ReadModels) -> list[tuple[str, int, int | None]]:
     with read_models.read(TENANT) as tx:
         return _days(tx, None, every=True)
+
+
+def test_a_batch_reads_the_current_rows_of_its_entities_in_one_query_per_table(
+    store: Store, handlers: Handlers
+) -> None:
+    """The entities of a batch's events are read together, the first time one of them is
+    needed in a table; what is read equals one query per entity, and entities outside the
+    batch, or changed in it, are still read (or kept) one by one."""
+    db = store.read_models(TENANT)
+    with db.transaction() as tx:
+        for statement in DAYS.create_statements(tx.dialect):
+            tx.execute(statement)
+        stored = VersionedRows()
+        for position, entity, labels in STEPS:
+            _apply(tx, stored, position).replace(
+                DAYS, entity, [{"day": D3, "label": label} for label in labels]
+            )
+        expected = {"e": _digests("a"), "f": _digests("x"), "new": set()}
+        one_by_one = VersionedRows()
+        assert {e: one_by_one.current(tx, DAYS, e) for e in expected} == expected
+
+        batch = VersionedRows()
+        # More entities than one statement takes: the batch's ids in two statements.
+        many = [f"n{i:04}" for i in range(600)]
+        batch.expect(["e", "f", "new", "e", *many])
+        writes = BufferedTx(tx)
+        before = tx.statements
+        assert batch.current(writes, DAYS, "f") == _digests("x")
+        assert tx.statements == before + 2
+        assert {e: batch.current(writes, DAYS, e) for e in [*expected, *many]} == {
+            **expected,
+            **{entity: set() for entity in many},
+        }
+        assert tx.statements == before + 2
+        # Written in the batch (buffered), then asked again: the cache, not the table.
+        _apply(writes, batch, 9).replace(DAYS, "new", [{"day": D1, "label": "b"}])
+        assert batch.current(writes, DAYS, "new") == {row_hash(DAYS, {"day": D1, "label": "b"})}
+        assert tx.statements == before + 2
+        # Not one of the batch's entities: read on its own.
+        assert batch.current(writes, DAYS, "other") == set()
+        assert tx.statements == before + 3
+        # The next batch reads its entities again (once per table), never those known.
+        batch.expect(["e", "later"])
+        assert batch.current(writes, DAYS, "later") == set()
+        assert tx.statements == before + 4
+        assert writes.pending == 1
+
+
+def _digests(*labels: str) -> set[str]:
+    return {row_hash(DAYS, {"day": D3, "label": label}) for label in labels}
