@@ -1,0 +1,23 @@
+"""The small demo tenant the audit tests start from, seeded once per session and backend
+(``seeded_store_maker``) for all of them: one :class:`~tests.conftest.Seeding`, so that the
+replay and the import tests share one template instead of seeding one each."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from service.bootstrap import Parts
+from service.demo import seed_demo
+from tests.conftest import Seeding
+
+TENANT = "replayed"
+TODAY = date(2026, 11, 21)
+
+
+def seed_a_small_demo(parts: Parts) -> None:
+    """A small demo tenant, its read models built inline."""
+    report = seed_demo(parts.handlers, tenant=TENANT, candidates=8, seed=5)
+    assert report.refused == []
+
+
+SMALL_DEMO = Seeding("audit-demo-8", seed_a_small_demo, TODAY)
