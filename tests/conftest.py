@@ -40,6 +40,35 @@ from service.store import Store
 POSTGRES_URL_ENV = "KETNAP_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
+#: The modules whose tests run longest (seconds per test, measured in a full ``scripts/test``
+#: run on the 2-core CI machine), which run first, longest first: ``pytest -n 2`` hands tests
+#: out in collection order (``scripts/test``: ``--maxschedchunk=1``, one at a time as each
+#: worker frees), so a long test left for the end would keep one worker busy while the other
+#: sits idle. Update the figures when a module's tests get much slower or faster.
+LONGEST_FIRST = {
+    "tests/service/test_case_import_term.py": 61,
+    "tests/deploy/test_smoke.py": 33,
+    "tests/projections/test_crash.py": 31,
+    "tests/api/test_candidate_list.py": 29,
+    "tests/store/test_postgres.py": 28,
+    "tests/api/test_seeded_snapshots.py": 17,
+    "tests/faults/test_server_killed.py": 17,
+    "tests/api/test_fuzz.py": 14,
+    "tests/service/test_projection_cli.py": 13,
+    "tests/projections/test_rebuild.py": 13,
+    "tests/projections/test_time_travel.py": 13,
+    "tests/projections/test_audit.py": 13,
+    "tests/api/test_query_plans.py": 13,
+    "tests/faults/test_postgres_outage.py": 13,
+    "tests/service/test_cli_defaults.py": 12,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of :data:`LONGEST_FIRST`'s modules first, longest first; the others after
+    them in their usual order (a stable sort: every xdist worker collects the same order)."""
+    items.sort(key=lambda item: -LONGEST_FIRST.get(item.nodeid.split("::")[0], 0))
+
 
 def postgres_admin_url() -> str:
     """The test cluster's URL; fails in CI and skips elsewhere when it is not set."""
