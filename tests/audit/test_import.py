@@ -26,7 +26,6 @@ from service.commands import Handlers, Principal
 from service.demo import ORGANIZER
 from service.read_models import ReadModels
 from service.store import Store
-from tests.audit.small_demo import SMALL_DEMO, TENANT, TODAY
 from tests.conftest import (
     Seeding,
     SettingsCliRunner,
@@ -34,6 +33,7 @@ from tests.conftest import (
     postgres_admin_url,
     with_database,
 )
+from tests.small_demo import SMALL_DEMO, TENANT, TODAY
 
 ALL_TABLES = [t.name for p in all_projections() for t in p.tables]
 

@@ -1,6 +1,6 @@
-"""The small demo tenant the audit tests start from, seeded once per session and backend
-(``seeded_store_maker``) for all of them: one :class:`~tests.conftest.Seeding`, so that the
-replay and the import tests share one template instead of seeding one each."""
+"""A small demo tenant many tests start from (the audit tests, the rebuilds), seeded once per
+run and backend (``seeded_store_maker``): one :class:`~tests.conftest.Seeding`, so that they
+share one template instead of seeding one each."""
 
 from __future__ import annotations
 
@@ -20,4 +20,4 @@ def seed_a_small_demo(parts: Parts) -> None:
     assert report.refused == []
 
 
-SMALL_DEMO = Seeding("audit-demo-8", seed_a_small_demo, TODAY)
+SMALL_DEMO = Seeding("small-demo-8", seed_a_small_demo, TODAY)
