@@ -9,13 +9,16 @@ PostgreSQL tests use the private cluster started by ``scripts/test`` (its URL is
 dropped afterwards), so they are independent and safe under ``pytest -n``.
 
 Seeding rich data (the demo tenant) costs seconds per test; tests that start from the same data
-name a :class:`Seeding` and take ``seeded_store_maker``: the data is seeded once per session
-(per xdist worker) into a template, and each test gets its own copy to read and write.
+name a :class:`Seeding` and take ``seeded_store_maker``: the data is seeded once per run (by
+whichever xdist worker needs it first) into a template, and each test gets its own copy to read
+and write.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -39,6 +42,35 @@ from service.store import Store
 
 POSTGRES_URL_ENV = "KETNAP_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+#: The modules whose tests run longest (seconds per test, measured in a full ``scripts/test``
+#: run on the 2-core CI machine), which run first, longest first: ``pytest -n 2`` hands tests
+#: out in collection order (``scripts/test``: ``--maxschedchunk=1``, one at a time as each
+#: worker frees), so a long test left for the end would keep one worker busy while the other
+#: sits idle. Update the figures when a module's tests get much slower or faster.
+LONGEST_FIRST = {
+    "tests/service/test_case_import_term.py": 53,
+    "tests/projections/test_crash.py": 41,
+    "tests/api/test_candidate_list.py": 40,
+    "tests/deploy/test_smoke.py": 36,
+    "tests/api/test_seeded_snapshots.py": 24,
+    "tests/store/test_postgres.py": 20,
+    "tests/api/test_fuzz.py": 19,
+    "tests/api/test_query_plans.py": 18,
+    "tests/service/test_cli_defaults.py": 17,
+    "tests/faults/test_postgres_outage.py": 17,
+    "tests/projections/test_audit.py": 16,
+    "tests/faults/test_server_killed.py": 15,
+    "tests/service/test_demo_and_cli.py": 12,
+    "tests/projections/test_time_travel.py": 10,
+    "tests/service/test_case_import.py": 9,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of :data:`LONGEST_FIRST`'s modules first, longest first; the others after
+    them in their usual order (a stable sort: every xdist worker collects the same order)."""
+    items.sort(key=lambda item: -LONGEST_FIRST.get(item.nodeid.split("::")[0], 0))
 
 
 def postgres_admin_url() -> str:
@@ -76,11 +108,13 @@ class PostgresDatabase:
         return psycopg.connect(self.admin_url, autocommit=True)
 
 
-def create_database(prefix: str, *, template: str | None = None) -> PostgresDatabase:
-    """A new database with a random name: empty, or a copy of ``template`` (which must have no
-    open connection: PostgreSQL copies its files)."""
+def create_database(
+    prefix: str, *, template: str | None = None, name: str | None = None
+) -> PostgresDatabase:
+    """A new database with a random name (or ``name``): empty, or a copy of ``template`` (which
+    must have no open connection: PostgreSQL copies its files)."""
     admin_url = postgres_admin_url()
-    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    name = name or f"{prefix}_{uuid.uuid4().hex[:16]}"
     statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
     if template is not None:
         statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
@@ -190,7 +224,8 @@ class Seeding:
     """Data to seed once per session (and xdist worker) per backend, then copy for each test:
     ``seed`` runs on the parts (projections inline) of a fresh store whose clock says ``today``.
     Equal seedings (same name, function and day) share one template, so give each configuration
-    (function and its parameters) its own module-level ``Seeding``."""
+    (function and its parameters) its own module-level ``Seeding``, with a name of its own (the
+    name is the template's, for all the run's workers)."""
 
     name: str
     seed: Callable[[Parts], None]
@@ -219,21 +254,63 @@ def checkpoint_sqlite(data_dir: Path) -> None:
 
 
 class SeededSnapshots:
-    """The session's seeded templates (made on first use) and the copies made of them."""
+    """The run's seeded templates (made on first use) and the copies made of them.
+
+    The templates are shared by the run's xdist workers: a worker that needs one seeds it,
+    holding a lock file, unless another worker already has (then it waits for it and copies
+    it) — each seeding is paid once per run, not once per worker. Templates live in the run's
+    shared temporary directory; their PostgreSQL databases are named after it and listed in
+    :attr:`databases`, which the run's main process drops at its end
+    (:func:`pytest_sessionfinish`): a worker that finishes early must leave them to the other.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
         self.templates: dict[tuple[str, Seeding], Template] = {}
+
+    @property
+    def databases(self) -> Path:
+        """The list of the template databases made in this run, one name a line."""
+        return self.root / "databases.txt"
 
     def template(self, backend: str, seeding: Seeding) -> Template:
         key = (backend, seeding)
         if key not in self.templates:
-            self.templates[key] = self._seed(backend, seeding)
+            self.templates[key] = self._shared(backend, seeding)
         return self.templates[key]
 
-    def _seed(self, backend: str, seeding: Seeding) -> Template:
-        home = self.root / f"{backend}-{seeding.name}-{uuid.uuid4().hex[:8]}"
-        database = create_database("ketnap_template") if backend == "postgres" else None
+    def _shared(self, backend: str, seeding: Seeding) -> Template:
+        """The template, seeded by whichever worker asks first (the others wait for it)."""
+        name = f"{backend}-{seeding.name}"
+        home = self.root / name
+        digest = hashlib.sha256(f"{self.root}/{name}".encode()).hexdigest()[:20]
+        database_name = f"ketnap_template_{digest}" if backend == "postgres" else None
+        with (self.root / f"{name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            ready = home / "ready"
+            if not ready.exists():
+                shutil.rmtree(home, ignore_errors=True)  # what a failed seeding left
+                self._seed(backend, seeding, home, database_name)
+                ready.touch()
+        database = None
+        if database_name is not None:
+            admin_url = postgres_admin_url()
+            database = PostgresDatabase(
+                admin_url, database_name, with_database(admin_url, database_name)
+            )
+        return Template(
+            data_dir=home / "ketnap-data",
+            key_file=home / "personal-data-keys.json",
+            database=database,
+        )
+
+    def _seed(self, backend: str, seeding: Seeding, home: Path, database_name: str | None) -> None:
+        database = None
+        if database_name is not None:
+            database = create_database("ketnap_template", name=database_name)
+            with self.databases.open("a") as listed:
+                listed.write(database_name + "\n")
         maker = StoreMaker(
             backend=backend,
             data_dir=home / "ketnap-data",
@@ -252,8 +329,6 @@ class SeededSnapshots:
         maker.close()
         if backend == "sqlite":
             checkpoint_sqlite(maker.data_dir)
-        assert maker.key_file is not None
-        return Template(data_dir=maker.data_dir, key_file=maker.key_file, database=database)
 
     def copy(self, backend: str, seeding: Seeding, home: Path) -> StoreMaker:
         """A store maker on a private copy of the seeded data, in ``home``."""
@@ -275,20 +350,34 @@ class SeededSnapshots:
             shutil.copy2(template.key_file, maker.key_file)
         return maker
 
-    def drop(self) -> None:
-        for template in self.templates.values():
-            if template.database is not None:
-                drop_database(template.database)
+
+def shared_templates_root(config: pytest.Config, basetemp: Path) -> Path:
+    """Where the run's seeded templates live: the directory all the run's xdist workers'
+    temporary directories are in (each worker's is ``<run's>/popen-gwN``), else the run's."""
+    return (basetemp.parent if hasattr(config, "workerinput") else basetemp) / "seeded-templates"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In the run's main process (not in an xdist worker): drop the run's template databases."""
+    if hasattr(session.config, "workerinput"):
+        return
+    factory: pytest.TempPathFactory | None = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or factory._basetemp is None:  # no test asked for a temporary path
+        return
+    listed = shared_templates_root(session.config, factory.getbasetemp()) / "databases.txt"
+    if not listed.exists():
+        return
+    admin_url = postgres_admin_url()
+    for name in sorted(set(listed.read_text().split())):
+        drop_database(PostgresDatabase(admin_url, name, with_database(admin_url, name)))
 
 
 @pytest.fixture(scope="session")
-def seeded_snapshots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededSnapshots]:
-    """The seeded templates of this session (of this xdist worker)."""
-    snapshots = SeededSnapshots(tmp_path_factory.mktemp("seeded-templates"))
-    try:
-        yield snapshots
-    finally:
-        snapshots.drop()
+def seeded_snapshots(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> SeededSnapshots:
+    """The seeded templates of this run (shared by its xdist workers)."""
+    return SeededSnapshots(shared_templates_root(pytestconfig, tmp_path_factory.getbasetemp()))
 
 
 @pytest.fixture
@@ -296,7 +385,7 @@ def seeded_store_maker(
     backend: str, tmp_path: Path, seeded_snapshots: SeededSnapshots
 ) -> Iterator[Callable[[Seeding], StoreMaker]]:
     """``seeded_store_maker(seeding)``: a store maker on the test's backend over a private copy
-    of ``seeding``'s data (seeded once per session), which the test may write to; each call
+    of ``seeding``'s data (seeded once per run), which the test may write to; each call
     makes another copy. Closed, and their databases dropped, at teardown."""
     made: list[StoreMaker] = []
 

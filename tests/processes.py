@@ -9,6 +9,8 @@ test names every setting its processes use (:func:`env_for`).
 
 from __future__ import annotations
 
+import json
+import locale
 import os
 import socket
 import subprocess
@@ -152,3 +154,119 @@ def serve(
         print(served.stop())
         raise
     return served
+
+
+#: The fork server's program (see :class:`KetnapForks`): imports what ``service.cli`` imports,
+#: then for each request line (JSON: args, cwd, env, output files, timeout) forks a child that
+#: runs the module as ``python -m service.cli ARGS`` would, and answers the child's exit status.
+_FORK_SERVER = r"""
+import gc, json, os, runpy, signal, sys, threading, time
+import service, service.cli
+# imported again as __main__ by each child, as `python -m` does (runpy warns if it is loaded)
+del sys.modules["service.cli"], service.cli
+if threading.active_count() != 1:
+    sys.exit("ketnap fork server: importing service.cli started a thread; forking is unsafe")
+# the imported objects out of the collector's sight: a child's collections would touch (and so
+# copy) every page of them
+gc.freeze()
+for line in sys.stdin:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        for fd, path, flags in (
+            (0, os.devnull, os.O_RDONLY),
+            (1, request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+            (2, request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+        ):
+            opened = os.open(path, flags, 0o600)
+            os.dup2(opened, fd)
+            os.close(opened)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = [sys.argv[0], *request["args"]]
+        runpy.run_module("service.cli", run_name="__main__", alter_sys=True)
+        # click exits by SystemExit, which ends this child as it ends `python -m` (exit
+        # handlers, threads joined, tracebacks printed), never back in this loop
+        sys.exit(0)
+    deadline = time.monotonic() + request["timeout"]
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            done = os.waitpid(pid, 0)
+            print(json.dumps({"timeout": True}), flush=True)
+            break
+        time.sleep(0.005)
+    else:
+        print(json.dumps({"returncode": os.waitstatus_to_exitcode(done[1])}), flush=True)
+"""
+
+
+class KetnapForks:
+    """``ketnap ARGS`` run as child processes forked from one server process that has already
+    imported what ``service.cli`` imports.
+
+    Each command is still a process of its own — its own working directory, environment, exit
+    status, stdout and stderr, nothing shared with the commands before it — which runs
+    ``service.cli`` as ``__main__`` exactly as ``python -m service.cli`` does. Only the imports
+    are done once instead of per command: they cost about 2 s of CPU per process, which for a
+    test running forty commands was most of its time. Nothing in the code under test reads the
+    environment or the working directory at import time (``service.bootstrap`` reads them when
+    a command runs), so a forked child sees what a fresh one would.
+    """
+
+    def __init__(self, env: dict[str, str], cwd: Path, scratch: Path) -> None:
+        self.scratch = scratch
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+        self.server = subprocess.Popen(
+            [sys.executable, "-c", _FORK_SERVER],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(
+        self, args: list[str], *, cwd: Path, env: dict[str, str], timeout: float
+    ) -> subprocess.CompletedProcess[str]:
+        """``ketnap ARGS`` in ``cwd`` with environment ``env``, as ``subprocess.run`` with
+        ``capture_output=True, text=True`` gives it; fails the test after ``timeout`` s."""
+        self.count += 1
+        out = self.scratch / f"{self.count}.stdout"
+        err = self.scratch / f"{self.count}.stderr"
+        request = {
+            "args": args,
+            "cwd": str(cwd),
+            "env": env,
+            "stdout": str(out),
+            "stderr": str(err),
+            "timeout": timeout,
+        }
+        assert self.server.stdin is not None
+        assert self.server.stdout is not None
+        self.server.stdin.write(json.dumps(request) + "\n")
+        self.server.stdin.flush()
+        reply = self.server.stdout.readline()
+        if not reply:
+            pytest.fail(f"the ketnap fork server exited ({self.server.wait(10)})")
+        answer = json.loads(reply)
+        encoding = locale.getpreferredencoding(False)  # as subprocess's text mode
+        stdout = out.read_text(encoding=encoding)
+        stderr = err.read_text(encoding=encoding)
+        if answer.get("timeout"):
+            pytest.fail(f"ketnap {args} timed out after {timeout} s:\n{stdout}\n{stderr}")
+        return subprocess.CompletedProcess(["ketnap", *args], answer["returncode"], stdout, stderr)
+
+    def close(self) -> None:
+        """Stop the server (it ends when its input does) and reap it."""
+        if self.server.stdin is not None:
+            self.server.stdin.close()
+        try:
+            self.server.wait(20)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait(10)
+        if self.server.stdout is not None:
+            self.server.stdout.close()

@@ -32,7 +32,7 @@ def every_page(api: Api, token: str, order: str, first: int) -> tuple[list[dict[
 
 
 def test_cases_page_through_each_order(api: Api) -> None:
-    seed_demo(api.handlers)
+    seed_demo(api.handlers, candidates=100)  # over 100 cases at the cut: several pages each
     token = api.token(DEMO_SLUG)
     by_code, total = every_page(api, token, "CASE_CODE", 50)
     codes = [n["caseCode"] for n in by_code]

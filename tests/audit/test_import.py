@@ -7,8 +7,7 @@ import base64
 import dataclasses
 import json
 import uuid
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -24,41 +23,51 @@ from service.audit.replay import compare_read_models
 from service.audit.verify import verify_tenant
 from service.cli import main
 from service.commands import Handlers, Principal
-from service.demo import ORGANIZER, seed_demo
+from service.demo import ORGANIZER
 from service.read_models import ReadModels
 from service.store import Store
-from tests.conftest import SettingsCliRunner, StoreMaker, postgres_admin_url, with_database
+from tests.conftest import (
+    Seeding,
+    SettingsCliRunner,
+    StoreMaker,
+    postgres_admin_url,
+    with_database,
+)
+from tests.small_demo import SMALL_DEMO, TENANT, TODAY
 
-TENANT = "restored"
-TODAY = date(2026, 11, 21)
 ALL_TABLES = [t.name for p in all_projections() for t in p.tables]
 
 
 @pytest.fixture
-def source(store: Store) -> Store:
+def source_maker(seeded_store_maker: Callable[[Seeding], StoreMaker]) -> StoreMaker:
+    """Stores on this test's own copy of the audit tests' small demo (seeded once per
+    session)."""
+    return seeded_store_maker(SMALL_DEMO)
+
+
+@pytest.fixture
+def source(source_maker: StoreMaker) -> Store:
     """The source deployment with a small demo tenant whose read models are caught up.
 
-    Both deployments share ``store_maker``'s personal-data key file (keys are not exported).
+    Both deployments share ``source_maker``'s personal-data key file (keys are not exported).
     """
-    read_models = ReadModels(store, inline=True)
-    handlers = Handlers(store, today=lambda: TODAY, after_save=read_models.after_save)
-    assert seed_demo(handlers, tenant=TENANT, candidates=6, seed=3).refused == []
-    read_models.catch_up(TENANT)
+    store = source_maker()
+    ReadModels(store, inline=True).catch_up(TENANT)
     return store
 
 
 @pytest.fixture
-def target(store_maker: StoreMaker, tmp_path: Path) -> Iterator[Store]:
+def target(source_maker: StoreMaker, tmp_path: Path) -> Iterator[Store]:
     """An empty deployment: a fresh data dir (SQLite) or a fresh database (PostgreSQL)."""
-    if store_maker.backend == "sqlite":
-        yield store_maker(data_dir=tmp_path / "target-data")
+    if source_maker.backend == "sqlite":
+        yield source_maker(data_dir=tmp_path / "target-data")
         return
     admin_url = postgres_admin_url()
     name = f"ketnap_test_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     settings = dataclasses.replace(
-        store_maker.settings(), database_url=with_database(admin_url, name)
+        source_maker.settings(), database_url=with_database(admin_url, name)
     )
     target_store = Store.from_settings(settings)
     try:

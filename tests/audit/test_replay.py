@@ -16,26 +16,15 @@ from service.audit.replay import (
     normalise,
     replay_and_compare,
 )
-from service.bootstrap import Parts
 from service.cli import main
 from service.commands import Handlers, Principal
-from service.demo import ORGANIZER, seed_demo
+from service.demo import ORGANIZER
 from service.read_models import ReadModels
 from service.store import Store
 from tests.conftest import Seeding, StoreMaker
+from tests.small_demo import SMALL_DEMO, TENANT, TODAY
 
-TENANT = "replayed"
-TODAY = date(2026, 11, 21)
 ALL_TABLES = [t.name for p in all_projections() for t in p.tables]
-
-
-def seed_a_small_demo(parts: Parts) -> None:
-    """A small demo tenant, its read models built inline."""
-    report = seed_demo(parts.handlers, tenant=TENANT, candidates=8, seed=5)
-    assert report.refused == []
-
-
-SMALL_DEMO = Seeding("replay-demo-8", seed_a_small_demo, TODAY)
 
 
 @pytest.fixture

@@ -7,18 +7,18 @@ whole (all rows, all columns; of the tracking table everything but ``updated_at`
 from __future__ import annotations
 
 import math
-from datetime import date
+from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from projections import all_projections
 from projections.runner import REBUILD_PAGE
 from projections.sql import Dialect
-from service.commands import Handlers
-from service.demo import seed_demo
 from service.read_models import ReadModels
 from service.store import Store
-
-TENANT = "rebuilt"
+from tests.conftest import Seeding, StoreMaker
+from tests.small_demo import SMALL_DEMO, TENANT
 
 Dump = dict[str, list[tuple[Any, ...]]]
 
@@ -40,11 +40,15 @@ def dump_read_models(read_models: ReadModels, tenant: str) -> Dump:
     return dump
 
 
+@pytest.fixture
+def store(seeded_store_maker: Callable[[Seeding], StoreMaker]) -> Store:
+    """The small demo on each backend, its read models built inline one command at a time:
+    this test's own copy of data seeded once per run."""
+    return seeded_store_maker(SMALL_DEMO)()
+
+
 def test_rebuilds_are_deterministic_and_equal_the_tables_built_inline(store: Store) -> None:
     read_models = ReadModels(store, inline=True)
-    handlers = Handlers(store, today=lambda: date(2026, 11, 21), after_save=read_models.after_save)
-    report = seed_demo(handlers, tenant=TENANT, candidates=12, seed=11)
-    assert report.refused == []
     head = read_models.projector(TENANT).head()
     read_models.catch_up(TENANT)  # the tenant policy of create_tenant is saved without a hook
     inline = dump_read_models(read_models, TENANT)
@@ -96,8 +100,6 @@ def test_a_rebuild_reads_large_pages_and_builds_the_indexes_after_loading(store:
     # The worker's batches stay small (each is a commit readers wait for); a rebuild is one
     # transaction whatever its pages, so it reads REBUILD_PAGE events at a time.
     read_models = ReadModels(store, inline=True, batch_size=20)
-    handlers = Handlers(store, today=lambda: date(2026, 11, 21), after_save=read_models.after_save)
-    seed_demo(handlers, tenant=TENANT, candidates=6, seed=5)
     read_models.catch_up(TENANT)
     inline = dump_read_models(read_models, TENANT)
     projector = read_models.projector(TENANT)

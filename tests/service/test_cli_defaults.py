@@ -6,6 +6,11 @@ Only what the README documents for a step is added to the child's environment: t
 for ``audit checkpoint`` (``KETNAP_SIGNING_KEY_FILE``, relative, as ``audit keygen`` suggests)
 and the personal-data key file for ``audit import`` into another deployment (keys are never
 exported). ``ketnap serve`` runs until stopped and is covered by the API tests.
+
+Each command is a child process of its own, forked from one that has done the imports once
+(:class:`tests.processes.KetnapForks`): forty fresh interpreters importing the application
+cost most of this test's time and prove nothing more (the environment and the working
+directory are read when a command runs, by ``service.bootstrap``).
 """
 
 from __future__ import annotations
@@ -14,35 +19,31 @@ import csv
 import json
 import os
 import subprocess
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT, KetnapForks
 
 Ketnap = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def _runner(cwd: Path) -> Ketnap:
+def _environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without its ``KETNAP_*`` variables, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
+    env["PYTHONPATH"] = str(ROOT)  # the code under test, whatever the directory
+    env.update(extra or {})
+    return env
+
+
+def _runner(forks: KetnapForks, cwd: Path) -> Ketnap:
     """``ketnap ARGS`` in ``cwd`` with no ``KETNAP_*`` variable but those in ``extra``."""
 
     def ketnap(
         *args: str, extra: dict[str, str] | None = None, expect: int = 0
     ) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
-        env["PYTHONPATH"] = str(ROOT)  # the code under test, whatever the directory
-        env.update(extra or {})
-        done = subprocess.run(
-            [sys.executable, "-m", "service.cli", *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        done = forks.run(list(args), cwd=cwd, env=_environment(extra), timeout=180)
         assert done.returncode == expect, (args, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr, (args, done.stderr)
         return done
@@ -58,10 +59,20 @@ def workdir(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def forks(workdir: Path, tmp_path: Path) -> Iterator[KetnapForks]:
+    """The fork server of the test's commands, started with their environment in ``workdir``."""
+    server = KetnapForks(_environment(), workdir, tmp_path / "outputs")
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 def test_every_documented_command_works_from_a_fresh_directory_with_the_defaults(
-    workdir: Path, tmp_path: Path
+    workdir: Path, tmp_path: Path, forks: KetnapForks
 ) -> None:
-    ketnap = _runner(workdir)
+    ketnap = _runner(forks, workdir)
 
     out = ketnap("demo", "--candidates", "3", "--seed", "7").stdout
     assert "created 'demo'" in out
@@ -166,6 +177,6 @@ def test_every_documented_command_works_from_a_fresh_directory_with_the_defaults
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     keys = {"KETNAP_KEY_FILE": str(workdir / "ketnap-data" / "keys.json")}
-    imported = _runner(elsewhere)("audit", "import", str(workdir / "demo.jsonl"), extra=keys)
+    imported = _runner(forks, elsewhere)("audit", "import", str(workdir / "demo.jsonl"), extra=keys)
     assert "imported 'demo'" in imported.stdout
-    assert "demo: intact" in _runner(elsewhere)("audit", "verify", extra=keys).stdout
+    assert "demo: intact" in _runner(forks, elsewhere)("audit", "verify", extra=keys).stdout

@@ -1,18 +1,23 @@
-"""The demo tenant covers every event type of the domain; the CLI works as a real process."""
+"""The demo tenant covers every event type of the domain; the CLI works as a real process (each
+command a child process of its own, forked from one that has done the imports:
+:class:`tests.processes.KetnapForks`)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 import domain
 from service.cli import event_type_counts
 from service.commands import Handlers
 from service.demo import seed_demo
 from service.store import Store
+from tests.processes import ROOT, KetnapForks
 
 
 def test_the_demo_tenant_records_every_event_type_and_is_reproducible(store: Store) -> None:
@@ -33,20 +38,27 @@ def test_the_demo_tenant_records_every_event_type_and_is_reproducible(store: Sto
     assert event_type_counts(store.app("demo_again", write=False)) == counts
 
 
-def _ketnap(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
-    env["KETNAP_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+def _environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("KETNAP_")}
 
 
-def test_the_cli_seeds_the_demo_and_refuses_bad_input_bilingually(tmp_path: Path) -> None:
+@pytest.fixture
+def forks(tmp_path: Path) -> Iterator[KetnapForks]:
+    """The test's ``ketnap`` processes, each forked from one that has done the imports."""
+    server = KetnapForks({**_environment(), "PYTHONPATH": str(ROOT)}, ROOT, tmp_path / "outputs")
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def test_the_cli_seeds_the_demo_and_refuses_bad_input_bilingually(
+    tmp_path: Path, forks: KetnapForks
+) -> None:
+    def _ketnap(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**_environment(), "KETNAP_DATA_DIR": str(data_dir)}
+        return forks.run(list(args), cwd=Path.cwd(), env=env, timeout=120)
+
     data = tmp_path / "data"
     seeded = _ketnap(data, "demo", "--candidates", "10")
     assert seeded.returncode == 0, seeded.stderr

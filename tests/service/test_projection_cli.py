@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -16,7 +17,7 @@ from service.commands import Handlers, Principal
 from service.demo import ORGANIZER
 from service.read_models import ProjectionFailed, ReadModels
 from service.store import Store
-from tests.conftest import SettingsCliRunner
+from tests.conftest import Seeding, SettingsCliRunner, StoreMaker
 
 
 def _run(cli: CliRunner, *args: str) -> Result:
@@ -111,18 +112,19 @@ def test_the_worker_in_sqlite_mode_catches_up_once_and_explains(
     assert ReadModels(store).reached("one") == 1
 
 
-def test_report_shows_the_read_model_figures_at_the_cut(store: Store, cli: CliRunner) -> None:
+def test_report_shows_the_read_model_figures_at_the_cut(
+    seeded_store_maker: Callable[[Seeding], StoreMaker],
+) -> None:
     from domain.quotas import Period
     from projections.cut import Cut
     from projections.queries.attainment import unit_attainment
     from projections.queries.structure import admitted_structure
-    from service.demo import seed_demo
+    from tests.api.conftest import DEMO_SEEDING
 
+    # the API tests' demo (seeded once per run), this test's own copy
+    store = seeded_store_maker(DEMO_SEEDING)()
+    cli = SettingsCliRunner(replace(store.settings, signing_key_file=None))
     read_models = ReadModels(store, inline=True)
-    seed_demo(
-        Handlers(store, today=lambda: date(2026, 11, 21), after_save=read_models.after_save),
-        candidates=20,
-    )
     read_models.catch_up("demo")
     with read_models.read("demo") as tx:
         expected = {
