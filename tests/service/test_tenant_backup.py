@@ -29,7 +29,6 @@ from service.settings import Settings
 from service.store import Store
 from service.store.chain import link_hash
 from service.tenant_backup import backup_tenant, restore_tenant
-from tests.audit.test_replay import SMALL_DEMO, TENANT
 from tests.conftest import (
     Seeding,
     SettingsCliRunner,
@@ -37,6 +36,7 @@ from tests.conftest import (
     create_database,
     drop_database,
 )
+from tests.small_demo import SMALL_DEMO, TENANT
 from tests.store.test_roles import OPERATOR, TwoRoles, two_roles
 from tests.store.test_store import ORGANIZER
 
