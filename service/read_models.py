@@ -40,6 +40,7 @@ from projections.runner import (
     read_failure,
 )
 from projections.sql import ReadModelDB, Tx, placeholders
+from service.collector import fewer_collections
 from service.metrics import PROJECTION_FAILURES
 from service.store import Store
 from service.store.postgres import EVENTS_CHANNEL
@@ -149,7 +150,8 @@ class ReadModels:
         """Apply every event of ``tenant`` not yet applied (:class:`ProjectionFailed` when a
         projection fails on one, or a recorded failure still holds)."""
         try:
-            return self.projector(tenant).catch_up(progress=progress)
+            with fewer_collections():
+                return self.projector(tenant).catch_up(progress=progress)
         except ProjectionHalted as halted:
             if halted.attempted:
                 log_failure(halted.failure)
@@ -173,7 +175,8 @@ class ReadModels:
         self, tenant: str, names: Sequence[str] | None = None, *, progress: Progress | None = None
     ) -> RunReport:
         """Drop and replay ``names`` (default: every projection) of ``tenant``."""
-        return self.projector(tenant).rebuild(names, progress=progress)
+        with fewer_collections():
+            return self.projector(tenant).rebuild(names, progress=progress)
 
     def status(self, tenant: str) -> list[ProjectionStatus]:
         """Position, version, lag and failure of each projection of ``tenant``."""

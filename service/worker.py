@@ -63,6 +63,7 @@ from psycopg import sql
 from domain.errors import DomainError
 from projections.runner import ProjectionHalted, TenantProjector
 from projections.sql import OWNER_LOCK_CLASS, ReadModelDB, Tx
+from service.collector import fewer_collections
 from service.metrics import BATCHES, EVENTS_PROJECTED, OTHER, PROJECTION_FAILURES, TENANTS_OWNED
 from service.read_models import ReadModels, log_failure
 from service.settings import DEFAULT_WORKER_NAME
@@ -171,6 +172,12 @@ class Worker:
     # --- main loop ----------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set; reconnects (and catches up again) if the database drops."""
+        # The projectors' caches and batches are many long-lived objects: collect less often
+        # (service.collector), as an import does, for as long as the worker works.
+        with fewer_collections():
+            self._run(stop)
+
+    def _run(self, stop: threading.Event) -> None:
         pause = 0.5
         log.info("worker %s started", self.options.name)
         try:

@@ -12,11 +12,8 @@ every row in one transaction, and only if no row is invalid.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +28,7 @@ from service.case_import.batching import BatchingApp, BatchingHandlers, after_fl
 from service.case_import.existing import stored_events
 from service.case_import.reading import Sheet
 from service.case_import.rows import Plan, Problem, UnitFacts, column_of, plan_row
+from service.collector import fewer_collections
 from service.commands import Handlers, Principal
 
 #: Events saved per transaction (a batch closes with the row that reaches it). The tenant's
@@ -147,36 +145,6 @@ def plans(handlers: Handlers, principal: Principal, sheet: Sheet) -> list[Plan]:
     return [plan_row(row, today=handlers.today(), unit_facts=units) for row in sheet.rows]
 
 
-#: The cyclic garbage collector's first threshold during an import (CPython's default: 700).
-#: An import keeps the sheet's rows, their plans and a batch of aggregates alive — hundreds of
-#: thousands of objects, which every full collection walked again: with the default thresholds
-#: the collector took ~25 % of a term's import (10,000 cases into PostgreSQL: 4,607–5,012
-#: events/s with the default, 6,437 with 10,000, 6,757 with 50,000; docs/import.md).
-GC_THRESHOLD = 50_000
-_gc_lock = threading.Lock()
-_gc_users = 0
-_gc_saved: tuple[int, int, int] = gc.get_threshold()
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect cyclic garbage less often while an import runs (the first import to start sets
-    the thresholds for the process, the last to end puts them back)."""
-    global _gc_users, _gc_saved
-    with _gc_lock:
-        if _gc_users == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(GC_THRESHOLD, _gc_saved[0]), *_gc_saved[1:])
-        _gc_users += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_users -= 1
-            if _gc_users == 0:
-                gc.set_threshold(*_gc_saved)
-
-
 def import_cases(
     handlers: Handlers,
     principal: Principal,
@@ -188,7 +156,7 @@ def import_cases(
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import ``sheet``'s rows into ``principal``'s tenant (see the module's docstring)."""
-    with _fewer_collections():
+    with fewer_collections():
         return _import_cases(
             handlers,
             principal,

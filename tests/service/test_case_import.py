@@ -25,10 +25,11 @@ from service.audit.verify import verify_tenant
 from service.bootstrap import Parts
 from service.case_import.columns import BY_KEY, COLUMNS
 from service.case_import.reading import ImportRefused, Sheet, read_sheet
-from service.case_import.running import GC_THRESHOLD, ImportSummary, import_cases, plans
+from service.case_import.running import ImportSummary, import_cases, plans
 from service.case_import.samples import TREE, historical_file, set_up_tenant
 from service.case_import.template import EXAMPLE, write_csv
 from service.cli import main
+from service.collector import GC_THRESHOLD
 from service.commands import Handlers, Principal
 from service.errors import ConcurrentChange
 from tests.conftest import SettingsCliRunner, StoreMaker
@@ -314,6 +315,26 @@ def test_the_collector_runs_less_often_during_an_import_and_as_before_after_it(
 
     with pytest.raises(RuntimeError):
         import_cases(parts.handlers, P, sheet_of(made.rows), dry_run=True, progress=fail)
+    assert gc.get_threshold() == before
+
+
+def test_the_read_models_catch_up_with_the_collector_running_less_often(
+    store_maker: StoreMaker,
+) -> None:
+    """The catch-up after an import (here: projections not inline) holds many objects too: it
+    runs with the raised threshold (service.collector), and puts it back."""
+    parts = store_maker.parts(today=lambda: TODAY, inline=False)
+    parts.handlers.create_tenant(OPS, P.tenant, P.tenant, "other")
+    set_up_tenant(parts.handlers, P)
+    import_cases(parts.handlers, P, sheet_of(historical_file(5, today=TODAY, invalid=()).rows))
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+    report = parts.read_models.catch_up(
+        P.tenant, progress=lambda _: during.append(gc.get_threshold())
+    )
+    assert report.events > 0
+    assert during
+    assert during[0][0] >= GC_THRESHOLD > before[0]
     assert gc.get_threshold() == before
 
 
