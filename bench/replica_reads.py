@@ -15,8 +15,6 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -24,25 +22,13 @@ import httpx
 
 from bench.replica_cluster import ReplicatedCluster
 from domain.values import Actor, Role
-from service.api.app import make_app
 from service.api.auth import issue_dev_token
-from service.api.context import Services
-from service.bootstrap import Parts, bootstrap
-from tests.api.conftest import Server
+from service.bootstrap import bootstrap
+from tests.api.conftest import serving
 
 TODAY = date(2026, 11, 21)
 ESTABLISH = "mutation($input: EstablishUnitInput!) { establishUnit(input: $input) { __typename } }"
 UNITS = "{ orgUnits(first: 1) { edges { node { code } } } }"
-
-
-@contextmanager
-def _serving(parts: Parts) -> Iterator[str]:
-    server = Server(make_app(Services.of(parts)))
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}/graphql"
-    finally:
-        server.stop()
 
 
 def _rounds(environ: dict[str, str], rounds: int, first: int) -> tuple[list[float], list[float]]:
@@ -51,10 +37,11 @@ def _rounds(environ: dict[str, str], rounds: int, first: int) -> tuple[list[floa
     with (
         bootstrap(environ=environ, inline=True, today=lambda: TODAY) as parts_a,
         bootstrap(environ=environ, inline=True, today=lambda: TODAY) as parts_b,
-        _serving(parts_a) as url_a,
-        _serving(parts_b) as url_b,
+        serving(parts_a) as api_a,
+        serving(parts_b) as api_b,
         httpx.Client(timeout=60) as client,
     ):
+        url_a, url_b = api_a.url, api_b.url
         token = issue_dev_token(
             parts_a.settings, subject="writer", roles=[Role.ORGANIZER], tenant="alpha"
         )

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -22,12 +20,10 @@ import psycopg
 import pytest
 
 from domain.values import Actor, Role
-from service.api.app import make_app
 from service.api.auth import issue_dev_token
 from service.api.context import Services
-from service.bootstrap import Parts
 from service.write_marks import TABLE, SharedWriteMarks
-from tests.api.conftest import Server
+from tests.api.conftest import serving
 from tests.conftest import PostgresDatabase, StoreMaker
 
 pytestmark = pytest.mark.postgres
@@ -45,17 +41,6 @@ UNITS = "{ orgUnits(first: 50) { edges { node { code } } } }"
 def backend() -> str:
     """Replicas with a worker exist on PostgreSQL only."""
     return "postgres"
-
-
-@contextmanager
-def _serving(parts: Parts) -> Iterator[str]:
-    """The GraphQL URL of a server of ``parts`` (one replica), while inside."""
-    server = Server(make_app(Services.of(parts)))
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}/graphql"
-    finally:
-        server.stop()
 
 
 def _post(
@@ -101,10 +86,11 @@ def test_a_write_whose_wait_ran_out_on_one_replica_is_read_back_on_the_other(
         "occurredOn": "2015-01-01",
     }
     with (
-        _serving(replica_a) as url_a,
-        _serving(replica_b) as url_b,
+        serving(replica_a) as api_a,
+        serving(replica_b) as api_b,
         httpx.Client(timeout=60) as client,
     ):
+        url_a, url_b = api_a.url, api_b.url
         # A's wait runs out: the write is stored, its answer says PROJECTION_LAGGING.
         response = client.post(
             url_a,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,14 +24,12 @@ import pytest
 from bench.cluster import PostgresMissing
 from bench.replica_cluster import ReplicatedCluster
 from domain.values import Actor, Role
-from service.api.app import make_app
 from service.api.auth import issue_dev_token
-from service.api.context import Services
-from service.bootstrap import Parts, bootstrap
+from service.bootstrap import bootstrap
 from service.replica_reads import ReplicaReadModels
 from service.store.replica import APPLICATION_NAME
 from service.write_marks import TABLE
-from tests.api.conftest import Server
+from tests.api.conftest import serving
 from tests.processes import wait_until
 
 pytestmark = pytest.mark.postgres
@@ -90,17 +87,6 @@ def _unit(code: str) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _serving(parts: Parts) -> Iterator[str]:
-    """The base URL of a server of ``parts`` (one ``ketnap serve`` process), while inside."""
-    server = Server(make_app(Services.of(parts)))
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.stop()
-
-
 def test_queries_are_served_by_the_replica_and_wait_for_the_callers_own_write(
     replicated: ReplicatedCluster, tmp_path: Path
 ) -> None:
@@ -131,11 +117,11 @@ def test_queries_are_served_by_the_replica_and_wait_for_the_callers_own_write(
 
         writer, other = token("writer@example.org"), token("other@example.org")
         with (
-            _serving(parts_a) as base_a,
-            _serving(parts_b) as base_b,
+            serving(parts_a) as api_a,
+            serving(parts_b) as api_b,
             httpx.Client(timeout=60) as client,
         ):
-            write, read = f"{base_a}/graphql", f"{base_b}/graphql"
+            write, read = api_a.url, api_b.url
             # A write, then a query: served by the replica, and it shows the write.
             done = _post(client, write, writer, ESTABLISH, {"input": _unit("U1")})
             assert done["data"]["establishUnit"]["__typename"] == "UnitPayload", done
@@ -175,7 +161,7 @@ def test_queries_are_served_by_the_replica_and_wait_for_the_callers_own_write(
             assert waited >= WAIT * 0.9
             assert waited < WAIT + 10 + unheld
 
-            ready = client.get(f"{base_b}/readyz")
+            ready = client.get(read.replace("/graphql", "/readyz"))
             assert ready.status_code == 200, ready.text
             status = ready.json()["replica"]
             assert status["reachable"] is True
@@ -194,7 +180,7 @@ def test_queries_are_served_by_the_replica_and_wait_for_the_callers_own_write(
             replicated.primary._run(
                 "pg_ctl", "-D", str(replicated.replica_data), "-m", "immediate", "-w", "stop"
             )
-            ready = client.get(f"{base_b}/readyz")
+            ready = client.get(read.replace("/graphql", "/readyz"))
             assert ready.status_code == 503, ready.text
             assert ready.json()["status"] == "replica unreachable"
             gone = client.post(
