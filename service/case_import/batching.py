@@ -4,8 +4,9 @@ The handlers (``service.commands``) load an aggregate, call one domain method an
 an import of thousands of cases a save per command would cost a transaction each (~1 ms of
 client time and a round trip in PostgreSQL). :class:`BatchingHandlers` are the same handlers on
 a :class:`BatchingApp`: an aggregate read once stays cached (units, the tenant's policy), an
-aggregate saved is kept in memory with its pending events instead, and :meth:`BatchingApp.flush`
-saves all of them with one ``app.save`` — one transaction, in which the tenant's recorders write
+aggregate saved is kept in memory with its pending events instead, and :meth:`BatchingApp.store`
+saves the ones :meth:`BatchingApp.detach` took out with one ``app.save`` — one transaction, in
+which the tenant's recorders write
 the events, their notifications and the hash chain exactly as for any save. Nothing else
 changes: the commands are made canonical and carried out by the same code.
 """
@@ -92,10 +93,6 @@ class BatchingApp:
     def take(self, aggregate_id: UUID) -> Aggregate | None:
         """Remove and return a pending aggregate (not to be saved)."""
         return self.pending.pop(aggregate_id, None)
-
-    def flush(self) -> tuple[int, int | None]:
-        """Save every pending aggregate in one transaction: (events stored, last position)."""
-        return self.store(self.detach())
 
     def detach(self) -> list[Aggregate]:
         """Take every pending aggregate out of the batch, to be saved by :meth:`store` (the
