@@ -26,7 +26,7 @@ from enum import Enum
 from typing import TypeVar
 
 from domain import ids
-from domain.candidates import Stage
+from domain.candidates import BEFORE_CEREMONY_STAGES, Stage
 from domain.errors import InvalidInput, NotFound
 from domain.quotas import Period, PeriodKind, percent_of
 from domain.values import (
@@ -150,18 +150,9 @@ _PLAN_SOURCE = {
     "derived_from_year": "chia từ kế hoạch năm / year's share",
     "sub_units": "cộng đơn vị trực thuộc / sub-units",
 }
-#: The stages of the pipeline table: the candidates (quần chúng) up to the decision.
-PIPELINE_STAGES: tuple[Stage, ...] = (
-    Stage.DISCOVERED,
-    Stage.SYMPATHIZER,
-    Stage.AWARENESS_TRAINED,
-    Stage.APPLIED,
-    Stage.SPONSORED,
-    Stage.VERIFIED,
-    Stage.BRANCH_RESOLVED,
-    Stage.COMMITTEE_RESOLVED,
-    Stage.DECIDED,
-)
+#: The stages of the pipeline table: the candidates (quần chúng) up to the decision, in the
+#: procedure's order (the order ``Stage`` declares them in).
+PIPELINE_STAGES: tuple[Stage, ...] = tuple(s for s in Stage if s in BEFORE_CEREMONY_STAGES)
 
 
 # --- what a form is asked for -------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from uuid import UUID, uuid4
 
 import pytest
@@ -130,22 +131,27 @@ def test_a_refused_save_writes_no_link(store: Store) -> None:
     assert verify_tenant(store, SLUG).intact
 
 
-def test_concurrent_writers_keep_one_chain(store: Store) -> None:
-    store.registry.create(SLUG, "Acme", TenantKind.OTHER)
+def _in_four_threads(write: Callable[[], object]) -> list[BaseException]:
+    """Run ``write`` in four threads at once; what they raised."""
     errors: list[BaseException] = []
 
-    def write() -> None:
+    def run() -> None:
         try:
-            save_notes(store, SLUG, 10)
-        except BaseException as error:  # pragma: no cover - reported below
+            write()
+        except BaseException as error:  # pragma: no cover - reported by the caller
             errors.append(error)
 
-    threads = [threading.Thread(target=write) for _ in range(4)]
+    threads = [threading.Thread(target=run) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_concurrent_writers_keep_one_chain(store: Store) -> None:
+    store.registry.create(SLUG, "Acme", TenantKind.OTHER)
+    assert _in_four_threads(lambda: save_notes(store, SLUG, 10)) == []
     result = verify_tenant(store, SLUG)
     assert result.intact, result
     assert result.events == 80
@@ -281,22 +287,13 @@ def test_a_refused_large_save_writes_neither_events_nor_links(store: Store) -> N
 def test_concurrent_large_saves_keep_one_chain(store: Store) -> None:
     store.registry.create(SLUG, "Acme", TenantKind.OTHER)
     recorder = store.app(SLUG).recorder
-    errors: list[BaseException] = []
 
     def write() -> None:
-        try:
-            for _ in range(3):
-                recorder.insert_events(_large_batch(LARGE // 4, 4))
-                save_notes(store, SLUG, 1)
-        except BaseException as error:  # pragma: no cover - reported below
-            errors.append(error)
+        for _ in range(3):
+            recorder.insert_events(_large_batch(LARGE // 4, 4))
+            save_notes(store, SLUG, 1)
 
-    threads = [threading.Thread(target=write) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _in_four_threads(write) == []
     result = verify_tenant(store, SLUG)
     assert result.intact, result
     assert result.events == 4 * 3 * (LARGE + 2)
