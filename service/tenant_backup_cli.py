@@ -43,7 +43,7 @@ def tenants_backup(slug: str, out: Path | None) -> None:
     checkpoints), registry record and key ids (never the keys). Written atomically."""
     target = out if out is not None else _default_out(slug)
     with open_store() as store:
-        head = int(store.app(slug, write=False).recorder.max_notification_id() or 0)
+        head = store.head(slug)
         with click.progressbar(length=max(head, 1), label=slug, file=sys.stderr) as bar:
             done = 0
 

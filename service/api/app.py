@@ -609,9 +609,7 @@ def _readiness(services: Services) -> tuple[bool, dict[str, Any]]:
     try:
         tenants = [t.slug for t in store.registry.list()]
         for slug in tenants:
-            head = heads[slug] = int(
-                store.app(slug, write=False).recorder.max_notification_id() or 0
-            )
+            head = heads[slug] = store.head(slug)
             lag = head - services.read_models.reached(slug)
             if lag > services.settings.ready_max_lag:
                 lagging[slug] = lag

@@ -339,7 +339,7 @@ def replay_command(tenant: str, as_of: str | None, limit: int) -> None:
     day = parse_date(as_of)
     with open_store() as store:
         slug = store.registry.get(tenant).slug
-        head = int(store.app(slug, write=False).recorder.max_notification_id() or 0)
+        head = store.head(slug)
         click.echo(
             f"Phát lại {head} sự kiện của '{slug}' vào bảng tạm… / "
             f"replaying {head} events of '{slug}' into scratch read models…",

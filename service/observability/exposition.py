@@ -119,7 +119,7 @@ class StoreCollector(Collector):
         try:
             for tenant in self.store.registry.list():
                 slug = tenant.slug
-                head = int(self.store.app(slug, write=False).recorder.max_notification_id() or 0)
+                head = self.store.head(slug)
                 positions = self.read_models.positions(slug)
                 behind = {name: max(0, head - positions.get(name, 0)) for name in names}
                 failure = self.read_models.failure(slug) if any(behind.values()) else None

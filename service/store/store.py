@@ -244,6 +244,10 @@ class Store:
         other owner-only work); None otherwise (one role does everything)."""
         return getattr(self._backend, "owner", None)
 
+    def head(self, tenant: str) -> int:
+        """Position of ``tenant``'s last recorded event (0 when none); readable when disabled."""
+        return int(self.app(tenant, write=False).recorder.max_notification_id() or 0)
+
     def pool_stats(self) -> dict[str, dict[str, int]]:
         """psycopg-pool's ``get_stats()`` of each PostgreSQL pool of the process, by role
         (``app``; ``owner`` when it has its own): for the metrics. SQLite: none."""
