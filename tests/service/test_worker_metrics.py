@@ -4,10 +4,14 @@ tenant is left to the servers."""
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
+from domain.errors import InvalidInput
 from service.commands import Handlers
 from service.observability.exposition import process_registry, serve_metrics
 from service.read_models import ReadModels
@@ -62,3 +66,20 @@ def test_the_worker_exposes_what_it_projected_its_tenants_and_its_pool(
     assert samples[("ketnap_pg_pool_max", (("pool", "app"),))] == store.settings.max_pg_connections
     # the tenants' lag is the servers' to report: no query per tenant on each scrape here
     assert not [name for name, _ in samples if name.startswith("ketnap_projection_lag")]
+
+
+def test_a_metrics_port_already_taken_is_refused_in_both_languages() -> None:
+    """Two processes given the same KETNAP_METRICS_PORT: the second is told so, bilingually,
+    and listens nowhere."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(InvalidInput) as refused:
+            serve_metrics(CollectorRegistry(), host="127.0.0.1", port=port)
+    error = refused.value
+    assert error.code == "METRICS_PORT_UNAVAILABLE"
+    assert error.field == "KETNAP_METRICS_PORT"
+    assert f"127.0.0.1:{port}" in error.message_vi
+    assert "KETNAP_METRICS_PORT" in error.message_vi
+    assert f"Cannot listen for metrics on 127.0.0.1:{port}" in error.message_en
